@@ -1,0 +1,92 @@
+# racecourse: C concurrency exercises with an auto-grader.
+#
+#   make grade        grade your work (every exercise, or EX=slug)
+#   make test         the kit's own tests (instructors and CI)
+#   make help         every target
+#
+# Per-exercise rules are derived from manifest.ini (read through
+# `build/grade --make-vars`), never written out by hand.
+
+SHELL := /bin/bash
+CC := gcc
+BUILD := build
+Q := $(if $(V),,@)
+
+GRADER_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Wshadow -Wstrict-prototypes \
+                 -Wmissing-prototypes -Igrader -MMD -MP
+GRADER_LIBS := -lcjson -lexpat -linih -pthread -lm
+GRADER_SRCS := $(wildcard grader/*.c)
+GRADER_OBJS := $(patsubst grader/%.c,$(BUILD)/grader/%.o,$(GRADER_SRCS))
+GRADER_LIB_OBJS := $(filter-out $(BUILD)/grader/main.o,$(GRADER_OBJS))
+
+# Goals that must work before the grader can be built.
+NO_GRADER_GOALS := deps clean help
+
+.PHONY: all deps grade test bench release demo check race clean help
+all: $(BUILD)/grade
+
+deps:
+	$(Q)scripts/deps.sh
+
+# Installs missing packages (saying so) before anything is compiled.
+$(BUILD)/.deps: scripts/deps.sh
+	$(Q)scripts/deps.sh --check 2>/dev/null || scripts/deps.sh
+	$(Q)mkdir -p $(BUILD) && touch $@
+
+$(BUILD)/grader/%.o: grader/%.c $(BUILD)/.deps
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(GRADER_CFLAGS) -c $< -o $@
+
+$(BUILD)/grade: $(GRADER_OBJS)
+	@$(if $(Q),echo "  LINK    $@")
+	$(Q)$(CC) -o $@ $^ $(GRADER_LIBS)
+
+-include $(GRADER_OBJS:.o=.d)
+
+ifeq ($(filter $(NO_GRADER_GOALS),$(MAKECMDGOALS)),)
+# The manifest as make variables: RC_EXERCISES, RC_LIBS_<slug>, ...
+$(BUILD)/manifest.mk: manifest.ini $(BUILD)/grade
+	$(Q)$(BUILD)/grade --make-vars > $@
+include $(BUILD)/manifest.mk
+endif
+
+# ---- students ----
+
+GRADE_FLAGS ?=
+grade: $(BUILD)/grade
+	$(Q)$(BUILD)/grade --submission . $(GRADE_FLAGS) $(EX)
+
+# ---- the kit's own tests ----
+
+UNIT_TESTS := $(patsubst grader/tests/%.c,$(BUILD)/tests/%,$(wildcard grader/tests/test_*.c))
+
+$(BUILD)/tests/%: grader/tests/%.c $(GRADER_LIB_OBJS)
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(GRADER_CFLAGS) -o $@ $^ $(GRADER_LIBS)
+
+# One kit check per exercise: reference 100, stub 0, every mutant below 100.
+define EXERCISE_RULES
+.PHONY: kit-check-$(1)
+kit-check-$(1): $(BUILD)/grade
+	$(Q)scripts/check-exercise $(1)
+endef
+$(foreach ex,$(RC_EXERCISES),$(eval $(call EXERCISE_RULES,$(ex))))
+
+test: $(BUILD)/grade $(UNIT_TESTS)
+	$(Q)scripts/run-tests $(UNIT_TESTS) -- $(addprefix kit-check-,$(RC_EXERCISES))
+
+bench: $(BUILD)/grade
+	$(Q)scripts/bench
+
+clean:
+	rm -rf $(BUILD) dist
+
+help:
+	@sed -n 's/^#   //p' Makefile
+	@echo "  make deps         install the Debian/Ubuntu packages the kit needs"
+	@echo "  make grade        GRADE_FLAGS='--json out.json' EX=bounded_queue"
+	@echo "  make test         unit tests, hostile submissions, and the kit check"
+	@echo "  make bench        time grading one submission and a class"
+	@echo "  make clean        remove build/ and dist/"

@@ -1,0 +1,287 @@
+/* build.c - see build.h. */
+#define _GNU_SOURCE
+#include "build.h"
+#include "inspect.h"
+#include "toolchain.h"
+#include "util.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define STUDENT_FILE_MAX (512u << 10)
+#define LOG_MAX_LINES 25
+#define LOG_MAX_BYTES 4000
+
+static const char *const harness_files[] = { "test_support.c", "exit_guard.c", "report_hook.c" };
+
+/*
+ * Compiler flags for every file.  The student's file is built with -O1
+ * (-g keeps Helgrind's file:line exact); the kit's tests with -O0, which
+ * compiles twice as fast.
+ */
+#define CC_FLAGS "-std=gnu11", "-g", "-pthread", "-Wall", "-Wextra", \
+    "-Werror=implicit-function-declaration", "-fno-common", "-fno-omit-frame-pointer", \
+    "-I", "."
+#define WRAP_EXIT "-Wl,--wrap=exit,--wrap=_exit,--wrap=_Exit,--wrap=quick_exit,--wrap=pthread_exit"
+
+/* Copies the student's file, refusing links, devices and huge files. */
+static int copy_student_file(const char *from, const char *to, enum build_status *status,
+                             char **log)
+{
+    struct stat st;
+    int fd;
+    char *data;
+    size_t len;
+    int err;
+
+    if (lstat(from, &st) != 0 || S_ISDIR(st.st_mode)) {
+        *status = BUILD_MISSING;
+        *log = xasprintf("not submitted: %s was not found", from);
+        return 0;
+    }
+    if (!S_ISREG(st.st_mode) || st.st_size > STUDENT_FILE_MAX) {
+        *status = BUILD_FAILED;
+        *log = xasprintf("%s must be an ordinary C file of at most %u KiB "
+                         "(not a link or a device)", from, STUDENT_FILE_MAX >> 10);
+        return 0;
+    }
+    fd = open(from, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0)
+        return errno;
+    close(fd);
+    data = read_file(from, &len);
+    if (!data)
+        return errno;
+    err = write_file(to, data, len, 0644);
+    free(data);
+    return err;
+}
+
+/* The tests' file name in the work directory, as messages will show it. */
+static const char *tests_source(bool hidden)
+{
+    return hidden ? "hidden_tests.c" : "public_tests.c";
+}
+
+/* Copies the kit's files the build needs into the work directory. */
+static int copy_kit_files(const build_request *req, bool *hidden, bool *race)
+{
+    const char *slug = req->exercise->slug;
+    char *header = xasprintf("%s/exercises/%s/%s.h", req->kit_dir, slug, slug);
+    char *header_to = xasprintf("%s/%s.h", req->work_dir, slug);
+    char *hidden_tests = xasprintf("%s/%s/hidden_tests.c", req->tests_dir, slug);
+    char *public_tests = xasprintf("%s/exercises/%s/public_tests.c", req->kit_dir, slug);
+    char *driver = xasprintf("%s/%s/race_driver.c", req->tests_dir, slug);
+    char *tests_to = NULL;
+    char *driver_to = xasprintf("%s/race_driver.c", req->work_dir);
+    int err = 0;
+
+    *hidden = is_file(hidden_tests);
+    *race = *race && is_file(driver);
+    tests_to = xasprintf("%s/%s", req->work_dir, tests_source(*hidden));
+    if (!is_file(header) || (!*hidden && !is_file(public_tests)))
+        err = ENOENT;
+    if (!err)
+        err = copy_file(header, header_to, 0644);
+    if (!err)
+        err = copy_file(*hidden ? hidden_tests : public_tests, tests_to, 0644);
+    if (!err && *race)
+        err = copy_file(driver, driver_to, 0644);
+    for (size_t i = 0; !err && i < sizeof harness_files / sizeof *harness_files; i++) {
+        char *from = xasprintf("%s/grader/harness/%s", req->kit_dir, harness_files[i]);
+        char *to = xasprintf("%s/%s", req->work_dir, harness_files[i]);
+
+        err = copy_file(from, to, 0644);
+        free(from);
+        free(to);
+    }
+    if (!err) {
+        char *from = xasprintf("%s/grader/harness/racecourse_test.h", req->kit_dir);
+        char *to = xasprintf("%s/racecourse_test.h", req->work_dir);
+
+        err = copy_file(from, to, 0644);
+        free(from);
+        free(to);
+    }
+    free(header);
+    free(header_to);
+    free(hidden_tests);
+    free(public_tests);
+    free(driver);
+    free(tests_to);
+    free(driver_to);
+    return err;
+}
+
+/*
+ * Appends the manifest's libs ("pthread uv m") as linker flags; the
+ * strings it makes are also stored in `owned`, for the caller to free.
+ */
+static void add_libs(const char *libs, char **argv, size_t *argc, char **owned)
+{
+    char *copy = xstrdup(libs), *save = NULL;
+    size_t n = 0;
+
+    for (char *lib = strtok_r(copy, " \t", &save); lib; lib = strtok_r(NULL, " \t", &save)) {
+        if (!strcmp(lib, "pthread"))
+            continue;
+        owned[n] = xasprintf("-l%s", lib);
+        argv[(*argc)++] = owned[n++];
+    }
+    free(copy);
+}
+
+/* Runs the compiler; its exit code, and its output in *log. */
+static int compile(char **argv, const char *dir, char **log)
+{
+    int code = tool_run(argv, dir, 256u << 10, log);
+
+    if (code < 0)
+        *log = xstrdup("");
+    return code;
+}
+
+static void free_owned(char **owned, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        free(owned[i]);
+}
+
+/* Links the test binary or the race driver from the student's object. */
+static int link_program(const build_request *req, bool criterion, bool hidden, char **log)
+{
+    char *argv[64], *owned[64] = { 0 };
+    size_t argc = 0;
+    int code;
+    const char *flags[] = { CC_FLAGS };
+
+    argv[argc++] = "gcc";
+    for (size_t i = 0; i < sizeof flags / sizeof *flags; i++)
+        argv[argc++] = (char *)flags[i];
+    argv[argc++] = "-O0";
+    argv[argc++] = "-o";
+    argv[argc++] = criterion ? "tests" : "race_driver";
+    argv[argc++] = criterion ? (char *)tests_source(hidden) : "race_driver.c";
+    argv[argc++] = "test_support.c";
+    argv[argc++] = "exit_guard.c";
+    if (criterion)
+        argv[argc++] = "report_hook.c";
+    argv[argc++] = "student.o";
+    argv[argc++] = WRAP_EXIT;
+    if (criterion) {
+        argv[argc++] = "-lcriterion";
+        argv[argc++] = "-lcjson";
+    }
+    add_libs(req->exercise->libs, argv, &argc, owned);
+    argv[argc++] = "-lm";
+    argv[argc] = NULL;
+    code = compile(argv, req->work_dir, log);
+    free_owned(owned, sizeof owned / sizeof *owned);
+    return code;
+}
+
+static void fail_build(build_output *out, const char *what, const char *log)
+{
+    char *trimmed = first_lines(log, LOG_MAX_LINES, LOG_MAX_BYTES);
+
+    out->status = BUILD_FAILED;
+    free(out->log);
+    out->log = *trimmed ? xasprintf("%s:\n%s", what, trimmed) : xstrdup(what);
+    free(trimmed);
+}
+
+int build_exercise(const build_request *req, build_output *out)
+{
+    const char *slug = req->exercise->slug;
+    char *student_from = xasprintf("%s/exercises/%s/%s.c", req->submission_dir, slug, slug);
+    char *student_to = xasprintf("%s/%s.c", req->work_dir, slug);
+    char *allowlist = xasprintf("%s/grader/allowed-calls.txt", req->kit_dir);
+    const char *flags[] = { CC_FLAGS };
+    char *argv[32], *log = NULL, *refusal;
+    size_t argc = 0;
+    bool race = req->race;
+    int err, code;
+
+    memset(out, 0, sizeof *out);
+    out->status = BUILD_OK;
+    out->student_file = xasprintf("%s.c", slug);
+    err = copy_student_file(student_from, student_to, &out->status, &out->log);
+    if (err || out->status != BUILD_OK)
+        goto done;
+    if ((err = copy_kit_files(req, &out->hidden_tests, &race)) != 0)
+        goto done;
+
+    argv[argc++] = "gcc";
+    for (size_t i = 0; i < sizeof flags / sizeof *flags; i++)
+        argv[argc++] = (char *)flags[i];
+    argv[argc++] = "-O1";
+    argv[argc++] = "-c";
+    argv[argc++] = out->student_file;
+    argv[argc++] = "-o";
+    argv[argc++] = "student.o";
+    argv[argc] = NULL;
+    code = compile(argv, req->work_dir, &log);
+    if (code != 0) {
+        fail_build(out, "your file does not compile", log);
+        goto done;
+    }
+    out->log = first_lines(log, LOG_MAX_LINES, LOG_MAX_BYTES);
+
+    refusal = inspect_object(req->work_dir, "student.o", allowlist, &err);
+    if (err)
+        goto done;
+    if (refusal) {
+        fail_build(out, refusal, "");
+        free(refusal);
+        goto done;
+    }
+
+    free(log);
+    if (link_program(req, true, out->hidden_tests, &log) != 0) {
+        fail_build(out, "the tests could not be built with your file "
+                   "(did you change a function's signature?)", log);
+        goto done;
+    }
+    refusal = inspect_binary(req->work_dir, "tests", "student.o", &err);
+    if (err)
+        goto done;
+    if (refusal) {
+        fail_build(out, refusal, "");
+        free(refusal);
+        goto done;
+    }
+    out->test_binary = xasprintf("%s/tests", req->work_dir);
+
+    if (race) {
+        free(log);
+        if (link_program(req, false, false, &log) != 0) {
+            fail_build(out, "the race driver could not be built with your file", log);
+            free(out->test_binary);
+            out->test_binary = NULL;
+            goto done;
+        }
+        out->race_binary = xasprintf("%s/race_driver", req->work_dir);
+    }
+done:
+    free(log);
+    free(student_from);
+    free(student_to);
+    free(allowlist);
+    if (!out->log)
+        out->log = xstrdup("");
+    return err;
+}
+
+void build_output_free(build_output *out)
+{
+    free(out->log);
+    free(out->test_binary);
+    free(out->race_binary);
+    free(out->student_file);
+    memset(out, 0, sizeof *out);
+}

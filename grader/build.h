@@ -1,0 +1,49 @@
+/*
+ * build.h - building one exercise of one submission.
+ *
+ * Only the student's exercises/<slug>/<slug>.c is taken from the
+ * submission.  It is copied into a private work directory next to the
+ * kit's own header, tests, harness and race driver, compiled, inspected
+ * (inspect.h) and linked into two programs: the Criterion test binary and
+ * the race driver.  Whatever else a student changed (headers, tests,
+ * Makefile) never reaches the build.
+ */
+#ifndef RACECOURSE_BUILD_H
+#define RACECOURSE_BUILD_H
+
+#include "manifest.h"
+#include "result.h"
+
+#include <stdbool.h>
+
+typedef struct build_request {
+    const manifest_exercise *exercise;
+    const char *kit_dir;        /* the kit: headers, public tests, harness */
+    const char *tests_dir;      /* <slug>/hidden_tests.c, <slug>/race_driver.c */
+    const char *submission_dir; /* the student's repository */
+    const char *work_dir;       /* private, empty, writable by the runs */
+    bool race;                  /* build the race driver */
+} build_request;
+
+typedef struct build_output {
+    enum build_status status;
+    char *log;                  /* errors, refusal or warnings; "" when none */
+    char *test_binary;          /* absolute path, NULL when not built */
+    char *race_binary;          /* absolute path, NULL when not built */
+    bool hidden_tests;          /* the test binary has the hidden tests */
+    char *student_file;         /* base name, e.g. "bounded_queue.c" */
+} build_output;
+
+/*
+ * Builds the exercise.  A missing student file, a compile error or a
+ * refused object is a build status (out->status), not an error.  Returns
+ * 0; or an errno value when the grader could not do its part: ENOENT when
+ * the kit lacks the exercise's header or tests, EIO when a tool failed,
+ * or the errno of a failed copy.
+ */
+int build_exercise(const build_request *request, build_output *out);
+
+/* Frees what `out` owns. */
+void build_output_free(build_output *out);
+
+#endif

@@ -1,0 +1,359 @@
+/* grade.c - see grade.h. */
+#define _GNU_SOURCE
+#include "grade.h"
+#include "build.h"
+#include "race_check.h"
+#include "sandbox.h"
+#include "test_run.h"
+#include "util.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define NOBODY 65534
+
+/* The work shared by the grading threads. */
+typedef struct grading {
+    const grade_options *options;
+    const manifest_exercise **exercises;
+    exercise_result *results;
+    size_t n;
+    char *base_dir;                 /* private directory of this submission */
+    pthread_mutex_t lock;
+    size_t next;                    /* next exercise to take */
+    int error;                      /* first error of the grader's own */
+    char *error_message;
+} grading;
+
+static void set_error(grading *g, int err, char *message)
+{
+    pthread_mutex_lock(&g->lock);
+    if (!g->error) {
+        g->error = err;
+        g->error_message = message;
+        message = NULL;
+    }
+    pthread_mutex_unlock(&g->lock);
+    free(message);
+}
+
+/* A directory the sandboxed runs (nobody, when we are root) may write. */
+static char *make_work_dir(const char *base, const char *slug)
+{
+    char *dir = xasprintf("%s/%s", base, slug);
+
+    if (mkdir(dir, 0700) != 0 || (geteuid() == 0 && chown(dir, NOBODY, NOBODY) != 0)) {
+        free(dir);
+        return NULL;
+    }
+    return dir;
+}
+
+/* Whether the tests folder has hidden tests for `slug`. */
+static bool has_hidden_tests(const grade_options *o, const char *slug)
+{
+    char *path = xasprintf("%s/%s/hidden_tests.c", o->tests_dir, slug);
+    bool found = is_file(path);
+
+    free(path);
+    return found;
+}
+
+/* Marks every test as not run, for a build that failed. */
+static void tests_not_run(const manifest_test *tests, size_t n, const char *why,
+                          exercise_result *ex)
+{
+    ex->tests = xcalloc(n, sizeof *ex->tests);
+    ex->n_tests = n;
+    for (size_t i = 0; i < n; i++) {
+        ex->tests[i].name = xstrdup(tests[i].name);
+        ex->tests[i].hint = xstrdup(tests[i].hint);
+        ex->tests[i].message = xstrdup(why);
+        ex->tests[i].status = TEST_SKIPPED;
+        ex->tests[i].max_score = tests[i].points;
+    }
+}
+
+static void free_tests(test_result *tests, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        free(tests[i].name);
+        free(tests[i].message);
+        free(tests[i].hint);
+    }
+    free(tests);
+}
+
+/* Keeps, for each test, its first result that is not a pass. */
+static void merge_run(exercise_result *ex, test_result *run, int index, int repeat)
+{
+    for (size_t i = 0; i < ex->n_tests; i++) {
+        test_result *kept = &ex->tests[i], *now = &run[i];
+
+        if (kept->status != TEST_PASSED || now->status == TEST_PASSED)
+            continue;
+        free(kept->message);
+        kept->status = now->status;
+        kept->score = 0;
+        kept->seconds = now->seconds;
+        kept->message = repeat > 1 ? xasprintf("%s (on run %d of %d)", now->message,
+                                               index + 1, repeat)
+                                   : xstrdup(now->message);
+    }
+}
+
+static int run_tests(const grade_options *o, const manifest_exercise *mx,
+                     const build_output *built, const char *dir, exercise_result *ex)
+{
+    const manifest_test *tests = built->hidden_tests ? mx->hidden_tests : mx->public_tests;
+    size_t n = built->hidden_tests ? mx->n_hidden : mx->n_public;
+    test_run_request request = {
+        .binary = built->test_binary, .work_dir = dir, .tests = tests, .n_tests = n,
+        .test_timeout_s = mx->test_timeout_s, .run_timeout_s = mx->run_timeout_s,
+        .time_scale = o->time_scale, .jobs = o->test_jobs,
+    };
+
+    for (int r = 0; r < o->repeat; r++) {
+        test_result *run = xcalloc(n ? n : 1, sizeof *run);
+        int err = test_run(&request, run);
+
+        if (err) {
+            free(run);
+            return err;
+        }
+        if (r == 0) {
+            ex->tests = run;
+            ex->n_tests = n;
+            continue;
+        }
+        merge_run(ex, run, r, o->repeat);
+        free_tests(run, n);
+    }
+    return 0;
+}
+
+static int run_race_check(const grade_options *o, const manifest_exercise *mx,
+                          const build_output *built, const char *dir, exercise_result *ex)
+{
+    char *supp_from = xasprintf("%s/grader/helgrind.supp", o->kit_dir);
+    char *supp = xasprintf("%s/helgrind.supp", dir);
+    race_request request = {
+        .driver = built->race_binary, .work_dir = dir, .suppressions = supp,
+        .student_file = built->student_file, .timeout_s = mx->race_timeout_s * o->time_scale,
+    };
+    int err = copy_file(supp_from, supp, 0644);
+
+    for (int r = 0; !err && r < o->repeat; r++) {
+        race_result run;
+
+        if ((err = race_check(&request, &run)) != 0)
+            break;
+        if (r == 0 || (ex->race.status == RACE_CLEAN && run.status != RACE_CLEAN)) {
+            race_result previous = ex->race;
+
+            ex->race = run;
+            run = previous;
+        }
+        if (r > 0) {
+            exercise_result holder = { .race = run };
+
+            exercise_result_free(&holder);
+        }
+    }
+    free(supp_from);
+    free(supp);
+    return err;
+}
+
+static void score(const grade_options *o, const manifest_exercise *mx, exercise_result *ex)
+{
+    ex->score = ex->max_score = 0;
+    for (size_t i = 0; i < ex->n_tests; i++) {
+        ex->score += ex->tests[i].score;
+        ex->max_score += ex->tests[i].max_score;
+    }
+    ex->race.max_score = o->race && mx->race ? mx->race_points : 0;
+    ex->race.score = ex->race.status == RACE_CLEAN ? ex->race.max_score : 0;
+    ex->score += ex->race.score;
+    ex->max_score += ex->race.max_score;
+}
+
+static int grade_exercise(grading *g, const manifest_exercise *mx, exercise_result *ex)
+{
+    const grade_options *o = g->options;
+    double started = now_seconds();
+    char *dir = make_work_dir(g->base_dir, mx->slug);
+    build_request request = {
+        .exercise = mx, .kit_dir = o->kit_dir, .tests_dir = o->tests_dir,
+        .submission_dir = o->submission_dir, .work_dir = dir, .race = o->race && mx->race,
+    };
+    build_output built;
+    int err;
+
+    ex->slug = xstrdup(mx->slug);
+    ex->race.status = RACE_SKIPPED;
+    ex->race.message = xstrdup(o->race && mx->race ? "not run: the build failed"
+                                                   : "not run (race check off)");
+    if (!dir)
+        return errno;
+    err = build_exercise(&request, &built);
+    ex->build_s = now_seconds() - started;
+    if (err)
+        goto done;
+    ex->build = built.status;
+    ex->build_log = xstrdup(built.log);
+    if (built.status != BUILD_OK) {
+        const char *why = built.status == BUILD_MISSING ? "not run: the file was not submitted"
+                                                        : "not run: the build failed";
+
+        free(ex->race.message);
+        ex->race.message = xstrdup(o->race && mx->race ? why : "not run (race check off)");
+        if (has_hidden_tests(o, mx->slug))
+            tests_not_run(mx->hidden_tests, mx->n_hidden, why, ex);
+        else
+            tests_not_run(mx->public_tests, mx->n_public, why, ex);
+    } else {
+        double tests_started = now_seconds();
+
+        err = run_tests(o, mx, &built, dir, ex);
+        ex->tests_s = now_seconds() - tests_started;
+        if (!err && built.race_binary) {
+            double race_started = now_seconds();
+
+            free(ex->race.message);
+            ex->race.message = NULL;
+            err = run_race_check(o, mx, &built, dir, ex);
+            ex->race_s = now_seconds() - race_started;
+        } else if (!err && o->race && mx->race) {
+            free(ex->race.message);
+            ex->race.message = xstrdup("not run: this kit has no race driver for the exercise");
+        }
+    }
+    build_output_free(&built);
+done:
+    score(o, mx, ex);
+    ex->seconds = now_seconds() - started;
+    if (!o->keep_work)
+        remove_tree(dir);
+    free(dir);
+    return err;
+}
+
+static void *grading_thread(void *arg)
+{
+    grading *g = arg;
+
+    for (;;) {
+        size_t i;
+        int err;
+
+        pthread_mutex_lock(&g->lock);
+        i = g->next++;
+        pthread_mutex_unlock(&g->lock);
+        if (i >= g->n)
+            return NULL;
+        err = grade_exercise(g, g->exercises[i], &g->results[i]);
+        if (err)
+            set_error(g, err, xasprintf("grading %s failed: %s", g->exercises[i]->slug,
+                                        strerror(err)));
+    }
+}
+
+/* The exercises to grade, in manifest order; NULL with *error when a name is unknown. */
+static const manifest_exercise **choose(const grade_options *o, size_t *n, char **error)
+{
+    const manifest *m = o->manifest;
+    const manifest_exercise **chosen = xcalloc(m->n_exercises, sizeof *chosen);
+
+    *n = 0;
+    for (size_t k = 0; k < o->n_slugs; k++) {
+        if (!manifest_find(m, o->slugs[k])) {
+            *error = xasprintf("unknown exercise \"%s\" (see manifest.ini)", o->slugs[k]);
+            free(chosen);
+            return NULL;
+        }
+    }
+    for (size_t i = 0; i < m->n_exercises; i++) {
+        bool wanted = o->n_slugs == 0;
+
+        for (size_t k = 0; k < o->n_slugs && !wanted; k++)
+            wanted = !strcmp(o->slugs[k], m->exercises[i].slug);
+        if (wanted)
+            chosen[(*n)++] = &m->exercises[i];
+    }
+    return chosen;
+}
+
+int grade_submission(const grade_options *o, grade_result *out, char **error)
+{
+    const char *tmp = getenv("TMPDIR");
+    grading g = { .options = o };
+    pthread_t threads[64];
+    int n_threads;
+    double started = now_seconds();
+
+    memset(out, 0, sizeof *out);
+    *error = NULL;
+    if (!is_dir(o->submission_dir)) {
+        *error = xasprintf("no submission folder \"%s\"", o->submission_dir);
+        return ENOENT;
+    }
+    g.exercises = choose(o, &g.n, error);
+    if (!g.exercises)
+        return EINVAL;
+    g.base_dir = xasprintf("%s/racecourse.XXXXXX", tmp && *tmp ? tmp : "/tmp");
+    if (!mkdtemp(g.base_dir) || chmod(g.base_dir, 0711) != 0) {
+        int err = errno;
+
+        *error = xasprintf("cannot create a work directory in %s: %s",
+                           tmp && *tmp ? tmp : "/tmp", strerror(err));
+        free(g.base_dir);
+        free(g.exercises);
+        return err;
+    }
+    pthread_mutex_init(&g.lock, NULL);
+    g.results = xcalloc(g.n ? g.n : 1, sizeof *g.results);
+    n_threads = o->jobs < 1 ? 1 : o->jobs > 64 ? 64 : o->jobs;
+    if ((size_t)n_threads > g.n)
+        n_threads = (int)g.n;
+    sandbox_init();
+    for (int t = 0; t < n_threads; t++)
+        if (pthread_create(&threads[t], NULL, grading_thread, &g) != 0)
+            abort();
+    for (int t = 0; t < n_threads; t++)
+        pthread_join(threads[t], NULL);
+    pthread_mutex_destroy(&g.lock);
+    if (!o->keep_work)
+        remove_tree(g.base_dir);
+    free(g.base_dir);
+
+    out->submission = xstrdup(o->submission_dir);
+    out->exercises = g.results;
+    out->n_exercises = g.n;
+    out->containment = xstrdup(sandbox_containment());
+    out->tests_kind = xstrdup("public");
+    for (size_t i = 0; i < g.n; i++)
+        if (has_hidden_tests(o, g.exercises[i]->slug)) {
+            free(out->tests_kind);
+            out->tests_kind = xstrdup("hidden");
+            break;
+        }
+    for (size_t i = 0; i < g.n; i++) {
+        out->score += g.results[i].score;
+        out->max_score += g.results[i].max_score;
+    }
+    out->duration_s = now_seconds() - started;
+    free(g.exercises);
+    if (g.error) {
+        *error = g.error_message;
+        grade_result_free(out);
+        memset(out, 0, sizeof *out);
+        return g.error;
+    }
+    return 0;
+}

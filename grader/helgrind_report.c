@@ -1,0 +1,602 @@
+/*
+ * helgrind_report.c - Helgrind's XML report, in words for a student.
+ *
+ * Theory of operation: helgrind_xml.c reads the file into a list of
+ * errors, each a list of parts (a text and the stack after it).  Here
+ * each error becomes a sentence and a folding key: the sentence names the
+ * frame of each stack that matters (the student's, else the test's), the
+ * key holds Valgrind's kind and those frames' file:line.  Equal keys are
+ * folded and counted, then the findings are sorted and capped.
+ */
+#define _GNU_SOURCE
+#include "helgrind_report.h"
+#include "helgrind_xml.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* A finding before folding; message = label [(seen N times)]: body. */
+typedef struct hg_draft {
+    const char *kind;               /* static: "race", ... */
+    const char *label;              /* static: "data race", ... */
+    char *file;                     /* student's file or "" */
+    int line;
+    char *body;
+    char *key;                      /* equal keys are folded */
+    long count;
+    size_t first;                   /* index of its first error, for ties */
+} hg_draft;
+
+/* --- small helpers ------------------------------------------------------- */
+
+/* A growing string; a failed allocation makes every later call a no-op. */
+typedef struct strbuf {
+    char *s;
+    size_t len, cap;
+    int failed;                     /* an allocation failed: s is partial */
+} strbuf;
+
+static void sb_printf(strbuf *b, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* Appends to `b`, or marks it failed. */
+static void sb_printf(strbuf *b, const char *fmt, ...)
+{
+    va_list ap;
+    size_t need;
+    int n;
+
+    if (b->failed)
+        return;
+    va_start(ap, fmt);
+    n = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    if (n < 0) {
+        b->failed = 1;
+        return;
+    }
+    need = b->len + (size_t)n + 1;
+    if (need > b->cap) {
+        size_t cap = need < 2 * b->cap ? 2 * b->cap : need;
+        char *s = realloc(b->s, cap);
+
+        if (!s) {
+            b->failed = 1;
+            return;
+        }
+        b->s = s;
+        b->cap = cap;
+    }
+    va_start(ap, fmt);
+    vsnprintf(b->s + b->len, b->cap - b->len, fmt, ap);
+    va_end(ap);
+    b->len += (size_t)n;
+}
+
+/* Hands over the built string (never NULL unless allocation failed). */
+static char *sb_take(strbuf *b)
+{
+    char *s;
+
+    if (!b->failed && !b->s)
+        sb_printf(b, "%s", "");
+    if (b->failed) {
+        free(b->s);
+        b->s = NULL;
+        return NULL;
+    }
+    s = b->s;
+    b->s = NULL;
+    return s;
+}
+
+static int starts_with(const char *s, const char *prefix)
+{
+    return s && strncmp(s, prefix, strlen(prefix)) == 0;
+}
+
+static const char *base_name(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+
+    return slash ? slash + 1 : path;
+}
+
+/* The unsigned number right after `marker` in `text`, or `fallback`. */
+static unsigned long number_after(const char *text, const char *marker,
+                                  unsigned long fallback)
+{
+    const char *at = text ? strstr(text, marker) : NULL;
+    char *end;
+    unsigned long value;
+
+    if (!at)
+        return fallback;
+    at += strlen(marker);
+    errno = 0;
+    value = strtoul(at, &end, 10);
+    return (end == at || errno) ? fallback : value;
+}
+
+/* --- from an error to words ---------------------------------------------- */
+
+/* Libraries and Valgrind's own preload: never the student's or the test's. */
+static int is_system(const hg_frame *f)
+{
+    return f->obj && (starts_with(f->obj, "/lib/") || starts_with(f->obj, "/lib64/") ||
+                      starts_with(f->obj, "/usr/lib") || strstr(f->obj, "/vgpreload_"));
+}
+
+/* The frame a stack points at: the first in the student's file, else the
+ * first with a source file outside system libraries; *student says which. */
+static const hg_frame *pick_frame(const hg_part *part, const char *student_file,
+                                  int *student)
+{
+    *student = 0;
+    if (!part)
+        return NULL;
+    for (size_t i = 0; i < part->n_frames; i++) {
+        const hg_frame *f = &part->frames[i];
+        if (f->file && (strcmp(f->file, student_file) == 0 ||
+                        strcmp(base_name(f->file), base_name(student_file)) == 0)) {
+            *student = 1;
+            return f;
+        }
+    }
+    for (size_t i = 0; i < part->n_frames; i++)
+        if (part->frames[i].file && !is_system(&part->frames[i]))
+            return &part->frames[i];
+    return NULL;
+}
+
+/* Appends "file:line (fn)" for the stack of `part`, with " in the test's
+ * code" after it when it is not the student's; `fallback` when none. */
+static void put_where(strbuf *b, const hg_part *part, const char *student_file,
+                      const char *fallback)
+{
+    int student;
+    const hg_frame *f = pick_frame(part, student_file, &student);
+
+    if (!f) {
+        sb_printf(b, "%s", fallback);
+        return;
+    }
+    sb_printf(b, "%s:%d", base_name(f->file), f->line);
+    if (f->fn)
+        sb_printf(b, " (%s)", f->fn);
+    if (!student)
+        sb_printf(b, " in the test's code");
+}
+
+/* Just "file:line" of the stack of `part`, or nothing. */
+static void put_short_where(strbuf *b, const hg_part *part, const char *student_file)
+{
+    int student;
+    const hg_frame *f = pick_frame(part, student_file, &student);
+
+    if (f)
+        sb_printf(b, "%s:%d", base_name(f->file), f->line);
+}
+
+/* Appends "|file:line" of the stack of `part` to a folding key. */
+static void put_key_where(strbuf *b, const hg_part *part, const char *student_file)
+{
+    int student;
+    const hg_frame *f = pick_frame(part, student_file, &student);
+
+    sb_printf(b, "|%s:%d", f ? f->file : "", f ? f->line : 0);
+}
+
+/* Whether the stacks of `a` and `b` point at the same file:line. */
+static int same_place(const hg_part *a, const hg_part *b, const char *student_file)
+{
+    int student;
+    const hg_frame *fa = pick_frame(a, student_file, &student);
+    const hg_frame *fb = pick_frame(b, student_file, &student);
+
+    return fa && fb && fa->line == fb->line && strcmp(fa->file, fb->file) == 0;
+}
+
+/* The first part whose text starts with `prefix`, or NULL. */
+static const hg_part *find_part(const hg_error *e, const char *prefix)
+{
+    for (size_t i = 1; i < e->n_parts; i++)
+        if (starts_with(e->parts[i].text, prefix))
+            return &e->parts[i];
+    return NULL;
+}
+
+/* The text of the part after `part`, when it says where a variable is declared. */
+static const char *declared_after(const hg_error *e, const hg_part *part)
+{
+    const hg_part *next = part + 1;
+
+    if (next < e->parts + e->n_parts && next->text && strstr(next->text, "declared at "))
+        return next->text;
+    return NULL;
+}
+
+/* Appends what Valgrind says about the raced-on memory, or nothing. */
+static void put_variable(strbuf *b, const hg_error *e, const char *student_file)
+{
+    unsigned long size = number_after(e->parts[0].text, " of size ", 0);
+
+    for (size_t i = 1; i < e->n_parts; i++) {
+        const hg_part *part = &e->parts[i];
+        const char *t = part->text, *q, *declared = declared_after(e, part);
+        unsigned long offset = number_after(t, " is ", 0);
+        int len;
+
+        if (!starts_with(t, "Address ") && !starts_with(t, "Location "))
+            continue;
+        if ((q = strstr(t, " inside data symbol \""))) {
+            q += strlen(" inside data symbol \"");
+            len = (int)strcspn(q, ".\"");
+            if (offset)
+                sb_printf(b, "%lu bytes into ", offset);
+            sb_printf(b, "the %s variable \"%.*s\"", q[len] == '.' ? "static" : "global",
+                      len, q);
+        } else if ((q = strstr(t, " inside global var \"")) ||
+                   (q = strstr(t, " inside local var \""))) {
+            const char *scope = starts_with(q, " inside global") ? "global" : "local";
+            q = strchr(q, '"') + 1;
+            sb_printf(b, "the %s variable \"%.*s\"", scope, (int)strcspn(q, "\""), q);
+        } else if (starts_with(t, "Location ") && (q = strstr(t, " bytes inside "))) {
+            q += strlen(" bytes inside ");
+            sb_printf(b, "\"%.*s\"", (int)strcspn(q, ","), q);
+        } else if (strstr(t, " inside a block of size ")) {
+            if (size)
+                sb_printf(b, "the %lu bytes at offset %lu of ", size, offset);
+            sb_printf(b, "a heap block of %lu bytes",
+                      number_after(t, " inside a block of size ", 0));
+            if (part->n_frames) {
+                sb_printf(b, " allocated at ");
+                put_where(b, part, student_file, "an unknown place");
+            }
+            return;
+        } else if ((q = strstr(t, " is on thread #"))) {
+            const char *owner = part + 1 < e->parts + e->n_parts && part[1].text
+                ? strstr(part[1].text, "created by ") : NULL;
+            if (owner)
+                sb_printf(b, "a local variable of %s", owner + strlen("created by "));
+            else
+                sb_printf(b, "a local variable on %s", q + strlen(" is on "));
+            sb_printf(b, " that other threads reach through a pointer");
+            return;
+        } else if (strstr(t, " BSS segment") || strstr(t, " Data segment")) {
+            sb_printf(b, "a global or static variable");
+            return;
+        } else {
+            continue;
+        }
+        if (declared) {
+            const char *cut = strstr(declared, ", in frame");
+            sb_printf(b, " (%.*s)", cut ? (int)(cut - declared) : (int)strlen(declared),
+                      declared);
+        }
+        return;
+    }
+}
+
+static void describe_race(const hg_error *e, const char *student_file, strbuf *body,
+                          strbuf *key)
+{
+    const hg_part *first = &e->parts[0];
+    const hg_part *other = find_part(e, "This conflicts with a previous");
+    const char *t = first->text ? first->text : "";
+    int first_writes = strstr(t, "during write") != NULL;
+    int other_writes = other && strstr(other->text, "previous write");
+    strbuf var = {0};
+
+    if (other && same_place(first, other, student_file)) {
+        sb_printf(body, "two threads run ");
+        put_where(body, first, student_file, "the same code");
+        sb_printf(body, " at the same time: one %s memory that the other %s",
+                  first_writes ? "writes" : "reads",
+                  !other_writes ? "reads" : first_writes ? "also writes" : "writes");
+    } else if (other && other->n_frames) {
+        put_where(body, first, student_file, "a thread");
+        sb_printf(body, " %s memory that ", first_writes ? "writes" : "reads");
+        put_where(body, other, student_file, "another thread");
+        sb_printf(body, " %s in another thread",
+                  !other_writes ? "reads" : first_writes ? "also writes" : "writes");
+    } else {
+        put_where(body, first, student_file, "a thread");
+        sb_printf(body, " %s memory that another thread also uses",
+                  first_writes ? "writes" : "reads");
+    }
+    sb_printf(body, ", and no lock orders the two");
+    put_variable(&var, e, student_file);
+    if (var.failed)
+        body->failed = 1;
+    else if (var.len)
+        sb_printf(body, "; the memory is %s", var.s);
+    free(var.s);
+    sb_printf(body, ". Protect both accesses with the same mutex.");
+    put_key_where(key, first, student_file);
+    put_key_where(key, other, student_file);
+}
+
+static void describe_lock_order(const hg_error *e, const char *student_file,
+                                strbuf *body, strbuf *key)
+{
+    const hg_part *a = find_part(e, "Required order was established");
+    const hg_part *b = find_part(e, "followed by a later acquisition");
+
+    put_where(body, &e->parts[0], student_file, "a thread");
+    sb_printf(body, " takes lock A while holding lock B, but ");
+    if (b && b->n_frames) {
+        put_where(body, b, student_file, "another place");
+        sb_printf(body, " takes B while holding A");
+        if (a && pick_frame(a, student_file, &(int){0})) {
+            sb_printf(body, " (A was taken at ");
+            put_short_where(body, a, student_file);
+            sb_printf(body, ")");
+        }
+    } else {
+        sb_printf(body, "elsewhere B is taken while holding A");
+    }
+    sb_printf(body, "; two threads doing both can deadlock. "
+              "Always take locks in one fixed order.");
+    put_key_where(key, &e->parts[0], student_file);
+    put_key_where(key, b, student_file);
+}
+
+/* Helgrind's "Misc" texts, in words: what the code did, what to do. */
+static const struct { const char *needle, *did, *advice; } misc_words[] = {
+    { "re-lock a non-recursive lock",
+      "locks a mutex it already holds, so it waits for itself forever",
+      "Unlock before locking again, and do not call a function that takes the same lock." },
+    { "still holds", "finishes while still holding a lock, so no other thread can ever take it",
+      "Unlock on every path before the thread function returns." },
+    { "lock is not held", "signals a condition variable without holding the mutex its waiters use, "
+      "so a waiter can miss the wake-up",
+      "Lock the mutex, change the shared state, signal, then unlock." },
+    { "with un-held mutex", "waits on a condition variable without holding its mutex",
+      "Lock the mutex before calling pthread_cond_wait." },
+    { "held by a different thread",
+      "waits on a condition variable with a mutex another thread holds",
+      "Lock the mutex in the waiting thread first." },
+    { "associated with a different mutex",
+      "waits on one condition variable with two different mutexes",
+      "Always use the same mutex with a given condition variable." },
+    { "destroy of a locked mutex", "destroys a mutex that is still locked",
+      "Unlock it first, and destroy it only when no thread uses it any more." },
+    { "being waited upon", "destroys a condition variable a thread is still waiting on",
+      "Wake and join the waiting threads first." },
+    { "invalid",
+      "passes something that is not an initialised mutex or condition variable to a pthread call",
+      "Initialise it (pthread_mutex_init, PTHREAD_MUTEX_INITIALIZER) before use." },
+};
+
+/* Valgrind's text without its "Thread #3: " or "Thread #3's " start. */
+static const char *strip_thread(const char *t)
+{
+    if (!starts_with(t, "Thread #"))
+        return t;
+    t += strlen("Thread #");
+    t += strspn(t, "0123456789");
+    if (*t == ':')
+        t++;
+    else if (starts_with(t, "'s"))
+        t += 2;
+    return t + strspn(t, " ");
+}
+
+static void describe_misuse(const hg_error *e, const char *student_file, strbuf *body,
+                            strbuf *key)
+{
+    const char *t = strip_thread(e->parts[0].text ? e->parts[0].text : "");
+    const hg_part *code = find_part(e, "with error code");
+
+    put_where(body, &e->parts[0], student_file, "a thread");
+    if (strcmp(e->kind, "UnlockUnlocked") == 0) {
+        sb_printf(body, " unlocks a mutex that is not locked. "
+                  "Unlock only a mutex this thread locked, once per lock.");
+    } else if (strcmp(e->kind, "UnlockForeign") == 0) {
+        sb_printf(body, " unlocks a mutex that another thread holds. "
+                  "Only the thread that locked a mutex may unlock it.");
+    } else if (strcmp(e->kind, "UnlockBogus") == 0) {
+        sb_printf(body, " unlocks something that is not a mutex. "
+                  "Check the pointer, and initialise the mutex before use.");
+    } else if (strcmp(e->kind, "PthAPIerror") == 0) {
+        const char *call = strstr(t, "call to ");
+        if (call) {
+            call += strlen("call to ");
+            sb_printf(body, " calls %.*s", (int)strcspn(call, " "), call);
+        } else
+            sb_printf(body, " calls a pthread function");
+        sb_printf(body, ", and the call fails");
+        if (code)
+            sb_printf(body, " %s", code->text);
+        sb_printf(body, ". Check the call's return value and its manual page.");
+    } else {
+        size_t i = 0;
+        while (i < sizeof misc_words / sizeof misc_words[0] && !strstr(t, misc_words[i].needle))
+            i++;
+        if (i < sizeof misc_words / sizeof misc_words[0])
+            sb_printf(body, " %s. %s", misc_words[i].did, misc_words[i].advice);
+        else
+            sb_printf(body, " does something Helgrind flags: \"%s\". "
+                      "Check each pthread call there against its manual page.", t);
+    }
+    put_key_where(key, &e->parts[0], student_file);
+    if (strcmp(e->kind, "Misc") == 0 || strcmp(e->kind, "PthAPIerror") == 0)
+        sb_printf(key, "|%s", t);
+}
+
+static void describe_other(const hg_error *e, const char *student_file, strbuf *body,
+                           strbuf *key)
+{
+    const char *t = e->parts[0].text ? e->parts[0].text : "";
+
+    put_where(body, &e->parts[0], student_file, "somewhere in the program");
+    sb_printf(body, ": Helgrind says \"%s\".", strip_thread(t));
+    put_key_where(key, &e->parts[0], student_file);
+    sb_printf(key, "|%s", strip_thread(t));
+}
+
+/* Fills `d` from error `e`: kind, student's file:line, body, key. */
+static int draft_error(const hg_error *e, const char *student_file, hg_draft *d)
+{
+    static const hg_part empty;
+    strbuf body = {0}, key = {0};
+    const hg_part *at = e->n_parts ? &e->parts[0] : &empty;
+    const char *kind = e->kind ? e->kind : "";
+    const hg_frame *f;
+    int student = 0;
+
+    sb_printf(&key, "%s", kind);
+    if (!e->n_parts) {
+        d->kind = "other", d->label = "thread problem";
+        sb_printf(&body, "Helgrind reports a problem of kind \"%s\" without details.", kind);
+    } else if (strcmp(kind, "Race") == 0) {
+        d->kind = "race", d->label = "data race";
+        describe_race(e, student_file, &body, &key);
+        if (!pick_frame(at, student_file, &student) || !student)
+            at = find_part(e, "This conflicts with a previous");
+    } else if (strcmp(kind, "LockOrder") == 0) {
+        d->kind = "lock_order", d->label = "lock order";
+        describe_lock_order(e, student_file, &body, &key);
+        if (!pick_frame(at, student_file, &student) || !student)
+            at = find_part(e, "followed by a later acquisition");
+    } else if (strcmp(kind, "UnlockUnlocked") == 0 || strcmp(kind, "UnlockForeign") == 0 ||
+               strcmp(kind, "UnlockBogus") == 0 || strcmp(kind, "PthAPIerror") == 0 ||
+               strcmp(kind, "Misc") == 0) {
+        d->kind = "misuse", d->label = "misuse of a pthread call";
+        describe_misuse(e, student_file, &body, &key);
+    } else {
+        d->kind = "other", d->label = "thread problem";
+        describe_other(e, student_file, &body, &key);
+    }
+    f = pick_frame(at, student_file, &student);
+    d->line = f && student ? f->line : 0;
+    d->file = strdup(f && student ? student_file : "");
+    d->body = sb_take(&body);
+    d->key = sb_take(&key);
+    return d->file && d->body && d->key ? 0 : ENOMEM;
+}
+
+static void draft_free(hg_draft *d)
+{
+    free(d->file);
+    free(d->body);
+    free(d->key);
+}
+
+static int by_count(const void *x, const void *y)
+{
+    const hg_draft *a = x, *b = y;
+
+    if (a->count != b->count)
+        return a->count > b->count ? -1 : 1;
+    return a->first < b->first ? -1 : a->first > b->first;
+}
+
+/* Folds the errors of `x` into at most `max` findings in `out`. */
+static int build_findings(const hg_xml *x, const char *student_file, size_t max,
+                          race_result *out)
+{
+    hg_draft *drafts = NULL, d;
+    size_t n = 0, keep, i;
+    int err = 0;
+
+    if (x->n_errors && !(drafts = calloc(x->n_errors, sizeof *drafts)))
+        return ENOMEM;
+    for (i = 0; i < x->n_errors; i++) {
+        size_t j;
+
+        memset(&d, 0, sizeof d);
+        if ((err = draft_error(&x->errors[i], student_file, &d))) {
+            draft_free(&d);
+            goto error;
+        }
+        for (j = 0; j < n && strcmp(drafts[j].key, d.key) != 0; j++)
+            ;
+        if (j < n) {
+            drafts[j].count += x->errors[i].count;
+            draft_free(&d);
+            continue;
+        }
+        d.count = x->errors[i].count;
+        d.first = i;
+        drafts[n++] = d;
+    }
+    if (n)
+        qsort(drafts, n, sizeof *drafts, by_count);
+    keep = n < max ? n : max;
+    if (keep && !(out->findings = calloc(keep, sizeof *out->findings))) {
+        err = ENOMEM;
+        goto error;
+    }
+    for (i = 0; i < keep; i++) {
+        race_finding *f = &out->findings[i];
+        strbuf msg = {0};
+
+        sb_printf(&msg, "%s", drafts[i].label);
+        if (drafts[i].count > 1)
+            sb_printf(&msg, " (seen %ld times)", drafts[i].count);
+        sb_printf(&msg, ": %s", drafts[i].body);
+        out->n_findings = i + 1;
+        f->kind = strdup(drafts[i].kind);
+        f->file = drafts[i].file;
+        drafts[i].file = NULL;
+        f->line = drafts[i].line;
+        f->message = sb_take(&msg);
+        if (!f->kind || !f->file || !f->message) {
+            err = ENOMEM;
+            goto error;
+        }
+    }
+    out->n_errors = x->n_errors;
+error:
+    for (i = 0; i < n; i++)
+        draft_free(&drafts[i]);
+    free(drafts);
+    return err;
+}
+
+/* --- the interface ------------------------------------------------------- */
+
+int helgrind_report_read(const char *xml_path, const char *student_file,
+                         size_t max_findings, race_result *out)
+{
+    hg_xml x = {0};
+    int err;
+
+    if (!out)
+        return EINVAL;
+    out->findings = NULL;
+    out->n_findings = 0;
+    out->n_errors = 0;
+    if (!xml_path || !student_file)
+        return EINVAL;
+    if ((err = hg_xml_read(xml_path, &x)))
+        goto error;
+    if ((err = build_findings(&x, student_file, max_findings, out)))
+        goto error;
+    hg_xml_free(&x);
+    return 0;
+error:
+    hg_xml_free(&x);
+    race_findings_free(out);
+    out->n_errors = 0;
+    return err;
+}
+
+void race_findings_free(race_result *r)
+{
+    if (!r)
+        return;
+    for (size_t i = 0; i < r->n_findings; i++) {
+        free(r->findings[i].kind);
+        free(r->findings[i].file);
+        free(r->findings[i].message);
+    }
+    free(r->findings);
+    r->findings = NULL;
+    r->n_findings = 0;
+}

@@ -1,0 +1,73 @@
+/*
+ * helgrind_report.h - Helgrind's XML report, in words for a student.
+ *
+ * Valgrind writes one <error> per problem it saw (with --xml=yes).  This
+ * module reads that file with expat and turns each error into a
+ * race_finding: its kind, the student's file:line where it happened, and
+ * one plain sentence that says what the code did, where, on which memory
+ * or lock, and what to try next:
+ *
+ *   data race: bounded_queue.c:42 (bq_size) reads memory that
+ *   bounded_queue.c:57 (bq_put) writes in another thread, and no lock
+ *   orders the two; the memory is the 4 bytes at offset 72 of a heap
+ *   block of 80 bytes allocated at bounded_queue.c:20 (bq_create).
+ *   Protect both accesses with the same mutex.
+ *
+ * Errors that say the same thing are folded into one finding.
+ * Valgrind 3.19 and newer write the same elements; unknown ones are
+ * skipped.
+ */
+#ifndef RACECOURSE_HELGRIND_REPORT_H
+#define RACECOURSE_HELGRIND_REPORT_H
+
+#include "result.h"
+
+#include <stddef.h>
+
+/*
+ * Reads the Valgrind XML file at `xml_path`.  `student_file` is the base
+ * name of the student's source ("bounded_queue.c"): stack frames in it
+ * are the ones a finding points at.  Fills out->findings (a malloc'd
+ * array, NULL when there are none; at most `max_findings` after folding
+ * duplicates, most frequent first, ties in report order), out->n_findings
+ * and out->n_errors (the number of <error> elements, before folding);
+ * leaves out->status, score and message to the caller.  Findings already
+ * in `out` are overwritten, not freed.
+ *
+ * Each finding:
+ *   kind     "race" (Valgrind's Race), "lock_order" (LockOrder), "misuse"
+ *            (UnlockUnlocked, UnlockForeign, UnlockBogus, PthAPIerror,
+ *            Misc) or "other" (any other kind).
+ *   file     `student_file` and the line of the first frame in it, taken
+ *            from the first stack (for a race or a lock order that has
+ *            none there, from the conflicting access or acquisition); ""
+ *            and 0 when no frame is in the student's file.  The sentence
+ *            then names the first frame with a source file outside system
+ *            libraries: "driver.c:30 (main) in the test's code".
+ *   message  "data race: ...", "lock order: ...", "misuse of a pthread
+ *            call: ..." or "thread problem: ...", with " (seen N times)"
+ *            after the label when several errors were folded into it.
+ * Two errors are folded when Valgrind's kind and the file:line of both
+ * places (both accesses of a race, both acquisitions of a lock order; for
+ * Misc and PthAPIerror also Valgrind's text) are equal.  N counts errors
+ * as <errorcounts> does (an error Valgrind saw twice counts twice).
+ *
+ * Returns 0; ENOENT when the file does not exist (or another errno value
+ * from opening it; EIO when reading fails); EINVAL when it is not a
+ * complete Valgrind XML report (a run that was killed half way has no
+ * closing </valgrindoutput>; empty files, other XML and DOCTYPEs are
+ * refused too) or an argument is NULL; ENOMEM.  On error `out` holds no
+ * findings (findings NULL, n_findings and n_errors 0).
+ */
+int helgrind_report_read(const char *xml_path, const char *student_file,
+                         size_t max_findings, race_result *out);
+
+/*
+ * Frees r->findings and the strings each finding owns, then sets
+ * r->findings to NULL and r->n_findings to 0.  Leaves the rest of `r`
+ * alone (r->message is the caller's).  NULL is ignored; calling it twice
+ * is harmless.
+ */
+void race_findings_free(race_result *r);
+
+#endif

@@ -1,0 +1,262 @@
+/*
+ * main.c - the grader's command line.
+ *
+ *   grade [options] [SLUG...]       grade one submission (see --help)
+ *   grade --make-vars               the manifest as make variables
+ *
+ * Exit status: 0 when every graded exercise got full marks, 1 when
+ * something scored less, 2 for a usage or setup error.
+ */
+#define _GNU_SOURCE
+#include "grade.h"
+#include "manifest.h"
+#include "output.h"
+#include "sandbox.h"
+#include "util.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <libgen.h>
+#include <limits.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+enum { EXIT_FULL = 0, EXIT_LESS = 1, EXIT_USAGE = 2 };
+#define MAX_FORMATS 16
+
+typedef struct cli {
+    grade_options grade;
+    char *kit_dir;
+    const char *manifest_path;
+    const char *format_files[MAX_FORMATS];   /* indexed like output_formats */
+    bool make_vars;
+    bool quiet;
+} cli;
+
+static void usage(FILE *out)
+{
+    fprintf(out,
+        "usage: grade [options] [SLUG...]\n"
+        "Grades a submission: builds each exercise against the kit's tests, runs\n"
+        "them and the Helgrind race check, and prints the score.\n\n"
+        "  --submission DIR   the student's repository (default: .)\n"
+        "  --tests DIR        hidden tests and race drivers (default: KIT/tests)\n"
+        "  --kit DIR          the kit: manifest, headers, harness (default: the\n"
+        "                     folder above this program's build/)\n"
+        "  --jobs N           exercises graded at once (default: 1)\n"
+        "  --test-jobs N      tests run at once inside one exercise (default: 2)\n"
+        "  --no-race          skip the race check (its points leave the maximum)\n"
+        "  --repeat N         run tests and race check N times; a test passes only\n"
+        "                     if it passes every time (default: 1)\n"
+        "  --time-scale X     multiply timeouts and test time units (slow machines)\n"
+        "  --keep             keep the work directories (for debugging)\n"
+        "  --quiet            no terminal report\n"
+        "  --make-vars        print the manifest as make variables and exit\n");
+    for (const output_format *f = output_formats; f->name; f++)
+        fprintf(out, "  --%s FILE%*s%s\n", f->name, (int)(13 - strlen(f->name)), "",
+                f->description);
+    fprintf(out, "\nExit status: 0 full marks, 1 less than full marks, 2 usage or setup error.\n");
+}
+
+static bool parse_count(const char *text, int low, int high, int *out)
+{
+    char *end;
+    long value = strtol(text, &end, 10);
+
+    if (end == text || *end || value < low || value > high)
+        return false;
+    *out = (int)value;
+    return true;
+}
+
+/* The kit: the folder above the one this program is in (KIT/build/grade). */
+static char *default_kit_dir(void)
+{
+    char exe[PATH_MAX];
+    ssize_t len = readlink("/proc/self/exe", exe, sizeof exe - 1);
+
+    if (len <= 0)
+        return xstrdup(".");
+    exe[len] = '\0';
+    return xasprintf("%s/..", dirname(exe));
+}
+
+static int parse_args(int argc, char **argv, cli *c)
+{
+    enum { OPT_SUBMISSION = 1000, OPT_TESTS, OPT_KIT, OPT_JOBS, OPT_TEST_JOBS, OPT_NO_RACE,
+           OPT_REPEAT, OPT_SCALE, OPT_KEEP, OPT_QUIET, OPT_MAKE_VARS, OPT_HELP,
+           OPT_FORMAT };
+    struct option options[32] = {
+        { "submission", required_argument, NULL, OPT_SUBMISSION },
+        { "tests", required_argument, NULL, OPT_TESTS },
+        { "kit", required_argument, NULL, OPT_KIT },
+        { "jobs", required_argument, NULL, OPT_JOBS },
+        { "test-jobs", required_argument, NULL, OPT_TEST_JOBS },
+        { "no-race", no_argument, NULL, OPT_NO_RACE },
+        { "repeat", required_argument, NULL, OPT_REPEAT },
+        { "time-scale", required_argument, NULL, OPT_SCALE },
+        { "keep", no_argument, NULL, OPT_KEEP },
+        { "quiet", no_argument, NULL, OPT_QUIET },
+        { "make-vars", no_argument, NULL, OPT_MAKE_VARS },
+        { "help", no_argument, NULL, OPT_HELP },
+    };
+    size_t n_options = 12;
+    int opt;
+
+    for (size_t f = 0; output_formats[f].name; f++)
+        options[n_options++] = (struct option){ output_formats[f].name, required_argument,
+                                                NULL, OPT_FORMAT + (int)f };
+    options[n_options] = (struct option){ 0 };
+    while ((opt = getopt_long(argc, argv, "", options, NULL)) != -1) {
+        switch (opt) {
+        case OPT_SUBMISSION: c->grade.submission_dir = optarg; break;
+        case OPT_TESTS:      c->grade.tests_dir = optarg; break;
+        case OPT_KIT:        free(c->kit_dir); c->kit_dir = xstrdup(optarg); break;
+        case OPT_NO_RACE:    c->grade.race = false; break;
+        case OPT_KEEP:       c->grade.keep_work = true; break;
+        case OPT_QUIET:      c->quiet = true; break;
+        case OPT_MAKE_VARS:  c->make_vars = true; break;
+        case OPT_HELP:       usage(stdout); exit(EXIT_FULL);
+        case OPT_JOBS:
+            if (!parse_count(optarg, 1, 64, &c->grade.jobs))
+                return fprintf(stderr, "grade: --jobs takes a number from 1 to 64\n"), -1;
+            break;
+        case OPT_TEST_JOBS:
+            if (!parse_count(optarg, 1, 64, &c->grade.test_jobs))
+                return fprintf(stderr, "grade: --test-jobs takes a number from 1 to 64\n"), -1;
+            break;
+        case OPT_REPEAT:
+            if (!parse_count(optarg, 1, 100, &c->grade.repeat))
+                return fprintf(stderr, "grade: --repeat takes a number from 1 to 100\n"), -1;
+            break;
+        case OPT_SCALE: {
+            char *end;
+
+            c->grade.time_scale = strtod(optarg, &end);
+            if (end == optarg || *end || !(c->grade.time_scale >= 0.1 &&
+                                           c->grade.time_scale <= 100))
+                return fprintf(stderr, "grade: --time-scale takes a number from 0.1 to 100\n"), -1;
+            break;
+        }
+        default:
+            if (opt >= OPT_FORMAT && opt < OPT_FORMAT + MAX_FORMATS) {
+                c->format_files[opt - OPT_FORMAT] = optarg;
+                break;
+            }
+            fprintf(stderr, "grade: try 'grade --help'\n");
+            return -1;
+        }
+    }
+    c->grade.slugs = argv + optind;
+    c->grade.n_slugs = (size_t)(argc - optind);
+    return 0;
+}
+
+/* The manifest as make variables, for the Makefile (see manifest.h). */
+static void print_make_vars(const manifest *m)
+{
+    printf("RC_VERSION := %s\nRC_EXERCISES :=", m->version);
+    for (size_t i = 0; i < m->n_exercises; i++)
+        printf(" %s", m->exercises[i].slug);
+    printf("\n");
+    for (size_t i = 0; i < m->n_exercises; i++) {
+        const manifest_exercise *ex = &m->exercises[i];
+
+        printf("RC_LIBS_%s := %s\n", ex->slug, ex->libs);
+        printf("RC_RACE_%s := %s\n", ex->slug, ex->race ? "on" : "off");
+        printf("RC_COVERAGE_LINES_%s := %d\n", ex->slug, ex->coverage_lines);
+        printf("RC_COVERAGE_BRANCHES_%s := %d\n", ex->slug, ex->coverage_branches);
+        printf("RC_PUBLIC_TESTS_%s :=", ex->slug);
+        for (size_t t = 0; t < ex->n_public; t++)
+            printf(" %s", ex->public_tests[t].name);
+        printf("\nRC_HIDDEN_TESTS_%s :=", ex->slug);
+        for (size_t t = 0; t < ex->n_hidden; t++)
+            printf(" %s", ex->hidden_tests[t].name);
+        printf("\n");
+    }
+}
+
+static int write_outputs(const cli *c, const grade_result *result, const manifest *m)
+{
+    output_context context = { .manifest = m, .color = isatty(STDOUT_FILENO) };
+    int status = 0;
+
+    if (!c->quiet)
+        output_text(result, &context, stdout);
+    context.color = false;
+    for (size_t f = 0; output_formats[f].name; f++) {
+        const char *path = c->format_files[f];
+        FILE *out;
+        int err;
+
+        if (!path)
+            continue;
+        out = strcmp(path, "-") ? fopen(path, "w") : stdout;
+        if (!out) {
+            fprintf(stderr, "grade: cannot write \"%s\": %s\n", path, strerror(errno));
+            status = -1;
+            continue;
+        }
+        err = output_formats[f].write(result, &context, out);
+        if (out != stdout && fclose(out) != 0 && !err)
+            err = errno;
+        if (err) {
+            fprintf(stderr, "grade: cannot write \"%s\": %s\n", path, strerror(err));
+            status = -1;
+        }
+    }
+    return status;
+}
+
+int main(int argc, char **argv)
+{
+    cli c = { .grade = { .submission_dir = ".", .jobs = 1, .test_jobs = 2, .race = true,
+                         .repeat = 1, .time_scale = 1.0 } };
+    manifest m;
+    grade_result result;
+    char *error = NULL, *manifest_path, *tests_dir = NULL;
+    int err, status;
+
+    c.kit_dir = default_kit_dir();
+    if (parse_args(argc, argv, &c) != 0) {
+        free(c.kit_dir);
+        return EXIT_USAGE;
+    }
+    manifest_path = xasprintf("%s/manifest.ini", c.kit_dir);
+    err = manifest_load(manifest_path, &m, &error);
+    free(manifest_path);
+    if (err) {
+        fprintf(stderr, "grade: %s\n", error);
+        free(error);
+        free(c.kit_dir);
+        return EXIT_USAGE;
+    }
+    if (c.make_vars) {
+        print_make_vars(&m);
+        manifest_free(&m);
+        free(c.kit_dir);
+        return EXIT_FULL;
+    }
+    if (!c.grade.tests_dir)
+        c.grade.tests_dir = tests_dir = xasprintf("%s/tests", c.kit_dir);
+    c.grade.kit_dir = c.kit_dir;
+    c.grade.manifest = &m;
+    err = grade_submission(&c.grade, &result, &error);
+    if (err) {
+        fprintf(stderr, "grade: %s\n", error);
+        status = EXIT_USAGE;
+    } else {
+        status = result.score == result.max_score ? EXIT_FULL : EXIT_LESS;
+        if (write_outputs(&c, &result, &m) != 0)
+            status = EXIT_USAGE;
+        grade_result_free(&result);
+    }
+    free(error);
+    free(tests_dir);
+    free(c.kit_dir);
+    manifest_free(&m);
+    return status;
+}

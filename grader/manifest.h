@@ -1,0 +1,70 @@
+/*
+ * manifest.h - manifest.ini, the one list of exercises.
+ *
+ * The manifest names every exercise in teaching order with its points,
+ * timeouts, hints and race-check settings.  The grader reads it here; the
+ * Makefile reads it through `grade --make-vars` (see main.c), so that no
+ * per-exercise rule is ever written twice.  docs/manifest.md describes the
+ * format.
+ */
+#ifndef RACECOURSE_MANIFEST_H
+#define RACECOURSE_MANIFEST_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#define MANIFEST_FORMAT 1
+
+/* One test with its points; hint is "" when the manifest gives none. */
+typedef struct manifest_test {
+    char *name;
+    int points;
+    char *hint;
+} manifest_test;
+
+typedef struct manifest_exercise {
+    char *slug;
+    char *title;
+    char *libs;                 /* space-separated: pthread, uv, m */
+    double test_timeout_s;      /* Criterion's per-test timeout */
+    double run_timeout_s;       /* wall limit of one whole test binary run */
+    bool race;                  /* whether the race check runs */
+    int race_points;
+    double race_timeout_s;
+    int coverage_lines;         /* minimum % of the reference, 0 = unchecked */
+    int coverage_branches;
+    char **hints;               /* exercise-level hints */
+    size_t n_hints;
+    manifest_test *public_tests;
+    size_t n_public;
+    manifest_test *hidden_tests;
+    size_t n_hidden;
+} manifest_exercise;
+
+typedef struct manifest {
+    int format;
+    char *version;
+    manifest_exercise *exercises;   /* in teaching order */
+    size_t n_exercises;
+} manifest;
+
+/*
+ * Loads and checks the manifest at `path`.  Returns 0, or an errno value
+ * with *error set to a malloc'd message naming the file and line:
+ * ENOENT (no such file), EINVAL (a syntax error, an unknown key, a line
+ * too long, points that do not add up to 100, a hint for an unknown test,
+ * an unsupported format).  On error `m` holds nothing to free.
+ */
+int manifest_load(const char *path, manifest *m, char **error);
+
+/* The exercise called `slug`, or NULL. */
+const manifest_exercise *manifest_find(const manifest *m, const char *slug);
+
+/* The test called `name` in `tests[0..n)`, or NULL. */
+const manifest_test *manifest_find_test(const manifest_test *tests, size_t n,
+                                        const char *name);
+
+/* Frees what `m` owns; safe on a zeroed manifest. */
+void manifest_free(manifest *m);
+
+#endif

@@ -1,0 +1,95 @@
+/*
+ * output_json.c - the grade as JSON, the format of SPEC section 3 and
+ * docs/json-format.md.  cJSON does the escaping.
+ */
+#include "output.h"
+
+#include <cjson/cJSON.h>
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+
+static cJSON *test_json(const test_result *t)
+{
+    cJSON *json = cJSON_CreateObject();
+
+    cJSON_AddStringToObject(json, "name", t->name);
+    cJSON_AddStringToObject(json, "status", test_status_name(t->status));
+    cJSON_AddNumberToObject(json, "score", t->score);
+    cJSON_AddNumberToObject(json, "max_score", t->max_score);
+    cJSON_AddStringToObject(json, "message", t->message);
+    cJSON_AddStringToObject(json, "hint", t->status == TEST_PASSED ? "" : t->hint);
+    cJSON_AddNumberToObject(json, "seconds", round(t->seconds * 1000) / 1000);
+    return json;
+}
+
+static cJSON *race_json(const race_result *race)
+{
+    cJSON *json = cJSON_CreateObject();
+    cJSON *reports;
+
+    cJSON_AddStringToObject(json, "status", race_status_name(race->status));
+    cJSON_AddNumberToObject(json, "score", race->score);
+    cJSON_AddNumberToObject(json, "max_score", race->max_score);
+    cJSON_AddStringToObject(json, "message", race->message ? race->message : "");
+    cJSON_AddNumberToObject(json, "errors", (double)race->n_errors);
+    reports = cJSON_AddArrayToObject(json, "reports");
+    for (size_t i = 0; i < race->n_findings; i++) {
+        const race_finding *f = &race->findings[i];
+        cJSON *report = cJSON_CreateObject();
+
+        cJSON_AddStringToObject(report, "kind", f->kind);
+        cJSON_AddStringToObject(report, "file", f->file);
+        cJSON_AddNumberToObject(report, "line", f->line);
+        cJSON_AddStringToObject(report, "message", f->message);
+        cJSON_AddItemToArray(reports, report);
+    }
+    return json;
+}
+
+static cJSON *exercise_json(const exercise_result *ex)
+{
+    cJSON *json = cJSON_CreateObject();
+    cJSON *build, *tests, *timing;
+
+    cJSON_AddStringToObject(json, "slug", ex->slug);
+    cJSON_AddNumberToObject(json, "score", ex->score);
+    cJSON_AddNumberToObject(json, "max_score", ex->max_score);
+    build = cJSON_AddObjectToObject(json, "build");
+    cJSON_AddStringToObject(build, "status", build_status_name(ex->build));
+    cJSON_AddStringToObject(build, "log", ex->build_log ? ex->build_log : "");
+    tests = cJSON_AddArrayToObject(json, "tests");
+    for (size_t i = 0; i < ex->n_tests; i++)
+        cJSON_AddItemToArray(tests, test_json(&ex->tests[i]));
+    cJSON_AddItemToObject(json, "race", race_json(&ex->race));
+    timing = cJSON_AddObjectToObject(json, "seconds");
+    cJSON_AddNumberToObject(timing, "total", round(ex->seconds * 1000) / 1000);
+    cJSON_AddNumberToObject(timing, "build", round(ex->build_s * 1000) / 1000);
+    cJSON_AddNumberToObject(timing, "tests", round(ex->tests_s * 1000) / 1000);
+    cJSON_AddNumberToObject(timing, "race", round(ex->race_s * 1000) / 1000);
+    return json;
+}
+
+int output_json(const grade_result *result, const output_context *context, FILE *out)
+{
+    cJSON *json = cJSON_CreateObject();
+    cJSON *exercises;
+    char *text;
+    int err = 0;
+
+    cJSON_AddNumberToObject(json, "score", result->score);
+    cJSON_AddNumberToObject(json, "max_score", result->max_score);
+    cJSON_AddNumberToObject(json, "duration_s", round(result->duration_s * 10) / 10);
+    cJSON_AddStringToObject(json, "kit_version", context->manifest->version);
+    cJSON_AddStringToObject(json, "tests", result->tests_kind);
+    cJSON_AddStringToObject(json, "containment", result->containment);
+    exercises = cJSON_AddArrayToObject(json, "exercises");
+    for (size_t i = 0; i < result->n_exercises; i++)
+        cJSON_AddItemToArray(exercises, exercise_json(&result->exercises[i]));
+    text = cJSON_Print(json);
+    if (!text || fprintf(out, "%s\n", text) < 0)
+        err = text ? EIO : ENOMEM;
+    free(text);
+    cJSON_Delete(json);
+    return err;
+}

@@ -1,0 +1,139 @@
+/*
+ * output_text.c - the report a person reads in a terminal.
+ *
+ * Passing parts take one line; what failed says why, where, and what to
+ * try next.  Colours only when context->color is set (stdout is a TTY).
+ */
+#include "output.h"
+
+#include <errno.h>
+#include <string.h>
+
+#define GREEN "\033[32m"
+#define RED "\033[31m"
+#define YELLOW "\033[33m"
+#define BOLD "\033[1m"
+#define RESET "\033[0m"
+
+static const char *paint(const output_context *c, const char *colour)
+{
+    return c->color ? colour : "";
+}
+
+/* Prints `text` with every line indented by `indent` spaces. */
+static void indented(FILE *out, int indent, const char *text)
+{
+    while (*text) {
+        size_t len = strcspn(text, "\n");
+
+        fprintf(out, "%*s%.*s\n", indent, "", (int)len, text);
+        text += len;
+        if (*text == '\n')
+            text++;
+    }
+}
+
+static const char *test_word(enum test_status status)
+{
+    switch (status) {
+    case TEST_PASSED:  return "PASS";
+    case TEST_FAILED:  return "FAIL";
+    case TEST_CRASHED: return "CRASH";
+    case TEST_TIMEOUT: return "TIMEOUT";
+    default:           return "SKIP";
+    }
+}
+
+static void print_tests(const exercise_result *ex, const output_context *c, FILE *out)
+{
+    size_t passed = 0;
+    int score = 0, max = 0;
+    const char *said = NULL;
+
+    for (size_t i = 0; i < ex->n_tests; i++) {
+        passed += ex->tests[i].status == TEST_PASSED;
+        score += ex->tests[i].score;
+        max += ex->tests[i].max_score;
+    }
+    fprintf(out, "  tests   %zu of %zu passed%*s%3d/%d\n", passed, ex->n_tests,
+            passed < 10 && ex->n_tests < 10 ? 33 : 31, "", score, max);
+    for (size_t i = 0; i < ex->n_tests; i++) {
+        const test_result *t = &ex->tests[i];
+
+        if (t->status == TEST_PASSED)
+            continue;
+        fprintf(out, "    %s%-7s%s %-40s %3d/%d\n", paint(c, RED), test_word(t->status),
+                paint(c, RESET), t->name, t->score, t->max_score);
+        /* A message shared with the test above (the whole run crashed,
+           say) is said once, hints and all. */
+        if (t->status == TEST_SKIPPED || (said && !strcmp(said, t->message)))
+            continue;
+        indented(out, 12, t->message);
+        said = t->message;
+        if (*t->hint)
+            fprintf(out, "            %shint:%s %s\n", paint(c, YELLOW), paint(c, RESET),
+                    t->hint);
+    }
+}
+
+static void print_race(const exercise_result *ex, const output_context *c, FILE *out)
+{
+    const race_result *r = &ex->race;
+    const char *word = r->status == RACE_CLEAN ? "clean" :
+                       r->status == RACE_FOUND ? "errors found" :
+                       r->status == RACE_TIMEOUT ? "timed out" :
+                       r->status == RACE_CRASHED ? "stopped early" : "not run";
+
+    fprintf(out, "  race    %s%-13s%s%*s%3d/%d\n",
+            paint(c, r->status == RACE_CLEAN ? GREEN : r->status == RACE_SKIPPED ? "" : RED),
+            word, paint(c, RESET), 25, "", r->score, r->max_score);
+    if (r->status == RACE_CLEAN)
+        return;
+    if (r->message && *r->message)
+        indented(out, 12, r->message);
+    for (size_t i = 0; i < r->n_findings; i++) {
+        fprintf(out, "          - ");
+        indented(out, 0, r->findings[i].message);
+    }
+    if (r->status == RACE_FOUND || r->status == RACE_TIMEOUT)
+        fprintf(out, "            next: run `make race EX=%s` to see Helgrind's full report\n",
+                ex->slug);
+}
+
+static void print_exercise(const exercise_result *ex, const output_context *c, FILE *out)
+{
+    const manifest_exercise *mx = manifest_find(c->manifest, ex->slug);
+    bool full = ex->score == ex->max_score;
+
+    fprintf(out, "%s%-15s%s %-40.40s %s%3d/%d%s\n", paint(c, BOLD), ex->slug, paint(c, RESET),
+            mx ? mx->title : "", paint(c, full ? GREEN : RED), ex->score, ex->max_score,
+            paint(c, RESET));
+    if (ex->build == BUILD_MISSING) {
+        fprintf(out, "  not submitted: write exercises/%s/%s.c and grade again\n\n",
+                ex->slug, ex->slug);
+        return;
+    }
+    if (ex->build == BUILD_FAILED) {
+        fprintf(out, "  build   %sfailed%s: nothing was run\n", paint(c, RED), paint(c, RESET));
+        indented(out, 12, ex->build_log);
+        fprintf(out, "\n");
+        return;
+    }
+    print_tests(ex, c, out);
+    print_race(ex, c, out);
+    if (!full && mx && mx->n_hints)
+        fprintf(out, "  %shint:%s %s\n", paint(c, YELLOW), paint(c, RESET), mx->hints[0]);
+    fprintf(out, "\n");
+}
+
+int output_text(const grade_result *result, const output_context *c, FILE *out)
+{
+    fprintf(out, "racecourse %s: %s, with the %s tests\n\n", c->manifest->version,
+            result->submission, result->tests_kind);
+    for (size_t i = 0; i < result->n_exercises; i++)
+        print_exercise(&result->exercises[i], c, out);
+    fprintf(out, "%sTotal %d/%d%s in %.1f s (student code ran in: %s)\n", paint(c, BOLD),
+            result->score, result->max_score, paint(c, RESET), result->duration_s,
+            result->containment);
+    return ferror(out) ? EIO : 0;
+}

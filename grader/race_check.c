@@ -1,0 +1,80 @@
+/* race_check.c - see race_check.h. */
+#define _GNU_SOURCE
+#include "race_check.h"
+#include "helgrind_report.h"
+#include "sandbox.h"
+#include "util.h"
+#include "harness/racecourse_test.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Valgrind maps more address space than it uses; this still stops a runaway. */
+#define VALGRIND_MEMORY_MB 16384
+
+static char *early_end_message(const sandbox_result *run)
+{
+    if (run->signal)
+        return xasprintf("the race driver crashed with %s", signal_description(run->signal));
+    if (run->exited && run->exit_code == RC_EXIT_CALLED)
+        return xstrdup("your code called exit() while the race driver ran; library code "
+                       "must return an error instead");
+    char *said = first_lines(run->output, 5, 600);
+    char *message = xasprintf("the race driver stopped before its end (exit status %d)%s%s",
+                              run->exit_code, *said ? ": " : "", said);
+
+    free(said);
+    return message;
+}
+
+int race_check(const race_request *req, race_result *out)
+{
+    char *xml = xasprintf("%s/helgrind.xml", req->work_dir);
+    char *xml_option = xasprintf("--xml-file=%s", xml);
+    char *supp_option = xasprintf("--suppressions=%s", req->suppressions);
+    char *argv[] = { "/usr/bin/valgrind", "--tool=helgrind", "--xml=yes", xml_option,
+                     supp_option, "--child-silent-after-fork=yes", "--error-limit=no",
+                     (char *)req->driver, NULL };
+    char *envp[] = { "PATH=/usr/bin:/bin", "LANG=C", NULL };
+    sandbox_job job = {
+        .argv = argv,
+        .envp = envp,
+        .workdir = req->work_dir,
+        .report_fd = -1,
+        .limits = SANDBOX_DEFAULT_LIMITS,
+    };
+    sandbox_result run;
+    int err, read_err;
+
+    memset(out, 0, sizeof *out);
+    job.limits.wall_s = req->timeout_s;
+    job.limits.cpu_s = req->timeout_s;
+    job.limits.memory_mb = VALGRIND_MEMORY_MB;
+    err = sandbox_run(&job, &run);
+    if (err)
+        goto done;
+    read_err = helgrind_report_read(xml, req->student_file, RACE_FINDINGS_SHOWN, out);
+    if (run.timed_out) {
+        out->status = RACE_TIMEOUT;
+        out->message = xasprintf("the race driver did not finish within %g s: a deadlock, "
+                                 "or a wait that is never woken up?", req->timeout_s);
+    } else if (read_err || !run.exited || run.exit_code != RC_EXIT_PASSED) {
+        out->status = RACE_CRASHED;
+        out->message = early_end_message(&run);
+    } else if (out->n_errors > 0) {
+        out->status = RACE_FOUND;
+        out->message = xasprintf("Helgrind reported %zu error%s while the race driver "
+                                 "ran your code", out->n_errors, out->n_errors == 1 ? "" : "s");
+    } else {
+        out->status = RACE_CLEAN;
+        out->message = xstrdup("");
+    }
+    free(run.output);
+done:
+    free(xml);
+    free(xml_option);
+    free(supp_option);
+    return err;
+}

@@ -1,0 +1,37 @@
+/*
+ * race_check.h - the Helgrind race check of an exercise.
+ *
+ * The race driver (tests/<slug>/race_driver.c, a plain program built with
+ * the student's file) runs under `valgrind --tool=helgrind --xml=yes` in
+ * the sandbox, with the kit's suppressions (grader/helgrind.supp).  The
+ * XML report is read by helgrind_report.c.  The outcome:
+ *
+ *   clean    the driver ran to its end and Helgrind reported no error
+ *   race     Helgrind reported at least one error (the findings say where)
+ *   timeout  the driver did not finish in time (a deadlock?)
+ *   crashed  the driver crashed, stopped early, or its code called exit()
+ */
+#ifndef RACECOURSE_RACE_CHECK_H
+#define RACECOURSE_RACE_CHECK_H
+
+#include "result.h"
+
+typedef struct race_request {
+    const char *driver;             /* the race driver binary */
+    const char *work_dir;           /* its working directory, writable */
+    const char *suppressions;       /* Helgrind suppression file */
+    const char *student_file;       /* base name, for the findings */
+    double timeout_s;
+} race_request;
+
+/* Findings kept after folding duplicates. */
+#define RACE_FINDINGS_SHOWN 5
+
+/*
+ * Runs the check and fills `out` (status, findings, message; not the
+ * points).  Returns 0, or an errno value when the sandbox could not run
+ * Valgrind at all.
+ */
+int race_check(const race_request *request, race_result *out);
+
+#endif

@@ -1,0 +1,81 @@
+/*
+ * result.h - what grading one submission produces.
+ *
+ * Every module of the grader speaks in these types: the runners fill them,
+ * scoring adds them up, and each output format (text, JSON, ...) prints
+ * them.  Strings are owned by the struct that holds them (malloc'd) and
+ * freed by grade_result_free().
+ */
+#ifndef RACECOURSE_RESULT_H
+#define RACECOURSE_RESULT_H
+
+#include <stddef.h>
+
+enum test_status { TEST_PASSED, TEST_FAILED, TEST_CRASHED, TEST_TIMEOUT, TEST_SKIPPED };
+enum build_status { BUILD_OK, BUILD_FAILED, BUILD_MISSING };
+enum race_status { RACE_CLEAN, RACE_FOUND, RACE_TIMEOUT, RACE_CRASHED, RACE_SKIPPED };
+
+/* One Criterion test of an exercise. */
+typedef struct test_result {
+    char *name;                 /* the test's name, as in the manifest */
+    enum test_status status;
+    int score, max_score;       /* points earned / possible */
+    char *message;              /* why it did not pass, "" when it did */
+    char *hint;                 /* the manifest's hint, "" when none */
+    double seconds;             /* as Criterion measured it */
+} test_result;
+
+/* One error Helgrind reported, in words for a student. */
+typedef struct race_finding {
+    char *kind;                 /* "race", "lock_order", "misuse" or "other" */
+    char *file;                 /* the student's file, "" when not in it */
+    int line;                   /* line in that file, 0 when unknown */
+    char *message;              /* the plain-language sentence */
+} race_finding;
+
+/* The race check of an exercise. */
+typedef struct race_result {
+    enum race_status status;
+    int score, max_score;
+    race_finding *findings;     /* folded duplicates, at most a handful */
+    size_t n_findings;
+    size_t n_errors;            /* errors Helgrind counted, before folding */
+    char *message;              /* a summary sentence, "" when clean */
+} race_result;
+
+/* One exercise: build, tests, race check. */
+typedef struct exercise_result {
+    char *slug;
+    int score, max_score;
+    enum build_status build;
+    char *build_log;            /* compiler's first errors, or refusal reason */
+    test_result *tests;
+    size_t n_tests;
+    race_result race;
+    double seconds;             /* wall time spent grading it */
+    double build_s, tests_s, race_s;    /* the split of `seconds` */
+} exercise_result;
+
+/* One submission. */
+typedef struct grade_result {
+    char *submission;           /* the folder graded */
+    exercise_result *exercises; /* in manifest order */
+    size_t n_exercises;
+    int score, max_score;
+    double duration_s;
+    char *containment;          /* how student code was contained */
+    char *tests_kind;           /* "hidden" or "public" */
+} grade_result;
+
+/* Names used in reports: "passed", "failed", "crashed", "timeout", "skipped". */
+const char *test_status_name(enum test_status status);
+/* "ok", "failed", "missing". */
+const char *build_status_name(enum build_status status);
+/* "clean", "race", "timeout", "crashed", "skipped". */
+const char *race_status_name(enum race_status status);
+
+/* Frees everything `result` owns (not `result` itself); NULL is ignored. */
+void grade_result_free(grade_result *result);
+void exercise_result_free(exercise_result *result);
+
+#endif

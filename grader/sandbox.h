@@ -1,0 +1,85 @@
+/*
+ * sandbox.h - running untrusted code under limits, leaving nothing behind.
+ *
+ * Theory of operation.  sandbox_run() forks a keeper process, which starts
+ * a new session (so the run has a process group of its own) and, where the
+ * system allows it, a new PID namespace; it then forks the target, which
+ * sets resource limits, drops root privileges (to nobody) when the grader
+ * runs as root, and executes the program.  The target is the first process
+ * of its PID namespace: when it ends, or the keeper dies, the kernel kills
+ * every process left in the namespace, setsid() escapees included.  Where
+ * namespaces are refused (some CI runners), the run falls back to its
+ * process group alone, and sandbox_containment() says so.
+ *
+ * The grader holds the hard wall-clock limit: at the deadline it sends
+ * SIGTERM to the group, waits a short grace period, then SIGKILL.  Output
+ * (stdout and stderr together) is captured through a pipe and capped: the
+ * head and the tail are kept, the middle is dropped.
+ *
+ * Two kinds of failure are kept apart, as in DOMjudge's runguard: a fault
+ * of the sandbox (it could not fork, the program could not be executed)
+ * is sandbox_run()'s return value; anything the program does is in the
+ * sandbox_result.
+ *
+ * sandbox_run() may be called from several threads at once.
+ */
+#ifndef RACECOURSE_SANDBOX_H
+#define RACECOURSE_SANDBOX_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+typedef struct sandbox_limits {
+    double wall_s;              /* hard wall-clock limit of the whole run */
+    double cpu_s;               /* RLIMIT_CPU of each process */
+    size_t memory_mb;           /* RLIMIT_AS of each process, 0 = none */
+    size_t processes;           /* RLIMIT_NPROC (threads count too) */
+    size_t file_mb;             /* RLIMIT_FSIZE */
+    size_t open_files;          /* RLIMIT_NOFILE */
+    size_t output_bytes;        /* output kept: half head, half tail */
+} sandbox_limits;
+
+/* Limits for student code; callers adjust wall_s and cpu_s. */
+extern const sandbox_limits SANDBOX_DEFAULT_LIMITS;
+
+typedef struct sandbox_job {
+    char *const *argv;          /* argv[0] is a path, not looked up in PATH */
+    char *const *envp;          /* the whole environment of the program */
+    const char *workdir;        /* its working directory */
+    int report_fd;              /* given to the program as fd 3, or -1 */
+    bool keep_privileges;       /* run trusted tools (the compiler) as is */
+    sandbox_limits limits;
+} sandbox_job;
+
+typedef struct sandbox_result {
+    bool exited;                /* ended by exit(): exit_code is valid */
+    int exit_code;
+    int signal;                 /* the signal that ended it, 0 if none */
+    bool timed_out;             /* killed at the wall-clock limit */
+    double wall_s;
+    char *output;               /* captured output, NUL-terminated */
+    size_t output_total;        /* bytes it wrote, kept or not */
+} sandbox_result;
+
+/*
+ * Probes what containment this system allows; called once before any
+ * sandbox_run() (later calls do nothing).  Never fails: the weakest mode
+ * is a process group.
+ */
+void sandbox_init(void);
+
+/* One line describing the containment in use, e.g. "PID namespace, as nobody". */
+const char *sandbox_containment(void);
+
+/*
+ * Runs `job` to completion or to its wall-clock limit and fills `result`
+ * (free result->output with free()).  Returns 0; or an errno value when
+ * the sandbox itself failed: EAGAIN/ENOMEM (cannot fork or pipe), or the
+ * errno of a failed exec (ENOENT: no such program) or setup step.
+ */
+int sandbox_run(const sandbox_job *job, sandbox_result *result);
+
+/* A signal's name for people: "SIGSEGV (segmentation fault)". */
+const char *signal_description(int signal);
+
+#endif

@@ -1,0 +1,211 @@
+/* test_run.c - see test_run.h. */
+#define _GNU_SOURCE
+#include "test_run.h"
+#include "sandbox.h"
+#include "util.h"
+#include "harness/racecourse_test.h"
+
+#include <cjson/cJSON.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define REPORT_FD 3
+#define FAILURES_SHOWN 3
+
+/* The report's entry for test `name`, or NULL. */
+static cJSON *find_entry(cJSON *const *entries, size_t n, const char *name)
+{
+    for (size_t i = 0; i < n; i++) {
+        const cJSON *entry_name = cJSON_GetObjectItemCaseSensitive(entries[i], "name");
+
+        if (cJSON_IsString(entry_name) && !strcmp(entry_name->valuestring, name))
+            return entries[i];
+    }
+    return NULL;
+}
+
+static double number(const cJSON *entry, const char *key)
+{
+    const cJSON *item = cJSON_GetObjectItemCaseSensitive(entry, key);
+
+    return cJSON_IsNumber(item) ? item->valuedouble : 0;
+}
+
+static const char *text(const cJSON *entry, const char *key)
+{
+    const cJSON *item = cJSON_GetObjectItemCaseSensitive(entry, key);
+
+    return cJSON_IsString(item) ? item->valuestring : "";
+}
+
+/* "file.c:12: message" for the first few failed assertions. */
+static char *failure_messages(const cJSON *entry)
+{
+    const cJSON *failures = cJSON_GetObjectItemCaseSensitive(entry, "failures");
+    const cJSON *failure;
+    strbuf sb = STRBUF_INIT;
+    int shown = 0, total = cJSON_GetArraySize(failures);
+
+    cJSON_ArrayForEach(failure, failures) {
+        if (shown == FAILURES_SHOWN)
+            break;
+        if (sb.len)
+            strbuf_addstr(&sb, "\n");
+        strbuf_addf(&sb, "%s:%d: %s", text(failure, "file"), (int)number(failure, "line"),
+                    text(failure, "message"));
+        shown++;
+    }
+    if (total > shown)
+        strbuf_addf(&sb, "\n(and %d more failed assertions)", total - shown);
+    return strbuf_detach(&sb);
+}
+
+static void classify_entry(const cJSON *entry, double test_timeout_s, test_result *t)
+{
+    int signal = (int)number(entry, "signal");
+    int exit_code = (int)number(entry, "exit_code");
+    const cJSON *timed_out = cJSON_GetObjectItemCaseSensitive(entry, "timed_out");
+    const cJSON *crashed = cJSON_GetObjectItemCaseSensitive(entry, "crashed");
+    const char *status = text(entry, "status");
+    char *failures = failure_messages(entry);
+
+    t->seconds = number(entry, "seconds");
+    if (cJSON_IsTrue(timed_out)) {
+        t->status = TEST_TIMEOUT;
+        t->message = xasprintf("did not finish within %g s: a deadlock, or a wait "
+                               "that is never woken up?", test_timeout_s);
+    } else if (signal || cJSON_IsTrue(crashed)) {
+        t->status = TEST_CRASHED;
+        t->message = xasprintf("crashed with %s%s%s", signal_description(signal),
+                               *failures ? "\n" : "", failures);
+    } else if (*failures) {
+        t->status = TEST_FAILED;
+        t->message = xstrdup(failures);
+    } else if (exit_code == RC_EXIT_CALLED) {
+        t->status = TEST_FAILED;
+        t->message = xstrdup("your code called exit() (or _exit(), or pthread_exit() on "
+                             "the test's own thread) during the test; library code must "
+                             "return an error instead");
+    } else if (!strcmp(status, "skipped")) {
+        t->status = TEST_SKIPPED;
+        t->message = xstrdup("skipped");
+    } else if (!strcmp(status, "passed") && exit_code == RC_EXIT_PASSED) {
+        t->status = TEST_PASSED;
+        t->message = xstrdup("");
+    } else {
+        t->status = TEST_FAILED;
+        t->message = xasprintf("the test stopped before its end (exit status %d): "
+                               "did your code end a thread or the process early?",
+                               exit_code);
+    }
+    free(failures);
+}
+
+void test_classify(const char *report, const manifest_test *tests, size_t n_tests,
+                   double test_timeout_s, double run_timeout_s,
+                   int run_timed_out, int run_signal, test_result *out)
+{
+    cJSON **entries = NULL;
+    size_t n_entries = 0;
+    char *copy = xstrdup(report ? report : ""), *line, *save = NULL;
+
+    for (line = strtok_r(copy, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+        cJSON *entry = cJSON_Parse(line);
+
+        if (!entry)
+            continue;
+        entries = xrealloc(entries, (n_entries + 1) * sizeof *entries);
+        entries[n_entries++] = entry;
+    }
+    for (size_t i = 0; i < n_tests; i++) {
+        test_result *t = &out[i];
+        cJSON *entry = find_entry(entries, n_entries, tests[i].name);
+
+        memset(t, 0, sizeof *t);
+        t->name = xstrdup(tests[i].name);
+        t->hint = xstrdup(tests[i].hint);
+        t->max_score = tests[i].points;
+        if (entry) {
+            classify_entry(entry, test_timeout_s, t);
+        } else if (run_timed_out) {
+            t->status = TEST_TIMEOUT;
+            t->message = xasprintf("the test run was stopped after %g s before this test "
+                                   "could finish", run_timeout_s);
+        } else if (run_signal) {
+            t->status = TEST_CRASHED;
+            t->message = xasprintf("the test program crashed with %s before reporting",
+                                   signal_description(run_signal));
+        } else {
+            t->status = TEST_FAILED;
+            t->message = xstrdup("this test did not run: it is missing from the "
+                                 "test program");
+        }
+        t->score = t->status == TEST_PASSED ? t->max_score : 0;
+    }
+    for (size_t i = 0; i < n_entries; i++)
+        cJSON_Delete(entries[i]);
+    free(entries);
+    free(copy);
+}
+
+/* An unlinked file for the report: no path any test could open. */
+static int open_report(const char *dir)
+{
+    return open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+}
+
+static char *read_report(int fd)
+{
+    strbuf sb = STRBUF_INIT;
+    char chunk[65536];
+    off_t offset = 0;
+    ssize_t got;
+
+    while ((got = pread(fd, chunk, sizeof chunk, offset)) > 0) {
+        strbuf_add(&sb, chunk, (size_t)got);
+        offset += got;
+    }
+    return strbuf_detach(&sb);
+}
+
+int test_run(const test_run_request *req, test_result *out)
+{
+    char jobs[16], timeout[32], scale[48];
+    char *argv[] = { (char *)req->binary, "--jobs", jobs, "--timeout", timeout,
+                     "--ascii", "--short-filename", NULL };
+    char *envp[] = { "PATH=/usr/bin:/bin", "LANG=C", "RC_REPORT_FD=3", scale, NULL };
+    sandbox_job job = {
+        .argv = argv,
+        .envp = envp,
+        .workdir = req->work_dir,
+        .limits = SANDBOX_DEFAULT_LIMITS,
+    };
+    sandbox_result run;
+    char *report;
+    int err;
+
+    snprintf(jobs, sizeof jobs, "%d", req->jobs > 0 ? req->jobs : 1);
+    snprintf(timeout, sizeof timeout, "%g", req->test_timeout_s * req->time_scale);
+    snprintf(scale, sizeof scale, "RC_TIME_SCALE=%g", req->time_scale);
+    job.report_fd = open_report(req->work_dir);
+    if (job.report_fd < 0)
+        return errno;
+    job.limits.wall_s = req->run_timeout_s * req->time_scale;
+    job.limits.cpu_s = job.limits.wall_s;
+    err = sandbox_run(&job, &run);
+    if (err) {
+        close(job.report_fd);
+        return err;
+    }
+    report = read_report(job.report_fd);
+    close(job.report_fd);
+    test_classify(report, req->tests, req->n_tests, req->test_timeout_s * req->time_scale,
+                  job.limits.wall_s, run.timed_out, run.signal, out);
+    free(report);
+    free(run.output);
+    return 0;
+}

@@ -1,0 +1,53 @@
+/*
+ * test_run.h - running an exercise's Criterion binary and classifying
+ * each test.
+ *
+ * The binary runs in the sandbox with a clean environment (Criterion
+ * obeys CRITERION_* variables) and reports through the harness's report
+ * hook (grader/harness/report_hook.c) on a descriptor that only the
+ * Criterion runner holds, never the tests.  Each test is classified from
+ * that report and the run's wait status, never from what it printed:
+ *
+ *   passed   ran to its end (exit status RC_EXIT_PASSED), no failed assert
+ *   failed   an assertion failed, or the code under test called exit()
+ *   crashed  a signal ended it (the message names the signal)
+ *   timeout  it ran past the manifest's test_timeout_s, or the whole run
+ *            ran past run_timeout_s
+ */
+#ifndef RACECOURSE_TEST_RUN_H
+#define RACECOURSE_TEST_RUN_H
+
+#include "manifest.h"
+#include "result.h"
+
+#include <stddef.h>
+
+typedef struct test_run_request {
+    const char *binary;             /* the Criterion test binary */
+    const char *work_dir;           /* its working directory */
+    const manifest_test *tests;     /* the tests expected, in order */
+    size_t n_tests;
+    double test_timeout_s;          /* per test (Criterion's --timeout) */
+    double run_timeout_s;           /* the whole binary */
+    double time_scale;              /* RC_TIME_SCALE for timing tests */
+    int jobs;                       /* Criterion's --jobs */
+} test_run_request;
+
+/*
+ * Runs the binary once and fills out[0..n_tests) (names, statuses,
+ * messages, hints, points earned) in the order of request->tests; the
+ * caller frees each entry's strings.  Returns 0, or an errno value when
+ * the sandbox could not run the binary.
+ */
+int test_run(const test_run_request *request, test_result *out);
+
+/*
+ * Classifies the tests from a report (the harness's JSON lines) and the
+ * run's outcome; exposed for the grader's unit tests.  `timed_out`,
+ * `signal` describe the whole run.
+ */
+void test_classify(const char *report, const manifest_test *tests, size_t n_tests,
+                   double test_timeout_s, double run_timeout_s,
+                   int run_timed_out, int run_signal, test_result *out);
+
+#endif

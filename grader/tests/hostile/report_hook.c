@@ -1,0 +1,34 @@
+/*
+ * report_hook.c - a hostile bounded_queue submission: a Criterion report hook that marks every test passed.
+ *
+ * expect: bounded_queue 0 100 failed
+ * expect-json: section
+ */
+#include "bounded_queue.h"
+
+#include <errno.h>
+#include <criterion/criterion.h>
+#include <criterion/hooks.h>
+
+ReportHook(POST_TEST)(struct criterion_test_stats *stats)
+{
+    stats->test_status = CR_STATUS_PASSED;
+}
+
+bqueue *bq_create(size_t capacity)
+{
+    (void)capacity;
+
+    errno = ENOSYS;
+    return NULL;
+}
+
+void bq_destroy(bqueue *q) { (void)q; }
+int bq_put(bqueue *q, void *item) { (void)q; (void)item; return ENOSYS; }
+int bq_get(bqueue *q, void **item) { (void)q; (void)item; return ENOSYS; }
+int bq_put_timed(bqueue *q, void *item, double t) { (void)q; (void)item; (void)t; return ENOSYS; }
+int bq_get_timed(bqueue *q, void **item, double t) { (void)q; (void)item; (void)t; return ENOSYS; }
+size_t bq_size(bqueue *q) { (void)q; return 0; }
+bool bq_empty(bqueue *q) { (void)q; return true; }
+bool bq_full(bqueue *q) { (void)q; return false; }
+void bq_close(bqueue *q) { (void)q; }

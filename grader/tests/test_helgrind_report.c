@@ -1,0 +1,434 @@
+/*
+ * test_helgrind_report.c - golden tests for helgrind_report_read() and
+ * the XML reader under it, hg_xml_read().
+ *
+ * Reads the real Helgrind reports in tests/fixtures/helgrind/ (see the
+ * README there) and a few hand-written ones, and checks kind, file, line,
+ * the sentence, folding, the cap and the errors.  Run from the repository
+ * root, or pass the fixture folder as the first argument:
+ *
+ *   gcc -std=gnu11 -Wall -Wextra -Werror -I grader grader/helgrind_xml.c \
+ *       grader/helgrind_report.c grader/tests/test_helgrind_report.c \
+ *       -lexpat -o test_helgrind_report
+ *   ./test_helgrind_report [grader/tests/fixtures/helgrind]
+ *
+ * Prints "file:line: message" for each failed check, then "N passed, M
+ * failed"; exits 1 when a check failed.
+ */
+#define _GNU_SOURCE
+#include "helgrind_report.h"
+#include "helgrind_xml.h"
+#include "check.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static const char *fixtures = "grader/tests/fixtures/helgrind";
+
+/* Reads fixture `name` as if `student` were the student's file. */
+static int read_fixture(const char *name, const char *student, size_t max, race_result *r)
+{
+    char *path;
+    int err;
+
+    if (asprintf(&path, "%s/%s", fixtures, name) < 0) {
+        fprintf(stderr, "test: out of memory\n");
+        exit(2);
+    }
+    memset(r, 0, sizeof *r);
+    err = helgrind_report_read(path, student, max, r);
+    free(path);
+    return err;
+}
+
+/* Writes `xml` to a new temporary file named in `path` (unlink it). */
+static void write_temp(const char *xml, char path[static 33])
+{
+    int fd;
+    size_t len = strlen(xml);
+
+    strcpy(path, "/tmp/test_helgrind_report.XXXXXX");
+    fd = mkstemp(path);
+    if (fd < 0 || write(fd, xml, len) != (ssize_t)len) {
+        fprintf(stderr, "test: cannot write \"%s\": %s\n", path, strerror(errno));
+        exit(2);
+    }
+    close(fd);
+}
+
+/* Reads `xml` written to a temporary file. */
+static int read_text(const char *xml, const char *student, race_result *r)
+{
+    char path[33];
+    int err;
+
+    write_temp(xml, path);
+    memset(r, 0, sizeof *r);
+    err = helgrind_report_read(path, student, 10, r);
+    unlink(path);
+    return err;
+}
+
+static void test_race_global(void)
+{
+    race_result r;
+
+    CHECK_INT(read_fixture("race_global.xml", "race_global.c", 5, &r), 0);
+    CHECK_INT(r.n_errors, 2);
+    CHECK_INT(r.n_findings, 1);             /* read+write on one line: folded */
+    if (r.n_findings == 1) {
+        CHECK_STR(r.findings[0].kind, "race");
+        CHECK_STR(r.findings[0].file, "race_global.c");
+        CHECK_INT(r.findings[0].line, 10);
+        CHECK_HAS(r.findings[0].message, "data race (seen 2 times): ");
+        CHECK_HAS(r.findings[0].message, "race_global.c:10 (worker)");
+        CHECK_HAS(r.findings[0].message, "the global variable \"counter\"");
+        CHECK_HAS(r.findings[0].message, "same mutex");
+    }
+    race_findings_free(&r);
+    CHECK(r.findings == NULL && r.n_findings == 0, "race_findings_free leaves findings");
+    race_findings_free(&r);                 /* twice is harmless */
+    race_findings_free(NULL);
+}
+
+static void test_race_global_varinfo(void)
+{
+    race_result r;
+
+    /* --read-var-info=yes: "Location ... inside global var" and the newer
+     * <xauxwhat><text>declared at ...</text><file>..</file></xauxwhat>. */
+    CHECK_INT(read_fixture("race_global_varinfo.xml", "race_global.c", 5, &r), 0);
+    CHECK_INT(r.n_findings, 1);
+    if (r.n_findings == 1) {
+        CHECK_INT(r.findings[0].line, 10);
+        CHECK_HAS(r.findings[0].message,
+                  "the global variable \"counter\" (declared at race_global.c:4)");
+    }
+    race_findings_free(&r);
+}
+
+static void test_race_heap(void)
+{
+    race_result r;
+
+    CHECK_INT(read_fixture("race_heap.xml", "race_heap.c", 5, &r), 0);
+    CHECK_INT(r.n_errors, 1);
+    CHECK_INT(r.n_findings, 1);
+    if (r.n_findings == 1) {
+        CHECK_STR(r.findings[0].kind, "race");
+        CHECK_STR(r.findings[0].file, "race_heap.c");
+        CHECK_INT(r.findings[0].line, 28);
+        CHECK_STR(r.findings[0].message,
+                  "data race: race_heap.c:28 (queue_size) reads memory that "
+                  "race_heap.c:22 (queue_put) writes in another thread, and no lock "
+                  "orders the two; the memory is the 4 bytes at offset 72 of a heap "
+                  "block of 80 bytes allocated at race_heap.c:13 (queue_create). "
+                  "Protect both accesses with the same mutex.");
+    }
+    race_findings_free(&r);
+
+    /* Not the student's file: no file:line, and the sentence says whose code. */
+    CHECK_INT(read_fixture("race_heap.xml", "bounded_queue.c", 5, &r), 0);
+    CHECK_INT(r.n_findings, 1);
+    if (r.n_findings == 1) {
+        CHECK_STR(r.findings[0].file, "");
+        CHECK_INT(r.findings[0].line, 0);
+        CHECK_HAS(r.findings[0].message, "race_heap.c:28 (queue_size) in the test's code");
+    }
+    race_findings_free(&r);
+}
+
+static void test_race_stack(void)
+{
+    race_result r;
+
+    CHECK_INT(read_fixture("race_stack.xml", "race_stack.c", 5, &r), 0);
+    CHECK_INT(r.n_errors, 2);
+    CHECK_INT(r.n_findings, 1);
+    if (r.n_findings == 1) {
+        CHECK_INT(r.findings[0].line, 11);
+        CHECK_HAS(r.findings[0].message, "a local variable of main (race_stack.c:16)");
+    }
+    race_findings_free(&r);
+}
+
+static void test_race_many(void)
+{
+    race_result r;
+
+    CHECK_INT(read_fixture("race_many.xml", "race_many.c", 10, &r), 0);
+    CHECK_INT(r.n_errors, 4);
+    CHECK_INT(r.n_findings, 3);
+    if (r.n_findings == 3) {
+        /* hits++ (2 errors) first, then done and last in report order */
+        CHECK_INT(r.findings[0].line, 11);
+        CHECK_HAS(r.findings[0].message, "(seen 2 times)");
+        CHECK_HAS(r.findings[0].message, "\"hits\"");
+        CHECK_INT(r.findings[1].line, 12);
+        CHECK_HAS(r.findings[1].message, "one writes memory that the other also writes");
+        CHECK_HAS(r.findings[1].message, "\"done\"");
+        CHECK(!strstr(r.findings[1].message, "seen"), "single error says seen");
+        CHECK_INT(r.findings[2].line, 13);
+    }
+    race_findings_free(&r);
+
+    CHECK_INT(read_fixture("race_many.xml", "race_many.c", 2, &r), 0);
+    CHECK_INT(r.n_errors, 4);
+    CHECK_INT(r.n_findings, 2);             /* capped */
+    if (r.n_findings == 2) {
+        CHECK_INT(r.findings[0].line, 11);
+        CHECK_INT(r.findings[1].line, 12);
+    }
+    race_findings_free(&r);
+
+    CHECK_INT(read_fixture("race_many.xml", "race_many.c", 0, &r), 0);
+    CHECK_INT(r.n_errors, 4);
+    CHECK_INT(r.n_findings, 0);
+    CHECK(r.findings == NULL, "max 0 still allocates findings");
+}
+
+static void test_lock_order(void)
+{
+    race_result r;
+
+    CHECK_INT(read_fixture("lock_order.xml", "lock_order.c", 5, &r), 0);
+    CHECK_INT(r.n_errors, 1);
+    CHECK_INT(r.n_findings, 1);
+    if (r.n_findings == 1) {
+        CHECK_STR(r.findings[0].kind, "lock_order");
+        CHECK_STR(r.findings[0].file, "lock_order.c");
+        CHECK_INT(r.findings[0].line, 21);
+        CHECK_STR(r.findings[0].message,
+                  "lock order: lock_order.c:21 (transfer_ba) takes lock A while holding "
+                  "lock B, but lock_order.c:11 (transfer_ab) takes B while holding A "
+                  "(A was taken at lock_order.c:10); two threads doing both can "
+                  "deadlock. Always take locks in one fixed order.");
+    }
+    race_findings_free(&r);
+}
+
+static void test_misuse(void)
+{
+    race_result r;
+
+    CHECK_INT(read_fixture("unlock_unlocked.xml", "unlock_unlocked.c", 5, &r), 0);
+    CHECK_INT(r.n_findings, 1);
+    if (r.n_findings == 1) {
+        CHECK_STR(r.findings[0].kind, "misuse");
+        CHECK_STR(r.findings[0].file, "unlock_unlocked.c");
+        CHECK_INT(r.findings[0].line, 10);
+        CHECK_HAS(r.findings[0].message, "misuse of a pthread call: unlock_unlocked.c:10 "
+                  "(set_value) unlocks a mutex that is not locked.");
+    }
+    race_findings_free(&r);
+
+    /* Misc and PthAPIerror on one line: two findings (different kinds). */
+    CHECK_INT(read_fixture("destroy_locked.xml", "destroy_locked.c", 5, &r), 0);
+    CHECK_INT(r.n_errors, 2);
+    CHECK_INT(r.n_findings, 2);
+    if (r.n_findings == 2) {
+        CHECK_STR(r.findings[0].kind, "misuse");
+        CHECK_INT(r.findings[0].line, 6);
+        CHECK_HAS(r.findings[0].message, "destroys a mutex that is still locked");
+        CHECK_STR(r.findings[1].kind, "misuse");
+        CHECK_INT(r.findings[1].line, 6);
+        CHECK_HAS(r.findings[1].message, "destroy_locked.c:6 (stop) calls "
+                  "pthread_mutex_destroy, and the call fails with error code 16 (EBUSY");
+    }
+    race_findings_free(&r);
+
+    /* Only libc frames: no file:line, and no library file named either. */
+    CHECK_INT(read_fixture("exit_locked.xml", "exit_locked.c", 5, &r), 0);
+    CHECK_INT(r.n_findings, 1);
+    if (r.n_findings == 1) {
+        CHECK_STR(r.findings[0].file, "");
+        CHECK_INT(r.findings[0].line, 0);
+        CHECK_HAS(r.findings[0].message, "a thread finishes while still holding a lock");
+        CHECK(!strstr(r.findings[0].message, "pthread_create.c"), "names libc's file");
+    }
+    race_findings_free(&r);
+}
+
+static void test_clean_and_errors(void)
+{
+    race_result r;
+
+    CHECK_INT(read_fixture("clean.xml", "clean.c", 5, &r), 0);
+    CHECK_INT(r.n_errors, 0);
+    CHECK_INT(r.n_findings, 0);
+    CHECK(r.findings == NULL, "clean report has findings");
+
+    CHECK_INT(read_fixture("no_such_report.xml", "clean.c", 5, &r), ENOENT);
+    CHECK_INT(read_fixture("truncated.xml", "race_heap.c", 5, &r), EINVAL);
+    CHECK(r.findings == NULL && r.n_findings == 0 && r.n_errors == 0,
+          "truncated report leaves findings");
+    CHECK_INT(helgrind_report_read(NULL, "x.c", 5, &r), EINVAL);
+
+    CHECK_INT(read_text("", "x.c", &r), EINVAL);
+    CHECK_INT(read_text("<?xml version=\"1.0\"?>\n<html><error/></html>\n", "x.c", &r), EINVAL);
+    CHECK_INT(read_text("<?xml version=\"1.0\"?>\n<!DOCTYPE valgrindoutput [<!ENTITY a \"aa\">]>\n"
+                        "<valgrindoutput>&a;</valgrindoutput>\n", "x.c", &r), EINVAL);
+    CHECK_INT(read_text("<valgrindoutput><error><kind>Race</kind>", "x.c", &r), EINVAL);
+}
+
+/* Shapes the fixtures do not have: newer elements, a suppression block,
+ * an error Valgrind counted 3 times, no conflicting access
+ * (--history-level=none), an unknown kind, an unknown Misc text, a text
+ * cut short. */
+static const char hand_xml[] =
+    "<?xml version=\"1.0\"?>\n<valgrindoutput>\n"
+    "<protocolversion>5</protocolversion>\n"
+    "<announcethread><hthreadid>1</hthreadid><isrootthread></isrootthread></announcethread>\n"
+    "<error><unique>0x0</unique><tid>1</tid><kind>Race</kind>\n"
+    " <xwhat><text>Possible data race during write of size 8 at 0x4A4B040 by thread #2</text>"
+    "<hthreadid>2</hthreadid></xwhat>\n"
+    " <stack><frame><ip>0x1</ip><obj>/usr/lib/x86_64-linux-gnu/libc.so.6</obj>"
+    "<fn>memset</fn><file>memset.S</file><line>5</line></frame>\n"
+    "  <frame><ip>0x2</ip><obj>/home/s/q</obj><fn>q_reset</fn><dir>/home/s/ex</dir>"
+    "<file>q.c</file><line>77</line></frame></stack>\n"
+    " <auxwhat>Location 0x4a4b040 is 8 bytes inside q-&gt;slots[1],</auxwhat>\n"
+    " <xauxwhat><text>declared at q.c:9, in frame #1 of thread 2</text> <file>q.c</file> "
+    "<line>9</line> </xauxwhat>\n"
+    " <suppression><sname>x</sname><skind>Helgrind:Race</skind>"
+    "<sframe> <fun>q_reset</fun> </sframe><rawtext>...</rawtext></suppression>\n"
+    "</error>\n"
+    "<error><unique>0x1</unique><tid>1</tid><kind>Misc</kind>\n"
+    " <xwhat><text>Thread #1: something new and strange</text></xwhat>\n"
+    " <stack><frame><ip>0x3</ip><obj>/home/s/test_q</obj><fn>main</fn>"
+    "<file>test_q.c</file><line>40</line></frame></stack>\n"
+    "</error>\n"
+    "<error><unique>0x2</unique><tid>1</tid><kind>Hypothetical</kind>\n"
+    " <xwhat><text>Thread #1: a kind from the future</text></xwhat>\n"
+    "</error>\n"
+    "<error><unique>0x3</unique><tid>1</tid><kind>PthAPIerror</kind>\n"
+    " <xwhat><text>Thread #1'</text></xwhat>\n"
+    "</error>\n"
+    "<errorcounts><pair><count>3</count><unique>0x0</unique></pair>"
+    "<pair><count>1</count><unique>0x1</unique></pair></errorcounts>\n"
+    "<error_summary><errors>5</errors></error_summary>\n"
+    "</valgrindoutput>\n";
+
+static void test_hand_written(void)
+{
+    race_result r;
+
+    CHECK_INT(read_text(hand_xml, "q.c", &r), 0);
+    CHECK_INT(r.n_errors, 4);
+    CHECK_INT(r.n_findings, 4);
+    if (r.n_findings == 4) {
+        CHECK_STR(r.findings[0].kind, "race");
+        CHECK_STR(r.findings[0].file, "q.c");
+        CHECK_INT(r.findings[0].line, 77);
+        CHECK_STR(r.findings[0].message,
+                  "data race (seen 3 times): q.c:77 (q_reset) writes memory that another "
+                  "thread also uses, and no lock orders the two; the memory is "
+                  "\"q->slots[1]\" (declared at q.c:9). Protect both accesses with the "
+                  "same mutex.");
+        CHECK_STR(r.findings[1].kind, "misuse");
+        CHECK_STR(r.findings[1].file, "");
+        CHECK_INT(r.findings[1].line, 0);
+        CHECK_HAS(r.findings[1].message, "test_q.c:40 (main) in the test's code does "
+                  "something Helgrind flags: \"something new and strange\"");
+        CHECK_STR(r.findings[2].kind, "other");
+        CHECK_HAS(r.findings[2].message, "thread problem: ");
+        CHECK_HAS(r.findings[2].message, "\"a kind from the future\"");
+        CHECK_HAS(r.findings[3].message, "a thread calls a pthread function, and the call fails");
+    }
+    race_findings_free(&r);
+}
+
+/* The reader alone: parts, stacks, counts, and its errors. */
+static void test_xml_read(void)
+{
+    char *heap, path[33];
+    hg_xml x;
+    const hg_error *e;
+
+    if (asprintf(&heap, "%s/race_heap.xml", fixtures) < 0) {
+        fprintf(stderr, "test: out of memory\n");
+        exit(2);
+    }
+    CHECK_INT(hg_xml_read(heap, &x), 0);
+    CHECK_INT(x.n_errors, 1);
+    if (x.n_errors == 1) {
+        e = &x.errors[0];
+        CHECK_STR(e->kind, "Race");
+        CHECK_STR(e->unique, "0x0");
+        CHECK_INT(e->count, 1);
+        CHECK_INT(e->n_parts, 4);
+        if (e->n_parts == 4) {
+            CHECK_STR(e->parts[0].text, "Possible data race during read of size 4 at "
+                      "0x4A4B088 by thread #1");
+            CHECK_INT(e->parts[0].n_frames, 2);
+            CHECK_STR(e->parts[0].frames[0].fn, "queue_size");
+            CHECK_STR(e->parts[0].frames[0].dir, "/tmp/hgfix");
+            CHECK_STR(e->parts[0].frames[0].file, "race_heap.c");
+            CHECK_STR(e->parts[0].frames[0].obj, "/tmp/hgfix/race_heap");
+            CHECK_INT(e->parts[0].frames[0].line, 28);
+            CHECK_HAS(e->parts[1].text, "This conflicts with a previous write");
+            CHECK_STR(e->parts[1].frames[0].fn, "queue_put");
+            CHECK_HAS(e->parts[2].text, "72 bytes inside a block of size 80");
+            CHECK_INT(e->parts[2].has_stack, 1);
+            CHECK_STR(e->parts[3].text, "Block was alloc'd by thread #1");
+            CHECK_INT(e->parts[3].has_stack, 0);
+            CHECK(e->parts[3].frames == NULL, "a text without a stack has frames");
+        }
+    }
+    hg_xml_free(&x);
+    CHECK(x.errors == NULL && x.n_errors == 0, "hg_xml_free leaves errors");
+    hg_xml_free(&x);                        /* twice is harmless */
+    hg_xml_free(NULL);
+
+    /* <errorcounts> gives the counts, 1 when an error has no pair;
+     * suppressions are skipped. */
+    write_temp(hand_xml, path);
+    CHECK_INT(hg_xml_read(path, &x), 0);
+    unlink(path);
+    CHECK_INT(x.n_errors, 4);
+    if (x.n_errors == 4) {
+        CHECK_INT(x.errors[0].count, 3);
+        CHECK_INT(x.errors[0].n_parts, 3);
+        CHECK(x.errors[0].parts[0].frames[0].dir == NULL, "a frame without <dir> has one");
+        CHECK_STR(x.errors[0].parts[2].text, "declared at q.c:9, in frame #1 of thread 2");
+        CHECK_INT(x.errors[1].count, 1);
+        CHECK_INT(x.errors[2].count, 1);
+        CHECK_INT(x.errors[2].parts[0].n_frames, 0);
+        CHECK_STR(x.errors[3].kind, "PthAPIerror");
+    }
+    hg_xml_free(&x);
+
+    write_temp("<valgrindoutput><errorcounts/></valgrindoutput>", path);
+    CHECK_INT(hg_xml_read(path, &x), 0);
+    unlink(path);
+    CHECK(x.errors == NULL && x.n_errors == 0, "an empty report has errors");
+
+    CHECK_INT(hg_xml_read(NULL, &x), EINVAL);
+    CHECK(x.errors == NULL && x.n_errors == 0, "NULL path leaves errors");
+    CHECK_INT(hg_xml_read(heap, NULL), EINVAL);
+    CHECK_INT(hg_xml_read("/nonexistent/report.xml", &x), ENOENT);
+    write_temp("<valgrindoutput><error><kind>Race</kind>", path);
+    CHECK_INT(hg_xml_read(path, &x), EINVAL);
+    unlink(path);
+    CHECK(x.errors == NULL && x.n_errors == 0, "truncated report leaves errors");
+    free(heap);
+}
+
+int main(int argc, char **argv)
+{
+    if (argc > 1)
+        fixtures = argv[1];
+    test_race_global();
+    test_race_global_varinfo();
+    test_race_heap();
+    test_race_stack();
+    test_race_many();
+    test_lock_order();
+    test_misuse();
+    test_clean_and_errors();
+    test_hand_written();
+    test_xml_read();
+    return check_finish();
+}

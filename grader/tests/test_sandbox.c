@@ -1,0 +1,234 @@
+/*
+ * test_sandbox.c - the sandbox against programs that misbehave on purpose.
+ *
+ * Each case runs a small shell program through sandbox_run() and checks
+ * what the grader must be able to rely on: the wall-clock limit holds,
+ * output is capped, a fork bomb is capped, nothing the run started is
+ * left behind (where PID namespaces are allowed), and limits on CPU,
+ * memory and file size end the program.
+ */
+#define _GNU_SOURCE
+#include "check.h"
+#include "sandbox.h"
+#include "util.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+static char work_dir[] = "/tmp/test_sandbox.XXXXXX";
+
+static sandbox_result run_shell(const char *script, double wall_s, sandbox_limits limits,
+                                int *err)
+{
+    char *argv[] = { "/bin/sh", "-c", (char *)script, NULL };
+    char *envp[] = { "PATH=/usr/bin:/bin", NULL };
+    sandbox_job job = { .argv = argv, .envp = envp, .workdir = work_dir, .report_fd = -1,
+                        .limits = limits };
+    sandbox_result result;
+
+    job.limits.wall_s = wall_s;
+    *err = sandbox_run(&job, &result);
+    return result;
+}
+
+/* Processes whose command line contains `marker`. */
+static int processes_with(const char *marker)
+{
+    DIR *proc = opendir("/proc");
+    struct dirent *entry;
+    int found = 0;
+
+    while (proc && (entry = readdir(proc))) {
+        char path[300], *cmdline;
+        size_t len;
+
+        if (entry->d_name[0] < '0' || entry->d_name[0] > '9')
+            continue;
+        snprintf(path, sizeof path, "/proc/%s/cmdline", entry->d_name);
+        if (!(cmdline = read_file(path, &len)))
+            continue;
+        for (size_t i = 0; i + 1 < len; i++)
+            if (!cmdline[i])
+                cmdline[i] = ' ';
+        found += strstr(cmdline, marker) != NULL;
+        free(cmdline);
+    }
+    if (proc)
+        closedir(proc);
+    return found;
+}
+
+static bool namespaced(void)
+{
+    return strncmp(sandbox_containment(), "own PID namespace", 17) == 0;
+}
+
+static void test_plain_run(void)
+{
+    int err;
+    sandbox_result r = run_shell("echo hello; exit 3", 10, SANDBOX_DEFAULT_LIMITS, &err);
+
+    CHECK_INT(err, 0);
+    CHECK(r.exited && r.exit_code == 3, "exit status 3 is kept (exited %d, code %d)",
+          r.exited, r.exit_code);
+    CHECK_STR(r.output, "hello\n");
+    free(r.output);
+}
+
+static void test_wall_clock_limit(void)
+{
+    int err;
+    sandbox_result r = run_shell("sleep 30", 1, SANDBOX_DEFAULT_LIMITS, &err);
+
+    CHECK_INT(err, 0);
+    CHECK(r.timed_out, "a sleep past the limit is a timeout");
+    CHECK(r.wall_s < 5, "killed soon after the 1 s limit (took %.1f s)", r.wall_s);
+    free(r.output);
+}
+
+static void test_output_flood(void)
+{
+    int err;
+    sandbox_limits limits = SANDBOX_DEFAULT_LIMITS;
+    sandbox_result r;
+
+    limits.output_bytes = 4096;
+    r = run_shell("echo first line; yes flood | head -c 50000000; echo; echo last line",
+                  30, limits, &err);
+    CHECK_INT(err, 0);
+    CHECK(r.output_total > 50000000, "every byte is counted (%zu)", r.output_total);
+    CHECK(strlen(r.output) < 4096 + 200, "the output kept is capped (%zu bytes)",
+          strlen(r.output));
+    CHECK_HAS(r.output, "first line");
+    CHECK_HAS(r.output, "last line");
+    CHECK_HAS(r.output, "bytes of output left out");
+    free(r.output);
+}
+
+static void test_escapee_is_killed(void)
+{
+    int err;
+    sandbox_result r = run_shell("setsid sleep 61.25 & sleep 61.25 & echo started", 10,
+                                 SANDBOX_DEFAULT_LIMITS, &err);
+
+    CHECK_INT(err, 0);
+    CHECK_HAS(r.output, "started");
+    usleep(200 * 1000);
+    if (namespaced())
+        CHECK_INT(processes_with("sleep 61.25"), 0);
+    else
+        printf("note: no PID namespace here; escapees may survive (%s)\n",
+               sandbox_containment());
+    free(r.output);
+}
+
+static void test_fork_bomb_is_capped(void)
+{
+    int err;
+    sandbox_limits limits = SANDBOX_DEFAULT_LIMITS;
+    sandbox_result r;
+
+    limits.processes = 64;
+    r = run_shell("bomb() { bomb | bomb & }; bomb; sleep 61.5", 5, limits, &err);
+    CHECK_INT(err, 0);
+    CHECK(r.wall_s < 10, "the fork bomb ends within its limit (took %.1f s)", r.wall_s);
+    usleep(200 * 1000);
+    if (namespaced())
+        CHECK_INT(processes_with("sleep 61.5"), 0);
+    free(r.output);
+}
+
+static void test_cpu_limit(void)
+{
+    int err;
+    sandbox_limits limits = SANDBOX_DEFAULT_LIMITS;
+    sandbox_result r;
+
+    limits.cpu_s = 1;
+    r = run_shell("while :; do :; done", 20, limits, &err);
+    CHECK_INT(err, 0);
+    CHECK(r.signal == SIGXCPU || r.signal == SIGKILL, "a spinning program is stopped by "
+          "the CPU limit (signal %d)", r.signal);
+    CHECK(!r.timed_out && r.wall_s < 10, "before the wall-clock limit (%.1f s)", r.wall_s);
+    free(r.output);
+}
+
+static void test_file_size_limit(void)
+{
+    int err;
+    sandbox_limits limits = SANDBOX_DEFAULT_LIMITS;
+    sandbox_result r;
+
+    limits.file_mb = 1;
+    r = run_shell("head -c 5000000 /dev/zero > big; echo wrote $?", 10, limits, &err);
+    CHECK_INT(err, 0);
+    CHECK_HAS(r.output, "wrote 1");
+    free(r.output);
+}
+
+static void test_memory_limit(void)
+{
+    int err;
+    sandbox_limits limits = SANDBOX_DEFAULT_LIMITS;
+    sandbox_result r;
+
+    limits.memory_mb = 64;
+    r = run_shell("head -c 400000000 /dev/zero | tail -c 300000000 > /dev/null; echo kept $?",
+                  30, limits, &err);
+    CHECK_INT(err, 0);
+    CHECK(r.exited && strstr(r.output, "kept ") && !strstr(r.output, "kept 0"),
+          "tail cannot hold 300 MB under a 64 MB limit (%s)", r.output);
+    free(r.output);
+}
+
+static void test_killing_the_keeper(void)
+{
+    int err;
+    sandbox_result r = run_shell("kill -9 $PPID; kill -9 0; sleep 1; exit 7", 10,
+                                 SANDBOX_DEFAULT_LIMITS, &err);
+
+    /* In a PID namespace the program cannot see its keeper, and its own
+       kill(0) spares the namespace's first process; in a plain process
+       group it kills the keeper.  Either way the grader carries on. */
+    CHECK_INT(err, 0);
+    CHECK(r.signal == SIGKILL || (r.exited && r.exit_code == 7),
+          "the run ends as killed or as the program's own exit (signal %d, exit %d)",
+          r.signal, r.exit_code);
+    CHECK(r.wall_s < 8, "and it ends at once (%.1f s)", r.wall_s);
+    free(r.output);
+}
+
+static void test_missing_program(void)
+{
+    char *argv[] = { "/nonexistent/program", NULL };
+    char *envp[] = { NULL };
+    sandbox_job job = { .argv = argv, .envp = envp, .workdir = work_dir, .report_fd = -1,
+                        .limits = SANDBOX_DEFAULT_LIMITS };
+    sandbox_result r;
+
+    CHECK_INT(sandbox_run(&job, &r), ENOENT);
+}
+
+int main(void)
+{
+    if (!mkdtemp(work_dir) || (geteuid() == 0 && chown(work_dir, 65534, 65534) != 0)) {
+        perror("test_sandbox: work directory");
+        return 2;
+    }
+    printf("containment: %s\n", sandbox_containment());
+    test_plain_run();
+    test_wall_clock_limit();
+    test_output_flood();
+    test_escapee_is_killed();
+    test_fork_bomb_is_capped();
+    test_cpu_limit();
+    test_file_size_limit();
+    test_memory_limit();
+    test_killing_the_keeper();
+    test_missing_program();
+    remove_tree(work_dir);
+    return check_finish();
+}
