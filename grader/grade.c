@@ -79,16 +79,6 @@ static void tests_not_run(const manifest_test *tests, size_t n, const char *why,
     }
 }
 
-static void free_tests(test_result *tests, size_t n)
-{
-    for (size_t i = 0; i < n; i++) {
-        free(tests[i].name);
-        free(tests[i].message);
-        free(tests[i].hint);
-    }
-    free(tests);
-}
-
 /* Keeps, for each test, its first result that is not a pass. */
 static void merge_run(exercise_result *ex, test_result *run, int index, int repeat)
 {
@@ -132,7 +122,7 @@ static int run_tests(const grade_options *o, const manifest_exercise *mx,
             continue;
         }
         merge_run(ex, run, r, o->repeat);
-        free_tests(run, n);
+        test_results_free(run, n);
     }
     return 0;
 }
@@ -159,11 +149,8 @@ static int run_race_check(const grade_options *o, const manifest_exercise *mx,
             ex->race = run;
             run = previous;
         }
-        if (r > 0) {
-            exercise_result holder = { .race = run };
-
-            exercise_result_free(&holder);
-        }
+        if (r > 0)
+            race_result_free(&run);
     }
     free(supp_from);
     free(supp);

@@ -586,17 +586,3 @@ error:
     out->n_errors = 0;
     return err;
 }
-
-void race_findings_free(race_result *r)
-{
-    if (!r)
-        return;
-    for (size_t i = 0; i < r->n_findings; i++) {
-        free(r->findings[i].kind);
-        free(r->findings[i].file);
-        free(r->findings[i].message);
-    }
-    free(r->findings);
-    r->findings = NULL;
-    r->n_findings = 0;
-}

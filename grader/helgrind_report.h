@@ -62,12 +62,4 @@
 int helgrind_report_read(const char *xml_path, const char *student_file,
                          size_t max_findings, race_result *out);
 
-/*
- * Frees r->findings and the strings each finding owns, then sets
- * r->findings to NULL and r->n_findings to 0.  Leaves the rest of `r`
- * alone (r->message is the caller's).  NULL is ignored; calling it twice
- * is harmless.
- */
-void race_findings_free(race_result *r);
-
 #endif

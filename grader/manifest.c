@@ -140,12 +140,25 @@ static int set_test_key(loader *ld, manifest_exercise *ex, const char *key, cons
     else if (kind_len == 6 && !strncmp(key, "hidden", 6))
         t = test_entry(&ex->hidden_tests, &ex->n_hidden, name);
     else
-        return fail(ld, "unknown key \"%s\" (expected public.NAME, hidden.NAME or hint.NAME)", key, NULL);
+        return fail(ld, "unknown key \"%s\" in [%s] (expected public.NAME, hidden.NAME or hint.NAME)",
+                    key, ex->slug);
     if (t->points >= 0)
         return fail(ld, "test \"%s\" is listed twice", name, NULL);
     if (!parse_int(value, 0, 100, &t->points))
         return fail(ld, "points of \"%s\" must be a whole number from 0 to 100", name, NULL);
     return 1;
+}
+
+/* Whether `libs` names only libraries the kit links: pthread, uv, m. */
+static bool known_libs(const char *libs)
+{
+    char *copy = xstrdup(libs), *save = NULL;
+    bool known = true;
+
+    for (char *lib = strtok_r(copy, " \t", &save); lib && known; lib = strtok_r(NULL, " \t", &save))
+        known = !strcmp(lib, "pthread") || !strcmp(lib, "uv") || !strcmp(lib, "m");
+    free(copy);
+    return known;
 }
 
 static int set_exercise_key(loader *ld, manifest_exercise *ex, const char *key, const char *value)
@@ -156,6 +169,8 @@ static int set_exercise_key(loader *ld, manifest_exercise *ex, const char *key, 
         free(ex->title);
         ex->title = xstrdup(value);
     } else if (!strcmp(key, "libs")) {
+        if (!known_libs(value))
+            return fail(ld, "libs may name pthread, uv and m, not \"%s\"%s", value, "");
         free(ex->libs);
         ex->libs = xstrdup(value);
     } else if (!strcmp(key, "hint")) {

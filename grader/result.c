@@ -29,25 +29,47 @@ const char *race_status_name(enum race_status status)
     return names[status];
 }
 
+void test_results_free(test_result *tests, size_t n)
+{
+    for (size_t i = 0; tests && i < n; i++) {
+        free(tests[i].name);
+        free(tests[i].message);
+        free(tests[i].hint);
+    }
+    free(tests);
+}
+
+void race_findings_free(race_result *r)
+{
+    if (!r)
+        return;
+    for (size_t i = 0; i < r->n_findings; i++) {
+        free(r->findings[i].kind);
+        free(r->findings[i].file);
+        free(r->findings[i].message);
+    }
+    free(r->findings);
+    r->findings = NULL;
+    r->n_findings = 0;
+}
+
+void race_result_free(race_result *r)
+{
+    if (!r)
+        return;
+    race_findings_free(r);
+    free(r->message);
+    r->message = NULL;
+}
+
 void exercise_result_free(exercise_result *ex)
 {
     if (!ex)
         return;
     free(ex->slug);
     free(ex->build_log);
-    for (size_t i = 0; i < ex->n_tests; i++) {
-        free(ex->tests[i].name);
-        free(ex->tests[i].message);
-        free(ex->tests[i].hint);
-    }
-    free(ex->tests);
-    for (size_t i = 0; i < ex->race.n_findings; i++) {
-        free(ex->race.findings[i].kind);
-        free(ex->race.findings[i].file);
-        free(ex->race.findings[i].message);
-    }
-    free(ex->race.findings);
-    free(ex->race.message);
+    test_results_free(ex->tests, ex->n_tests);
+    race_result_free(&ex->race);
 }
 
 void grade_result_free(grade_result *result)

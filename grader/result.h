@@ -74,6 +74,19 @@ const char *build_status_name(enum build_status status);
 /* "clean", "race", "timeout", "crashed", "skipped". */
 const char *race_status_name(enum race_status status);
 
+/* Frees `n` test results and the array itself; NULL is ignored. */
+void test_results_free(test_result *tests, size_t n);
+
+/*
+ * Frees r->findings and the strings each finding owns, then sets
+ * r->findings to NULL and r->n_findings to 0; leaves the rest of `r`.
+ * NULL is ignored; calling it twice is harmless.
+ */
+void race_findings_free(race_result *r);
+
+/* Frees everything `r` owns (findings and message); NULL is ignored. */
+void race_result_free(race_result *r);
+
 /* Frees everything `result` owns (not `result` itself); NULL is ignored. */
 void grade_result_free(grade_result *result);
 void exercise_result_free(exercise_result *result);

@@ -1,0 +1,127 @@
+/*
+ * test_manifest.c - the manifest reader: a good manifest, and each way a
+ * manifest can be wrong, with the message that names the problem.
+ */
+#define _GNU_SOURCE
+#include "check.h"
+#include "manifest.h"
+#include "util.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+static const char *const good =
+    "; a comment\n"
+    "[racecourse]\nformat = 1\nversion = 9.9.9\n\n"
+    "[alpha]\ntitle = The first\nlibs = pthread uv\ntest_timeout_s = 2.5\n"
+    "race = on\nrace_points = 20\nhint = think first\nhint = then type\n"
+    "public.one = 50\npublic.two = 30\nhidden.h1 = 80\nhint.h1 = look at h1 ; inline comment\n\n"
+    "[beta]\nrace = off\npublic.only = 100\n";
+
+/* Loads `text` as a manifest; the error message (or NULL) in *error. */
+static int load(const char *text, manifest *m, char **error)
+{
+    char path[] = "/tmp/test_manifest.XXXXXX";
+    int fd = mkstemp(path), err;
+
+    if (fd < 0 || write_file(path, text, strlen(text), 0600) != 0) {
+        perror("test_manifest");
+        exit(2);
+    }
+    close(fd);
+    err = manifest_load(path, m, error);
+    unlink(path);
+    return err;
+}
+
+/* Expects `text` to be refused with a message containing `because`. */
+static void refused(const char *text, const char *because)
+{
+    manifest m;
+    char *error = NULL;
+
+    CHECK_INT(load(text, &m, &error), EINVAL);
+    CHECK_HAS(error, because);
+    free(error);
+}
+
+static void test_good_manifest(void)
+{
+    manifest m;
+    char *error = NULL;
+    const manifest_exercise *alpha, *beta;
+
+    CHECK_INT(load(good, &m, &error), 0);
+    CHECK(error == NULL, "no error message");
+    CHECK_STR(m.version, "9.9.9");
+    CHECK_INT(m.n_exercises, 2);
+    alpha = manifest_find(&m, "alpha");
+    beta = manifest_find(&m, "beta");
+    CHECK(alpha && beta && alpha == &m.exercises[0], "exercises in file order");
+    if (!alpha || !beta)
+        return;
+    CHECK_STR(alpha->title, "The first");
+    CHECK_STR(alpha->libs, "pthread uv");
+    CHECK(alpha->test_timeout_s == 2.5, "test_timeout_s is %g", alpha->test_timeout_s);
+    CHECK_INT(alpha->n_hints, 2);
+    CHECK_INT(alpha->n_public, 2);
+    CHECK_INT(alpha->public_tests[1].points, 30);
+    CHECK_STR(alpha->hidden_tests[0].hint, "look at h1");
+    CHECK_STR(alpha->public_tests[0].hint, "");
+    CHECK(manifest_find_test(alpha->hidden_tests, alpha->n_hidden, "h1") != NULL, "h1 found");
+    CHECK(manifest_find_test(alpha->hidden_tests, alpha->n_hidden, "one") == NULL,
+          "a public test is not a hidden one");
+    CHECK(!beta->race && beta->n_hidden == 0, "beta: race off, no hidden tests");
+    CHECK(manifest_find(&m, "gamma") == NULL, "no gamma");
+    manifest_free(&m);
+}
+
+static void test_refusals(void)
+{
+    manifest m;
+    char *error = NULL;
+
+    CHECK_INT(manifest_load("/nonexistent/manifest.ini", &m, &error), ENOENT);
+    CHECK_HAS(error, "cannot read manifest");
+    free(error);
+    refused("[racecourse]\nformat = 2\n[a]\npublic.t = 80\n", "format must be 1");
+    refused("[racecourse]\nformat = 1\n", "lists no exercise");
+    refused("[racecourse]\nformat = 1\n[a]\npublic.t = 70\n",
+            "public tests and race check add up to 90 points, not 100");
+    refused("[racecourse]\nformat = 1\n[a]\npublic.t = 80\nhidden.u = 10\n",
+            "hidden tests and race check add up to 30 points");
+    refused("[racecourse]\nformat = 1\n[a]\npublic.t = 80\nhint.u = why\n",
+            "hint for \"u\", which no earlier line lists");
+    refused("[racecourse]\nformat = 1\n[a]\npublic.t = 80\ncolour = red\n",
+            "unknown key \"colour\" in [a]");
+    refused("[racecourse]\nformat = 1\n[a]\npublic.t = 80\npublic.t = 80\n",
+            "test \"t\" is listed twice");
+    refused("[racecourse]\nformat = 1\n[a]\npublic.t = 80\n[b]\npublic.t = 80\n[a]\n"
+            "race = on\n", "exercise [a] appears twice");
+    refused("[racecourse]\nformat = 1\n[Bad-Name]\npublic.t = 80\n", "is not an exercise name");
+    refused("[racecourse]\nformat = 1\n[a]\npublic.t = lots\n", "whole number from 0 to 100");
+    refused("[racecourse]\nformat = 1\n[a]\npublic.t = 80\ntest_timeout_s = -1\n",
+            "seconds above 0");
+    refused("[racecourse]\nformat = 1\n[a]\npublic.t = 80\nrace = maybe\n", "on or off");
+    refused("[racecourse]\nformat = 1\n[a]\npublic.t = 80\nlibs = pthread ssl\n",
+            "libs may name pthread, uv and m");
+    refused("[racecourse]\nformat = 1\n[a]\nthis line has no equals sign\n", "syntax error");
+    {
+        strbuf long_line = STRBUF_INIT;
+
+        strbuf_addstr(&long_line, "[racecourse]\nformat = 1\n[a]\npublic.t = 80\nhint = ");
+        for (int i = 0; i < 40; i++)
+            strbuf_addstr(&long_line, "words ");
+        strbuf_addstr(&long_line, "\n");
+        refused(long_line.data, ":5: line is longer than 198 characters");
+        strbuf_release(&long_line);
+    }
+}
+
+int main(void)
+{
+    test_good_manifest();
+    test_refusals();
+    return check_finish();
+}
