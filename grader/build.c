@@ -137,9 +137,9 @@ static void add_libs(const char *libs, char **argv, size_t *argc, char **owned)
 }
 
 /* Runs the compiler; its exit code, and its output in *log. */
-static int compile(char **argv, const char *dir, char **log)
+static int compile(char **argv, const char *dir, unsigned run_as, char **log)
 {
-    int code = tool_run(argv, dir, 256u << 10, log);
+    int code = tool_run(argv, dir, run_as, 256u << 10, log);
 
     if (code < 0)
         *log = xstrdup("");
@@ -180,7 +180,7 @@ static int link_program(const build_request *req, bool criterion, bool hidden, c
     add_libs(req->exercise->libs, argv, &argc, owned);
     argv[argc++] = "-lm";
     argv[argc] = NULL;
-    code = compile(argv, req->work_dir, log);
+    code = compile(argv, req->work_dir, req->run_as, log);
     free_owned(owned, sizeof owned / sizeof *owned);
     return code;
 }
@@ -225,14 +225,14 @@ int build_exercise(const build_request *req, build_output *out)
     argv[argc++] = "-o";
     argv[argc++] = "student.o";
     argv[argc] = NULL;
-    code = compile(argv, req->work_dir, &log);
+    code = compile(argv, req->work_dir, req->run_as, &log);
     if (code != 0) {
         fail_build(out, "your file does not compile", log);
         goto done;
     }
     out->log = first_lines(log, LOG_MAX_LINES, LOG_MAX_BYTES);
 
-    refusal = inspect_object(req->work_dir, "student.o", allowlist, &err);
+    refusal = inspect_object(req->work_dir, "student.o", allowlist, req->run_as, &err);
     if (err)
         goto done;
     if (refusal) {
@@ -247,7 +247,7 @@ int build_exercise(const build_request *req, build_output *out)
                    "(did you change a function's signature?)", log);
         goto done;
     }
-    refusal = inspect_binary(req->work_dir, "tests", "student.o", &err);
+    refusal = inspect_binary(req->work_dir, "tests", "student.o", req->run_as, &err);
     if (err)
         goto done;
     if (refusal) {

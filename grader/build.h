@@ -22,6 +22,7 @@ typedef struct build_request {
     const char *tests_dir;      /* <slug>/hidden_tests.c, <slug>/race_driver.c */
     const char *submission_dir; /* the student's repository */
     const char *work_dir;       /* private, empty, writable by the runs */
+    unsigned run_as;            /* the runs' user (sandbox_claim_user) */
     bool race;                  /* build the race driver */
 } build_request;
 

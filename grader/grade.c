@@ -42,12 +42,13 @@ static void set_error(grading *g, int err, char *message)
     free(message);
 }
 
-/* A directory the sandboxed runs (nobody, when we are root) may write. */
-static char *make_work_dir(const char *base, const char *slug)
+/* A directory that the runs (as `run_as`, when we are root) may write. */
+static char *make_work_dir(const char *base, const char *slug, unsigned run_as)
 {
     char *dir = xasprintf("%s/%s", base, slug);
+    uid_t owner = run_as ? run_as : NOBODY;
 
-    if (mkdir(dir, 0700) != 0 || (geteuid() == 0 && chown(dir, NOBODY, NOBODY) != 0)) {
+    if (mkdir(dir, 0700) != 0 || (geteuid() == 0 && chown(dir, owner, owner) != 0)) {
         free(dir);
         return NULL;
     }
@@ -98,14 +99,15 @@ static void merge_run(exercise_result *ex, test_result *run, int index, int repe
 }
 
 static int run_tests(const grade_options *o, const manifest_exercise *mx,
-                     const build_output *built, const char *dir, exercise_result *ex)
+                     const build_output *built, const char *dir, unsigned run_as,
+                     exercise_result *ex)
 {
     const manifest_test *tests = built->hidden_tests ? mx->hidden_tests : mx->public_tests;
     size_t n = built->hidden_tests ? mx->n_hidden : mx->n_public;
     test_run_request request = {
         .binary = built->test_binary, .work_dir = dir, .tests = tests, .n_tests = n,
         .test_timeout_s = mx->test_timeout_s, .run_timeout_s = mx->run_timeout_s,
-        .time_scale = o->time_scale, .jobs = o->test_jobs,
+        .time_scale = o->time_scale, .jobs = o->test_jobs, .run_as = run_as,
     };
 
     for (int r = 0; r < o->repeat; r++) {
@@ -128,13 +130,15 @@ static int run_tests(const grade_options *o, const manifest_exercise *mx,
 }
 
 static int run_race_check(const grade_options *o, const manifest_exercise *mx,
-                          const build_output *built, const char *dir, exercise_result *ex)
+                          const build_output *built, const char *dir, unsigned run_as,
+                          exercise_result *ex)
 {
     char *supp_from = xasprintf("%s/grader/helgrind.supp", o->kit_dir);
     char *supp = xasprintf("%s/helgrind.supp", dir);
     race_request request = {
         .driver = built->race_binary, .work_dir = dir, .suppressions = supp,
         .student_file = built->student_file, .timeout_s = mx->race_timeout_s * o->time_scale,
+        .run_as = run_as,
     };
     int err = copy_file(supp_from, supp, 0644);
 
@@ -174,20 +178,25 @@ static int grade_exercise(grading *g, const manifest_exercise *mx, exercise_resu
 {
     const grade_options *o = g->options;
     double started = now_seconds();
-    char *dir = make_work_dir(g->base_dir, mx->slug);
+    unsigned run_as = sandbox_claim_user();
+    char *dir = make_work_dir(g->base_dir, mx->slug, run_as);
     build_request request = {
         .exercise = mx, .kit_dir = o->kit_dir, .tests_dir = o->tests_dir,
         .submission_dir = o->submission_dir, .work_dir = dir, .race = o->race && mx->race,
+        .run_as = run_as,
     };
-    build_output built;
+    build_output built = { 0 };
     int err;
 
     ex->slug = xstrdup(mx->slug);
     ex->race.status = RACE_SKIPPED;
     ex->race.message = xstrdup(o->race && mx->race ? "not run: the build failed"
                                                    : "not run (race check off)");
-    if (!dir)
-        return errno;
+    if (!dir) {
+        err = errno;
+        sandbox_release_user(run_as);
+        return err;
+    }
     err = build_exercise(&request, &built);
     ex->build_s = now_seconds() - started;
     if (err)
@@ -207,27 +216,28 @@ static int grade_exercise(grading *g, const manifest_exercise *mx, exercise_resu
     } else {
         double tests_started = now_seconds();
 
-        err = run_tests(o, mx, &built, dir, ex);
+        err = run_tests(o, mx, &built, dir, run_as, ex);
         ex->tests_s = now_seconds() - tests_started;
         if (!err && built.race_binary) {
             double race_started = now_seconds();
 
             free(ex->race.message);
             ex->race.message = NULL;
-            err = run_race_check(o, mx, &built, dir, ex);
+            err = run_race_check(o, mx, &built, dir, run_as, ex);
             ex->race_s = now_seconds() - race_started;
         } else if (!err && o->race && mx->race) {
             free(ex->race.message);
             ex->race.message = xstrdup("not run: this kit has no race driver for the exercise");
         }
     }
-    build_output_free(&built);
 done:
+    build_output_free(&built);
     score(o, mx, ex);
     ex->seconds = now_seconds() - started;
     if (!o->keep_work)
         remove_tree(dir);
     free(dir);
+    sandbox_release_user(run_as);
     return err;
 }
 
@@ -319,7 +329,9 @@ int grade_submission(const grade_options *o, grade_result *out, char **error)
         remove_tree(g.base_dir);
     free(g.base_dir);
 
-    out->submission = xstrdup(o->submission_dir);
+    out->submission = realpath(o->submission_dir, NULL);
+    if (!out->submission)
+        out->submission = xstrdup(o->submission_dir);
     out->exercises = g.results;
     out->n_exercises = g.n;
     out->containment = xstrdup(sandbox_containment());

@@ -67,10 +67,10 @@ static void free_list(char **list)
 }
 
 /* Runs a tool that must succeed; its output, or NULL with *err set. */
-static char *tool_output(char *const argv[], const char *dir, int *err)
+static char *tool_output(char *const argv[], const char *dir, unsigned run_as, int *err)
 {
     char *output = NULL;
-    int code = tool_run(argv, dir, TOOL_OUTPUT_MAX, &output);
+    int code = tool_run(argv, dir, run_as, TOOL_OUTPUT_MAX, &output);
 
     if (code != 0) {
         *err = code < 0 ? errno : EIO;
@@ -95,10 +95,11 @@ static void add_name(strbuf *list, const char *name)
 }
 
 /* Symbols: "name type value size" per line (nm -P). */
-static char *check_symbols(const char *dir, const char *object, char **allowed, int *err)
+static char *check_symbols(const char *dir, const char *object, char **allowed, unsigned run_as,
+                           int *err)
 {
     char *const argv[] = { "nm", "-P", "--no-sort", (char *)object, NULL };
-    char *output = tool_output(argv, dir, err), *line, *save = NULL;
+    char *output = tool_output(argv, dir, run_as, err), *line, *save = NULL;
     strbuf refused = STRBUF_INIT, reserved = STRBUF_INIT;
     char *message = NULL;
 
@@ -135,10 +136,10 @@ static char *check_symbols(const char *dir, const char *object, char **allowed, 
 }
 
 /* Sections: "  [ N] name type ..." per line (readelf -SW). */
-static char *check_sections(const char *dir, const char *object, int *err)
+static char *check_sections(const char *dir, const char *object, unsigned run_as, int *err)
 {
     char *const argv[] = { "readelf", "-SW", (char *)object, NULL };
-    char *output = tool_output(argv, dir, err), *line, *save = NULL;
+    char *output = tool_output(argv, dir, run_as, err), *line, *save = NULL;
     char *message = NULL;
 
     if (!output)
@@ -169,10 +170,10 @@ static char *check_sections(const char *dir, const char *object, int *err)
 }
 
 /* System-call instructions in the disassembly. */
-static char *check_instructions(const char *dir, const char *object, int *err)
+static char *check_instructions(const char *dir, const char *object, unsigned run_as, int *err)
 {
     char *const argv[] = { "objdump", "-d", "--no-show-raw-insn", (char *)object, NULL };
-    char *output = tool_output(argv, dir, err), *line, *save = NULL;
+    char *output = tool_output(argv, dir, run_as, err), *line, *save = NULL;
     char *message = NULL;
 
     if (!output)
@@ -192,7 +193,8 @@ static char *check_instructions(const char *dir, const char *object, int *err)
     return message;
 }
 
-char *inspect_object(const char *dir, const char *object, const char *allowlist_path, int *err)
+char *inspect_object(const char *dir, const char *object, const char *allowlist_path,
+                     unsigned run_as, int *err)
 {
     char **allowed = load_allowlist(allowlist_path);
     char *message;
@@ -202,20 +204,20 @@ char *inspect_object(const char *dir, const char *object, const char *allowlist_
         *err = errno;
         return NULL;
     }
-    message = check_symbols(dir, object, allowed, err);
+    message = check_symbols(dir, object, allowed, run_as, err);
     if (!message && !*err)
-        message = check_sections(dir, object, err);
+        message = check_sections(dir, object, run_as, err);
     if (!message && !*err)
-        message = check_instructions(dir, object, err);
+        message = check_instructions(dir, object, run_as, err);
     free_list(allowed);
     return message;
 }
 
 /* Global symbols that `object` defines, as a NULL-terminated list. */
-static char **defined_globals(const char *dir, const char *object, int *err)
+static char **defined_globals(const char *dir, const char *object, unsigned run_as, int *err)
 {
     char *const argv[] = { "nm", "-P", "--defined-only", "--extern-only", (char *)object, NULL };
-    char *output = tool_output(argv, dir, err), *line, *save = NULL;
+    char *output = tool_output(argv, dir, run_as, err), *line, *save = NULL;
     char **names = xcalloc(1, sizeof *names);
     size_t n = 0;
 
@@ -236,10 +238,11 @@ static char **defined_globals(const char *dir, const char *object, int *err)
     return names;
 }
 
-char *inspect_binary(const char *dir, const char *binary, const char *object, int *err)
+char *inspect_binary(const char *dir, const char *binary, const char *object, unsigned run_as,
+                     int *err)
 {
     char *const argv[] = { "nm", "-D", "-P", "--defined-only", (char *)binary, NULL };
-    char **student = defined_globals(dir, object, err);
+    char **student = defined_globals(dir, object, run_as, err);
     char *output, *line, *save = NULL;
     strbuf replaced = STRBUF_INIT;
     char *message = NULL;
@@ -247,7 +250,7 @@ char *inspect_binary(const char *dir, const char *binary, const char *object, in
     *err = 0;
     if (!student)
         return NULL;
-    output = tool_output(argv, dir, err);
+    output = tool_output(argv, dir, run_as, err);
     for (line = output ? strtok_r(output, "\n", &save) : NULL; line;
          line = strtok_r(NULL, "\n", &save)) {
         char name[512];

@@ -20,13 +20,15 @@
 #define RACECOURSE_INSPECT_H
 
 /*
- * Checks `object` (a path relative to `dir`, where the tools run) against
+ * Checks `object` (a path relative to `dir`, where the tools run, as
+ * user `run_as`: see sandbox.h) against
  * the patterns in `allowlist_path`.  Returns NULL when the object may be
  * linked, or a malloc'd explanation for the student.  When a tool fails
  * or the allowlist cannot be read, returns NULL with *err set to the
  * errno; *err is 0 otherwise.
  */
-char *inspect_object(const char *dir, const char *object, const char *allowlist_path, int *err);
+char *inspect_object(const char *dir, const char *object, const char *allowlist_path,
+                     unsigned run_as, int *err);
 
 /*
  * Checks that `binary` (linked from `object`, both relative to `dir`)
@@ -34,6 +36,7 @@ char *inspect_object(const char *dir, const char *object, const char *allowlist_
  * that the student's file replaces no library function.  Returns and
  * sets *err like inspect_object().
  */
-char *inspect_binary(const char *dir, const char *binary, const char *object, int *err);
+char *inspect_binary(const char *dir, const char *binary, const char *object, unsigned run_as,
+                     int *err);
 
 #endif

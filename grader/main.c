@@ -194,7 +194,7 @@ static int write_outputs(const cli *c, const grade_result *result, const manifes
 
         if (!path)
             continue;
-        out = strcmp(path, "-") ? fopen(path, "w") : stdout;
+        out = strcmp(path, "-") ? fopen(path, output_formats[f].append ? "a" : "w") : stdout;
         if (!out) {
             fprintf(stderr, "grade: cannot write \"%s\": %s\n", path, strerror(errno));
             status = -1;

@@ -4,10 +4,21 @@
 #include <string.h>
 
 const output_format output_formats[] = {
-    { "json", "the grade as JSON (docs/json-format.md)", output_json },
-    { "summary", "one line per exercise, for scripts", output_summary },
-    { "text", "the terminal report, without colours", output_text },
-    { NULL, NULL, NULL },
+    { .name = "json", .description = "the grade as JSON (docs/json-format.md)",
+      .write = output_json },
+    { .name = "summary", .description = "one line per exercise, for scripts",
+      .write = output_summary },
+    { .name = "text", .description = "the terminal report, without colours",
+      .write = output_text },
+    { .name = "markdown", .description = "the report in Markdown ($GITHUB_STEP_SUMMARY)",
+      .write = output_markdown },
+    { .name = "classroom", .description = "GitHub Classroom step outputs, appended to FILE "
+      "(docs/classroom-format.md)", .write = output_classroom, .append = true },
+    { .name = "junit", .description = "JUnit XML, for CI test dashboards",
+      .write = output_junit },
+    { .name = "gradescope", .description = "Gradescope's results.json (docs/gradescope.md)",
+      .write = output_gradescope },
+    { .name = NULL },
 };
 
 const output_format *output_find(const char *name)

@@ -26,6 +26,7 @@ typedef struct output_format {
     const char *name;           /* the option that asks for it: --<name> FILE */
     const char *description;    /* one line, for --help */
     output_writer write;
+    bool append;                /* add to FILE (GitHub's $GITHUB_OUTPUT), not replace it */
 } output_format;
 
 /* The registry: terminated by an entry whose name is NULL. */
@@ -37,5 +38,31 @@ const output_format *output_find(const char *name);
 int output_text(const grade_result *result, const output_context *context, FILE *out);
 int output_json(const grade_result *result, const output_context *context, FILE *out);
 int output_summary(const grade_result *result, const output_context *context, FILE *out);
+
+/*
+ * The formats for other programs (output_<name>.c).  Each writes the
+ * whole report to `out` and returns 0, EIO when writing to `out` failed,
+ * or ENOMEM when cJSON could not allocate; on an error part of the report
+ * may have been written.  Student text (test messages, build logs) is
+ * made valid UTF-8 (bad bytes become U+FFFD) and escaped for the format.
+ *
+ * output_markdown: GitHub-flavoured Markdown for $GITHUB_STEP_SUMMARY and
+ *   instructors: the total, a table of exercises, then what failed and
+ *   what to try next.  Student text is HTML-escaped inside <pre> blocks
+ *   or backslash-escaped inline, so it can neither end a block nor
+ *   inject HTML.
+ * output_classroom: GitHub step outputs (NAME=VALUE lines for
+ *   $GITHUB_OUTPUT) for classroom-resources/autograding-grading-reporter:
+ *   one runner per exercise with points, and `runners=<ids>`
+ *   (docs/classroom-format.md).
+ * output_junit: JUnit XML, a testsuite per exercise, a testcase per test
+ *   and one for the race check (and one for the build when it failed).
+ * output_gradescope: Gradescope's results.json; hidden tests show their
+ *   status only (docs/gradescope.md).
+ */
+int output_markdown(const grade_result *result, const output_context *context, FILE *out);
+int output_classroom(const grade_result *result, const output_context *context, FILE *out);
+int output_junit(const grade_result *result, const output_context *context, FILE *out);
+int output_gradescope(const grade_result *result, const output_context *context, FILE *out);
 
 #endif

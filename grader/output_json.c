@@ -3,11 +3,22 @@
  * docs/json-format.md.  cJSON does the escaping.
  */
 #include "output.h"
+#include "utf8.h"
 
 #include <cjson/cJSON.h>
 #include <errno.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
+
+/* Adds student-touched text as valid UTF-8 (cJSON escapes the rest). */
+static void add_text(cJSON *json, const char *key, const char *text)
+{
+    char *clean = utf8_clean(text, SIZE_MAX);
+
+    cJSON_AddStringToObject(json, key, clean);
+    free(clean);
+}
 
 static cJSON *test_json(const test_result *t)
 {
@@ -17,7 +28,7 @@ static cJSON *test_json(const test_result *t)
     cJSON_AddStringToObject(json, "status", test_status_name(t->status));
     cJSON_AddNumberToObject(json, "score", t->score);
     cJSON_AddNumberToObject(json, "max_score", t->max_score);
-    cJSON_AddStringToObject(json, "message", t->message);
+    add_text(json, "message", t->message);
     cJSON_AddStringToObject(json, "hint", t->status == TEST_PASSED ? "" : t->hint);
     cJSON_AddNumberToObject(json, "seconds", round(t->seconds * 1000) / 1000);
     return json;
@@ -31,7 +42,7 @@ static cJSON *race_json(const race_result *race)
     cJSON_AddStringToObject(json, "status", race_status_name(race->status));
     cJSON_AddNumberToObject(json, "score", race->score);
     cJSON_AddNumberToObject(json, "max_score", race->max_score);
-    cJSON_AddStringToObject(json, "message", race->message ? race->message : "");
+    add_text(json, "message", race->message);
     cJSON_AddNumberToObject(json, "errors", (double)race->n_errors);
     reports = cJSON_AddArrayToObject(json, "reports");
     for (size_t i = 0; i < race->n_findings; i++) {
@@ -41,7 +52,7 @@ static cJSON *race_json(const race_result *race)
         cJSON_AddStringToObject(report, "kind", f->kind);
         cJSON_AddStringToObject(report, "file", f->file);
         cJSON_AddNumberToObject(report, "line", f->line);
-        cJSON_AddStringToObject(report, "message", f->message);
+        add_text(report, "message", f->message);
         cJSON_AddItemToArray(reports, report);
     }
     return json;
@@ -57,7 +68,7 @@ static cJSON *exercise_json(const exercise_result *ex)
     cJSON_AddNumberToObject(json, "max_score", ex->max_score);
     build = cJSON_AddObjectToObject(json, "build");
     cJSON_AddStringToObject(build, "status", build_status_name(ex->build));
-    cJSON_AddStringToObject(build, "log", ex->build_log ? ex->build_log : "");
+    add_text(build, "log", ex->build_log);
     tests = cJSON_AddArrayToObject(json, "tests");
     for (size_t i = 0; i < ex->n_tests; i++)
         cJSON_AddItemToArray(tests, test_json(&ex->tests[i]));

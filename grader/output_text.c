@@ -33,6 +33,14 @@ static void indented(FILE *out, int indent, const char *text)
     }
 }
 
+/* "label ....... score/max", the score in one column on every line. */
+static void score_line(FILE *out, const output_context *c, const char *label, int score,
+                       int max)
+{
+    fprintf(out, "%-60s %s%3d/%d%s\n", label, paint(c, score == max ? GREEN : RED), score,
+            max, paint(c, RESET));
+}
+
 static const char *test_word(enum test_status status)
 {
     switch (status) {
@@ -49,21 +57,22 @@ static void print_tests(const exercise_result *ex, const output_context *c, FILE
     size_t passed = 0;
     int score = 0, max = 0;
     const char *said = NULL;
+    char label[128];
 
     for (size_t i = 0; i < ex->n_tests; i++) {
         passed += ex->tests[i].status == TEST_PASSED;
         score += ex->tests[i].score;
         max += ex->tests[i].max_score;
     }
-    fprintf(out, "  tests   %zu of %zu passed%*s%3d/%d\n", passed, ex->n_tests,
-            passed < 10 && ex->n_tests < 10 ? 33 : 31, "", score, max);
+    snprintf(label, sizeof label, "  tests   %zu of %zu passed", passed, ex->n_tests);
+    score_line(out, c, label, score, max);
     for (size_t i = 0; i < ex->n_tests; i++) {
         const test_result *t = &ex->tests[i];
 
         if (t->status == TEST_PASSED)
             continue;
-        fprintf(out, "    %s%-7s%s %-40s %3d/%d\n", paint(c, RED), test_word(t->status),
-                paint(c, RESET), t->name, t->score, t->max_score);
+        snprintf(label, sizeof label, "    %-7s %s", test_word(t->status), t->name);
+        score_line(out, c, label, t->score, t->max_score);
         /* A message shared with the test above (the whole run crashed,
            say) is said once, hints and all. */
         if (t->status == TEST_SKIPPED || (said && !strcmp(said, t->message)))
@@ -83,10 +92,10 @@ static void print_race(const exercise_result *ex, const output_context *c, FILE 
                        r->status == RACE_FOUND ? "errors found" :
                        r->status == RACE_TIMEOUT ? "timed out" :
                        r->status == RACE_CRASHED ? "stopped early" : "not run";
+    char label[64];
 
-    fprintf(out, "  race    %s%-13s%s%*s%3d/%d\n",
-            paint(c, r->status == RACE_CLEAN ? GREEN : r->status == RACE_SKIPPED ? "" : RED),
-            word, paint(c, RESET), 25, "", r->score, r->max_score);
+    snprintf(label, sizeof label, "  race    %s", word);
+    score_line(out, c, label, r->score, r->max_score);
     if (r->status == RACE_CLEAN)
         return;
     if (r->message && *r->message)
@@ -105,9 +114,12 @@ static void print_exercise(const exercise_result *ex, const output_context *c, F
     const manifest_exercise *mx = manifest_find(c->manifest, ex->slug);
     bool full = ex->score == ex->max_score;
 
-    fprintf(out, "%s%-15s%s %-40.40s %s%3d/%d%s\n", paint(c, BOLD), ex->slug, paint(c, RESET),
-            mx ? mx->title : "", paint(c, full ? GREEN : RED), ex->score, ex->max_score,
-            paint(c, RESET));
+    char label[128];
+
+    snprintf(label, sizeof label, "%-15s %.44s", ex->slug, mx ? mx->title : "");
+    fprintf(out, "%s", paint(c, BOLD));
+    score_line(out, c, label, ex->score, ex->max_score);
+    fprintf(out, "%s", paint(c, RESET));
     if (ex->build == BUILD_MISSING) {
         fprintf(out, "  not submitted: write exercises/%s/%s.c and grade again\n\n",
                 ex->slug, ex->slug);

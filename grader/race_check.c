@@ -43,6 +43,7 @@ int race_check(const race_request *req, race_result *out)
         .envp = envp,
         .workdir = req->work_dir,
         .report_fd = -1,
+        .run_as = req->run_as,
         .limits = SANDBOX_DEFAULT_LIMITS,
     };
     sandbox_result run;

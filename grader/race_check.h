@@ -22,6 +22,7 @@ typedef struct race_request {
     const char *suppressions;       /* Helgrind suppression file */
     const char *student_file;       /* base name, for the findings */
     double timeout_s;
+    unsigned run_as;                /* the run's user (sandbox_claim_user) */
 } race_request;
 
 /* Findings kept after folding duplicates. */

@@ -54,6 +54,11 @@ static char uid_map[64], gid_map[64];
 static char containment[160] = "process group";
 static pthread_once_t init_once = PTHREAD_ONCE_INIT;
 
+#define RUN_USER_BASE 200000u
+#define RUN_USER_SLOTS 64
+static pthread_mutex_t users_lock = PTHREAD_MUTEX_INITIALIZER;
+static bool user_taken[RUN_USER_SLOTS];
+
 /* ---- in the forked children: async-signal-safe calls only ---- */
 
 static void note(int kind, int value)
@@ -177,7 +182,7 @@ static int apply_limits(const sandbox_job *job)
         err = set_limit(RLIMIT_NOFILE, (rlim_t)l->open_files);
     if (!err)
         err = set_limit(RLIMIT_CORE, 0);
-    if (!err && l->processes > 0 && !job->keep_privileges)
+    if (!err && l->processes > 0)
         err = set_limit(RLIMIT_NPROC, (rlim_t)(l->processes + (as_root ? 0 : user_tasks)));
     return err;
 }
@@ -189,8 +194,10 @@ static void run_target(const sandbox_job *job)
 
     sigaction(SIGTERM, &dfl, NULL);
     err = apply_limits(job);
-    if (!err && as_root && !job->keep_privileges) {
-        if (setgroups(0, NULL) != 0 || setgid(NOBODY) != 0 || setuid(NOBODY) != 0)
+    if (!err && as_root) {
+        uid_t user = job->run_as ? job->run_as : NOBODY;
+
+        if (setgroups(0, NULL) != 0 || setgid(user) != 0 || setuid(user) != 0)
             err = errno;
     }
     /* After setuid(), which clears it: the keeper's death kills the target. */
@@ -341,7 +348,7 @@ static void probe(void)
              mode == MODE_PGROUP ? "process group only (PID namespaces refused here: "
                                    "a process that leaves its group may outlive the run)"
                                  : "own PID namespace and process group",
-             as_root ? ", as user nobody" : "");
+             as_root ? ", as an unprivileged user of its own" : "");
 }
 
 void sandbox_init(void)
@@ -555,6 +562,38 @@ int sandbox_run(const sandbox_job *job, sandbox_result *result)
         return setup_error;
     }
     return 0;
+}
+
+static unsigned first_user(void)
+{
+    return RUN_USER_BASE + (unsigned)(getpid() % 10000) * RUN_USER_SLOTS;
+}
+
+unsigned sandbox_claim_user(void)
+{
+    unsigned uid = 0;
+
+    sandbox_init();
+    if (!as_root)
+        return 0;
+    pthread_mutex_lock(&users_lock);
+    for (unsigned slot = 0; slot < RUN_USER_SLOTS && !uid; slot++) {
+        if (!user_taken[slot]) {
+            user_taken[slot] = true;
+            uid = first_user() + slot;
+        }
+    }
+    pthread_mutex_unlock(&users_lock);
+    return uid;
+}
+
+void sandbox_release_user(unsigned uid)
+{
+    if (uid < first_user() || uid >= first_user() + RUN_USER_SLOTS)
+        return;
+    pthread_mutex_lock(&users_lock);
+    user_taken[uid - first_user()] = false;
+    pthread_mutex_unlock(&users_lock);
 }
 
 const char *signal_description(int signal)

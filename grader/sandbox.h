@@ -47,7 +47,8 @@ typedef struct sandbox_job {
     char *const *envp;          /* the whole environment of the program */
     const char *workdir;        /* its working directory */
     int report_fd;              /* given to the program as fd 3, or -1 */
-    bool keep_privileges;       /* run trusted tools (the compiler) as is */
+    unsigned run_as;            /* user and group when the grader is root
+                                   (from sandbox_claim_user); 0: nobody */
     sandbox_limits limits;
 } sandbox_job;
 
@@ -70,6 +71,19 @@ void sandbox_init(void);
 
 /* One line describing the containment in use, e.g. "PID namespace, as nobody". */
 const char *sandbox_containment(void);
+
+/*
+ * A user id of its own for the runs of one exercise, when the grader is
+ * root: the process limit counts tasks per user, so runs that share a
+ * user could starve each other (a thread bomb in one exercise would make
+ * another's pthread_create fail).  Ids are 200000 and up, in a block
+ * chosen by the grader's PID, with no account behind them.  Returns 0
+ * (meaning nobody) when the grader is not root or every id is in use.
+ */
+unsigned sandbox_claim_user(void);
+
+/* Gives back an id from sandbox_claim_user(); 0 is ignored. */
+void sandbox_release_user(unsigned uid);
 
 /*
  * Runs `job` to completion or to its wall-clock limit and fills `result`

@@ -182,6 +182,7 @@ int test_run(const test_run_request *req, test_result *out)
         .argv = argv,
         .envp = envp,
         .workdir = req->work_dir,
+        .run_as = req->run_as,
         .limits = SANDBOX_DEFAULT_LIMITS,
     };
     sandbox_result run;

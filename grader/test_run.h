@@ -31,6 +31,7 @@ typedef struct test_run_request {
     double run_timeout_s;           /* the whole binary */
     double time_scale;              /* RC_TIME_SCALE for timing tests */
     int jobs;                       /* Criterion's --jobs */
+    unsigned run_as;                /* the run's user (sandbox_claim_user) */
 } test_run_request;
 
 /*

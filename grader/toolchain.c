@@ -25,7 +25,8 @@ static char *tool_path(const char *name)
     return xstrdup(name);
 }
 
-int tool_run(char *const argv[], const char *dir, size_t max_output, char **output)
+int tool_run(char *const argv[], const char *dir, unsigned run_as, size_t max_output,
+             char **output)
 {
     static char *const envp[] = { "PATH=/usr/bin:/bin", "LC_ALL=C", "LANG=C", NULL };
     size_t argc = 0;
@@ -34,6 +35,7 @@ int tool_run(char *const argv[], const char *dir, size_t max_output, char **outp
         .envp = envp,
         .workdir = dir,
         .report_fd = -1,
+        .run_as = run_as,
         .limits = SANDBOX_DEFAULT_LIMITS,
     };
     sandbox_result result;

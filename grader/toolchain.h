@@ -15,12 +15,14 @@
 #define TOOL_TIMEOUT_S 60.0
 
 /*
- * Runs argv (argv[0] found in /usr/bin or /bin) in `dir` and stores its
+ * Runs argv (argv[0] found in /usr/bin or /bin) in `dir`, as user
+ * `run_as` when the grader is root (see sandbox.h), and stores its
  * output (stdout and stderr, up to `max_output` bytes) in *output.
  * Returns the program's exit code, 128 + signal when a signal ended it,
  * or -1 with errno set when it could not be run at all (*output is NULL
  * then).
  */
-int tool_run(char *const argv[], const char *dir, size_t max_output, char **output);
+int tool_run(char *const argv[], const char *dir, unsigned run_as, size_t max_output,
+             char **output);
 
 #endif

@@ -2,7 +2,11 @@
  * memory_hog.c - a hostile bounded_queue submission: bq_create allocates and touches memory without end.
  *
  * expect: bounded_queue 0 100 ok
- * expect-json: "status":	"crashed"
+ *
+ * Each test either crashes when malloc() fails at the 2 GiB address-space
+ * limit or times out while it fills memory, depending on the machine's
+ * speed: both score 0, and the check proves the grader and the machine
+ * come through.
  */
 #include "bounded_queue.h"
 
