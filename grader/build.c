@@ -81,7 +81,7 @@ static int copy_kit_files(const build_request *req, bool *hidden, bool *race)
     char *driver_to = xasprintf("%s/race_driver.c", req->work_dir);
     int err = 0;
 
-    *hidden = is_file(hidden_tests);
+    *hidden = !req->public_only && is_file(hidden_tests);
     *race = *race && is_file(driver);
     tests_to = xasprintf("%s/%s", req->work_dir, tests_source(*hidden));
     if (!is_file(header) || (!*hidden && !is_file(public_tests)))

@@ -24,6 +24,7 @@ typedef struct build_request {
     const char *work_dir;       /* private, empty, writable by the runs */
     unsigned run_as;            /* the runs' user (sandbox_claim_user) */
     bool race;                  /* build the race driver */
+    bool public_only;           /* the public tests even where hidden ones exist */
 } build_request;
 
 typedef struct build_output {

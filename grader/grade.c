@@ -55,11 +55,11 @@ static char *make_work_dir(const char *base, const char *slug, unsigned run_as)
     return dir;
 }
 
-/* Whether the tests folder has hidden tests for `slug`. */
+/* Whether the hidden tests of `slug` are used: present, and not refused. */
 static bool has_hidden_tests(const grade_options *o, const char *slug)
 {
     char *path = xasprintf("%s/%s/hidden_tests.c", o->tests_dir, slug);
-    bool found = is_file(path);
+    bool found = !o->public_only && is_file(path);
 
     free(path);
     return found;
@@ -183,7 +183,7 @@ static int grade_exercise(grading *g, const manifest_exercise *mx, exercise_resu
     build_request request = {
         .exercise = mx, .kit_dir = o->kit_dir, .tests_dir = o->tests_dir,
         .submission_dir = o->submission_dir, .work_dir = dir, .race = o->race && mx->race,
-        .run_as = run_as,
+        .public_only = o->public_only, .run_as = run_as,
     };
     build_output built = { 0 };
     int err;
@@ -216,7 +216,12 @@ static int grade_exercise(grading *g, const manifest_exercise *mx, exercise_resu
     } else {
         double tests_started = now_seconds();
 
-        err = run_tests(o, mx, &built, dir, run_as, ex);
+        if (o->tests)
+            err = run_tests(o, mx, &built, dir, run_as, ex);
+        else if (built.hidden_tests)
+            tests_not_run(mx->hidden_tests, mx->n_hidden, "not run (race check only)", ex);
+        else
+            tests_not_run(mx->public_tests, mx->n_public, "not run (race check only)", ex);
         ex->tests_s = now_seconds() - tests_started;
         if (!err && built.race_binary) {
             double race_started = now_seconds();

@@ -29,6 +29,8 @@ typedef struct grade_options {
     int jobs;                       /* exercises graded at once */
     int test_jobs;                  /* Criterion --jobs inside one run */
     bool race;                      /* run the race check */
+    bool tests;                     /* run the tests (false: race check only) */
+    bool public_only;               /* the public tests even where hidden ones exist */
     int repeat;                     /* runs of tests and race check */
     double time_scale;              /* multiplies every timeout and time unit */
     bool keep_work;                 /* leave work directories for debugging */

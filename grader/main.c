@@ -34,6 +34,7 @@ typedef struct cli {
     const char *format_files[MAX_FORMATS];   /* indexed like output_formats */
     bool make_vars;
     bool quiet;
+    bool verbose;
 } cli;
 
 static void usage(FILE *out)
@@ -49,6 +50,9 @@ static void usage(FILE *out)
         "  --jobs N           exercises graded at once (default: 1)\n"
         "  --test-jobs N      tests run at once inside one exercise (default: 2)\n"
         "  --no-race          skip the race check (its points leave the maximum)\n"
+        "  --race-only        run the race check alone (no tests)\n"
+        "  --public           use the public tests even where hidden ones exist\n"
+        "  --verbose          list the tests that passed too\n"
         "  --repeat N         run tests and race check N times; a test passes only\n"
         "                     if it passes every time (default: 1)\n"
         "  --time-scale X     multiply timeouts and test time units (slow machines)\n"
@@ -88,7 +92,7 @@ static int parse_args(int argc, char **argv, cli *c)
 {
     enum { OPT_SUBMISSION = 1000, OPT_TESTS, OPT_KIT, OPT_JOBS, OPT_TEST_JOBS, OPT_NO_RACE,
            OPT_REPEAT, OPT_SCALE, OPT_KEEP, OPT_QUIET, OPT_MAKE_VARS, OPT_HELP,
-           OPT_FORMAT };
+           OPT_PUBLIC, OPT_RACE_ONLY, OPT_VERBOSE, OPT_FORMAT };
     struct option options[32] = {
         { "submission", required_argument, NULL, OPT_SUBMISSION },
         { "tests", required_argument, NULL, OPT_TESTS },
@@ -102,8 +106,11 @@ static int parse_args(int argc, char **argv, cli *c)
         { "quiet", no_argument, NULL, OPT_QUIET },
         { "make-vars", no_argument, NULL, OPT_MAKE_VARS },
         { "help", no_argument, NULL, OPT_HELP },
+        { "public", no_argument, NULL, OPT_PUBLIC },
+        { "race-only", no_argument, NULL, OPT_RACE_ONLY },
+        { "verbose", no_argument, NULL, OPT_VERBOSE },
     };
-    size_t n_options = 12;
+    size_t n_options = 15;
     int opt;
 
     for (size_t f = 0; output_formats[f].name; f++)
@@ -120,6 +127,9 @@ static int parse_args(int argc, char **argv, cli *c)
         case OPT_QUIET:      c->quiet = true; break;
         case OPT_MAKE_VARS:  c->make_vars = true; break;
         case OPT_HELP:       usage(stdout); exit(EXIT_FULL);
+        case OPT_PUBLIC:     c->grade.public_only = true; break;
+        case OPT_RACE_ONLY:  c->grade.tests = false; break;
+        case OPT_VERBOSE:    c->verbose = true; break;
         case OPT_JOBS:
             if (!parse_count(optarg, 1, 64, &c->grade.jobs))
                 return fprintf(stderr, "grade: --jobs takes a number from 1 to 64\n"), -1;
@@ -181,7 +191,8 @@ static void print_make_vars(const manifest *m)
 
 static int write_outputs(const cli *c, const grade_result *result, const manifest *m)
 {
-    output_context context = { .manifest = m, .color = isatty(STDOUT_FILENO) };
+    output_context context = { .manifest = m, .color = isatty(STDOUT_FILENO),
+                               .verbose = c->verbose };
     int status = 0;
 
     if (!c->quiet)
@@ -214,7 +225,7 @@ static int write_outputs(const cli *c, const grade_result *result, const manifes
 int main(int argc, char **argv)
 {
     cli c = { .grade = { .submission_dir = ".", .jobs = 1, .test_jobs = 2, .race = true,
-                         .repeat = 1, .time_scale = 1.0 } };
+                         .tests = true, .repeat = 1, .time_scale = 1.0 } };
     manifest m;
     grade_result result;
     char *error = NULL, *manifest_path, *tests_dir = NULL;

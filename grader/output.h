@@ -16,6 +16,7 @@
 typedef struct output_context {
     const manifest *manifest;
     bool color;                 /* ANSI colours (terminal report only) */
+    bool verbose;               /* list passed tests too (terminal report only) */
 } output_context;
 
 /* Writes `result` to `out`; returns 0 or an errno value (EIO on a write error). */

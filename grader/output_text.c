@@ -54,28 +54,35 @@ static const char *test_word(enum test_status status)
 
 static void print_tests(const exercise_result *ex, const output_context *c, FILE *out)
 {
-    size_t passed = 0;
+    size_t passed = 0, skipped = 0;
     int score = 0, max = 0;
     const char *said = NULL;
     char label[128];
 
     for (size_t i = 0; i < ex->n_tests; i++) {
         passed += ex->tests[i].status == TEST_PASSED;
+        skipped += ex->tests[i].status == TEST_SKIPPED;
         score += ex->tests[i].score;
         max += ex->tests[i].max_score;
+    }
+    if (ex->n_tests && skipped == ex->n_tests) {
+        snprintf(label, sizeof label, "  tests   %s", ex->tests[0].message);
+        score_line(out, c, label, score, max);
+        return;
     }
     snprintf(label, sizeof label, "  tests   %zu of %zu passed", passed, ex->n_tests);
     score_line(out, c, label, score, max);
     for (size_t i = 0; i < ex->n_tests; i++) {
         const test_result *t = &ex->tests[i];
 
-        if (t->status == TEST_PASSED)
+        if (t->status == TEST_PASSED && !c->verbose)
             continue;
         snprintf(label, sizeof label, "    %-7s %s", test_word(t->status), t->name);
         score_line(out, c, label, t->score, t->max_score);
         /* A message shared with the test above (the whole run crashed,
            say) is said once, hints and all. */
-        if (t->status == TEST_SKIPPED || (said && !strcmp(said, t->message)))
+        if (t->status == TEST_PASSED || t->status == TEST_SKIPPED ||
+            (said && !strcmp(said, t->message)))
             continue;
         indented(out, 12, t->message);
         said = t->message;
