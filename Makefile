@@ -59,6 +59,15 @@ GRADE_FLAGS ?=
 grade: $(BUILD)/grade
 	$(Q)$(BUILD)/grade --submission . $(GRADE_FLAGS) $(EX) || [ $$? -lt 2 ]
 
+# A demo program beside an exercise (exercises/<slug>/demo.c), built with
+# the student's file: `make demo EX=five_tasks DEMO_FLAGS="--scale 0.05"`.
+DEMO_CFLAGS := -std=gnu11 -g -O1 -Wall -Wextra -Werror=implicit-function-declaration -pthread
+demo:
+	@test -n "$(EX)" || { echo "usage: make demo EX=<exercise>"; exit 2; }
+	@test -f exercises/$(EX)/demo.c || { echo "exercise $(EX) has no demo"; exit 2; }
+	$(Q)$(MAKE) --no-print-directory $(BUILD)/demo/$(EX)
+	$(Q)$(BUILD)/demo/$(EX) $(DEMO_FLAGS)
+
 # ---- the kit's own tests ----
 
 UNIT_TESTS := $(patsubst grader/tests/%.c,$(BUILD)/tests/%,$(wildcard grader/tests/test_*.c))
@@ -68,11 +77,19 @@ $(BUILD)/tests/%: grader/tests/%.c $(GRADER_LIB_OBJS)
 	@$(if $(Q),echo "  CC      $<")
 	$(Q)$(CC) $(GRADER_CFLAGS) -o $@ $^ $(GRADER_LIBS)
 
-# One kit check per exercise: reference 100, stub 0, every mutant below 100.
+# The rules of one exercise, derived from the manifest for each of them:
+# its kit check (reference 100, stub 0, every mutant below 100) and its
+# demo program, built with the student's file.
 define EXERCISE_RULES
 .PHONY: kit-check-$(1)
 kit-check-$(1): $(BUILD)/grade
 	$(Q)scripts/check-exercise $(1)
+
+$(BUILD)/demo/$(1): exercises/$(1)/demo.c exercises/$(1)/$(1).c exercises/$(1)/$(1).h
+	@mkdir -p $$(@D)
+	@$$(if $$(Q),echo "  CC      $$@")
+	$$(Q)$$(CC) $$(DEMO_CFLAGS) -I exercises/$(1) -o $$@ $$(filter %.c,$$^) \
+	    $$(patsubst %,-l%,$$(filter-out pthread,$$(RC_LIBS_$(1)))) -lm
 endef
 $(foreach ex,$(RC_EXERCISES),$(eval $(call EXERCISE_RULES,$(ex))))
 
@@ -81,6 +98,11 @@ test: $(BUILD)/grade $(UNIT_TESTS)
 
 bench: $(BUILD)/grade
 	$(Q)scripts/bench
+
+# The student repository (dist/student) and the hidden tests for a private
+# tests repository (dist/hidden-tests): docs/instructor-guide.md.
+release: $(BUILD)/grade
+	$(Q)scripts/release
 
 clean:
 	rm -rf $(BUILD) dist

@@ -1,0 +1,804 @@
+/*
+ * hidden_tests.c - five_tasks: the grader's tests.
+ *
+ * Times are in units of rc_unit() (20 ms unless RC_TIME_SCALE says
+ * otherwise).  The thread plans get a work callback that sleeps
+ * task->seconds * `unit_per_second` units and records who ran what, when
+ * and on which thread; run_async gets its task times in seconds directly
+ * (seed time x units).  Task arrays carry one extra "sentinel" entry
+ * after the last task, so that code reading one past the end runs a
+ * known task that the recorder reports instead of crashing.
+ */
+#define _GNU_SOURCE
+#include "five_tasks.h"
+#include "racecourse_test.h"
+
+#include <errno.h>
+#include <math.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <uv.h>
+
+RC_SUITE(five_tasks);
+
+#define MAX_TASKS 512
+#define SEED_N 5
+
+/* The seed course's five tasks; the extra entry is the sentinel. */
+static const task_spec SEED[SEED_N + 1] = {
+    { "A", 3 }, { "B", 15 }, { "C", 8 }, { "D", 20 }, { "E", 10 },
+    { "sentinel past the end", 0 },
+};
+
+/* ---- the recording work callback ------------------------------------- */
+
+typedef struct recorder {
+    pthread_mutex_t lock;
+    const task_spec *tasks;
+    size_t n;
+    double unit_per_second;     /* units slept per task second */
+    int calls[MAX_TASKS];       /* how many times each task ran */
+    pthread_t thread[MAX_TASKS];
+    double start[MAX_TASKS];    /* rc_now() when work began */
+    double end[MAX_TASKS];      /* rc_now() when work ended */
+    size_t order[MAX_TASKS];    /* order[k]: the k-th task to start */
+    int started, finished;      /* work calls begun / returned */
+    int active, max_active;     /* calls running at once */
+    int strangers;              /* calls with a task not in tasks[0..n) */
+    size_t stranger_index;      /* index of the first one (n: sentinel) */
+    int wrong_spec;             /* calls whose spec differs from tasks[i] */
+} recorder;
+
+static recorder R;
+
+static void recorder_reset(const task_spec *tasks, size_t n, double unit_per_second)
+{
+    memset(&R, 0, sizeof R);
+    pthread_mutex_init(&R.lock, NULL);
+    R.tasks = tasks;
+    R.n = n;
+    R.unit_per_second = unit_per_second;
+    R.stranger_index = (size_t)-1;
+}
+
+/* Index of `task` in R.tasks[0..n): by pointer, else by name; -1 if none. */
+static long identify(const task_spec *task, bool *spec_ok, bool *is_sentinel)
+{
+    *spec_ok = true;
+    *is_sentinel = false;
+    if (task >= R.tasks && task < R.tasks + R.n)
+        return task - R.tasks;
+    if (task == R.tasks + R.n) {
+        *is_sentinel = true;
+        return -1;
+    }
+    if (!task || !task->name)
+        return -1;
+    for (size_t i = 0; i < R.n; i++)        /* a copy of the spec is fine */
+        if (strcmp(task->name, R.tasks[i].name) == 0) {
+            *spec_ok = task->seconds == R.tasks[i].seconds;
+            return (long)i;
+        }
+    return -1;
+}
+
+static void record_work(const task_spec *task, void *ctx)
+{
+    recorder *r = ctx;
+    bool spec_ok, sentinel;
+    long i = identify(task, &spec_ok, &sentinel);
+    double now = rc_now();
+
+    pthread_mutex_lock(&r->lock);
+    if (i >= 0) {
+        r->calls[i]++;
+        r->thread[i] = pthread_self();
+        r->start[i] = now;
+        if (r->started < MAX_TASKS)
+            r->order[r->started] = (size_t)i;
+        if (!spec_ok)
+            r->wrong_spec++;
+    } else {
+        if (r->strangers++ == 0)
+            r->stranger_index = sentinel ? r->n : (size_t)-1;
+    }
+    r->started++;
+    if (++r->active > r->max_active)
+        r->max_active = r->active;
+    pthread_mutex_unlock(&r->lock);
+
+    if (i >= 0)
+        rc_sleep(task->seconds * r->unit_per_second * rc_unit());
+    else
+        sched_yield();
+
+    pthread_mutex_lock(&r->lock);
+    r->active--;
+    r->finished++;
+    if (i >= 0)
+        r->end[i] = rc_now();
+    pthread_mutex_unlock(&r->lock);
+}
+
+/* ---- checks shared by the tests -------------------------------------- */
+
+static double seconds_of(struct timespec t)
+{
+    return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+static double units_since(double t0)
+{
+    return (rc_now() - t0) / rc_unit();
+}
+
+/* Each task ran exactly once with its own spec, and nothing else ran. */
+static void check_each_once(const char *plan)
+{
+    cr_assert_eq(R.strangers, 0,
+                 "%s called work() %d time(s) with a task that is not one of tasks[0..%zu)%s",
+                 plan, R.strangers, R.n,
+                 R.stranger_index == R.n
+                     ? " (it ran tasks[n], one past the end: check your bounds)" : "");
+    for (size_t i = 0; i < R.n; i++) {
+        cr_assert_neq(R.calls[i], 0,
+                      "%s never ran task %zu (\"%s\"): every task must run exactly once%s",
+                      plan, i, R.tasks[i].name,
+                      R.started >= (int)R.n
+                          ? " (another task ran in its place: does each thread get ITS OWN task, not a pointer to a shared index?)"
+                          : "");
+        cr_assert_eq(R.calls[i], 1,
+                     "%s ran task %zu (\"%s\") %d times: every task must run exactly once "
+                     "(do two threads read the same index? take it under a lock and never pass &i)",
+                     plan, i, R.tasks[i].name, R.calls[i]);
+    }
+    cr_assert_eq(R.wrong_spec, 0,
+                 "%s passed work() a task_spec whose seconds differ from tasks[i]'s", plan);
+}
+
+/*
+ * records[i] brackets the work call of task i, on CLOCK_MONOTONIC: it
+ * started before work began and finished after it ended.
+ */
+static void check_records_bracket_work(const char *plan, const task_record *records)
+{
+    const double eps = 1e-4;
+
+    for (size_t i = 0; i < R.n; i++) {
+        double started = seconds_of(records[i].started);
+        double finished = seconds_of(records[i].finished);
+
+        cr_assert(started > R.start[i] - 1.0 && finished < R.end[i] + 1.0,
+                  "%s: records[%zu] (%.3f .. %.3f s) is nowhere near when the task ran (%.3f .. %.3f s "
+                  "on CLOCK_MONOTONIC): use clock_gettime(CLOCK_MONOTONIC, ...)",
+                  plan, i, started, finished, R.start[i], R.end[i]);
+        cr_assert(started <= R.start[i] + eps,
+                  "%s: records[%zu].started (%.3f s) is after work() began (%.3f s): "
+                  "read the clock just BEFORE calling work()",
+                  plan, i, started, R.start[i]);
+        cr_assert(finished >= R.end[i] - eps,
+                  "%s: records[%zu].finished (%.3f s) is before work() returned (%.3f s): "
+                  "read the clock just AFTER work() returns",
+                  plan, i, finished, R.end[i]);
+    }
+}
+
+/* Every record lies within [before, after] and started <= finished. */
+static void check_records_within(const char *plan, const task_record *records,
+                                 size_t n, double before, double after)
+{
+    const double eps = 1e-4;
+
+    for (size_t i = 0; i < n; i++) {
+        double started = seconds_of(records[i].started);
+        double finished = seconds_of(records[i].finished);
+
+        cr_assert(started >= before - eps && finished <= after + eps,
+                  "%s: records[%zu] says %.3f .. %.3f s, but the call ran from %.3f to %.3f s "
+                  "on CLOCK_MONOTONIC: fill records with clock_gettime(CLOCK_MONOTONIC, ...)",
+                  plan, i, started, finished, before, after);
+        cr_assert(started <= finished,
+                  "%s: records[%zu].started (%.3f s) is after its finished (%.3f s)",
+                  plan, i, started, finished);
+    }
+}
+
+/* Fills tasks[0..n) with unique names and the given times, plus a sentinel. */
+static void make_tasks(task_spec *tasks, size_t n, char (*names)[32],
+                       double (*seconds_of_task)(size_t))
+{
+    for (size_t i = 0; i < n; i++) {
+        snprintf(names[i], sizeof names[i], "task %zu", i);
+        tasks[i] = (task_spec){ names[i], seconds_of_task(i) };
+    }
+    tasks[n] = (task_spec){ "sentinel past the end", 0 };
+}
+
+/* ---- common rules ---------------------------------------------------- */
+
+RC_TEST(five_tasks, zero_tasks_returns_zero)
+{
+    task_record records[1];
+
+    recorder_reset(SEED, SEED_N, 0);
+    cr_assert_eq(run_sync(NULL, 0, NULL, NULL, NULL), 0,
+                 "run_sync(NULL, 0, NULL, NULL, NULL) must return 0: n == 0 is checked before anything else");
+    cr_assert_eq(run_parallel(NULL, 0, NULL, NULL, NULL), 0,
+                 "run_parallel(NULL, 0, NULL, NULL, NULL) must return 0: n == 0 is checked before anything else");
+    cr_assert_eq(run_pool(NULL, 0, 0, NULL, NULL, NULL), 0,
+                 "run_pool(NULL, 0, 0, ...) must return 0: n == 0 is checked before anything else, workers too");
+    cr_assert_eq(run_async(NULL, NULL, 0, NULL), 0,
+                 "run_async(NULL, NULL, 0, NULL) must return 0: n == 0 is checked before anything else");
+    cr_assert_eq(run_sync(SEED, 0, record_work, &R, records), 0,
+                 "run_sync with n == 0 must return 0");
+    cr_assert_eq(run_parallel(SEED, 0, record_work, &R, records), 0,
+                 "run_parallel with n == 0 must return 0");
+    cr_assert_eq(run_pool(SEED, 0, 2, record_work, &R, records), 0,
+                 "run_pool with n == 0 must return 0");
+    cr_assert_eq(R.started, 0, "a plan called work() although n was 0");
+}
+
+RC_TEST(five_tasks, null_arguments_einval)
+{
+    task_record records[SEED_N];
+    uv_loop_t loop;
+
+    recorder_reset(SEED, SEED_N, 0);
+    cr_assert_eq(run_sync(NULL, SEED_N, record_work, &R, records), EINVAL,
+                 "run_sync with tasks NULL must return EINVAL");
+    cr_assert_eq(run_sync(SEED, SEED_N, NULL, &R, records), EINVAL,
+                 "run_sync with work NULL must return EINVAL");
+    cr_assert_eq(run_sync(SEED, SEED_N, record_work, &R, NULL), EINVAL,
+                 "run_sync with records NULL must return EINVAL");
+    cr_assert_eq(run_parallel(NULL, SEED_N, record_work, &R, records), EINVAL,
+                 "run_parallel with tasks NULL must return EINVAL");
+    cr_assert_eq(run_parallel(SEED, SEED_N, NULL, &R, records), EINVAL,
+                 "run_parallel with work NULL must return EINVAL");
+    cr_assert_eq(run_parallel(SEED, SEED_N, record_work, &R, NULL), EINVAL,
+                 "run_parallel with records NULL must return EINVAL");
+    cr_assert_eq(run_pool(NULL, SEED_N, 2, record_work, &R, records), EINVAL,
+                 "run_pool with tasks NULL must return EINVAL");
+    cr_assert_eq(run_pool(SEED, SEED_N, 2, NULL, &R, records), EINVAL,
+                 "run_pool with work NULL must return EINVAL");
+    cr_assert_eq(run_pool(SEED, SEED_N, 2, record_work, &R, NULL), EINVAL,
+                 "run_pool with records NULL must return EINVAL");
+    cr_assert_eq(run_pool(SEED, SEED_N, 0, record_work, &R, records), EINVAL,
+                 "run_pool with workers == 0 must return EINVAL");
+    cr_assert_eq(R.started, 0, "work() was called although the arguments were invalid");
+
+    cr_assert_eq(uv_loop_init(&loop), 0, "test setup: uv_loop_init failed");
+    cr_assert_eq(run_async(NULL, SEED, SEED_N, records), EINVAL,
+                 "run_async with loop NULL must return EINVAL");
+    cr_assert_eq(run_async(&loop, NULL, SEED_N, records), EINVAL,
+                 "run_async with tasks NULL must return EINVAL");
+    cr_assert_eq(run_async(&loop, SEED, SEED_N, NULL), EINVAL,
+                 "run_async with records NULL must return EINVAL");
+    cr_assert_eq(uv_loop_close(&loop), 0,
+                 "run_async returned EINVAL but left a handle on the loop (uv_loop_close failed)");
+}
+
+/* ---- run_sync -------------------------------------------------------- */
+
+RC_TEST(five_tasks, sync_runs_in_order_on_caller)
+{
+    task_record records[SEED_N];
+    int rc;
+
+    recorder_reset(SEED, SEED_N, 0.25);
+    rc = run_sync(SEED, SEED_N, record_work, &R, records);
+    cr_assert_eq(rc, 0, "run_sync returned %d (%s), expected 0", rc, strerror(rc));
+    check_each_once("run_sync");
+    for (size_t k = 0; k < SEED_N; k++)
+        cr_assert_eq(R.order[k], k,
+                     "run_sync ran task %zu as number %zu: tasks must run in index order 0, 1, 2, ...",
+                     R.order[k], k);
+    for (size_t i = 0; i < SEED_N; i++)
+        cr_assert(pthread_equal(R.thread[i], pthread_self()),
+                  "run_sync ran task %zu on another thread: the sync plan runs every task on the calling thread",
+                  i);
+    cr_assert_eq(R.max_active, 1,
+                 "run_sync had %d tasks running at once: each must start after the previous one returned",
+                 R.max_active);
+}
+
+RC_TEST(five_tasks, sync_takes_the_sum)
+{
+    task_record records[SEED_N];
+    double t0, took;
+    int rc;
+
+    recorder_reset(SEED, SEED_N, 0.5);
+    t0 = rc_now();
+    rc = run_sync(SEED, SEED_N, record_work, &R, records);
+    took = units_since(t0);
+    cr_assert_eq(rc, 0, "run_sync returned %d (%s), expected 0", rc, strerror(rc));
+    check_each_once("run_sync");
+    cr_assert(took >= 27 && took < 45,
+              "run_sync took %.1f units; the five tasks take 28 units one after the other", took);
+    check_records_bracket_work("run_sync", records);
+    for (size_t i = 0; i < SEED_N; i++) {
+        double length = (seconds_of(records[i].finished) - seconds_of(records[i].started)) / rc_unit();
+        double expected = SEED[i].seconds * 0.5;
+
+        cr_assert(length >= expected - 0.25,
+                  "run_sync: records[%zu] lasts %.1f units, but task %zu took %.1f units: "
+                  "record `finished` after work() returns",
+                  i, length, i, expected);
+    }
+    for (size_t i = 1; i < SEED_N; i++)
+        cr_assert(seconds_of(records[i].started) >= seconds_of(records[i - 1].finished),
+                  "run_sync: task %zu started before task %zu finished", i, i - 1);
+}
+
+/* ---- run_parallel ---------------------------------------------------- */
+
+RC_TEST(five_tasks, parallel_each_task_once_own_spec)
+{
+    task_record records[SEED_N + 1];
+    int rc;
+
+    recorder_reset(SEED, SEED_N, 0.25);
+    rc = run_parallel(SEED, SEED_N, record_work, &R, records);
+    cr_assert_eq(rc, 0, "run_parallel returned %d (%s), expected 0", rc, strerror(rc));
+    check_each_once("run_parallel");
+    for (size_t i = 0; i < SEED_N; i++)
+        for (size_t j = 0; j < i; j++)
+            cr_assert(!pthread_equal(R.thread[i], R.thread[j]),
+                      "run_parallel ran tasks %zu and %zu on the same thread: start one thread per task",
+                      j, i);
+    check_records_bracket_work("run_parallel", records);
+}
+
+static double one_to_three(size_t i)
+{
+    return 1.0 + (double)(i % 3);
+}
+
+RC_TEST(five_tasks, parallel_many_tasks_each_once)
+{
+    enum { N = 64 };
+    static task_spec tasks[N + 1];
+    static char names[N][32];
+    static task_record records[N + 1];
+    double t0, took;
+    int rc;
+
+    make_tasks(tasks, N, names, one_to_three);
+    for (int round = 0; round < 3; round++) {
+        recorder_reset(tasks, N, 1.0);
+        t0 = rc_now();
+        rc = run_parallel(tasks, N, record_work, &R, records);
+        took = units_since(t0);
+        cr_assert_eq(rc, 0, "run_parallel with %d tasks returned %d (%s), expected 0", N, rc, strerror(rc));
+        check_each_once("run_parallel");
+        cr_assert(took < 25,
+                  "run_parallel took %.1f units for %d tasks of 1-3 units each: they must all run at once",
+                  took, N);
+    }
+}
+
+RC_TEST(five_tasks, parallel_takes_the_longest)
+{
+    task_record records[SEED_N + 1];
+    double t0, took;
+    int rc;
+
+    recorder_reset(SEED, SEED_N, 1.0);
+    t0 = rc_now();
+    rc = run_parallel(SEED, SEED_N, record_work, &R, records);
+    took = units_since(t0);
+    cr_assert_eq(rc, 0, "run_parallel returned %d (%s), expected 0", rc, strerror(rc));
+    check_each_once("run_parallel");
+    cr_assert(took >= 19.5,
+              "run_parallel took %.1f units, but the longest task alone takes 20: did it wait for every thread?",
+              took);
+    cr_assert(took < 38,
+              "run_parallel took %.1f units: with one thread per task it should take about 20 (the longest task), "
+              "not 56 (the sum). Create ALL threads first, then join them in a second loop",
+              took);
+}
+
+RC_TEST(five_tasks, parallel_joins_before_return)
+{
+    task_record records[SEED_N + 1];
+    int rc, finished, started, active;
+
+    memset(records, 0, sizeof records);
+    recorder_reset(SEED, SEED_N, 0.25);
+    rc = run_parallel(SEED, SEED_N, record_work, &R, records);
+    pthread_mutex_lock(&R.lock);
+    finished = R.finished;
+    active = R.active;
+    pthread_mutex_unlock(&R.lock);
+    cr_assert_eq(rc, 0, "run_parallel returned %d (%s), expected 0", rc, strerror(rc));
+    cr_assert_eq(finished, SEED_N,
+                 "when run_parallel returned, only %d of the %d tasks had finished (%d still running): "
+                 "join every thread before returning (never detach them)",
+                 finished, SEED_N, active);
+    check_each_once("run_parallel");
+    for (size_t i = 0; i < SEED_N; i++)
+        cr_assert(records[i].finished.tv_sec != 0 || records[i].finished.tv_nsec != 0,
+                  "when run_parallel returned, records[%zu].finished was not filled in yet", i);
+    rc_sleep(3 * rc_unit());
+    pthread_mutex_lock(&R.lock);
+    started = R.started;
+    pthread_mutex_unlock(&R.lock);
+    cr_assert_eq(started, SEED_N,
+                 "work() was called %d times, %d of them after run_parallel had returned",
+                 started, started - SEED_N);
+}
+
+/* ---- run_pool -------------------------------------------------------- */
+
+RC_TEST(five_tasks, pool_two_workers_makespan)
+{
+    task_record records[SEED_N + 1];
+    double t0, took;
+    int rc;
+
+    recorder_reset(SEED, SEED_N, 1.0);
+    t0 = rc_now();
+    rc = run_pool(SEED, SEED_N, 2, record_work, &R, records);
+    took = units_since(t0);
+    cr_assert_eq(rc, 0, "run_pool(2 workers) returned %d (%s), expected 0", rc, strerror(rc));
+    check_each_once("run_pool(2 workers)");
+    cr_assert(!pthread_equal(R.thread[0], R.thread[1]),
+              "run_pool(2 workers) ran tasks 0 and 1 on the same thread: both workers start at once, "
+              "and each takes one of the first two tasks");
+    cr_assert(pthread_equal(R.thread[2], R.thread[0]),
+              "run_pool(2 workers): task 2 (8 s) must go to the worker that finished task 0 (3 s) first: "
+              "a free worker takes the NEXT task in index order (no fixed split of the tasks)");
+    cr_assert(pthread_equal(R.thread[3], R.thread[0]),
+              "run_pool(2 workers): task 3 (20 s) must go to the worker that is free first (at 11 s, "
+              "after tasks 0 and 2), not be fixed in advance");
+    cr_assert(pthread_equal(R.thread[4], R.thread[1]),
+              "run_pool(2 workers): task 4 (10 s) must go to the worker that ran task 1 (free at 15 s)");
+    cr_assert(took >= 30 && took < 40,
+              "run_pool(2 workers) took %.1f units; with the tasks 3, 15, 8, 20, 10 units it takes 31", took);
+    check_records_bracket_work("run_pool(2 workers)", records);
+}
+
+RC_TEST(five_tasks, pool_one_worker_is_sequential)
+{
+    task_record records[SEED_N + 1];
+    double t0, took;
+    int rc;
+
+    recorder_reset(SEED, SEED_N, 0.25);
+    t0 = rc_now();
+    rc = run_pool(SEED, SEED_N, 1, record_work, &R, records);
+    took = units_since(t0);
+    cr_assert_eq(rc, 0, "run_pool(1 worker) returned %d (%s), expected 0", rc, strerror(rc));
+    check_each_once("run_pool(1 worker)");
+    for (size_t k = 0; k < SEED_N; k++)
+        cr_assert_eq(R.order[k], k,
+                     "run_pool(1 worker) ran task %zu as number %zu: workers take tasks in index order",
+                     R.order[k], k);
+    cr_assert_eq(R.max_active, 1, "run_pool(1 worker) ran %d tasks at once", R.max_active);
+    for (size_t i = 1; i < SEED_N; i++)
+        cr_assert(pthread_equal(R.thread[i], R.thread[0]),
+                  "run_pool(1 worker) ran tasks 0 and %zu on different threads: start only `workers` threads", i);
+    cr_assert(took >= 13.5 && took < 25,
+              "run_pool(1 worker) took %.1f units; one worker runs the tasks one after the other: 14 units", took);
+}
+
+RC_TEST(five_tasks, pool_five_workers_takes_longest)
+{
+    task_record records[SEED_N + 1];
+    double t0, took;
+    int rc;
+
+    recorder_reset(SEED, SEED_N, 1.0);
+    t0 = rc_now();
+    rc = run_pool(SEED, SEED_N, 5, record_work, &R, records);
+    took = units_since(t0);
+    cr_assert_eq(rc, 0, "run_pool(5 workers) returned %d (%s), expected 0", rc, strerror(rc));
+    check_each_once("run_pool(5 workers)");
+    cr_assert(took >= 19.5 && took < 28,
+              "run_pool(5 workers) took %.1f units; with a worker per task it takes the longest task, 20", took);
+}
+
+static double no_time(size_t i)
+{
+    (void)i;
+    return 0;
+}
+
+static double tiny_time(size_t i)
+{
+    return i % 7 == 0 ? 0.05 : 0;
+}
+
+RC_TEST(five_tasks, pool_stress_each_once)
+{
+    enum { N = 400 };
+    static task_spec tasks[N + 1];
+    static char names[N][32];
+    static task_record records[N + 1];
+    static const size_t workers[] = { 8, 3, 16 };
+    char plan[64];
+    int rc;
+
+    for (int round = 0; round < 6; round++) {
+        size_t w = workers[round % 3];
+        size_t n = round == 5 ? 3 : N;      /* last round: more workers than tasks */
+
+        make_tasks(tasks, n, names, round % 2 ? tiny_time : no_time);
+        recorder_reset(tasks, n, 1.0);
+        snprintf(plan, sizeof plan, "run_pool(%zu tasks, %zu workers)", n, w);
+        rc = run_pool(tasks, n, w, record_work, &R, records);
+        cr_assert_eq(rc, 0, "%s returned %d (%s), expected 0", plan, rc, strerror(rc));
+        check_each_once(plan);
+        cr_assert(R.max_active <= (int)w, "%s ran %d tasks at once", plan, R.max_active);
+    }
+}
+
+/* ---- run_async ------------------------------------------------------- */
+
+/* Fills tasks[0..n) with the seed's times times `units` units, in seconds. */
+static void seed_async(task_spec *tasks, double units)
+{
+    for (size_t i = 0; i < SEED_N; i++)
+        tasks[i] = (task_spec){ SEED[i].name, SEED[i].seconds * units * rc_unit() };
+}
+
+/* What a timer of the test's own saw while run_async was running. */
+typedef struct probe {
+    bool fired;
+    pthread_t thread;
+    int threads;
+} probe;
+
+static void on_probe(uv_timer_t *timer)
+{
+    probe *p = timer->data;
+
+    p->fired = true;
+    p->thread = pthread_self();
+    p->threads = rc_thread_count();
+}
+
+static void on_test_handle_closed(uv_handle_t *handle)
+{
+    (void)handle;
+}
+
+/* Closes the test's own timer, then checks that the loop closes. */
+static void close_loop_with(uv_loop_t *loop, uv_timer_t *own, const char *what)
+{
+    int rc;
+
+    if (own)
+        uv_close((uv_handle_t *)own, on_test_handle_closed);
+    uv_run(loop, UV_RUN_DEFAULT);
+    rc = uv_loop_close(loop);
+    cr_assert_eq(rc, 0,
+                 "%s: uv_loop_close failed (%s): run_async left a handle on the loop; "
+                 "uv_close every timer and run the loop until the close callbacks ran",
+                 what, uv_strerror(rc));
+}
+
+RC_TEST(five_tasks, async_no_thread_on_caller)
+{
+    task_spec tasks[SEED_N];
+    task_record records[SEED_N];
+    uv_loop_t loop;
+    uv_timer_t own;
+    probe seen = { .fired = false };
+    int before, rc;
+    double t0, took;
+
+    seed_async(tasks, 1.0);
+    cr_assert_eq(uv_loop_init(&loop), 0, "test setup: uv_loop_init failed");
+    uv_timer_init(&loop, &own);
+    own.data = &seen;
+    uv_timer_start(&own, on_probe, (uint64_t)(5 * rc_unit() * 1000), 0);
+    before = rc_thread_count();
+    t0 = rc_now();
+    rc = run_async(&loop, tasks, SEED_N, records);
+    took = units_since(t0);
+    cr_assert_eq(rc, 0, "run_async returned %d (%s), expected 0", rc, strerror(rc));
+    cr_assert(seen.fired,
+              "the loop did not run while run_async waited (a timer of the test, due after 5 units, "
+              "did not fire): run the loop with uv_run on the calling thread");
+    cr_assert(pthread_equal(seen.thread, pthread_self()),
+              "run_async ran the loop on another thread: run it on the calling thread");
+    cr_assert_eq(seen.threads, before,
+                 "while run_async ran, the process had %d threads instead of %d: the async plan creates no thread",
+                 seen.threads, before);
+    cr_assert(took >= 19.5 && took < 32,
+              "run_async took %.1f units; all timers run at once, so it takes the longest one, 20", took);
+    close_loop_with(&loop, &own, "after run_async");
+}
+
+RC_TEST(five_tasks, async_records_timers)
+{
+    task_spec tasks[SEED_N];
+    task_record records[SEED_N];
+    uv_loop_t loop;
+    double t0, t1;
+    int rc;
+    static const size_t by_time[SEED_N] = { 0, 2, 4, 1, 3 };
+
+    seed_async(tasks, 0.5);
+    cr_assert_eq(uv_loop_init(&loop), 0, "test setup: uv_loop_init failed");
+    t0 = rc_now();
+    rc = run_async(&loop, tasks, SEED_N, records);
+    t1 = rc_now();
+    cr_assert_eq(rc, 0, "run_async returned %d (%s), expected 0", rc, strerror(rc));
+    check_records_within("run_async", records, SEED_N, t0, t1);
+    for (size_t i = 0; i < SEED_N; i++) {
+        double started = (seconds_of(records[i].started) - t0) / rc_unit();
+        double length = (seconds_of(records[i].finished) - seconds_of(records[i].started)) / rc_unit();
+        double expected = SEED[i].seconds * 0.5;
+
+        cr_assert(started < 1.5,
+                  "run_async: records[%zu].started is %.1f units after the call began: every timer is "
+                  "started at once, and `started` is when its timer was started", i, started);
+        cr_assert(length >= expected - 0.25 && length < expected + 6,
+                  "run_async: timer %zu fired %.1f units after it started, expected %.1f "
+                  "(each task gets its own timer of tasks[i].seconds)", i, length, expected);
+    }
+    for (size_t k = 1; k < SEED_N; k++)
+        cr_assert(seconds_of(records[by_time[k]].finished) >= seconds_of(records[by_time[k - 1]].finished),
+                  "run_async: the %.0f-unit timer fired before the %.0f-unit one",
+                  SEED[by_time[k]].seconds * 0.5, SEED[by_time[k - 1]].seconds * 0.5);
+    close_loop_with(&loop, NULL, "after run_async");
+}
+
+RC_TEST(five_tasks, async_stale_loop_time)
+{
+    task_spec tasks[3];
+    task_record records[3];
+    uv_loop_t loop;
+    int rc;
+
+    for (size_t i = 0; i < 3; i++)
+        tasks[i] = (task_spec){ SEED[i].name, (double)(4 * (i + 1)) * rc_unit() };
+    cr_assert_eq(uv_loop_init(&loop), 0, "test setup: uv_loop_init failed");
+    rc_sleep(15 * rc_unit());           /* the loop's cached "now" goes stale */
+    rc = run_async(&loop, tasks, 3, records);
+    cr_assert_eq(rc, 0, "run_async returned %d (%s), expected 0", rc, strerror(rc));
+    for (size_t i = 0; i < 3; i++) {
+        double length = (seconds_of(records[i].finished) - seconds_of(records[i].started)) / rc_unit();
+        double expected = 4.0 * (double)(i + 1);
+
+        cr_assert(length >= expected - 0.25,
+                  "run_async on a loop that sat idle for 15 units: timer %zu fired after %.1f units "
+                  "instead of %.0f. libuv caches the loop's \"now\": call uv_update_time(loop) before "
+                  "starting the timers", i, length, expected);
+    }
+    close_loop_with(&loop, NULL, "after run_async");
+}
+
+RC_TEST(five_tasks, async_returns_when_own_timers_fired)
+{
+    task_spec tasks[3];
+    task_record records[3];
+    uv_loop_t loop;
+    uv_timer_t own;
+    probe seen = { .fired = false };
+    double t0, took;
+    int rc;
+
+    for (size_t i = 0; i < 3; i++)
+        tasks[i] = (task_spec){ SEED[i].name, (double)(2 * (i + 1)) * rc_unit() };
+    cr_assert_eq(uv_loop_init(&loop), 0, "test setup: uv_loop_init failed");
+    uv_timer_init(&loop, &own);
+    own.data = &seen;
+    uv_timer_start(&own, on_probe, (uint64_t)(40 * rc_unit() * 1000), 0);
+    t0 = rc_now();
+    rc = run_async(&loop, tasks, 3, records);
+    took = units_since(t0);
+    cr_assert_eq(rc, 0, "run_async returned %d (%s), expected 0", rc, strerror(rc));
+    cr_assert(took < 20,
+              "run_async took %.1f units although its longest timer takes 6: it waited for a timer of "
+              "the caller's (due at 40 units). Run the loop (UV_RUN_ONCE) only until your own timers "
+              "have fired, not with UV_RUN_DEFAULT", took);
+    cr_assert(uv_is_active((uv_handle_t *)&own) && !seen.fired,
+              "run_async stopped or ran a timer of the caller's that was still pending");
+    uv_timer_stop(&own);
+    close_loop_with(&loop, &own, "after run_async");
+}
+
+RC_TEST(five_tasks, async_leaves_no_handle)
+{
+    task_spec tasks[SEED_N];
+    task_record records[SEED_N];
+    uv_loop_t loop;
+    int rc;
+
+    seed_async(tasks, 0.25);
+    cr_assert_eq(uv_loop_init(&loop), 0, "test setup: uv_loop_init failed");
+    rc = run_async(&loop, tasks, SEED_N, records);
+    cr_assert_eq(rc, 0, "run_async returned %d (%s), expected 0", rc, strerror(rc));
+    cr_assert(!uv_loop_alive(&loop),
+              "after run_async returned, the loop still had an active handle or request");
+    rc = uv_loop_close(&loop);
+    cr_assert_eq(rc, 0,
+                 "after run_async returned, uv_loop_close failed (%s): a timer is still on the loop. "
+                 "uv_close every timer and run the loop until its close callback ran",
+                 uv_strerror(rc));
+}
+
+RC_TEST(five_tasks, async_nan_and_negative)
+{
+    task_spec tasks[3];
+    task_record records[3];
+    uv_loop_t loop;
+    double took;
+    int rc;
+
+    cr_assert_eq(uv_loop_init(&loop), 0, "test setup: uv_loop_init failed");
+    tasks[0] = (task_spec){ "A", 1 * rc_unit() };
+    tasks[1] = (task_spec){ "B", 2 * rc_unit() };
+    tasks[2] = (task_spec){ "not a number", NAN };
+    rc = run_async(&loop, tasks, 3, records);
+    cr_assert_eq(rc, EINVAL, "run_async with a NaN time (the last task's) returned %d (%s), expected EINVAL",
+                 rc, strerror(rc));
+    cr_assert(!uv_loop_alive(&loop),
+              "run_async returned EINVAL for a NaN time but left timers running on the loop: "
+              "check every time before starting any timer");
+    close_loop_with(&loop, NULL, "after run_async returned EINVAL");
+
+    cr_assert_eq(uv_loop_init(&loop), 0, "test setup: uv_loop_init failed");
+    tasks[0] = (task_spec){ "negative", -5.0 };
+    tasks[1] = (task_spec){ "B", 3 * rc_unit() };
+    rc = run_async(&loop, tasks, 2, records);
+    cr_assert_eq(rc, 0, "run_async with a negative time returned %d (%s), expected 0 (it counts as 0)",
+                 rc, strerror(rc));
+    took = (seconds_of(records[0].finished) - seconds_of(records[0].started)) / rc_unit();
+    cr_assert(took < 2, "run_async: a timer of -5 s must fire at once (a negative time counts as 0); "
+              "it fired after %.1f units", took);
+    took = (seconds_of(records[1].finished) - seconds_of(records[1].started)) / rc_unit();
+    cr_assert(took >= 2.75, "run_async: the 3-unit timer fired after %.1f units", took);
+    close_loop_with(&loop, NULL, "after run_async");
+}
+
+/* ---- records --------------------------------------------------------- */
+
+RC_TEST(five_tasks, records_use_monotonic_clock)
+{
+    task_record records[SEED_N + 1];
+    task_spec tasks[SEED_N];
+    uv_loop_t loop;
+    double t0, t1;
+    int rc;
+
+    recorder_reset(SEED, SEED_N, 0.1);
+    t0 = rc_now();
+    rc = run_sync(SEED, SEED_N, record_work, &R, records);
+    t1 = rc_now();
+    cr_assert_eq(rc, 0, "run_sync returned %d (%s), expected 0", rc, strerror(rc));
+    check_each_once("run_sync");
+    check_records_within("run_sync", records, SEED_N, t0, t1);
+
+    recorder_reset(SEED, SEED_N, 0.1);
+    t0 = rc_now();
+    rc = run_parallel(SEED, SEED_N, record_work, &R, records);
+    t1 = rc_now();
+    cr_assert_eq(rc, 0, "run_parallel returned %d (%s), expected 0", rc, strerror(rc));
+    check_each_once("run_parallel");
+    check_records_within("run_parallel", records, SEED_N, t0, t1);
+
+    recorder_reset(SEED, SEED_N, 0.1);
+    t0 = rc_now();
+    rc = run_pool(SEED, SEED_N, 2, record_work, &R, records);
+    t1 = rc_now();
+    cr_assert_eq(rc, 0, "run_pool returned %d (%s), expected 0", rc, strerror(rc));
+    check_each_once("run_pool");
+    check_records_within("run_pool", records, SEED_N, t0, t1);
+
+    seed_async(tasks, 0.1);
+    cr_assert_eq(uv_loop_init(&loop), 0, "test setup: uv_loop_init failed");
+    t0 = rc_now();
+    rc = run_async(&loop, tasks, SEED_N, records);
+    t1 = rc_now();
+    cr_assert_eq(rc, 0, "run_async returned %d (%s), expected 0", rc, strerror(rc));
+    check_records_within("run_async", records, SEED_N, t0, t1);
+    close_loop_with(&loop, NULL, "after run_async");
+}
