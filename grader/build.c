@@ -2,6 +2,7 @@
 #define _GNU_SOURCE
 #include "build.h"
 #include "inspect.h"
+#include "object_cache.h"
 #include "toolchain.h"
 #include "util.h"
 
@@ -120,18 +121,19 @@ static int copy_kit_files(const build_request *req, bool *hidden, bool *race)
 
 /*
  * Appends the manifest's libs ("pthread uv m") as linker flags; the
- * strings it makes are also stored in `owned`, for the caller to free.
+ * strings it makes are also added to owned[*n_owned...], for the caller
+ * to free.
  */
-static void add_libs(const char *libs, char **argv, size_t *argc, char **owned)
+static void add_libs(const char *libs, char **argv, size_t *argc, char **owned,
+                     size_t *n_owned)
 {
     char *copy = xstrdup(libs), *save = NULL;
-    size_t n = 0;
 
     for (char *lib = strtok_r(copy, " \t", &save); lib; lib = strtok_r(NULL, " \t", &save)) {
         if (!strcmp(lib, "pthread"))
             continue;
-        owned[n] = xasprintf("-l%s", lib);
-        argv[(*argc)++] = owned[n++];
+        owned[*n_owned] = xasprintf("-l%s", lib);
+        argv[(*argc)++] = owned[(*n_owned)++];
     }
     free(copy);
 }
@@ -152,36 +154,64 @@ static void free_owned(char **owned, size_t n)
         free(owned[i]);
 }
 
-/* Links the test binary or the race driver from the student's object. */
+/* The harness sources linked into the test binary and the race driver. */
+static const char *const test_harness[] = { "test_support.c", "exit_guard.c", "report_hook.c",
+                                            NULL };
+static const char *const driver_harness[] = { "test_support.c", "exit_guard.c", NULL };
+
+/* "x.c" -> "x.o" */
+static char *object_name(const char *source)
+{
+    char *object = xstrdup(source);
+
+    object[strlen(object) - 1] = 'o';
+    return object;
+}
+
+/*
+ * Links the test binary or the race driver: the kit's objects (compiled
+ * once, see object_cache.h) and the student's.  Returns the exit status
+ * of the compile or link that failed, 0, or -1 (could not run it); *log
+ * (freed first) gets that tool's output.
+ */
 static int link_program(const build_request *req, bool criterion, bool hidden, char **log)
 {
-    char *argv[64], *owned[64] = { 0 };
-    size_t argc = 0;
-    int code;
+    const char *main_source = criterion ? tests_source(hidden) : "race_driver.c";
+    const char *const *harness = criterion ? test_harness : driver_harness;
+    char *const kit_flags[] = { CC_FLAGS, "-O0", NULL };
     const char *flags[] = { CC_FLAGS };
+    char *argv[64], *owned[64] = { 0 };
+    size_t argc = 0, n_owned = 0;
+    int code = 0;
 
     argv[argc++] = "gcc";
     for (size_t i = 0; i < sizeof flags / sizeof *flags; i++)
         argv[argc++] = (char *)flags[i];
-    argv[argc++] = "-O0";
     argv[argc++] = "-o";
     argv[argc++] = criterion ? "tests" : "race_driver";
-    argv[argc++] = criterion ? (char *)tests_source(hidden) : "race_driver.c";
-    argv[argc++] = "test_support.c";
-    argv[argc++] = "exit_guard.c";
-    if (criterion)
-        argv[argc++] = "report_hook.c";
-    argv[argc++] = "student.o";
-    argv[argc++] = WRAP_EXIT;
-    if (criterion) {
-        argv[argc++] = "-lcriterion";
-        argv[argc++] = "-lcjson";
+    for (size_t i = 0; code == 0 && (i == 0 || harness[i - 1]); i++) {
+        const char *source = i == 0 ? main_source : harness[i - 1];
+
+        owned[n_owned] = object_name(source);
+        argv[argc++] = owned[n_owned++];
+        free(*log);
+        code = kit_object(req->cache_dir, req->work_dir, source, argv[argc - 1], kit_flags,
+                          req->run_as, log);
     }
-    add_libs(req->exercise->libs, argv, &argc, owned);
-    argv[argc++] = "-lm";
-    argv[argc] = NULL;
-    code = compile(argv, req->work_dir, req->run_as, log);
-    free_owned(owned, sizeof owned / sizeof *owned);
+    if (code == 0) {
+        argv[argc++] = "student.o";
+        argv[argc++] = WRAP_EXIT;
+        if (criterion) {
+            argv[argc++] = "-lcriterion";
+            argv[argc++] = "-lcjson";
+        }
+        add_libs(req->exercise->libs, argv, &argc, owned, &n_owned);
+        argv[argc++] = "-lm";
+        argv[argc] = NULL;
+        free(*log);
+        code = compile(argv, req->work_dir, req->run_as, log);
+    }
+    free_owned(owned, n_owned);
     return code;
 }
 
@@ -241,7 +271,6 @@ int build_exercise(const build_request *req, build_output *out)
         goto done;
     }
 
-    free(log);
     if (link_program(req, true, out->hidden_tests, &log) != 0) {
         fail_build(out, "the tests could not be built with your file "
                    "(did you change a function's signature?)", log);
@@ -258,7 +287,6 @@ int build_exercise(const build_request *req, build_output *out)
     out->test_binary = xasprintf("%s/tests", req->work_dir);
 
     if (race) {
-        free(log);
         if (link_program(req, false, false, &log) != 0) {
             fail_build(out, "the race driver could not be built with your file", log);
             free(out->test_binary);

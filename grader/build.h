@@ -23,6 +23,7 @@ typedef struct build_request {
     const char *submission_dir; /* the student's repository */
     const char *work_dir;       /* private, empty, writable by the runs */
     unsigned run_as;            /* the runs' user (sandbox_claim_user) */
+    const char *cache_dir;      /* compiled kit objects (object_cache.h), or NULL */
     bool race;                  /* build the race driver */
     bool public_only;           /* the public tests even where hidden ones exist */
 } build_request;

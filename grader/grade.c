@@ -24,6 +24,7 @@ typedef struct grading {
     exercise_result *results;
     size_t n;
     char *base_dir;                 /* private directory of this submission */
+    char *cache_dir;                /* compiled kit objects, or NULL */
     pthread_mutex_t lock;
     size_t next;                    /* next exercise to take */
     int error;                      /* first error of the grader's own */
@@ -49,6 +50,18 @@ static char *make_work_dir(const char *base, const char *slug, unsigned run_as)
     uid_t owner = run_as ? run_as : NOBODY;
 
     if (mkdir(dir, 0700) != 0 || (geteuid() == 0 && chown(dir, owner, owner) != 0)) {
+        free(dir);
+        return NULL;
+    }
+    return dir;
+}
+
+/* <kit>/build/cache, made if need be; NULL when it cannot be written. */
+static char *object_cache_dir(const char *kit_dir)
+{
+    char *dir = xasprintf("%s/build/cache", kit_dir);
+
+    if ((mkdir(dir, 0755) != 0 && errno != EEXIST) || access(dir, W_OK) != 0) {
         free(dir);
         return NULL;
     }
@@ -183,7 +196,7 @@ static int grade_exercise(grading *g, const manifest_exercise *mx, exercise_resu
     build_request request = {
         .exercise = mx, .kit_dir = o->kit_dir, .tests_dir = o->tests_dir,
         .submission_dir = o->submission_dir, .work_dir = dir, .race = o->race && mx->race,
-        .public_only = o->public_only, .run_as = run_as,
+        .public_only = o->public_only, .run_as = run_as, .cache_dir = g->cache_dir,
     };
     build_output built = { 0 };
     int err;
@@ -318,6 +331,7 @@ int grade_submission(const grade_options *o, grade_result *out, char **error)
         free(g.exercises);
         return err;
     }
+    g.cache_dir = object_cache_dir(o->kit_dir);
     pthread_mutex_init(&g.lock, NULL);
     g.results = xcalloc(g.n ? g.n : 1, sizeof *g.results);
     n_threads = o->jobs < 1 ? 1 : o->jobs > 64 ? 64 : o->jobs;
@@ -333,6 +347,7 @@ int grade_submission(const grade_options *o, grade_result *out, char **error)
     if (!o->keep_work)
         remove_tree(g.base_dir);
     free(g.base_dir);
+    free(g.cache_dir);
 
     out->submission = realpath(o->submission_dir, NULL);
     if (!out->submission)

@@ -120,7 +120,7 @@ static int private_tmp(const char *workdir)
 
     if (work < 0)
         return errno;
-    if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0)
+    if (mount("none", "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0)
         err = errno;
     for (size_t i = 0; !err && i < sizeof folders / sizeof *folders; i++)
         if (mount("tmpfs", folders[i], "tmpfs", MS_NOSUID | MS_NODEV,
