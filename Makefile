@@ -22,7 +22,7 @@ GRADER_LIB_OBJS := $(filter-out $(BUILD)/grader/main.o,$(GRADER_OBJS))
 # Goals that must work before the grader can be built.
 NO_GRADER_GOALS := deps clean help
 
-.PHONY: all deps grade test bench release demo check race clean help
+.PHONY: all deps grade test bench soak release demo check race clean help
 all: $(BUILD)/grade
 
 deps:
@@ -98,6 +98,10 @@ test: $(BUILD)/grade $(UNIT_TESTS)
 
 bench: $(BUILD)/grade
 	$(Q)scripts/bench
+
+# Grades every reference solution 20 times with one core kept busy.
+soak: $(BUILD)/grade
+	$(Q)scripts/soak $(RUNS)
 
 # The student repository (dist/student) and the hidden tests for a private
 # tests repository (dist/hidden-tests): docs/instructor-guide.md.

@@ -14,17 +14,37 @@
 /* Valgrind maps more address space than it uses; this still stops a runaway. */
 #define VALGRIND_MEMORY_MB 16384
 
+/* What the driver said, without Valgrind's own "==PID==" lines. */
+static char *driver_output(const char *output)
+{
+    strbuf kept = STRBUF_INIT;
+    char *all = xstrdup(output), *line, *save = NULL, *trimmed;
+
+    for (line = strtok_r(all, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
+        if (strncmp(line, "==", 2) != 0)
+            strbuf_addf(&kept, "%s\n", line);
+    free(all);
+    trimmed = first_lines(kept.data ? kept.data : "", 5, 600);
+    strbuf_release(&kept);
+    return trimmed;
+}
+
 static char *early_end_message(const sandbox_result *run)
 {
-    if (run->signal)
-        return xasprintf("the race driver crashed with %s", signal_description(run->signal));
+    const char *fatal = strstr(run->output, "Process terminating with default action of signal ");
+    int signal = run->signal;
+    char *said, *message;
+
+    if (!signal && fatal)
+        signal = atoi(fatal + strlen("Process terminating with default action of signal "));
+    if (signal)
+        return xasprintf("the race driver crashed with %s", signal_description(signal));
     if (run->exited && run->exit_code == RC_EXIT_CALLED)
         return xstrdup("your code called exit() while the race driver ran; library code "
                        "must return an error instead");
-    char *said = first_lines(run->output, 5, 600);
-    char *message = xasprintf("the race driver stopped before its end (exit status %d)%s%s",
-                              run->exit_code, *said ? ": " : "", said);
-
+    said = driver_output(run->output);
+    message = xasprintf("the race driver stopped before its end (exit status %d)%s%s",
+                        run->exit_code, *said ? ": " : "", said);
     free(said);
     return message;
 }

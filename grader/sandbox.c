@@ -214,15 +214,44 @@ static void run_target(const sandbox_job *job)
 }
 
 /*
- * The keeper: owns the session, enters the namespaces, starts the target
- * and reports its wait status.  Its own death takes the target with it.
+ * The reaper: the first process of the PID namespace, so that the target
+ * is not.  The kernel shields a namespace's first process from signals it
+ * has no handler for, which would stop abort() and Valgrind's re-raised
+ * fatal signals from ending the target.  The reaper starts the target,
+ * reaps every orphan until the target ends, and reports its wait status;
+ * when the reaper ends, the kernel kills whatever is left.
+ */
+static void run_reaper(const sandbox_job *job)
+{
+    pid_t target, ended;
+    int wstatus;
+
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    target = fork();
+    if (target < 0) {
+        note(NOTE_SETUP_ERROR, errno);
+        _exit(126);
+    }
+    if (target == 0)
+        run_target(job);
+    do
+        ended = waitpid(-1, &wstatus, 0);
+    while (ended != target && (ended >= 0 || errno == EINTR));
+    if (ended == target)
+        note(NOTE_WAIT_STATUS, wstatus);
+    _exit(0);
+}
+
+/*
+ * The keeper: owns the session, enters the namespaces and starts the
+ * reaper, which starts the target.  Its own death takes them with it.
  */
 static void run_keeper(const sandbox_job *job, int devnull, int out_w, int status_w)
 {
     struct sigaction ign = { .sa_handler = SIG_IGN };
     sigset_t none;
     int err, wstatus;
-    pid_t target;
+    pid_t reaper;
     int report = job->report_fd;
 
     sigemptyset(&none);
@@ -253,17 +282,16 @@ static void run_keeper(const sandbox_job *job, int devnull, int out_w, int statu
         note(NOTE_SETUP_ERROR, err);
         _exit(126);
     }
-    target = fork();
-    if (target < 0) {
+    reaper = fork();
+    if (reaper < 0) {
         note(NOTE_SETUP_ERROR, errno);
         _exit(126);
     }
-    if (target == 0)
-        run_target(job);
-    while (waitpid(target, &wstatus, 0) < 0)
+    if (reaper == 0)
+        run_reaper(job);
+    while (waitpid(reaper, &wstatus, 0) < 0)
         if (errno != EINTR)
             _exit(126);
-    note(NOTE_WAIT_STATUS, wstatus);
     _exit(0);
 }
 

@@ -23,7 +23,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-static int report_fd = -1;
+static FILE *report;
 
 static const char *status_word(enum criterion_test_status status)
 {
@@ -34,13 +34,12 @@ static const char *status_word(enum criterion_test_status status)
     }
 }
 
-static cJSON *test_to_json(const char *suite,
-                           const struct criterion_test_stats *test)
+static cJSON *test_to_json(const struct criterion_test_stats *test)
 {
     cJSON *json = cJSON_CreateObject();
     cJSON *failures = cJSON_AddArrayToObject(json, "failures");
 
-    cJSON_AddStringToObject(json, "suite", suite);
+    cJSON_AddStringToObject(json, "suite", test->test->category);
     cJSON_AddStringToObject(json, "name", test->test->name);
     cJSON_AddStringToObject(json, "status", status_word(test->test_status));
     cJSON_AddNumberToObject(json, "signal", test->signal);
@@ -62,40 +61,56 @@ static cJSON *test_to_json(const char *suite,
     return json;
 }
 
+/* One line per test, written at once: nothing is lost if the run is stopped. */
+static void report_test(const struct criterion_test_stats *test)
+{
+    cJSON *json;
+    char *line;
+
+    if (!report)
+        return;
+    json = test_to_json(test);
+    line = cJSON_PrintUnformatted(json);
+    if (line) {
+        fprintf(report, "%s\n", line);
+        fflush(report);
+    }
+    free(line);
+    cJSON_Delete(json);
+}
+
 ReportHook(PRE_ALL)(struct criterion_test_set *tests)
 {
     const char *fd_text = getenv("RC_REPORT_FD");
-    int fd;
+    int fd, moved;
 
     (void)tests;
     if (!fd_text)
         return;
     fd = atoi(fd_text);
-    report_fd = fcntl(fd, F_DUPFD_CLOEXEC, 100);
-    if (report_fd >= 0)
-        close(fd);
+    moved = fcntl(fd, F_DUPFD_CLOEXEC, 100);
+    if (moved < 0)
+        return;
+    close(fd);
+    report = fdopen(moved, "w");
+}
+
+/* A test that ended by itself (passed, failed or timed out)... */
+ReportHook(POST_FINI)(struct criterion_test_stats *test)
+{
+    report_test(test);
+}
+
+/* ...or one that a signal ended, which has no POST_FINI. */
+ReportHook(TEST_CRASH)(struct criterion_test_stats *test)
+{
+    report_test(test);
 }
 
 ReportHook(POST_ALL)(struct criterion_global_stats *stats)
 {
-    FILE *out;
-
-    if (report_fd < 0)
-        return;
-    out = fdopen(report_fd, "w");
-    if (!out)
-        return;
-    for (const struct criterion_suite_stats *s = stats->suites; s; s = s->next) {
-        for (const struct criterion_test_stats *t = s->tests; t; t = t->next) {
-            cJSON *json = test_to_json(s->suite->name, t);
-            char *line = cJSON_PrintUnformatted(json);
-
-            if (line)
-                fprintf(out, "%s\n", line);
-            free(line);
-            cJSON_Delete(json);
-        }
-    }
-    fclose(out);
-    report_fd = -1;
+    (void)stats;
+    if (report)
+        fclose(report);
+    report = NULL;
 }

@@ -1,0 +1,814 @@
+/*
+ * tsan_report.c - ThreadSanitizer's text report, in words for a student.
+ *
+ * Theory of operation: the text is cut into blocks, one per problem (a
+ * "WARNING: ThreadSanitizer: ..." or "==pid==ERROR: ThreadSanitizer: ..."
+ * line up to the SUMMARY line or the "====" rule).  A block is a list of
+ * parts: a line of text and the stack frames ("#0 fn file:line (module)")
+ * under it; the first part is the title line.  Each block then becomes a
+ * sentence and a folding key, as in helgrind_report.c: the sentence names
+ * the frame of each stack that matters (the student's, else the test's),
+ * the key holds the kind and those frames' file:line.  Equal keys are
+ * folded and counted, then the findings are sorted and capped.
+ */
+#define _GNU_SOURCE
+#include "tsan_report.h"
+#include "util.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* One stack frame: "#1 bq_put exercises/bq/bq.c:57 (race_driver+0x2948)". */
+typedef struct ts_frame {
+    char *fn;                       /* NULL for "<null>" */
+    char *file;                     /* NULL when the frame has no source */
+    int line;
+    char *module;                   /* "race_driver", "libtsan.so.2", or NULL */
+} ts_frame;
+
+/* A line of a block and the frames under it. */
+typedef struct ts_part {
+    char *text;                     /* trimmed, without a "==pid==" start */
+    ts_frame *frames;
+    size_t n_frames;
+} ts_part;
+
+/* One problem: parts[0].text is the title ("data race", "SEGV on ..."). */
+typedef struct ts_block {
+    ts_part *parts;
+    size_t n_parts;
+    bool error;                     /* an ERROR: block (a crash), not a WARNING: */
+    long count;                     /* 1, plus "And N more similar ..." */
+} ts_block;
+
+/* A finding before folding; message = label [(seen N times)]: body. */
+typedef struct ts_draft {
+    const char *kind;               /* static: "race", ... */
+    const char *label;              /* static: "data race", ... */
+    char *file;                     /* student's file or "" */
+    int line;
+    char *body;
+    char *key;                      /* equal keys are folded */
+    long count;
+    size_t first;                   /* index of its first block, for ties */
+} ts_draft;
+
+/* --- small helpers ------------------------------------------------------- */
+
+static bool starts_with(const char *s, const char *prefix)
+{
+    return s && strncmp(s, prefix, strlen(prefix)) == 0;
+}
+
+static const char *base_name(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+
+    return slash ? slash + 1 : path;
+}
+
+/* The hexadecimal number after the first " at 0x" in `text`, or 0. */
+static unsigned long long address_in(const char *text)
+{
+    const char *at = text ? strstr(text, " at 0x") : NULL;
+
+    return at ? strtoull(at + strlen(" at "), NULL, 16) : 0;
+}
+
+/* The unsigned number right after `marker` in `text`, or `fallback`. */
+static unsigned long number_after(const char *text, const char *marker, unsigned long fallback)
+{
+    const char *at = text ? strstr(text, marker) : NULL;
+    char *end;
+    unsigned long value;
+
+    if (!at)
+        return fallback;
+    at += strlen(marker);
+    errno = 0;
+    value = strtoul(at, &end, 10);
+    return (end == at || errno) ? fallback : value;
+}
+
+/* A function's name as the student wrote it: interceptors lose their prefix. */
+static const char *plain_fn(const char *fn)
+{
+    return starts_with(fn, "__interceptor_") ? fn + strlen("__interceptor_") : fn;
+}
+
+/* --- from text to blocks ------------------------------------------------- */
+
+/* Parses "#3 fn file:line[:col] (module+0x1f)" (after the spaces). */
+static bool parse_frame(const char *s, ts_frame *f)
+{
+    const char *fn, *loc, *paren;
+    size_t fn_len;
+
+    memset(f, 0, sizeof *f);
+    if (*s != '#' || !isdigit((unsigned char)s[1]))
+        return false;
+    s += 1 + strspn(s + 1, "0123456789");
+    s += strspn(s, " ");
+    fn = s;
+    fn_len = strcspn(s, " ");
+    if (fn_len && !(fn_len == 6 && !strncmp(fn, "<null>", 6)))
+        f->fn = xasprintf("%.*s", (int)fn_len, fn);
+    loc = fn + fn_len;
+    loc += strspn(loc, " ");
+    paren = strrchr(loc, '(');
+    if (paren) {
+        const char *end = paren + 1 + strcspn(paren + 1, "+)");
+        f->module = xasprintf("%.*s", (int)(end - paren - 1), paren + 1);
+    }
+    if (*loc && *loc != '(' && !starts_with(loc, "<null>")) {
+        size_t len = paren ? (size_t)(paren - loc) : strlen(loc);
+        char *where;
+        char *colon;
+
+        while (len && loc[len - 1] == ' ')
+            len--;
+        where = xasprintf("%.*s", (int)len, loc);
+        /* file:line or file:line:column; the file may hold no colon of its own */
+        for (int tries = 0; tries < 2 && (colon = strrchr(where, ':')); tries++) {
+            char *end;
+            long n = strtol(colon + 1, &end, 10);
+
+            if (end == colon + 1 || *end)
+                break;
+            *colon = '\0';
+            f->line = (int)n;
+        }
+        f->file = where;
+    }
+    return true;
+}
+
+static void part_free(ts_part *p)
+{
+    free(p->text);
+    for (size_t i = 0; i < p->n_frames; i++) {
+        free(p->frames[i].fn);
+        free(p->frames[i].file);
+        free(p->frames[i].module);
+    }
+    free(p->frames);
+}
+
+static void blocks_free(ts_block *blocks, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        for (size_t j = 0; j < blocks[i].n_parts; j++)
+            part_free(&blocks[i].parts[j]);
+        free(blocks[i].parts);
+    }
+    free(blocks);
+}
+
+static ts_part *add_part(ts_block *b, const char *text, size_t len)
+{
+    ts_part *p;
+
+    b->parts = xrealloc(b->parts, (b->n_parts + 1) * sizeof *b->parts);
+    p = &b->parts[b->n_parts++];
+    memset(p, 0, sizeof *p);
+    while (len && isspace((unsigned char)text[len - 1]))
+        len--;
+    p->text = xasprintf("%.*s", (int)len, text);
+    return p;
+}
+
+/* "==123==" at the start of a line: its length, or 0. */
+static size_t pid_prefix(const char *line)
+{
+    size_t n;
+
+    if (!starts_with(line, "=="))
+        return 0;
+    n = 2 + strspn(line + 2, "0123456789");
+    return n > 2 && starts_with(line + n, "==") ? n + 2 : 0;
+}
+
+/* Where a block starts: the title after "ThreadSanitizer: ", or NULL. */
+static const char *block_title(const char *line, bool *error)
+{
+    line += pid_prefix(line);
+    *error = starts_with(line, "ERROR: ThreadSanitizer: ");
+    if (*error)
+        return line + strlen("ERROR: ThreadSanitizer: ");
+    if (starts_with(line, "WARNING: ThreadSanitizer: "))
+        return line + strlen("WARNING: ThreadSanitizer: ");
+    if (starts_with(line, "FATAL: ThreadSanitizer: "))
+        return line + strlen("FATAL: ThreadSanitizer: ");
+    /* ThreadSanitizer's own failures outside any block ("ThreadSanitizer:
+       dup thread with used id ...", "ThreadSanitizer: CHECK failed") */
+    if (starts_with(line, "ThreadSanitizer: ") &&
+        !starts_with(line, "ThreadSanitizer: reported ") &&
+        !starts_with(line, "ThreadSanitizer: Matched ") &&
+        !starts_with(line, "ThreadSanitizer: can not provide"))
+        return line + strlen("ThreadSanitizer: ");
+    return NULL;
+}
+
+/* Cuts `text` into blocks. */
+static ts_block *split_blocks(const char *text, size_t *n_blocks)
+{
+    ts_block *blocks = NULL, *cur = NULL;
+    size_t n = 0;
+
+    for (const char *line = text; *line;) {
+        size_t len = strcspn(line, "\n");
+        char *copy = xasprintf("%.*s", (int)len, line);
+        const char *s = copy + strspn(copy, " \t");
+        const char *title;
+        bool error;
+
+        if ((title = block_title(s, &error))) {
+            size_t title_len = strlen(title);
+            const char *pid = strstr(title, " (pid=");
+
+            if (pid)
+                title_len = (size_t)(pid - title);
+            blocks = xrealloc(blocks, (n + 1) * sizeof *blocks);
+            cur = &blocks[n++];
+            memset(cur, 0, sizeof *cur);
+            cur->error = error;
+            cur->count = 1;
+            add_part(cur, title, title_len);
+        } else if (starts_with(s, "SUMMARY: ThreadSanitizer") || starts_with(s, "=====") ||
+                   starts_with(s + pid_prefix(s), "ABORTING")) {
+            cur = NULL;
+        } else if (cur && *s == '#') {
+            ts_part *p = &cur->parts[cur->n_parts - 1];
+            ts_frame f;
+
+            if (parse_frame(s, &f)) {
+                p->frames = xrealloc(p->frames, (p->n_frames + 1) * sizeof *p->frames);
+                p->frames[p->n_frames++] = f;
+            }
+        } else if (cur && *s) {
+            s += pid_prefix(s);
+            if (starts_with(s, "And ") && strstr(s, " more similar"))
+                cur->count += (long)number_after(s, "And ", 0);
+            add_part(cur, s, strlen(s));
+        }
+        free(copy);
+        line += len;
+        if (*line == '\n')
+            line++;
+    }
+    *n_blocks = n;
+    return blocks;
+}
+
+/* --- from a block to words ----------------------------------------------- */
+
+/* Shared libraries (libtsan, libc, libuv) and sanitizer sources: never the
+   student's or the test's code. */
+static bool is_system(const ts_frame *f)
+{
+    return !f->file || (f->module && strstr(f->module, ".so")) ||
+           strstr(f->file, "libsanitizer/") || starts_with(f->file, "../");
+}
+
+/* The frame a stack points at: the first in the student's file, else the
+   first with a source file outside shared libraries; *student says which. */
+static const ts_frame *pick_frame(const ts_part *part, const char *student_file, bool *student)
+{
+    *student = false;
+    if (!part)
+        return NULL;
+    for (size_t i = 0; i < part->n_frames; i++) {
+        const ts_frame *f = &part->frames[i];
+        if (f->file && strcmp(base_name(f->file), base_name(student_file)) == 0) {
+            *student = true;
+            return f;
+        }
+    }
+    for (size_t i = 0; i < part->n_frames; i++)
+        if (!is_system(&part->frames[i]))
+            return &part->frames[i];
+    return NULL;
+}
+
+/* Appends "file:line (fn)" for the stack of `part`, with " in the test's
+   code" after it when it is not the student's; `fallback` when none. */
+static void put_where(strbuf *b, const ts_part *part, const char *student_file,
+                      const char *fallback)
+{
+    bool student;
+    const ts_frame *f = pick_frame(part, student_file, &student);
+
+    if (!f) {
+        strbuf_addstr(b, fallback);
+        return;
+    }
+    strbuf_addf(b, "%s:%d", base_name(f->file), f->line);
+    if (f->fn)
+        strbuf_addf(b, " (%s)", f->fn);
+    if (!student)
+        strbuf_addstr(b, " in the test's code");
+}
+
+/* Just "file:line" of the stack of `part`, or nothing. */
+static void put_short_where(strbuf *b, const ts_part *part, const char *student_file)
+{
+    bool student;
+    const ts_frame *f = pick_frame(part, student_file, &student);
+
+    if (f)
+        strbuf_addf(b, "%s:%d", base_name(f->file), f->line);
+}
+
+/* Appends "|file:line" of the stack of `part` to a folding key. */
+static void put_key_where(strbuf *b, const ts_part *part, const char *student_file)
+{
+    bool student;
+    const ts_frame *f = pick_frame(part, student_file, &student);
+
+    strbuf_addf(b, "|%s:%d", f ? f->file : "", f ? f->line : 0);
+}
+
+/* Whether the stacks of `a` and `b` point at the same file:line. */
+static bool same_place(const ts_part *a, const ts_part *b, const char *student_file)
+{
+    bool student;
+    const ts_frame *fa = pick_frame(a, student_file, &student);
+    const ts_frame *fb = pick_frame(b, student_file, &student);
+
+    return fa && fb && fa->line == fb->line && strcmp(fa->file, fb->file) == 0;
+}
+
+/* The first part after the title whose text starts with `prefix`, or NULL. */
+static const ts_part *find_part(const ts_block *b, const char *prefix)
+{
+    for (size_t i = 1; i < b->n_parts; i++)
+        if (starts_with(b->parts[i].text, prefix))
+            return &b->parts[i];
+    return NULL;
+}
+
+/* The part saying where thread `name` ("T3") was created, or NULL. */
+static const ts_part *thread_part(const ts_block *b, const char *name, size_t len)
+{
+    for (size_t i = 1; i < b->n_parts; i++) {
+        const char *t = b->parts[i].text;
+        if (starts_with(t, "Thread ") && !strncmp(t + 7, name, len) && t[7 + len] == ' ')
+            return &b->parts[i];
+    }
+    return NULL;
+}
+
+/* Appends whose a stack or TLS is: "the main thread", "the thread started
+   at five_tasks.c:85 (run_parallel)", or "thread T3". */
+static void put_owner(strbuf *b, const ts_block *blk, const char *owner,
+                      const char *student_file)
+{
+    size_t len;
+    const ts_part *created;
+
+    if (starts_with(owner, "main thread")) {
+        strbuf_addstr(b, "the main thread");
+        return;
+    }
+    if (starts_with(owner, "thread "))
+        owner += strlen("thread ");
+    len = strcspn(owner, " .:");
+    created = thread_part(blk, owner, len);
+    if (created && pick_frame(created, student_file, &(bool){false})) {
+        strbuf_addstr(b, "the thread started at ");
+        put_where(b, created, student_file, "");
+    } else {
+        strbuf_addf(b, "thread %.*s", (int)len, owner);
+    }
+}
+
+/* Appends what ThreadSanitizer says about the raced-on memory, or nothing. */
+static void put_variable(strbuf *b, const ts_block *blk, const ts_part *access,
+                         const char *student_file)
+{
+    for (size_t i = 1; i < blk->n_parts; i++) {
+        const ts_part *part = &blk->parts[i];
+        const char *t = part->text, *q;
+
+        if (!starts_with(t, "Location is "))
+            continue;
+        t += strlen("Location is ");
+        if (starts_with(t, "global '")) {
+            int len;
+
+            q = t + strlen("global '");
+            len = (int)strcspn(q, "'.");
+            if (!strncmp(q, "<null>", 6))
+                continue;
+            strbuf_addf(b, "the %s variable \"%.*s\"", q[len] == '.' ? "static" : "global",
+                        len, q);
+        } else if (starts_with(t, "heap block of size ")) {
+            unsigned long size = number_after(t, "heap block of size ", 0);
+            unsigned long long block = address_in(t), at = address_in(access->text);
+            unsigned long bytes = number_after(access->text, " of size ", 0);
+
+            if (bytes && block && at >= block && at - block < size)
+                strbuf_addf(b, "the %lu bytes at offset %llu of ", bytes, at - block);
+            strbuf_addf(b, "a heap block of %lu bytes", size);
+            if (part->n_frames) {
+                strbuf_addstr(b, " allocated at ");
+                put_where(b, part, student_file, "an unknown place");
+            }
+        } else if (starts_with(t, "stack of ")) {
+            strbuf_addstr(b, "a local variable of ");
+            put_owner(b, blk, t + strlen("stack of "), student_file);
+            strbuf_addstr(b, " that other threads reach through a pointer");
+        } else if (starts_with(t, "TLS of ")) {
+            strbuf_addstr(b, "a thread-local variable of ");
+            put_owner(b, blk, t + strlen("TLS of "), student_file);
+        } else if (starts_with(t, "file descriptor ")) {
+            strbuf_addf(b, "file descriptor %lu", number_after(t, "file descriptor ", 0));
+            if (part->n_frames) {
+                strbuf_addstr(b, " (opened at ");
+                put_where(b, part, student_file, "an unknown place");
+                strbuf_addstr(b, ")");
+            }
+        } else {
+            continue;
+        }
+        return;
+    }
+}
+
+/* "reads", "writes", "frees", "atomically writes" ... for an access part. */
+static const char *access_verb(const ts_part *p, bool previous, bool *frees)
+{
+    const char *t = p->text + (previous ? strlen("Previous ") : 0);
+    bool atomic = starts_with(t, "Atomic ") || starts_with(t, "atomic ");
+    bool writes = strstr(t, "rite of size") != NULL;
+
+    *frees = p->n_frames && p->frames[0].fn &&
+             (!strcmp(plain_fn(p->frames[0].fn), "free") ||
+              !strcmp(plain_fn(p->frames[0].fn), "realloc"));
+    if (*frees)
+        return "frees";
+    if (atomic)
+        return writes ? "atomically writes" : "atomically reads";
+    return writes ? "writes" : "reads";
+}
+
+static void describe_race(const ts_block *blk, const char *student_file, strbuf *body,
+                          strbuf *key, const ts_part **first_out)
+{
+    const ts_part *first = blk->n_parts > 1 ? &blk->parts[1] : &blk->parts[0];
+    const ts_part *other = find_part(blk, "Previous ");
+    bool first_frees = false, other_frees = false;
+    const char *verb = access_verb(first, false, &first_frees);
+    const char *other_verb = other ? access_verb(other, true, &other_frees) : "uses";
+    strbuf var = STRBUF_INIT;
+
+    *first_out = first;
+    if (other && same_place(first, other, student_file)) {
+        strbuf_addstr(body, "two threads run ");
+        put_where(body, first, student_file, "the same code");
+        strbuf_addf(body, " at the same time: one %s memory that the other %s%s", verb,
+                    strcmp(verb, other_verb) ? "" : "also ", other_verb);
+    } else if (other && other->n_frames) {
+        put_where(body, first, student_file, "a thread");
+        strbuf_addf(body, " %s memory that ", verb);
+        put_where(body, other, student_file, "another thread");
+        strbuf_addf(body, " %s%s in another thread",
+                    strcmp(verb, other_verb) ? "" : "also ", other_verb);
+    } else {
+        put_where(body, first, student_file, "a thread");
+        strbuf_addf(body, " %s memory that another thread also uses", verb);
+    }
+    strbuf_addstr(body, ", and no lock orders the two");
+    put_variable(&var, blk, first, student_file);
+    if (var.len)
+        strbuf_addf(body, "; the memory is %s", var.data);
+    strbuf_release(&var);
+    if (first_frees || other_frees)
+        strbuf_addstr(body, ". Free memory only when no other thread can still use it: "
+                      "join those threads (or wait for them) first.");
+    else
+        strbuf_addstr(body, ". Protect both accesses with the same mutex.");
+    put_key_where(key, first, student_file);
+    put_key_where(key, other, student_file);
+}
+
+static void describe_lock_order(const ts_block *blk, const char *student_file, strbuf *body,
+                                strbuf *key, const ts_part **first_out)
+{
+    const ts_part *a = NULL, *b = NULL, *a_before = NULL;
+
+    /* "Mutex M1 acquired here while holding mutex M0 in thread T1:", then
+       "Mutex M0 previously acquired by the same thread here:", then the
+       other thread's two. */
+    for (size_t i = 1; i < blk->n_parts; i++) {
+        const ts_part *p = &blk->parts[i];
+
+        if (starts_with(p->text, "Mutex ") && strstr(p->text, " acquired here while holding")) {
+            if (!a)
+                a = p;
+            else if (!b)
+                b = p;
+        } else if (a && !b && !a_before && strstr(p->text, " previously acquired")) {
+            a_before = p;
+        }
+    }
+    *first_out = a;
+    put_where(body, a, student_file, "a thread");
+    strbuf_addstr(body, " takes lock B while holding lock A, but ");
+    if (b && b->n_frames) {
+        put_where(body, b, student_file, "another place");
+        strbuf_addstr(body, " takes A while holding B");
+        if (a_before && pick_frame(a_before, student_file, &(bool){false})) {
+            strbuf_addstr(body, " (A was taken at ");
+            put_short_where(body, a_before, student_file);
+            strbuf_addstr(body, ")");
+        }
+    } else {
+        strbuf_addstr(body, "elsewhere A is taken while holding B");
+    }
+    strbuf_addstr(body, "; two threads doing both can deadlock. "
+                  "Always take locks in one fixed order.");
+    put_key_where(key, a, student_file);
+    put_key_where(key, b, student_file);
+}
+
+/* ThreadSanitizer's mutex misuse titles, in words: what the code did, what to do. */
+static const struct { const char *title, *did, *advice; } misuse_words[] = {
+    { "unlock of an unlocked mutex",
+      "unlocks a mutex that is not locked, or that another thread locked",
+      "Unlock only a mutex this thread locked, once per lock." },
+    { "destroy of a locked mutex", "destroys a mutex that is still locked",
+      "Unlock it first, and destroy it only when no thread uses it any more." },
+    { "double lock of a mutex", "locks a mutex it already holds, so it waits for itself forever",
+      "Unlock before locking again, and do not call a function that takes the same lock." },
+    { "use of an invalid mutex", "uses a mutex that is not initialised, or already destroyed",
+      "Initialise it (pthread_mutex_init, PTHREAD_MUTEX_INITIALIZER) before use, and "
+      "destroy it only when no thread uses it any more." },
+    { "read lock of a write locked mutex", "takes a read lock on a lock it holds for writing",
+      "Unlock the write lock first." },
+    { "read unlock of a write locked mutex", "read-unlocks a lock held for writing",
+      "Unlock with the call that matches the lock you took." },
+};
+
+static size_t misuse_index(const char *title)
+{
+    size_t i = 0;
+
+    while (i < sizeof misuse_words / sizeof misuse_words[0] &&
+           !starts_with(title, misuse_words[i].title))
+        i++;
+    return i;
+}
+
+static void describe_misuse(const ts_block *blk, const char *student_file, strbuf *body,
+                            strbuf *key)
+{
+    const char *title = blk->parts[0].text;
+    size_t i = misuse_index(title);
+    const ts_part *and_part = find_part(blk, "and:");
+
+    put_where(body, &blk->parts[0], student_file, "a thread");
+    strbuf_addf(body, " %s", misuse_words[i].did);
+    if (and_part && starts_with(title, "destroy of") &&
+        pick_frame(and_part, student_file, &(bool){false})) {
+        strbuf_addstr(body, " (locked at ");
+        put_short_where(body, and_part, student_file);
+        strbuf_addstr(body, ")");
+    }
+    strbuf_addf(body, ". %s", misuse_words[i].advice);
+    put_key_where(key, &blk->parts[0], student_file);
+    strbuf_addf(key, "|%s", title);
+}
+
+static void describe_leak(const ts_block *blk, const char *student_file, strbuf *body,
+                          strbuf *key, const ts_part **first_out)
+{
+    const ts_part *created = find_part(blk, "Thread ");
+    bool student;
+
+    *first_out = created;
+    if (pick_frame(created, student_file, &student) && student) {
+        put_where(body, created, student_file, "");
+        strbuf_addstr(body, " starts a thread that is never joined. Join every thread "
+                      "you start (pthread_join) before your function returns, or "
+                      "detach it.");
+    } else {
+        strbuf_addstr(body, "a thread started at ");
+        put_where(body, created, student_file, "an unknown place");
+        strbuf_addstr(body, " was never joined, and your code was to join it. "
+                      "Check that every thread is joined, whatever path the code takes.");
+    }
+    put_key_where(key, created, student_file);
+}
+
+/* The signal names ThreadSanitizer uses in its crash titles, in words. */
+static const struct { const char *title, *words; } crash_words[] = {
+    { "SEGV", "a segmentation fault" },
+    { "BUS", "a bus error" },
+    { "FPE", "an arithmetic error (a division by zero?)" },
+    { "ILL", "an illegal instruction" },
+    { "ABRT", "abort()" },
+    { "stack-overflow", "a stack overflow (endless recursion, or a huge local array?)" },
+};
+
+static void describe_crash(const ts_block *blk, const char *student_file, strbuf *body,
+                           strbuf *key)
+{
+    const char *title = blk->parts[0].text;
+    const ts_part *cause = find_part(blk, "The signal is caused by a ");
+    const char *what = NULL, *inside = NULL;
+    const ts_frame *f;
+    bool student;
+
+    for (size_t i = 0; i < sizeof crash_words / sizeof crash_words[0] && !what; i++)
+        if (starts_with(title, crash_words[i].title))
+            what = crash_words[i].words;
+    f = pick_frame(&blk->parts[0], student_file, &student);
+    /* the library call the crash happened in: the frame just above */
+    for (size_t i = 0; f && i < blk->parts[0].n_frames && &blk->parts[0].frames[i] != f; i++)
+        if (blk->parts[0].frames[i].fn && !strncmp(blk->parts[0].frames[i].fn, "__interceptor_",
+                                                   strlen("__interceptor_")))
+            inside = plain_fn(blk->parts[0].frames[i].fn);
+    put_where(body, &blk->parts[0], student_file, "the program");
+    if (what)
+        strbuf_addf(body, " crashes with %s", what);
+    else
+        strbuf_addf(body, " crashes: ThreadSanitizer says \"%s\"", title);
+    if (cause && strstr(cause->text, "READ"))
+        strbuf_addstr(body, starts_with(title, "SEGV on unknown address 0x000000000000")
+                      ? ", reading through a NULL pointer" : ", reading memory it may not");
+    else if (cause && strstr(cause->text, "WRITE"))
+        strbuf_addstr(body, starts_with(title, "SEGV on unknown address 0x000000000000")
+                      ? ", writing through a NULL pointer" : ", writing memory it may not");
+    if (inside)
+        strbuf_addf(body, ", inside %s", inside);
+    strbuf_addstr(body, ". Check the pointers and handles used there: NULL, freed, "
+                  "out of bounds, or a thread joined twice?");
+    put_key_where(key, &blk->parts[0], student_file);
+    strbuf_addf(key, "|%.*s", (int)strcspn(title, " "), title);
+}
+
+static void describe_other(const ts_block *blk, const char *student_file, strbuf *body,
+                           strbuf *key)
+{
+    const char *title = blk->parts[0].text;
+
+    if (blk->parts[0].n_frames || blk->n_parts > 1) {
+        put_where(body, &blk->parts[0], student_file, "somewhere in the program");
+        strbuf_addf(body, ": ThreadSanitizer says \"%s\".", title);
+    } else {
+        strbuf_addf(body, "ThreadSanitizer stopped: \"%s\". Run `make race` (Helgrind) "
+                    "for the check that counts.", title);
+    }
+    put_key_where(key, &blk->parts[0], student_file);
+    strbuf_addf(key, "|%s", title);
+}
+
+/* Fills `d` from block `blk`: kind, student's file:line, body, key. */
+static void draft_block(const ts_block *blk, const char *student_file, ts_draft *d)
+{
+    strbuf body = STRBUF_INIT, key = STRBUF_INIT;
+    const char *title = blk->parts[0].text;
+    const ts_part *at = &blk->parts[0], *first = NULL;
+    const ts_frame *f;
+    bool student = false;
+
+    if (blk->error) {
+        d->kind = "other", d->label = "crash";
+        describe_crash(blk, student_file, &body, &key);
+    } else if (starts_with(title, "data race")) {
+        d->kind = "race", d->label = "data race";
+        describe_race(blk, student_file, &body, &key, &first);
+        if (!pick_frame(first, student_file, &student) || !student)
+            first = find_part(blk, "Previous ");
+        at = first;
+    } else if (starts_with(title, "lock-order-inversion")) {
+        d->kind = "lock_order", d->label = "lock order";
+        describe_lock_order(blk, student_file, &body, &key, &first);
+        at = first;
+        if (!pick_frame(at, student_file, &student) || !student) {
+            for (size_t i = 1; i < blk->n_parts; i++)
+                if (&blk->parts[i] != first && strstr(blk->parts[i].text, " acquired here while"))
+                    at = &blk->parts[i];
+        }
+    } else if (misuse_index(title) < sizeof misuse_words / sizeof misuse_words[0]) {
+        d->kind = "misuse", d->label = "misuse of a pthread call";
+        describe_misuse(blk, student_file, &body, &key);
+    } else if (starts_with(title, "thread leak")) {
+        d->kind = "other", d->label = "thread leak";
+        describe_leak(blk, student_file, &body, &key, &first);
+        at = first;
+    } else {
+        d->kind = "other", d->label = "thread problem";
+        describe_other(blk, student_file, &body, &key);
+    }
+    strbuf_addf(&key, "|%s", d->label);
+    f = pick_frame(at, student_file, &student);
+    d->line = f && student ? f->line : 0;
+    d->file = xstrdup(f && student ? student_file : "");
+    d->body = strbuf_detach(&body);
+    d->key = strbuf_detach(&key);
+    d->count = blk->count;
+}
+
+static void draft_free(ts_draft *d)
+{
+    free(d->file);
+    free(d->body);
+    free(d->key);
+}
+
+static int by_count(const void *x, const void *y)
+{
+    const ts_draft *a = x, *b = y;
+
+    if (a->count != b->count)
+        return a->count > b->count ? -1 : 1;
+    return a->first < b->first ? -1 : a->first > b->first;
+}
+
+/* --- the interface ------------------------------------------------------- */
+
+int tsan_report_parse(const char *text, const char *student_file, size_t max_findings,
+                      race_result *out)
+{
+    ts_block *blocks;
+    ts_draft *drafts;
+    size_t n_blocks, n = 0, keep;
+
+    if (!out)
+        return EINVAL;
+    out->findings = NULL;
+    out->n_findings = 0;
+    out->n_errors = 0;
+    if (!text || !student_file)
+        return EINVAL;
+    blocks = split_blocks(text, &n_blocks);
+    drafts = xcalloc(n_blocks ? n_blocks : 1, sizeof *drafts);
+    for (size_t i = 0; i < n_blocks; i++) {
+        ts_draft d = { 0 };
+        size_t j;
+
+        draft_block(&blocks[i], student_file, &d);
+        out->n_errors += (size_t)d.count;
+        for (j = 0; j < n && strcmp(drafts[j].key, d.key) != 0; j++)
+            ;
+        if (j < n) {
+            drafts[j].count += d.count;
+            draft_free(&d);
+            continue;
+        }
+        d.first = i;
+        drafts[n++] = d;
+    }
+    if (n)
+        qsort(drafts, n, sizeof *drafts, by_count);
+    keep = n < max_findings ? n : max_findings;
+    if (keep)
+        out->findings = xcalloc(keep, sizeof *out->findings);
+    for (size_t i = 0; i < keep; i++) {
+        race_finding *f = &out->findings[i];
+        strbuf msg = STRBUF_INIT;
+
+        strbuf_addstr(&msg, drafts[i].label);
+        if (drafts[i].count > 1)
+            strbuf_addf(&msg, " (seen %ld times)", drafts[i].count);
+        strbuf_addf(&msg, ": %s", drafts[i].body);
+        f->kind = xstrdup(drafts[i].kind);
+        f->file = drafts[i].file;
+        drafts[i].file = NULL;
+        f->line = drafts[i].line;
+        f->message = strbuf_detach(&msg);
+    }
+    out->n_findings = keep;
+    for (size_t i = 0; i < n; i++)
+        draft_free(&drafts[i]);
+    free(drafts);
+    blocks_free(blocks, n_blocks);
+    return 0;
+}
+
+int tsan_report_read(const char *path, const char *student_file, size_t max_findings,
+                     race_result *out)
+{
+    char *text;
+    int err;
+
+    if (!out)
+        return EINVAL;
+    out->findings = NULL;
+    out->n_findings = 0;
+    out->n_errors = 0;
+    if (!path || !student_file)
+        return EINVAL;
+    text = read_file(path, NULL);
+    if (!text)
+        return errno ? errno : EIO;
+    err = tsan_report_parse(text, student_file, max_findings, out);
+    free(text);
+    return err;
+}
