@@ -81,9 +81,12 @@ static void print_tests(const exercise_result *ex, const output_context *c, FILE
         score_line(out, c, label, t->score, t->max_score);
         /* A message shared with the test above (the whole run crashed,
            say) is said once, hints and all. */
-        if (t->status == TEST_PASSED || t->status == TEST_SKIPPED ||
-            (said && !strcmp(said, t->message)))
+        if (t->status == TEST_PASSED || t->status == TEST_SKIPPED)
             continue;
+        if (said && !strcmp(said, t->message)) {
+            fprintf(out, "            (the same as above)\n");
+            continue;
+        }
         indented(out, 12, t->message);
         said = t->message;
         if (*t->hint)

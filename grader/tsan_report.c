@@ -249,7 +249,7 @@ static ts_block *split_blocks(const char *text, size_t *n_blocks)
                 p->frames = xrealloc(p->frames, (p->n_frames + 1) * sizeof *p->frames);
                 p->frames[p->n_frames++] = f;
             }
-        } else if (cur && *s) {
+        } else if (cur && *s && !starts_with(s, "[failed to restore")) {
             s += pid_prefix(s);
             if (starts_with(s, "And ") && strstr(s, " more similar"))
                 cur->count += (long)number_after(s, "And ", 0);
@@ -266,12 +266,14 @@ static ts_block *split_blocks(const char *text, size_t *n_blocks)
 
 /* --- from a block to words ----------------------------------------------- */
 
-/* Shared libraries (libtsan, libc, libuv) and sanitizer sources: never the
-   student's or the test's code. */
+/* Shared libraries (libtsan, libc, libuv), sanitizer sources and the
+   harness's wrappers of library calls: never the student's or the test's
+   code. */
 static bool is_system(const ts_frame *f)
 {
     return !f->file || (f->module && strstr(f->module, ".so")) ||
-           strstr(f->file, "libsanitizer/") || starts_with(f->file, "../");
+           strstr(f->file, "libsanitizer/") || starts_with(f->file, "../") ||
+           starts_with(f->fn, "__wrap_");
 }
 
 /* The frame a stack points at: the first in the student's file, else the
@@ -439,18 +441,40 @@ static void put_variable(strbuf *b, const ts_block *blk, const ts_part *access,
     }
 }
 
-/* "reads", "writes", "frees", "atomically writes" ... for an access part. */
-static const char *access_verb(const ts_part *p, bool previous, bool *frees)
+/* Whether `fn` is one of `names` (a NULL-terminated list). */
+static bool fn_in(const char *fn, const char *const *names)
+{
+    for (; fn && *names; names++)
+        if (!strcmp(plain_fn(fn), *names))
+            return true;
+    return false;
+}
+
+/* Calls whose "access" is ThreadSanitizer's record of a descriptor. */
+static const char *const fd_makers[] = { "open", "open64", "openat", "openat64", "creat",
+    "pipe", "pipe2", "socket", "socketpair", "accept", "accept4", "dup", "dup2", "dup3",
+    "eventfd", "epoll_create", "epoll_create1", NULL };
+static const char *const fd_closers[] = { "close", NULL };
+
+/*
+ * What an access part did, as a verb with its object: "reads memory",
+ * "atomically writes memory", "frees memory", "creates a file descriptor".
+ * *frees is set when the memory was freed, *fd when it is a descriptor.
+ */
+static const char *access_verb(const ts_part *p, bool previous, bool *frees, bool *fd)
 {
     const char *t = p->text + (previous ? strlen("Previous ") : 0);
+    const char *fn0 = p->n_frames ? p->frames[0].fn : NULL;
     bool atomic = starts_with(t, "Atomic ") || starts_with(t, "atomic ");
     bool writes = strstr(t, "rite of size") != NULL;
 
-    *frees = p->n_frames && p->frames[0].fn &&
-             (!strcmp(plain_fn(p->frames[0].fn), "free") ||
-              !strcmp(plain_fn(p->frames[0].fn), "realloc"));
+    *frees = fn0 && (!strcmp(plain_fn(fn0), "free") || !strcmp(plain_fn(fn0), "realloc"));
     if (*frees)
         return "frees";
+    if (fn_in(fn0, fd_makers) || fn_in(fn0, fd_closers)) {
+        *fd = true;
+        return fn_in(fn0, fd_closers) ? "closes" : "creates";
+    }
     if (atomic)
         return writes ? "atomically writes" : "atomically reads";
     return writes ? "writes" : "reads";
@@ -461,33 +485,37 @@ static void describe_race(const ts_block *blk, const char *student_file, strbuf 
 {
     const ts_part *first = blk->n_parts > 1 ? &blk->parts[1] : &blk->parts[0];
     const ts_part *other = find_part(blk, "Previous ");
-    bool first_frees = false, other_frees = false;
-    const char *verb = access_verb(first, false, &first_frees);
-    const char *other_verb = other ? access_verb(other, true, &other_frees) : "uses";
+    bool first_frees = false, other_frees = false, fd = false;
+    const char *verb = access_verb(first, false, &first_frees, &fd);
+    const char *other_verb = other ? access_verb(other, true, &other_frees, &fd) : "uses";
+    const char *what = fd ? "a file descriptor" : "memory";
     strbuf var = STRBUF_INIT;
 
     *first_out = first;
     if (other && same_place(first, other, student_file)) {
         strbuf_addstr(body, "two threads run ");
         put_where(body, first, student_file, "the same code");
-        strbuf_addf(body, " at the same time: one %s memory that the other %s%s", verb,
+        strbuf_addf(body, " at the same time: one %s %s that the other %s%s", verb, what,
                     strcmp(verb, other_verb) ? "" : "also ", other_verb);
     } else if (other && other->n_frames) {
         put_where(body, first, student_file, "a thread");
-        strbuf_addf(body, " %s memory that ", verb);
+        strbuf_addf(body, " %s %s that ", verb, what);
         put_where(body, other, student_file, "another thread");
         strbuf_addf(body, " %s%s in another thread",
                     strcmp(verb, other_verb) ? "" : "also ", other_verb);
     } else {
         put_where(body, first, student_file, "a thread");
-        strbuf_addf(body, " %s memory that another thread also uses", verb);
+        strbuf_addf(body, " %s %s that another thread also uses", verb, what);
     }
     strbuf_addstr(body, ", and no lock orders the two");
     put_variable(&var, blk, first, student_file);
     if (var.len)
-        strbuf_addf(body, "; the memory is %s", var.data);
+        strbuf_addf(body, "; the %s is %s", fd ? "descriptor" : "memory", var.data);
     strbuf_release(&var);
-    if (first_frees || other_frees)
+    if (fd)
+        strbuf_addstr(body, ". Close a descriptor only when no other thread uses it any "
+                      "more, and do not use its number after closing it.");
+    else if (first_frees || other_frees)
         strbuf_addstr(body, ". Free memory only when no other thread can still use it: "
                       "join those threads (or wait for them) first.");
     else
@@ -615,11 +643,22 @@ static const struct { const char *title, *words; } crash_words[] = {
     { "stack-overflow", "a stack overflow (endless recursion, or a huge local array?)" },
 };
 
+/* The stack of a crash: under the title, or under the line after it
+   ("The signal is caused by a READ memory access."). */
+static const ts_part *crash_stack(const ts_block *blk)
+{
+    for (size_t i = 0; i < blk->n_parts; i++)
+        if (blk->parts[i].n_frames)
+            return &blk->parts[i];
+    return &blk->parts[0];
+}
+
 static void describe_crash(const ts_block *blk, const char *student_file, strbuf *body,
                            strbuf *key)
 {
     const char *title = blk->parts[0].text;
     const ts_part *cause = find_part(blk, "The signal is caused by a ");
+    const ts_part *stack = crash_stack(blk);
     const char *what = NULL, *inside = NULL;
     const ts_frame *f;
     bool student;
@@ -627,13 +666,12 @@ static void describe_crash(const ts_block *blk, const char *student_file, strbuf
     for (size_t i = 0; i < sizeof crash_words / sizeof crash_words[0] && !what; i++)
         if (starts_with(title, crash_words[i].title))
             what = crash_words[i].words;
-    f = pick_frame(&blk->parts[0], student_file, &student);
-    /* the library call the crash happened in: the frame just above */
-    for (size_t i = 0; f && i < blk->parts[0].n_frames && &blk->parts[0].frames[i] != f; i++)
-        if (blk->parts[0].frames[i].fn && !strncmp(blk->parts[0].frames[i].fn, "__interceptor_",
-                                                   strlen("__interceptor_")))
-            inside = plain_fn(blk->parts[0].frames[i].fn);
-    put_where(body, &blk->parts[0], student_file, "the program");
+    f = pick_frame(stack, student_file, &student);
+    /* the library call the crash happened in: the last interceptor above it */
+    for (size_t i = 0; f && i < stack->n_frames && &stack->frames[i] != f; i++)
+        if (stack->frames[i].fn && starts_with(stack->frames[i].fn, "__interceptor_"))
+            inside = plain_fn(stack->frames[i].fn);
+    put_where(body, stack, student_file, "the program");
     if (what)
         strbuf_addf(body, " crashes with %s", what);
     else
@@ -648,7 +686,7 @@ static void describe_crash(const ts_block *blk, const char *student_file, strbuf
         strbuf_addf(body, ", inside %s", inside);
     strbuf_addstr(body, ". Check the pointers and handles used there: NULL, freed, "
                   "out of bounds, or a thread joined twice?");
-    put_key_where(key, &blk->parts[0], student_file);
+    put_key_where(key, stack, student_file);
     strbuf_addf(key, "|%.*s", (int)strcspn(title, " "), title);
 }
 
@@ -680,6 +718,7 @@ static void draft_block(const ts_block *blk, const char *student_file, ts_draft 
     if (blk->error) {
         d->kind = "other", d->label = "crash";
         describe_crash(blk, student_file, &body, &key);
+        at = crash_stack(blk);
     } else if (starts_with(title, "data race")) {
         d->kind = "race", d->label = "data race";
         describe_race(blk, student_file, &body, &key, &first);

@@ -1,0 +1,192 @@
+/*
+ * public_tests.c - a few of the grader's checks, for you to run:
+ *
+ *     make check EX=joinall
+ *
+ * The grader has more tests (hidden) and also runs a race check.  Every
+ * thread these tests start returns a value that tells which one it is
+ * (value_of(i)), so a result stored in the wrong slot shows.  "Hung"
+ * threads wait until the test releases them (or give up after 40 units,
+ * so that a wrong joinall never hangs a test).
+ */
+#define _GNU_SOURCE
+#include "joinall.h"
+#include "racecourse_test.h"
+
+#include <errno.h>
+#include <math.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <string.h>
+#include <time.h>
+
+#define MAX_THREADS 8
+#define HANG_UNITS 40.0
+
+RC_SUITE(joinall_public);
+
+static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t changed;          /* on CLOCK_MONOTONIC, see init_once */
+static pthread_once_t once = PTHREAD_ONCE_INIT;
+static bool released[MAX_THREADS];     /* under lock */
+static char kinds[MAX_THREADS + 1];     /* 'Q' quick, 'S' sleeps, 'H' hung */
+static double sleep_units;
+
+static void *value_of(size_t i)
+{
+    return (void *)(uintptr_t)(0xc0de00 + i);
+}
+
+static void *worker_main(void *arg)
+{
+    size_t i = (size_t)(uintptr_t)arg;
+
+    if (kinds[i] == 'S') {
+        rc_sleep(sleep_units * rc_unit());
+    } else if (kinds[i] == 'H') {
+        double wait = HANG_UNITS * rc_unit();
+        struct timespec give_up;
+
+        clock_gettime(CLOCK_MONOTONIC, &give_up);
+        give_up.tv_sec += (time_t)wait;
+        give_up.tv_nsec += (long)((wait - (double)(time_t)wait) * 1e9);
+        if (give_up.tv_nsec >= 1000000000L) {
+            give_up.tv_sec++;
+            give_up.tv_nsec -= 1000000000L;
+        }
+        pthread_mutex_lock(&lock);
+        while (!released[i] &&
+               pthread_cond_timedwait(&changed, &lock, &give_up) != ETIMEDOUT)
+            ;
+        pthread_mutex_unlock(&lock);
+    }
+    return value_of(i);
+}
+
+static void init_once(void)
+{
+    pthread_condattr_t cattr;
+
+    pthread_condattr_init(&cattr);
+    pthread_condattr_setclock(&cattr, CLOCK_MONOTONIC);
+    pthread_cond_init(&changed, &cattr);
+    pthread_condattr_destroy(&cattr);
+}
+
+/* Starts one thread per letter of `kind_letters`; returns how many. */
+static size_t start_threads(pthread_t *threads, const char *kind_letters,
+                            double units)
+{
+    size_t n = strlen(kind_letters);
+
+    pthread_once(&once, init_once);
+    strcpy(kinds, kind_letters);
+    sleep_units = units;
+    for (size_t i = 0; i < n; i++)
+        cr_assert_eq(pthread_create(&threads[i], NULL, worker_main,
+                                    (void *)(uintptr_t)i), 0,
+                     "test setup: pthread_create failed");
+    return n;
+}
+
+static void release_all(void)
+{
+    pthread_mutex_lock(&lock);
+    for (size_t i = 0; i < MAX_THREADS; i++)
+        released[i] = true;
+    pthread_cond_broadcast(&changed);
+    pthread_mutex_unlock(&lock);
+}
+
+static void expect_count(int got, int expected, const char *call)
+{
+    cr_assert_neq(got, -1, "%s returned -1 with errno %d (%s), expected %d",
+                  call, errno, strerror(errno), expected);
+    cr_assert_eq(got, expected, "%s returned %d, expected %d (the number of "
+                 "threads NOT joined)", call, got, expected);
+}
+
+RC_TEST(joinall_public, joins_every_thread)
+{
+    pthread_t t[MAX_THREADS];
+    void *results[MAX_THREADS] = { NULL };
+    bool joined[MAX_THREADS] = { false };
+    size_t n = start_threads(t, "SQS", 3);
+    int got = joinall(t, n, -1, results, joined);
+
+    expect_count(got, 0, "joinall(threads, 3, -1, results, joined)");
+    for (size_t i = 0; i < n; i++) {
+        cr_assert(joined[i], "joined[%zu] is false after joinall(timeout -1)", i);
+        cr_assert_eq(results[i], value_of(i), "results[%zu] is %p, expected "
+                     "%p (what thread %zu returned)", i, results[i],
+                     value_of(i), i);
+    }
+}
+
+RC_TEST(joinall_public, timeout_leaves_running_threads_joinable)
+{
+    pthread_t t[MAX_THREADS];
+    void *results[MAX_THREADS] = { NULL };
+    bool joined[MAX_THREADS] = { false };
+    size_t n = start_threads(t, "QHH", 0);
+    double start = rc_now(), took;
+    int got = joinall(t, n, 5 * rc_unit(), results, joined);
+    void *result = NULL;
+
+    took = (rc_now() - start) / rc_unit();
+    expect_count(got, 2, "joinall(1 quick and 2 running threads, 5 units)");
+    cr_assert(took >= 4.9 && took <= 12, "joinall with a timeout of 5 units "
+              "returned after %.1f units: ONE deadline for the whole call",
+              took);
+    cr_assert(joined[0] && results[0] == value_of(0),
+              "thread 0 had ended: it must be joined, with its result in "
+              "results[0]");
+    cr_assert(!joined[1] && !joined[2], "threads 1 and 2 were still running: "
+              "they must not be marked joined");
+    release_all();
+    cr_assert_eq(pthread_join(t[1], &result), 0, "thread 1 must stay joinable");
+    cr_assert_eq(pthread_join(t[2], &result), 0, "thread 2 must stay joinable");
+}
+
+RC_TEST(joinall_public, second_call_joins_the_rest)
+{
+    pthread_t t[MAX_THREADS];
+    void *results[MAX_THREADS] = { NULL };
+    bool joined[MAX_THREADS] = { false };
+    size_t n = start_threads(t, "HQ", 0);
+    int got = joinall(t, n, 3 * rc_unit(), results, joined);
+
+    expect_count(got, 1, "the first joinall(1 running and 1 quick thread, 3 units)");
+    release_all();
+    got = joinall(t, n, -1, results, joined);
+    expect_count(got, 0, "the second joinall(same threads, -1, same joined "
+                 "array): it must skip thread 1, already joined");
+    cr_assert(joined[0] && joined[1], "after the second call, every thread "
+              "must be marked joined");
+    cr_assert(results[0] == value_of(0) && results[1] == value_of(1),
+              "results are { %p, %p }, expected { %p, %p }",
+              results[0], results[1], value_of(0), value_of(1));
+}
+
+RC_TEST(joinall_public, bad_arguments_are_einval)
+{
+    pthread_t t[MAX_THREADS];
+    void *result = NULL;
+    int got;
+
+    errno = 0;
+    got = joinall(NULL, 2, -1, NULL, NULL);
+    cr_assert(got == -1 && errno == EINVAL, "joinall(NULL, 2, ...) returned "
+              "%d with errno %d, expected -1 with EINVAL", got, errno);
+
+    start_threads(t, "Q", 0);
+    errno = 0;
+    got = joinall(t, 1, NAN, NULL, NULL);
+    cr_assert(got == -1 && errno == EINVAL, "joinall(threads, 1, NAN, ...) "
+              "returned %d with errno %d, expected -1 with EINVAL", got, errno);
+    cr_assert_eq(pthread_join(t[0], &result), 0, "joinall with a NaN timeout "
+                 "must not join anything");
+
+    got = joinall(NULL, 0, -1, NULL, NULL);
+    expect_count(got, 0, "joinall(NULL, 0, -1, NULL, NULL)");
+}

@@ -1,0 +1,401 @@
+/*
+ * test_tsan_report.c - golden tests for tsan_report_parse() and
+ * tsan_report_read().
+ *
+ * Reads the real ThreadSanitizer logs in tests/fixtures/tsan/ (see the
+ * README there) and a few hand-written ones, and checks kind, file, line,
+ * the sentence, folding, the cap and the errors.  Run from the repository
+ * root (make test does), or pass the fixture folder as the first argument.
+ *
+ * Prints "file:line: message" for each failed check, then "N passed, M
+ * failed"; exits 1 when a check failed.
+ */
+#define _GNU_SOURCE
+#include "tsan_report.h"
+#include "check.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *fixtures = "grader/tests/fixtures/tsan";
+
+/* Reads fixture `name` as if `student` were the student's file. */
+static int read_fixture(const char *name, const char *student, size_t max, race_result *r)
+{
+    char *path;
+    int err;
+
+    if (asprintf(&path, "%s/%s", fixtures, name) < 0) {
+        fprintf(stderr, "test: out of memory\n");
+        exit(2);
+    }
+    memset(r, 0, sizeof *r);
+    err = tsan_report_read(path, student, max, r);
+    free(path);
+    return err;
+}
+
+static int parse(const char *text, const char *student, size_t max, race_result *r)
+{
+    memset(r, 0, sizeof *r);
+    return tsan_report_parse(text, student, max, r);
+}
+
+static void test_race_global(void)
+{
+    race_result r;
+
+    CHECK_INT(read_fixture("race_global.txt", "joinall.c", 5, &r), 0);
+    CHECK_INT(r.n_errors, 1);
+    CHECK_INT(r.n_findings, 1);
+    if (r.n_findings == 1) {
+        CHECK_STR(r.findings[0].kind, "race");
+        CHECK_STR(r.findings[0].file, "joinall.c");
+        CHECK_INT(r.findings[0].line, 55);
+        CHECK_STR(r.findings[0].message,
+                  "data race: two threads run joinall.c:55 (joinall) at the same time: one "
+                  "writes memory that the other also writes, and no lock orders the two; the "
+                  "memory is the global variable \"left\". Protect both accesses with the "
+                  "same mutex.");
+    }
+    race_findings_free(&r);
+    CHECK(r.findings == NULL && r.n_findings == 0, "race_findings_free leaves findings");
+}
+
+static void test_race_heap(void)
+{
+    race_result r;
+
+    CHECK_INT(read_fixture("race_heap.txt", "bounded_queue.c", 5, &r), 0);
+    CHECK_INT(r.n_errors, 1);
+    CHECK_INT(r.n_findings, 1);
+    if (r.n_findings == 1) {
+        CHECK_STR(r.findings[0].kind, "race");
+        CHECK_STR(r.findings[0].file, "bounded_queue.c");
+        CHECK_INT(r.findings[0].line, 137);     /* put_before, inlined into bq_put_timed */
+        CHECK_STR(r.findings[0].message,
+                  "data race: bounded_queue.c:137 (put_before) writes memory that "
+                  "bounded_queue.c:262 (bq_size) reads in another thread, and no lock "
+                  "orders the two; the memory is the 8 bytes at offset 160 of a heap block "
+                  "of 176 bytes allocated at bounded_queue.c:176 (bq_create). Protect both "
+                  "accesses with the same mutex.");
+    }
+    race_findings_free(&r);
+
+    /* Not the student's file: no file:line, and the sentence says whose code. */
+    CHECK_INT(read_fixture("race_heap.txt", "joinall.c", 5, &r), 0);
+    CHECK_INT(r.n_findings, 1);
+    if (r.n_findings == 1) {
+        CHECK_STR(r.findings[0].file, "");
+        CHECK_INT(r.findings[0].line, 0);
+        CHECK_HAS(r.findings[0].message, "bounded_queue.c:137 (put_before) in the test's code");
+    }
+    race_findings_free(&r);
+}
+
+static void test_race_stack_and_static(void)
+{
+    race_result r;
+
+    CHECK_INT(read_fixture("race_stack.txt", "five_tasks.c", 5, &r), 0);
+    CHECK_INT(r.n_errors, 3);
+    CHECK_INT(r.n_findings, 3);             /* three places: nothing folded */
+    if (r.n_findings == 3) {
+        CHECK_INT(r.findings[0].line, 84);
+        CHECK_HAS(r.findings[0].message, "five_tasks.c:84 (run_parallel) writes memory that "
+                  "five_tasks.c:57 (shared_thread) reads in another thread");
+        CHECK_HAS(r.findings[0].message, "a local variable of the main thread that other "
+                  "threads reach through a pointer");
+        CHECK(!strstr(r.findings[0].message, "<null>"), "the stack's second Location line shows");
+        CHECK_INT(r.findings[1].line, 26);
+        CHECK_HAS(r.findings[1].message, "the global variable \"records\"");
+        CHECK_INT(r.findings[2].line, 28);
+    }
+    race_findings_free(&r);
+
+    CHECK_INT(read_fixture("race_static.txt", "race_static.c", 5, &r), 0);
+    CHECK_INT(r.n_findings, 1);
+    if (r.n_findings == 1) {
+        CHECK_INT(r.findings[0].line, 8);
+        CHECK_HAS(r.findings[0].message, "one reads memory that the other writes");
+        CHECK_HAS(r.findings[0].message, "the static variable \"calls\"");
+    }
+    race_findings_free(&r);
+}
+
+static void test_race_many(void)
+{
+    race_result r;
+
+    CHECK_INT(read_fixture("race_many.txt", "run_periodic.c", 10, &r), 0);
+    CHECK_INT(r.n_errors, 8);
+    CHECK_INT(r.n_findings, 7);             /* two reports of line 88 against 216 folded */
+    if (r.n_findings == 7) {
+        CHECK_INT(r.findings[0].line, 88);
+        CHECK_HAS(r.findings[0].message, "data race (seen 2 times): run_periodic.c:88 "
+                  "(next_deadline) reads memory that run_periodic.c:216 (rp_add) writes");
+        CHECK_HAS(r.findings[0].message, "a heap block of 128 bytes allocated at "
+                  "run_periodic.c:216 (rp_add)");
+        CHECK_INT(r.findings[1].line, 238);  /* then in report order */
+        CHECK(!strstr(r.findings[1].message, "seen"), "a single report says seen");
+    }
+    race_findings_free(&r);
+
+    CHECK_INT(read_fixture("race_many.txt", "run_periodic.c", 2, &r), 0);
+    CHECK_INT(r.n_errors, 8);
+    CHECK_INT(r.n_findings, 2);             /* capped */
+    race_findings_free(&r);
+
+    CHECK_INT(read_fixture("race_many.txt", "run_periodic.c", 0, &r), 0);
+    CHECK_INT(r.n_errors, 8);
+    CHECK_INT(r.n_findings, 0);
+    CHECK(r.findings == NULL, "max 0 still allocates findings");
+}
+
+static void test_free_and_leaks(void)
+{
+    race_result r;
+    int frees = 0;
+
+    CHECK_INT(read_fixture("race_free_and_leak.txt", "pingpong.c", 20, &r), 0);
+    CHECK_INT(r.n_errors, 15);
+    CHECK(r.n_findings >= 3, "%zu findings", r.n_findings);
+    if (r.n_findings >= 3) {
+        CHECK_STR(r.findings[0].kind, "other");
+        CHECK_STR(r.findings[0].file, "pingpong.c");
+        CHECK_INT(r.findings[0].line, 86);
+        CHECK_STR(r.findings[0].message,
+                  "thread leak (seen 3 times): pingpong.c:86 (pingpong) starts a thread that "
+                  "is never joined. Join every thread you start (pthread_join) before your "
+                  "function returns, or detach it.");
+    }
+    for (size_t i = 0; i < r.n_findings; i++) {
+        if (!strstr(r.findings[i].message, "pingpong.c:104 (pingpong) frees memory that "
+                    "pingpong.c:58 (player_main) reads in another thread"))
+            continue;
+        frees++;
+        CHECK_STR(r.findings[i].kind, "race");
+        CHECK_INT(r.findings[i].line, 104);
+        CHECK_HAS(r.findings[i].message, "Free memory only when no other thread can still use it");
+    }
+    CHECK_INT(frees, 1);
+    race_findings_free(&r);
+}
+
+static void test_thread_leaks(void)
+{
+    race_result r;
+
+    /* Started by the test's code, to be joined by the student's. */
+    CHECK_INT(read_fixture("thread_leak.txt", "joinall.c", 5, &r), 0);
+    CHECK_INT(r.n_errors, 1);
+    CHECK_INT(r.n_findings, 1);
+    if (r.n_findings == 1) {
+        CHECK_STR(r.findings[0].kind, "other");
+        CHECK_STR(r.findings[0].file, "");
+        CHECK_INT(r.findings[0].line, 0);
+        CHECK_STR(r.findings[0].message,
+                  "thread leak: a thread started at race_driver.c:150 (run_round) in the "
+                  "test's code was never joined, and your code was to join it. Check that "
+                  "every thread is joined, whatever path the code takes.");
+    }
+    race_findings_free(&r);
+
+    /* The untouched stub: "And 8 more similar thread leaks." */
+    CHECK_INT(read_fixture("stub_joinall.txt", "joinall.c", 5, &r), 0);
+    CHECK_INT(r.n_errors, 9);
+    CHECK_INT(r.n_findings, 1);
+    if (r.n_findings == 1)
+        CHECK_HAS(r.findings[0].message, "thread leak (seen 9 times): ");
+    race_findings_free(&r);
+}
+
+static void test_lock_order(void)
+{
+    race_result r;
+
+    CHECK_INT(read_fixture("lock_order.txt", "lock_order.c", 5, &r), 0);
+    CHECK_INT(r.n_errors, 1);
+    CHECK_INT(r.n_findings, 1);
+    if (r.n_findings == 1) {
+        CHECK_STR(r.findings[0].kind, "lock_order");
+        CHECK_STR(r.findings[0].file, "lock_order.c");
+        CHECK_INT(r.findings[0].line, 10);
+        CHECK_STR(r.findings[0].message,
+                  "lock order: lock_order.c:10 (transfer_ab) takes lock B while holding lock "
+                  "A, but lock_order.c:21 (transfer_ba) takes A while holding B (A was taken "
+                  "at lock_order.c:9); two threads doing both can deadlock. Always take "
+                  "locks in one fixed order.");
+    }
+    race_findings_free(&r);
+}
+
+static void test_misuse(void)
+{
+    race_result r;
+
+    CHECK_INT(read_fixture("unlock_unlocked.txt", "unlock_unlocked.c", 5, &r), 0);
+    CHECK_INT(r.n_findings, 1);
+    if (r.n_findings == 1) {
+        CHECK_STR(r.findings[0].kind, "misuse");
+        CHECK_INT(r.findings[0].line, 8);
+        CHECK_STR(r.findings[0].message,
+                  "misuse of a pthread call: unlock_unlocked.c:8 (set_value) unlocks a mutex "
+                  "that is not locked, or that another thread locked. Unlock only a mutex "
+                  "this thread locked, once per lock.");
+    }
+    race_findings_free(&r);
+
+    CHECK_INT(read_fixture("destroy_locked.txt", "destroy_locked.c", 5, &r), 0);
+    CHECK_INT(r.n_findings, 1);
+    if (r.n_findings == 1) {
+        CHECK_STR(r.findings[0].kind, "misuse");
+        CHECK_INT(r.findings[0].line, 6);
+        CHECK_HAS(r.findings[0].message, "destroy_locked.c:6 (stop) destroys a mutex that is "
+                  "still locked (locked at destroy_locked.c:12)");
+    }
+    race_findings_free(&r);
+}
+
+static void test_crashes_and_failures(void)
+{
+    race_result r;
+
+    CHECK_INT(read_fixture("crash_segv.txt", "joinall.c", 5, &r), 0);
+    CHECK_INT(r.n_errors, 1);
+    CHECK_INT(r.n_findings, 1);
+    if (r.n_findings == 1) {
+        CHECK_STR(r.findings[0].kind, "other");
+        CHECK_STR(r.findings[0].file, "joinall.c");
+        CHECK_INT(r.findings[0].line, 61);
+        CHECK_HAS(r.findings[0].message, "crash: joinall.c:61 (joinall) crashes with a "
+                  "segmentation fault, reading memory it may not, inside pthread_join.");
+    }
+    race_findings_free(&r);
+
+    /* A crash whose stack was lost to a CHECK failure printed in between. */
+    CHECK_INT(read_fixture("crash_check_failed.txt", "joinall.c", 5, &r), 0);
+    CHECK_INT(r.n_errors, 2);
+    CHECK_INT(r.n_findings, 2);
+    if (r.n_findings == 2) {
+        CHECK_STR(r.findings[0].file, "");
+        CHECK_HAS(r.findings[0].message, "crash: the program crashes with a segmentation fault");
+        CHECK_STR(r.findings[1].file, "joinall.c");
+        CHECK_INT(r.findings[1].line, 63);
+        CHECK_HAS(r.findings[1].message, "thread problem: joinall.c:63 (joinall): "
+                  "ThreadSanitizer says \"CHECK failed:");
+    }
+    race_findings_free(&r);
+
+    /* ThreadSanitizer itself gave up, with no stack. */
+    CHECK_INT(read_fixture("dup_thread.txt", "joinall.c", 5, &r), 0);
+    CHECK_INT(r.n_errors, 1);
+    CHECK_INT(r.n_findings, 1);
+    if (r.n_findings == 1) {
+        CHECK_STR(r.findings[0].kind, "other");
+        CHECK_STR(r.findings[0].file, "");
+        CHECK_HAS(r.findings[0].message,
+                  "ThreadSanitizer stopped: \"dup thread with used id 0x7fb4e7ffb6c0\"");
+    }
+    race_findings_free(&r);
+}
+
+static void test_descriptors_and_truncated(void)
+{
+    race_result r;
+
+    CHECK_INT(read_fixture("fd_reuse.txt", "uv_fd_reuse.c", 5, &r), 0);
+    CHECK_INT(r.n_findings, 1);
+    if (r.n_findings == 1) {
+        CHECK_INT(r.findings[0].line, 14);
+        CHECK_HAS(r.findings[0].message, "uv_fd_reuse.c:14 (opener) creates a file descriptor "
+                  "that uv_fd_reuse.c:30 (main) also creates in another thread");
+        CHECK_HAS(r.findings[0].message, "Close a descriptor only when");
+    }
+    race_findings_free(&r);
+
+    /* A run killed half way: what was written is still read. */
+    CHECK_INT(read_fixture("truncated.txt", "bounded_queue.c", 5, &r), 0);
+    CHECK_INT(r.n_errors, 1);
+    CHECK_INT(r.n_findings, 1);
+    if (r.n_findings == 1)
+        CHECK_HAS(r.findings[0].message, "bounded_queue.c:137 (put_before) writes memory "
+                  "that bounded_queue.c:262 (bq_size) reads");
+    race_findings_free(&r);
+}
+
+static void test_hand_written(void)
+{
+    race_result r;
+    /* Two processes' logs one after the other, columns, a lost stack,
+       frames without source, output of the program in between. */
+    const char *two_logs =
+        "hello from the driver\n"
+        "==================\n"
+        "WARNING: ThreadSanitizer: data race (pid=7)\n"
+        "  Read of size 4 at 0x10 by thread T1:\n"
+        "    #0 <null> <null> (libc.so.6+0x1)\n"
+        "    #1 count q.c:12:5 (drv+0x2)\n"
+        "\n"
+        "  Previous write of size 4 at 0x10 by main thread:\n"
+        "    [failed to restore the stack]\n"
+        "\n"
+        "SUMMARY: ThreadSanitizer: data race q.c:12:5 in count\n"
+        "==================\n"
+        "ThreadSanitizer: reported 1 warnings\n"
+        "==================\n"
+        "WARNING: ThreadSanitizer: data race (pid=8)\n"
+        "  Atomic write of size 4 at 0x10 by thread T1:\n"
+        "    #0 count /abs/path/q.c:12 (drv+0x2)\n"
+        "SUMMARY: ThreadSanitizer: data race /abs/path/q.c:12 in count\n"
+        "==================\n";
+
+    CHECK_INT(parse(two_logs, "q.c", 5, &r), 0);
+    CHECK_INT(r.n_errors, 2);
+    CHECK_INT(r.n_findings, 2);     /* a lost stack is not the same place */
+    if (r.n_findings == 2) {
+        CHECK_STR(r.findings[0].file, "q.c");
+        CHECK_INT(r.findings[0].line, 12);
+        CHECK_STR(r.findings[0].message,
+                  "data race: q.c:12 (count) reads memory that another thread also uses, and "
+                  "no lock orders the two. Protect both accesses with the same mutex.");
+        CHECK_HAS(r.findings[1].message, "q.c:12 (count) atomically writes memory");
+    }
+    race_findings_free(&r);
+
+    /* Nothing to report: a clean run. */
+    CHECK_INT(parse("", "q.c", 5, &r), 0);
+    CHECK_INT(r.n_errors, 0);
+    CHECK(r.findings == NULL, "a clean run has findings");
+    CHECK_INT(parse("ThreadSanitizer: reported 0 warnings\nThreadSanitizer: Matched 2 "
+                    "suppressions (pid=9):\n", "q.c", 5, &r), 0);
+    CHECK_INT(r.n_errors, 0);
+
+    /* Errors: NULL arguments, a missing file; `out` is left empty. */
+    CHECK_INT(tsan_report_parse(NULL, "q.c", 5, &r), EINVAL);
+    CHECK_INT(tsan_report_parse("", NULL, 5, &r), EINVAL);
+    CHECK_INT(tsan_report_parse("", "q.c", 5, NULL), EINVAL);
+    r.n_errors = 3;
+    CHECK_INT(read_fixture("no_such_file.txt", "q.c", 5, &r), ENOENT);
+    CHECK(r.findings == NULL && r.n_findings == 0 && r.n_errors == 0, "error leaves findings");
+}
+
+int main(int argc, char **argv)
+{
+    if (argc > 1)
+        fixtures = argv[1];
+    test_race_global();
+    test_race_heap();
+    test_race_stack_and_static();
+    test_race_many();
+    test_free_and_leaks();
+    test_thread_leaks();
+    test_lock_order();
+    test_misuse();
+    test_crashes_and_failures();
+    test_descriptors_and_truncated();
+    test_hand_written();
+    return check_finish();
+}

@@ -1,0 +1,79 @@
+/*
+ * tsan_report_main.c - ThreadSanitizer's logs in plain words (build/tsan-report).
+ *
+ *   tsan-report [--max N] STUDENT_FILE [LOG...]
+ *
+ * Reads the logs of one run of a program built with -fsanitize=thread
+ * (TSAN_OPTIONS=log_path=P writes P.<pid>, one per process), folds what
+ * they report (grader/tsan_report.h) and prints, when something was found,
+ *
+ *   ThreadSanitizer reported 3 problems while the race driver ran your code
+ *   - data race (seen 2 times): joinall.c:55 (joinall) writes memory ...
+ *   - thread leak: ...
+ *
+ * at most N findings (default 5), the most frequent first.  STUDENT_FILE
+ * is the base name of the student's source ("joinall.c").  No log, or logs
+ * with no report in them: a clean run, nothing printed.
+ *
+ * Exit status: 0 clean, 1 something was reported, 2 usage error or a log
+ * that cannot be read.  Used by scripts/student/tsan (make tsan).
+ */
+#define _GNU_SOURCE
+#include "tsan_report.h"
+#include "util.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+int main(int argc, char **argv)
+{
+    strbuf all = STRBUF_INIT;
+    race_result r = { 0 };
+    unsigned long max = 5;
+    int first = 1, err;
+
+    if (argc > 2 && !strcmp(argv[1], "--max")) {
+        char *end;
+
+        max = strtoul(argv[2], &end, 10);
+        if (end == argv[2] || *end || max > 100) {
+            fprintf(stderr, "tsan-report: --max takes a number from 0 to 100\n");
+            return 2;
+        }
+        first = 3;
+    }
+    if (argc <= first || argv[first][0] == '-') {
+        fprintf(stderr, "usage: tsan-report [--max N] STUDENT_FILE [LOG...]\n");
+        return 2;
+    }
+    for (int i = first + 1; i < argc; i++) {
+        char *text = read_file(argv[i], NULL);
+
+        if (!text) {
+            fprintf(stderr, "tsan-report: cannot read \"%s\": %s\n", argv[i], strerror(errno));
+            strbuf_release(&all);
+            return 2;
+        }
+        strbuf_addstr(&all, text);
+        strbuf_addstr(&all, "\n");
+        free(text);
+    }
+    err = tsan_report_parse(all.data ? all.data : "", argv[first], max, &r);
+    strbuf_release(&all);
+    if (err) {
+        fprintf(stderr, "tsan-report: %s\n", strerror(err));
+        return 2;
+    }
+    if (r.n_errors == 0)
+        return 0;
+    printf("ThreadSanitizer reported %zu problem%s while the race driver ran your code\n",
+           r.n_errors, r.n_errors == 1 ? "" : "s");
+    for (size_t i = 0; i < r.n_findings; i++)
+        printf("- %s\n", r.findings[i].message);
+    if (r.n_findings < r.n_errors && r.n_findings == max)
+        printf("- (only the %zu most frequent are shown)\n", r.n_findings);
+    race_findings_free(&r);
+    return 1;
+}

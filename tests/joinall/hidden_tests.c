@@ -1,0 +1,637 @@
+/*
+ * hidden_tests.c - the grader's tests for joinall.
+ *
+ * Each test starts a few threads of three kinds, described by a string
+ * with one letter per thread:
+ *   Q  quick:  returns at once;
+ *   S  sleepy: sleeps `units` test units, then returns;
+ *   R  reverse: thread i of n sleeps (n - i) * `units`, so that the last
+ *              one ends first;
+ *   H  hung:   waits until the test releases it (release_thread), or
+ *              HANG_UNITS at most, so that a wrong joinall that waits for
+ *              it can never hang a test.
+ * Thread i returns value_of(i), so a result in the wrong slot shows.
+ *
+ * Joining a thread twice is undefined; these tests never create a thread
+ * between two joinall calls on the same threads, so glibc keeps the old
+ * thread's memory and a second join of it fails (ESRCH on glibc 2.36), or
+ * at worst crashes the test: either way the test fails, never passes.
+ */
+#define _GNU_SOURCE
+#include "joinall.h"
+#include "racecourse_test.h"
+
+#include <errno.h>
+#include <math.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <string.h>
+#include <time.h>
+
+#define MAX_THREADS 8
+#define HANG_UNITS 40.0         /* a hung thread gives up after this long */
+#define STACK_BYTES (128 * 1024)
+
+RC_SUITE(joinall);
+
+typedef struct worker {
+    char kind;                  /* 'Q', 'S', 'R' or 'H' */
+    double units;               /* sleep of an 'S' or 'R' thread */
+    bool released;              /* an 'H' thread may return (under lock) */
+} worker;
+
+static worker workers[MAX_THREADS];
+static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t changed;  /* on CLOCK_MONOTONIC, see init_once */
+static pthread_once_t once = PTHREAD_ONCE_INIT;
+static void *const SENTINEL = (void *)(uintptr_t)0x5e5e5e;
+
+static void *value_of(size_t i)
+{
+    return (void *)(uintptr_t)(0xc0de00 + i);
+}
+
+static double units_since(double start)
+{
+    return (rc_now() - start) / rc_unit();
+}
+
+static void *worker_main(void *arg)
+{
+    size_t i = (size_t)(uintptr_t)arg;
+    worker *w = &workers[i];
+
+    if (w->kind == 'S' || w->kind == 'R') {
+        rc_sleep(w->units * rc_unit());
+    } else if (w->kind == 'H') {
+        struct timespec give_up;
+        double wait = HANG_UNITS * rc_unit();
+
+        clock_gettime(CLOCK_MONOTONIC, &give_up);
+        give_up.tv_sec += (time_t)wait;
+        give_up.tv_nsec += (long)((wait - (double)(time_t)wait) * 1e9);
+        if (give_up.tv_nsec >= 1000000000L) {
+            give_up.tv_sec++;
+            give_up.tv_nsec -= 1000000000L;
+        }
+        pthread_mutex_lock(&lock);
+        while (!w->released &&
+               pthread_cond_timedwait(&changed, &lock, &give_up) != ETIMEDOUT)
+            ;
+        pthread_mutex_unlock(&lock);
+    }
+    return value_of(i);
+}
+
+static void init_once(void)
+{
+    pthread_condattr_t cattr;
+
+    pthread_condattr_init(&cattr);
+    pthread_condattr_setclock(&cattr, CLOCK_MONOTONIC);
+    pthread_cond_init(&changed, &cattr);
+    pthread_condattr_destroy(&cattr);
+}
+
+/*
+ * Starts one thread per letter of `kinds`; returns how many.  Threads of
+ * an earlier call must all have been joined (they share workers[]).
+ */
+static size_t start_threads(pthread_t *threads, const char *kinds, double units)
+{
+    size_t n = strlen(kinds);
+    pthread_attr_t attr;
+
+    cr_assert(n <= MAX_THREADS, "test bug: too many threads");
+    pthread_once(&once, init_once);
+    pthread_attr_init(&attr);
+    pthread_attr_setstacksize(&attr, STACK_BYTES);
+    for (size_t i = 0; i < n; i++) {
+        workers[i] = (worker){
+            .kind = kinds[i],
+            .units = kinds[i] == 'R' ? (double)(n - i) * units : units,
+        };
+        cr_assert_eq(pthread_create(&threads[i], &attr, worker_main,
+                                    (void *)(uintptr_t)i), 0,
+                     "test setup: pthread_create failed");
+    }
+    pthread_attr_destroy(&attr);
+    return n;
+}
+
+static void release_thread(size_t i)
+{
+    pthread_mutex_lock(&lock);
+    workers[i].released = true;
+    pthread_cond_broadcast(&changed);
+    pthread_mutex_unlock(&lock);
+}
+
+static void release_all(size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        release_thread(i);
+}
+
+static void fill(void **results, bool *joined, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        results[i] = SENTINEL;
+        joined[i] = false;
+    }
+}
+
+/* Checks a successful return: joinall must not return -1 here. */
+static void expect_return(int got, int expected, const char *call)
+{
+    cr_assert_neq(got, -1, "%s returned -1 with errno %d (%s), expected %d",
+                  call, errno, strerror(errno), expected);
+    cr_assert_eq(got, expected,
+                 "%s returned %d, expected %d: joinall returns the number of "
+                 "threads NOT joined when it returns", call, got, expected);
+}
+
+/* Checks joined[] and results[] against the letters of `expect` (J: joined). */
+static void expect_joined(void **results, const bool *joined,
+                          const char *expect, const char *call)
+{
+    for (size_t i = 0; expect[i]; i++) {
+        if (expect[i] == 'J') {
+            cr_assert(joined[i], "after %s, joined[%zu] is false: thread %zu "
+                      "had ended and must have been joined", call, i, i);
+            cr_assert_eq(results[i], value_of(i),
+                         "after %s, results[%zu] is %p, expected %p (what thread "
+                         "%zu returned): each result goes to its thread's own "
+                         "slot", call, i, results[i], value_of(i), i);
+        } else {
+            cr_assert(!joined[i], "after %s, joined[%zu] is true but thread %zu "
+                      "was still running: it must be left unjoined", call, i, i);
+            cr_assert_eq(results[i], SENTINEL,
+                         "after %s, results[%zu] was changed to %p although "
+                         "thread %zu was not joined", call, i, results[i], i);
+        }
+    }
+}
+
+/* The caller joins thread i itself: it must still be joinable. */
+static void expect_joinable(pthread_t thread, size_t i)
+{
+    void *result = NULL;
+    int err;
+
+    release_thread(i);
+    err = pthread_join(thread, &result);
+    cr_assert_eq(err, 0, "thread %zu was left unjoined by joinall, but "
+                 "pthread_join on it then failed with %s: a thread joinall "
+                 "does not mark as joined must stay joinable", i, strerror(err));
+    cr_assert_eq(result, value_of(i), "test: thread %zu returned %p", i, result);
+}
+
+/* Waits (at most 50 units) until only `alive` of our threads still run. */
+static void wait_until_alive(int base, int alive)
+{
+    double start = rc_now();
+
+    while (rc_thread_count() > base + alive && units_since(start) < 50)
+        rc_sleep(0.1 * rc_unit());
+    rc_sleep(rc_unit());
+}
+
+RC_TEST(joinall, joins_every_thread_results_in_slots)
+{
+    pthread_t t[MAX_THREADS];
+    void *results[MAX_THREADS];
+    bool joined[MAX_THREADS];
+    size_t n = start_threads(t, "RRRRRR", 1);   /* the last one ends first */
+    int got;
+
+    fill(results, joined, n);
+    got = joinall(t, n, -1, results, joined);
+    expect_return(got, 0, "joinall(threads, 6, -1, results, joined)");
+    expect_joined(results, joined, "JJJJJJ",
+                  "joinall(threads, 6, -1, results, joined)");
+}
+
+RC_TEST(joinall, negative_timeout_waits_as_long_as_it_takes)
+{
+    pthread_t t[MAX_THREADS];
+    void *results[MAX_THREADS];
+    bool joined[MAX_THREADS];
+    size_t n = start_threads(t, "SSS", 8);
+    double start = rc_now(), took;
+    int got;
+
+    fill(results, joined, n);
+    got = joinall(t, n, -1.0, results, joined);
+    took = units_since(start);
+    expect_return(got, 0, "joinall(threads, 3, -1.0, ...) on threads that "
+                  "sleep 8 units");
+    cr_assert_geq(took, 7.0, "joinall with timeout -1 returned after %.1f "
+                  "units, before its threads (8 units) ended", took);
+    expect_joined(results, joined, "JJJ", "joinall(threads, 3, -1.0, ...)");
+}
+
+RC_TEST(joinall, infinite_timeout_waits_as_long_as_it_takes)
+{
+    static const double timeouts[] = { INFINITY, 1e300 };
+
+    for (size_t k = 0; k < 2; k++) {
+        pthread_t t[MAX_THREADS];
+        void *results[MAX_THREADS];
+        bool joined[MAX_THREADS];
+        size_t n = start_threads(t, "SS", 8);
+        double start = rc_now(), took;
+        int got;
+
+        fill(results, joined, n);
+        got = joinall(t, n, timeouts[k], results, joined);
+        took = units_since(start);
+        cr_assert_neq(got, -1, "joinall(threads, 2, %g, ...) returned -1 with "
+                      "errno %s: a timeout too large to represent means "
+                      "\"wait as long as it takes\"", timeouts[k], strerror(errno));
+        expect_return(got, 0, k ? "joinall(threads, 2, 1e300, ...)"
+                                : "joinall(threads, 2, INFINITY, ...)");
+        cr_assert_geq(took, 7.0, "joinall with timeout %g returned after %.1f "
+                      "units, before its threads (8 units) ended",
+                      timeouts[k], took);
+        expect_joined(results, joined, "JJ", "joinall with an infinite timeout");
+    }
+}
+
+RC_TEST(joinall, one_deadline_for_the_whole_call)
+{
+    pthread_t t[MAX_THREADS];
+    void *results[MAX_THREADS];
+    bool joined[MAX_THREADS];
+    size_t n = start_threads(t, "HHHHH", 0);
+    double start = rc_now(), took;
+    int got;
+
+    fill(results, joined, n);
+    got = joinall(t, n, 5 * rc_unit(), results, joined);
+    took = units_since(start);
+    expect_return(got, 5, "joinall on 5 running threads with a timeout of 5 units");
+    cr_assert_geq(took, 4.9, "joinall with a timeout of 5 units returned after "
+                  "%.1f units, before the deadline: is the time given to "
+                  "pthread_clockjoin_np an ABSOLUTE CLOCK_MONOTONIC time "
+                  "(now + timeout)?", took);
+    cr_assert_leq(took, 12.0, "joinall with 5 running threads and a timeout of "
+                  "5 units took %.1f units: the timeout is ONE deadline for the "
+                  "whole call (about 5 units), not a fresh timeout for each "
+                  "thread (25 units)", took);
+    expect_joined(results, joined, "-----", "the timed-out joinall");
+    for (size_t i = 0; i < n; i++)
+        expect_joinable(t[i], i);
+}
+
+RC_TEST(joinall, unjoined_threads_stay_joinable)
+{
+    pthread_t t[MAX_THREADS];
+    void *results[MAX_THREADS];
+    bool joined[MAX_THREADS];
+    size_t n = start_threads(t, "QHQHQ", 0);
+    int got;
+
+    fill(results, joined, n);
+    got = joinall(t, n, 6 * rc_unit(), results, joined);
+    expect_return(got, 2, "joinall on 3 ended and 2 running threads with a "
+                  "timeout of 6 units");
+    expect_joined(results, joined, "J-J-J", "the timed-out joinall");
+    expect_joinable(t[1], 1);
+    expect_joinable(t[3], 3);
+}
+
+RC_TEST(joinall, threads_ending_before_the_deadline_are_joined)
+{
+    pthread_t t[MAX_THREADS];
+    void *results[MAX_THREADS];
+    bool joined[MAX_THREADS];
+    size_t n = start_threads(t, "HSHSS", 3);
+    double start = rc_now(), took;
+    int got;
+
+    fill(results, joined, n);
+    got = joinall(t, n, 10 * rc_unit(), results, joined);
+    took = units_since(start);
+    expect_return(got, 2, "joinall on threads H S H S S (S ends after 3 units, "
+                  "H never) with a timeout of 10 units");
+    cr_assert_leq(took, 17.0, "joinall with a timeout of 10 units took %.1f "
+                  "units: one deadline for the whole call", took);
+    expect_joined(results, joined, "-J-JJ", "joinall(H S H S S, 10 units) "
+                  "(a thread that ended before the deadline, even one after a "
+                  "timed-out thread in the array, must be joined)");
+    expect_joinable(t[0], 0);
+    expect_joinable(t[2], 2);
+}
+
+RC_TEST(joinall, second_call_waits_for_the_rest)
+{
+    pthread_t t[MAX_THREADS];
+    void *results[MAX_THREADS];
+    bool joined[MAX_THREADS];
+    size_t n = start_threads(t, "QHQH", 0);
+    double start;
+    int got;
+
+    fill(results, joined, n);
+    got = joinall(t, n, 5 * rc_unit(), results, joined);
+    expect_return(got, 2, "the first joinall(Q H Q H, 5 units)");
+    expect_joined(results, joined, "J-J-", "the first joinall(Q H Q H, 5 units)");
+
+    start = rc_now();
+    release_all(n);
+    got = joinall(t, n, -1, results, joined);
+    cr_assert_neq(got, -1, "the second joinall(threads, 4, -1, results, joined) "
+                  "returned -1 with errno %d (%s): did it join threads 0 and 2 "
+                  "again? Entries already true in joined must be skipped",
+                  errno, strerror(errno));
+    expect_return(got, 0, "the second joinall(threads, 4, -1, results, joined)");
+    expect_joined(results, joined, "JJJJ", "the second joinall (which must "
+                  "leave results[i] of threads joined by the first call alone)");
+    cr_assert_leq(units_since(start), 20.0, "the second joinall took too long");
+}
+
+RC_TEST(joinall, second_call_counts_only_the_rest)
+{
+    pthread_t t[MAX_THREADS];
+    void *results[MAX_THREADS];
+    bool joined[MAX_THREADS];
+    size_t n = start_threads(t, "QHHQ", 0);
+    int got;
+
+    fill(results, joined, n);
+    got = joinall(t, n, 3 * rc_unit(), results, joined);
+    expect_return(got, 2, "the first joinall(Q H H Q, 3 units)");
+    expect_joined(results, joined, "J--J", "the first joinall(Q H H Q, 3 units)");
+
+    release_thread(1);
+    got = joinall(t, n, 5 * rc_unit(), results, joined);
+    expect_return(got, 1, "a second joinall(same threads, 5 units, same joined "
+                  "array) after thread 1 of Q H H Q ended (only thread 2 still "
+                  "runs; threads already joined do not count)");
+    expect_joined(results, joined, "JJ-J", "the second joinall");
+
+    release_thread(2);
+    got = joinall(t, n, -1, results, joined);
+    expect_return(got, 0, "a third joinall(same threads, -1, same joined array)");
+    expect_joined(results, joined, "JJJJ", "the third joinall");
+}
+
+RC_TEST(joinall, zero_timeout_joins_only_ended_threads)
+{
+    pthread_t t[MAX_THREADS];
+    void *results[MAX_THREADS];
+    bool joined[MAX_THREADS];
+    int base = rc_thread_count();
+    size_t n = start_threads(t, "QHQ", 0);
+    double start, took;
+    int got;
+
+    wait_until_alive(base, 1);
+    fill(results, joined, n);
+    start = rc_now();
+    got = joinall(t, n, 0, results, joined);
+    took = units_since(start);
+    cr_assert_leq(took, 3.0, "joinall(threads, 3, 0, ...) took %.1f units: a "
+                  "timeout of 0 must not wait at all", took);
+    expect_return(got, 1, "joinall(Q H Q, timeout 0) once both Q threads had ended");
+    expect_joined(results, joined, "J-J", "joinall(Q H Q, timeout 0)");
+    expect_joinable(t[1], 1);
+}
+
+RC_TEST(joinall, returns_as_soon_as_all_are_joined)
+{
+    pthread_t t[MAX_THREADS];
+    void *results[MAX_THREADS];
+    bool joined[MAX_THREADS];
+    size_t n = start_threads(t, "SSS", 3);
+    double start = rc_now(), took;
+    int got;
+
+    fill(results, joined, n);
+    got = joinall(t, n, 50 * rc_unit(), results, joined);
+    took = units_since(start);
+    expect_return(got, 0, "joinall(threads that sleep 3 units, 50 units)");
+    expect_joined(results, joined, "JJJ", "joinall(threads that sleep 3 units, 50 units)");
+    cr_assert_leq(took, 15.0, "joinall with a timeout of 50 units on threads "
+                  "that end after 3 units took %.1f units: it must return as "
+                  "soon as every thread is joined, not wait out the timeout",
+                  took);
+}
+
+/*
+ * "No busy waiting", measured so that the load of the machine does not
+ * matter: while joinall waits, a probe thread spins beside it.  A joinall
+ * that spins gets about as much CPU as the probe (on an idle machine both
+ * get a whole core; on a busy one, both get the same share), a joinall
+ * that blocks gets almost none.  Returns the CPU the process used apart
+ * from the probe, as a share of the probe's.
+ */
+static atomic_bool probe_stop;
+
+static void *probe_main(void *arg)
+{
+    double *cpu = arg;
+    struct timespec start, end;
+
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &start);
+    while (!atomic_load_explicit(&probe_stop, memory_order_relaxed))
+        ;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &end);
+    *cpu = (double)(end.tv_sec - start.tv_sec) +
+           (double)(end.tv_nsec - start.tv_nsec) / 1e9;
+    return NULL;
+}
+
+static double cpu_beside_probe(pthread_t *t, size_t n, double timeout_s,
+                               int expected, const char *call)
+{
+    pthread_t probe;
+    double probe_cpu = 0, cpu, others;
+    int got;
+
+    atomic_store(&probe_stop, false);
+    cr_assert_eq(pthread_create(&probe, NULL, probe_main, &probe_cpu), 0,
+                 "test setup: pthread_create failed");
+    cpu = rc_process_cpu();
+    got = joinall(t, n, timeout_s, NULL, NULL);
+    atomic_store(&probe_stop, true);
+    pthread_join(probe, NULL);
+    others = rc_process_cpu() - cpu - probe_cpu;
+    expect_return(got, expected, call);
+    return (others > 0 ? others : 0) / (probe_cpu > 1e-3 ? probe_cpu : 1e-3);
+}
+
+RC_TEST(joinall, no_busy_waiting)
+{
+    pthread_t t[MAX_THREADS];
+    double share;
+
+    start_threads(t, "S", 10);
+    share = cpu_beside_probe(t, 1, 100 * rc_unit(), 0,
+                             "joinall(a thread that sleeps 10 units, 100 units)");
+    cr_assert_lt(share, 0.25, "while joinall(timeout 100 units) waited 10 units "
+                 "for a sleeping thread, it used %.0f%% as much CPU as a "
+                 "spinning thread beside it (a blocked wait uses next to none): "
+                 "block in pthread_clockjoin_np, do not loop on "
+                 "pthread_tryjoin_np", share * 100);
+
+    start_threads(t, "H", 0);
+    share = cpu_beside_probe(t, 1, 10 * rc_unit(), 1,
+                             "joinall(a running thread, 10 units)");
+    cr_assert_lt(share, 0.25, "while joinall(timeout 10 units) waited for a "
+                 "thread that does not end, it used %.0f%% as much CPU as a "
+                 "spinning thread beside it (a blocked wait uses next to none): "
+                 "block in pthread_clockjoin_np, do not loop on "
+                 "pthread_tryjoin_np", share * 100);
+    expect_joinable(t[0], 0);
+
+    start_threads(t, "S", 10);
+    share = cpu_beside_probe(t, 1, -1, 0,
+                             "joinall(a thread that sleeps 10 units, -1)");
+    cr_assert_lt(share, 0.25, "while joinall(timeout -1) waited 10 units for a "
+                 "sleeping thread, it used %.0f%% as much CPU as a spinning "
+                 "thread beside it (a blocked wait uses next to none): block "
+                 "in pthread_join, do not spin", share * 100);
+}
+
+/*
+ * A join that fails (here: a thread joining itself, EDEADLK) makes joinall
+ * return -1 with that errno; threads joined before it are marked, the
+ * others stay joinable.  Checked with and without a timeout.
+ */
+RC_TEST(joinall, join_error_is_reported)
+{
+    static const double timeouts[] = { -1.0, 10.0 };
+
+    for (size_t k = 0; k < 2; k++) {
+        pthread_t t[MAX_THREADS];
+        void *results[MAX_THREADS];
+        bool joined[MAX_THREADS];
+        size_t n = start_threads(t, "QQQ", 0);
+        int got;
+
+        t[1] = pthread_self();
+        fill(results, joined, n);
+        errno = 0;
+        got = joinall(t, n, k ? timeouts[k] * rc_unit() : timeouts[k],
+                      results, joined);
+        cr_assert_eq(got, -1, "joinall(threads, 3, %s, ...) where threads[1] "
+                     "is the calling thread returned %d, expected -1 with errno "
+                     "EDEADLK: an error from a join (not a timeout) must be "
+                     "returned, not counted as a thread left",
+                     k ? "10 units" : "-1", got);
+        cr_assert_eq(errno, EDEADLK, "joinall(threads, 3, %s, ...) where "
+                     "threads[1] is the calling thread set errno to %d (%s), "
+                     "expected EDEADLK (the error of that join)",
+                     k ? "10 units" : "-1", errno, strerror(errno));
+        cr_assert(joined[0] && results[0] == value_of(0), "thread 0 was joined "
+                  "before the failing join: joined[0] must be true and "
+                  "results[0] its result");
+        cr_assert(!joined[1], "joined[1] (the thread whose join failed) is true");
+        if (joined[2]) {
+            cr_assert_eq(results[2], value_of(2), "results[2] is %p, expected %p",
+                         results[2], value_of(2));
+        } else {
+            cr_assert_eq(results[2], SENTINEL, "results[2] changed, but "
+                         "joined[2] is false");
+            expect_joinable(t[2], 2);
+        }
+    }
+}
+
+RC_TEST(joinall, null_threads_is_einval)
+{
+    int got;
+
+    errno = 0;
+    got = joinall(NULL, 3, -1, NULL, NULL);
+    cr_assert_eq(got, -1, "joinall(NULL, 3, -1, NULL, NULL) returned %d, "
+                 "expected -1 (errno EINVAL)", got);
+    cr_assert_eq(errno, EINVAL, "joinall(NULL, 3, -1, NULL, NULL) set errno "
+                 "to %d (%s), expected EINVAL", errno, strerror(errno));
+    errno = 0;
+    got = joinall(NULL, 2, 1.0, NULL, NULL);
+    cr_assert_eq(got, -1, "joinall(NULL, 2, 1.0, NULL, NULL) returned %d, "
+                 "expected -1 (errno EINVAL)", got);
+    cr_assert_eq(errno, EINVAL, "joinall(NULL, 2, 1.0, NULL, NULL) set errno "
+                 "to %d (%s), expected EINVAL", errno, strerror(errno));
+}
+
+RC_TEST(joinall, nan_timeout_is_einval)
+{
+    pthread_t t[MAX_THREADS];
+    void *results[MAX_THREADS];
+    bool joined[MAX_THREADS];
+    size_t n = start_threads(t, "QH", 0);
+    int got;
+
+    rc_sleep(2 * rc_unit());
+    fill(results, joined, n);
+    errno = 0;
+    got = joinall(t, n, NAN, results, joined);
+    cr_assert_eq(got, -1, "joinall(threads, 2, NAN, ...) returned %d, expected "
+                 "-1 (errno EINVAL)", got);
+    cr_assert_eq(errno, EINVAL, "joinall(threads, 2, NAN, ...) set errno to %d "
+                 "(%s), expected EINVAL", errno, strerror(errno));
+    expect_joined(results, joined, "--", "joinall with a NaN timeout (which "
+                  "must join nothing)");
+    expect_joinable(t[0], 0);
+    expect_joinable(t[1], 1);
+}
+
+RC_TEST(joinall, zero_threads_returns_zero)
+{
+    pthread_t t[1];
+    bool joined[1] = { false };
+    void *results[1] = { SENTINEL };
+    double start = rc_now();
+    int got;
+
+    got = joinall(NULL, 0, -1, NULL, NULL);
+    expect_return(got, 0, "joinall(NULL, 0, -1, NULL, NULL)");
+    got = joinall(NULL, 0, 0, NULL, NULL);
+    expect_return(got, 0, "joinall(NULL, 0, 0, NULL, NULL)");
+    got = joinall(t, 0, 5 * rc_unit(), results, joined);
+    expect_return(got, 0, "joinall(threads, 0, 5 units, results, joined)");
+    cr_assert_leq(units_since(start), 3.0, "joinall with n == 0 waited: with "
+                  "no thread to join it must return at once");
+    cr_assert(!joined[0] && results[0] == SENTINEL,
+              "joinall with n == 0 wrote into joined[0] or results[0]");
+}
+
+RC_TEST(joinall, results_and_joined_may_be_null)
+{
+    pthread_t t[MAX_THREADS];
+    void *results[MAX_THREADS];
+    bool joined[MAX_THREADS];
+    size_t n;
+    int got;
+
+    n = start_threads(t, "QSQ", 2);
+    got = joinall(t, n, -1, NULL, NULL);
+    expect_return(got, 0, "joinall(threads, 3, -1, NULL, NULL)");
+
+    n = start_threads(t, "QH", 0);
+    got = joinall(t, n, 4 * rc_unit(), NULL, NULL);
+    expect_return(got, 1, "joinall(Q H, 4 units, NULL, NULL)");
+    expect_joinable(t[1], 1);
+
+    n = start_threads(t, "QS", 2);
+    fill(results, joined, n);
+    got = joinall(t, n, -1, results, NULL);
+    expect_return(got, 0, "joinall(threads, 2, -1, results, NULL)");
+    cr_assert(results[0] == value_of(0) && results[1] == value_of(1),
+              "joinall(threads, 2, -1, results, NULL) stored %p and %p, "
+              "expected %p and %p", results[0], results[1],
+              value_of(0), value_of(1));
+
+    n = start_threads(t, "QS", 2);
+    fill(results, joined, n);
+    got = joinall(t, n, 20 * rc_unit(), NULL, joined);
+    expect_return(got, 0, "joinall(threads, 2, 20 units, NULL, joined)");
+    cr_assert(joined[0] && joined[1], "joinall(threads, 2, 20 units, NULL, "
+              "joined) left joined[] = { %d, %d }, expected both true",
+              joined[0], joined[1]);
+}

@@ -1,0 +1,212 @@
+/*
+ * race_driver.c - runs pingpong and a bsem from several threads for the
+ * grader's Helgrind race check (about a second under Helgrind).
+ *
+ * 1. Games of 4, 2 and 1 players.  The hit function reads and writes
+ *    plain (unsynchronised) variables: only pingpong's turn-taking orders
+ *    those accesses, so a player that passes the turn before its hit ends,
+ *    or a turn that is not handed over through a semaphore, is a race.
+ * 2. A bsem of limit 1 used as a lock around a plain counter: its acquire
+ *    must order each holder after the previous release.
+ * 3. A bsem of limit 2 hammered by 4 threads with acquire, try_acquire and
+ *    release, holding each place a little (usleep) so that holders overlap
+ *    and a count checked outside the lock is seen.
+ * 4. Releases beyond the limit from 3 threads at once.
+ *
+ * Exit status RC_EXIT_PASSED (42) when it ran to the end; 1, with a
+ * message, when an operation returned something wrong.
+ */
+#include "racecourse_test.h"
+#include "pingpong.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+static int failures;            /* written by the main thread only */
+
+/* Prints "race driver: <message>" and counts a failure. */
+static void complain(const char *format, ...)
+{
+    va_list args;
+
+    va_start(args, format);
+    fputs("race driver: ", stderr);
+    vfprintf(stderr, format, args);
+    fputc('\n', stderr);
+    va_end(args);
+    failures++;
+}
+
+static void fail(const char *what, int rc)
+{
+    complain("%s returned %d (%s)", what, rc, strerror(rc));
+}
+
+/* --- 1. games ----------------------------------------------------------- */
+
+/* Touched by the player whose turn it is, and by no one else. */
+static size_t game_players;
+static size_t next_player;
+static size_t hits;
+static int out_of_turn;
+
+static void driver_hit(size_t player, void *ctx)
+{
+    (void)ctx;
+    if (player != next_player)
+        out_of_turn++;
+    hits++;
+    next_player = (player + 1) % game_players;
+}
+
+static void play(size_t players, size_t rounds)
+{
+    int rc;
+
+    game_players = players;
+    next_player = 0;
+    hits = 0;
+    out_of_turn = 0;
+    rc = pingpong(players, rounds, driver_hit, NULL);
+    if (rc != 0)
+        fail("pingpong", rc);
+    else if (hits != players * rounds || out_of_turn != 0)
+        complain("pingpong(%zu, %zu) made %zu hits, %d out of turn",
+                 players, rounds, hits, out_of_turn);
+}
+
+/* --- 2. a bsem as a lock ------------------------------------------------ */
+
+enum { LOCK_THREADS = 4, LOCK_ROUNDS = 25 };
+
+static bsem *lock_sem;
+static long locked_counter;     /* guarded by lock_sem alone */
+
+static void *lock_main(void *arg)
+{
+    (void)arg;
+    for (int i = 0; i < LOCK_ROUNDS; i++) {
+        if (bsem_try_acquire(lock_sem) != 0)
+            bsem_acquire(lock_sem);
+        locked_counter++;
+        if (i % 5 == 0)
+            usleep(200);        /* hold it: let the others queue up */
+        bsem_release(lock_sem);
+    }
+    return NULL;
+}
+
+/* --- 3. a bsem of limit 2 ------------------------------------------------ */
+
+enum { POOL_LIMIT = 2, POOL_THREADS = 4, POOL_ROUNDS = 25 };
+
+static bsem *pool_sem;
+static pthread_mutex_t pool_lock = PTHREAD_MUTEX_INITIALIZER;
+static int pool_holders, pool_max_holders, pool_bad_rc;
+
+static void *pool_main(void *arg)
+{
+    (void)arg;
+    for (int i = 0; i < POOL_ROUNDS; i++) {
+        int rc = (i % 2) ? bsem_try_acquire(pool_sem) : EAGAIN;
+
+        if (rc == EAGAIN)
+            rc = bsem_acquire(pool_sem);
+        pthread_mutex_lock(&pool_lock);
+        if (rc != 0)
+            pool_bad_rc = rc;
+        if (++pool_holders > pool_max_holders)
+            pool_max_holders = pool_holders;
+        pthread_mutex_unlock(&pool_lock);
+
+        usleep(300);            /* two holders at once */
+
+        pthread_mutex_lock(&pool_lock);
+        pool_holders--;
+        pthread_mutex_unlock(&pool_lock);
+        rc = bsem_release(pool_sem);
+        if (rc != 0) {
+            pthread_mutex_lock(&pool_lock);
+            pool_bad_rc = rc;
+            pthread_mutex_unlock(&pool_lock);
+        }
+    }
+    return NULL;
+}
+
+/* --- 4. releases beyond the limit ---------------------------------------- */
+
+enum { OVER_THREADS = 3 };
+
+static bsem *over_sem;
+
+static void *over_main(void *arg)
+{
+    int *rc = arg;
+
+    *rc = bsem_release(over_sem);
+    return NULL;
+}
+
+static void run_threads(int n, void *(*fn)(void *), int *args)
+{
+    pthread_t threads[8];
+
+    for (int i = 0; i < n; i++)
+        if (pthread_create(&threads[i], NULL, fn, args ? &args[i] : NULL) != 0) {
+            fprintf(stderr, "race driver: cannot start a thread\n");
+            _exit(2);
+        }
+    for (int i = 0; i < n; i++)
+        pthread_join(threads[i], NULL);
+}
+
+int main(void)
+{
+    int over_rc[OVER_THREADS];
+
+    play(4, 40);
+    play(2, 40);
+    play(1, 10);
+
+    lock_sem = bsem_create(1);
+    if (lock_sem == NULL) {
+        fail("bsem_create(1)", errno);
+        return 1;
+    }
+    run_threads(LOCK_THREADS, lock_main, NULL);
+    if (locked_counter != LOCK_THREADS * LOCK_ROUNDS)
+        complain("a bsem of limit 1 let %ld of %d increments through",
+                 locked_counter, LOCK_THREADS * LOCK_ROUNDS);
+    bsem_destroy(lock_sem);
+
+    pool_sem = bsem_create(POOL_LIMIT);
+    if (pool_sem == NULL) {
+        fail("bsem_create(2)", errno);
+        return 1;
+    }
+    run_threads(POOL_THREADS, pool_main, NULL);
+    if (pool_bad_rc != 0)
+        fail("bsem_acquire or bsem_release", pool_bad_rc);
+    if (pool_max_holders > POOL_LIMIT)
+        complain("%d holders of a bsem of limit %d at once",
+                 pool_max_holders, POOL_LIMIT);
+    bsem_destroy(pool_sem);
+
+    over_sem = bsem_create(POOL_LIMIT);
+    if (over_sem == NULL) {
+        fail("bsem_create(2)", errno);
+        return 1;
+    }
+    run_threads(OVER_THREADS, over_main, over_rc);
+    for (int i = 0; i < OVER_THREADS; i++)
+        if (over_rc[i] != EOVERFLOW)
+            fail("bsem_release beyond the limit", over_rc[i]);
+    bsem_destroy(over_sem);
+
+    return failures == 0 ? RC_EXIT_PASSED : 1;
+}
