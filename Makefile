@@ -1,6 +1,8 @@
 # racecourse: C concurrency exercises with an auto-grader.
 #
 #   make grade        grade your work (every exercise, or EX=slug)
+#   make check        one exercise's public tests, fast (EX=slug); make watch: on every save
+#   make progress     which exercises are done, and which is next
 #   make test         the kit's own tests (instructors and CI)
 #   make help         every target
 #
@@ -68,6 +70,24 @@ demo:
 	$(Q)$(MAKE) --no-print-directory $(BUILD)/demo/$(EX)
 	$(Q)$(BUILD)/demo/$(EX) $(DEMO_FLAGS)
 
+# The student's loop (docs/student-tools.md): one exercise's public tests
+# (check), again on every save (watch), the overview (progress), the race
+# checks (race: Helgrind, as graded; tsan: ThreadSanitizer, faster) and what
+# the tests run of the student's file (coverage, COVERAGE_HTML=1 for HTML).
+# Like grade, a result below full marks is not an error of make.
+.PHONY: check watch progress race tsan coverage
+check watch race tsan coverage progress: $(BUILD)/grade
+check watch race tsan coverage:
+	$(Q)scripts/student/$@ $(if $(filter coverage,$@),$(if $(COVERAGE_HTML),--html)) $(EX) || [ $$? -lt 2 ]
+progress:
+	$(Q)scripts/student/progress || [ $$? -lt 2 ]
+tsan: $(BUILD)/tsan-report
+
+# Says ThreadSanitizer's logs in plain words (grader/tools/tsan_report_main.c).
+$(BUILD)/tsan-report: grader/tools/tsan_report_main.c $(GRADER_LIB_OBJS)
+	@$(if $(Q),echo "  LINK    $@")
+	$(Q)$(CC) $(GRADER_CFLAGS) -o $@ $^ $(GRADER_LIBS)
+
 # ---- the kit's own tests ----
 
 UNIT_TESTS := $(patsubst grader/tests/%.c,$(BUILD)/tests/%,$(wildcard grader/tests/test_*.c))
@@ -114,6 +134,8 @@ clean:
 help:
 	@sed -n 's/^#   //p' Makefile
 	@echo "  make deps         install the Debian/Ubuntu packages the kit needs"
+	@echo "  make race         EX=slug: the race check alone (make tsan EX=slug: ThreadSanitizer's)"
+	@echo "  make coverage     EX=slug: what the tests run of your file (COVERAGE_HTML=1 for HTML)"
 	@echo "  make grade        GRADE_FLAGS='--json out.json' EX=bounded_queue"
 	@echo "  make test         unit tests, hostile submissions, and the kit check"
 	@echo "  make bench        time grading one submission and a class"

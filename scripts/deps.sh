@@ -13,6 +13,7 @@ packages=(
     libcriterion-dev               # the tests (Criterion)
     valgrind                       # the race check (Helgrind)
     gcovr                          # coverage reports
+    inotify-tools                  # make watch: re-check on every save
     libuv1-dev                     # the event loop of the async exercises
     libcjson-dev                   # JSON reports
     libexpat1-dev                  # reading Valgrind's XML

@@ -1,0 +1,216 @@
+# lib.sh - what the student tools (check, progress, watch, race, tsan,
+# coverage) share.  Sourced, not run: `source "$(dirname "$0")/lib.sh"`.
+#
+# Sets RC_KIT (the kit's root), RC_GRADE (the grader) and the colours; reads
+# the manifest through `build/grade --make-vars` (the Makefile's source
+# too), so that no list of exercises is written twice.
+# shellcheck shell=bash
+# shellcheck disable=SC2034  # the variables set here are used by the scripts that source it
+
+RC_KIT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+RC_GRADE=$RC_KIT/build/grade
+
+if [[ -t 1 && -z ${NO_COLOR:-} ]]; then
+    RC_BOLD=$'\033[1m' RC_GREEN=$'\033[32m' RC_RED=$'\033[31m' RC_YELLOW=$'\033[33m'
+    RC_RESET=$'\033[0m'
+else
+    RC_BOLD='' RC_GREEN='' RC_RED='' RC_YELLOW='' RC_RESET=''
+fi
+
+# rc_die MESSAGE: a usage or setup error (exit status 2), said plainly.
+rc_die() {
+    echo "$(basename "$0"): $*" >&2
+    exit 2
+}
+
+# rc_next TEXT...: the line that tells the student what to do next.
+rc_next() {
+    echo "${RC_YELLOW}next:${RC_RESET} $*"
+}
+
+# The grader is built by make before any student target runs; a script run
+# by hand builds it too.
+rc_need_grader() {
+    if [[ ! -x $RC_GRADE ]]; then
+        make --no-print-directory -s -C "$RC_KIT" build/grade >&2 ||
+            rc_die "cannot build the grader: run \`make\` and read its errors"
+    fi
+}
+
+RC_VARS=''
+# rc_var NAME: a variable of `build/grade --make-vars` ("" when absent).
+rc_var() {
+    if [[ -z $RC_VARS ]]; then
+        rc_need_grader
+        RC_VARS=$("$RC_GRADE" --make-vars) || rc_die "the grader cannot read manifest.ini"
+    fi
+    sed -n "s/^$1 := *//p" <<<"$RC_VARS"
+}
+
+# rc_exercises: sets RC_EXERCISES (an array) in teaching order.
+rc_exercises() {
+    read -r -a RC_EXERCISES <<<"$(rc_var RC_EXERCISES)"
+    [[ ${#RC_EXERCISES[@]} -gt 0 ]] || rc_die "manifest.ini lists no exercise"
+}
+
+# rc_check_slug SLUG: dies with the list of exercises unless SLUG is one.
+rc_check_slug() {
+    local slug=$1 ex
+    rc_exercises
+    if [[ -z $slug ]]; then
+        rc_die "which exercise? add EX=<exercise>, one of: ${RC_EXERCISES[*]}"
+    fi
+    for ex in "${RC_EXERCISES[@]}"; do
+        [[ $ex == "$slug" ]] && return 0
+    done
+    rc_die "unknown exercise \"$slug\"; the exercises are: ${RC_EXERCISES[*]}"
+}
+
+# rc_next_in_order SLUG: the exercise after SLUG in teaching order, or "".
+rc_next_in_order() {
+    local i
+    rc_exercises
+    for ((i = 0; i < ${#RC_EXERCISES[@]} - 1; i++)); do
+        if [[ ${RC_EXERCISES[i]} == "$1" ]]; then
+            echo "${RC_EXERCISES[i + 1]}"
+            return
+        fi
+    done
+}
+
+# rc_hints SLUG: the exercise's own hints from manifest.ini, one a line.
+rc_hints() {
+    awk -v want="[$1]" '
+        { line = $0; sub(/^[ \t]+/, "", line) }
+        /^\[/ { inside = (line == want); next }
+        inside && line ~ /^hint[ \t]*=/ { sub(/^hint[ \t]*=[ \t]*/, "", line); print line }
+    ' "$RC_KIT/manifest.ini"
+}
+
+# rc_manifest SLUG KEY: the value of KEY in SLUG's section of manifest.ini
+# (the first one), or "".
+rc_manifest() {
+    awk -v want="[$1]" -v key="$2" '
+        { line = $0; sub(/^[ \t]+/, "", line) }
+        /^\[/ { inside = (line == want); next }
+        inside && index(line, key) == 1 {
+            rest = substr(line, length(key) + 1)
+            if (rest ~ /^[ \t]*=/) { sub(/^[ \t]*=[ \t]*/, "", rest); sub(/[ \t]*;.*$/, "", rest); print rest; exit }
+        }
+    ' "$RC_KIT/manifest.ini"
+}
+
+# rc_lib_flags SLUG: the manifest's libs as linker flags ("-luv -lm").
+rc_lib_flags() {
+    local lib flags=()
+    for lib in $(rc_var "RC_LIBS_$1"); do
+        [[ $lib == pthread ]] || flags+=("-l$lib")
+    done
+    echo "${flags[*]}"
+}
+
+# The flags of the grader's builds (grader/build.c), for builds made here.
+RC_CFLAGS=(-std=gnu11 -g -pthread -Wall -Wextra -Werror=implicit-function-declaration
+           -fno-common -fno-omit-frame-pointer)
+RC_WRAP_EXIT=-Wl,--wrap=exit,--wrap=_exit,--wrap=_Exit,--wrap=quick_exit,--wrap=pthread_exit
+
+# rc_compile_log LOG: the first lines of a compiler's output, indented.
+rc_compile_log() {
+    head -n 25 "$1" | sed 's/^/            /'
+}
+
+# rc_summary_field FILE SLUG N: field N of SLUG's line of a --summary file
+# ("<slug> <score> <max> <build> <race> <passed>/<total>").
+rc_summary_field() {
+    awk -v slug="$2" -v n="$3" '$1 == slug { print $n }' "$1"
+}
+
+# rc_seconds_since START: seconds since START ($EPOCHREALTIME), one decimal.
+rc_seconds_since() {
+    local now=${EPOCHREALTIME//[.,]/} start=${1//[.,]/}
+    local tenths=$(((now - start + 50000) / 100000))
+    echo "$((tenths / 10)).$((tenths % 10))"
+}
+
+# ---- progress over every exercise (progress, watch) ----
+
+declare -gA RC_PASSED=() RC_TOTAL=() RC_BUILD=()
+RC_NEXT=''
+
+# rc_progress_read SUMMARY: takes in a --summary file (one exercise or all),
+# then sets RC_NEXT to the first exercise not done ("" when all are).
+rc_progress_read() {
+    local slug build tests
+    while read -r slug _ _ build _ tests; do
+        [[ $slug == total || -z $tests ]] && continue
+        RC_BUILD[$slug]=$build
+        RC_PASSED[$slug]=${tests%/*}
+        RC_TOTAL[$slug]=${tests#*/}
+    done <"$1"
+    rc_exercises
+    RC_NEXT=''
+    for slug in "${RC_EXERCISES[@]}"; do
+        if ! rc_done "$slug"; then
+            RC_NEXT=$slug
+            return
+        fi
+    done
+}
+
+# rc_done SLUG: whether every public test of SLUG passed at the last look.
+rc_done() {
+    [[ ${RC_BUILD[$1]:-} == ok && ${RC_TOTAL[$1]:-0} -gt 0 &&
+        ${RC_PASSED[$1]:-0} -eq ${RC_TOTAL[$1]:-0} ]]
+}
+
+# rc_progress_collect SUBMISSION SUMMARY: one grader run over every
+# exercise's public tests (no race check, two at a time), read in.
+rc_progress_collect() {
+    local status=0
+    rc_need_grader
+    "$RC_GRADE" --submission "$1" --public --no-race --quiet --jobs 2 --summary "$2" ||
+        status=$?
+    [[ $status -lt 2 ]] || return 2
+    rc_progress_read "$2"
+}
+
+# rc_progress_print [CURRENT]: the overview; CURRENT is the exercise being
+# edited (watch), marked as such.
+rc_progress_print() {
+    local current=${1:-} slug done=0 bar='' i state mark
+    rc_exercises
+    for slug in "${RC_EXERCISES[@]}"; do
+        if rc_done "$slug"; then done=$((done + 1)); fi
+    done
+    for ((i = 0; i < ${#RC_EXERCISES[@]}; i++)); do
+        if [[ $i -lt $done ]]; then bar+='#'; else bar+='.'; fi
+    done
+    echo "${RC_BOLD}progress: $done of ${#RC_EXERCISES[@]} exercises done${RC_RESET} [$bar]" \
+        "(done: every public test passes)"
+    for slug in "${RC_EXERCISES[@]}"; do
+        case ${RC_BUILD[$slug]:-} in
+            ok) state="${RC_PASSED[$slug]}/${RC_TOTAL[$slug]} public tests pass" ;;
+            failed) state="does not compile" ;;
+            missing) state="not submitted" ;;
+            *) state="not checked yet" ;;
+        esac
+        if rc_done "$slug"; then
+            mark="${RC_GREEN}[x]${RC_RESET}"
+        else
+            mark="[ ]"
+        fi
+        if [[ $slug == "$current" ]]; then
+            state+="   <- editing"
+        elif [[ $slug == "$RC_NEXT" ]]; then
+            state+="   <- next"
+        fi
+        printf '  %s %-15s %s\n' "$mark" "$slug" "$state"
+    done
+    if [[ -z $RC_NEXT ]]; then
+        echo "${RC_GREEN}every exercise is done.${RC_RESET}"
+        rc_next "\`make grade\` for your score with the race checks, then commit and push your work"
+    elif [[ -z $current ]]; then
+        rc_next "$RC_NEXT: read exercises/$RC_NEXT/README.md, edit exercises/$RC_NEXT/$RC_NEXT.c," \
+            "then \`make check EX=$RC_NEXT\` (or \`make watch\`, which re-runs it on every save)"
+    fi
+}
