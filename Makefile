@@ -78,7 +78,7 @@ demo:
 .PHONY: check watch progress race tsan coverage
 check watch race tsan coverage progress: $(BUILD)/grade
 check watch race tsan coverage:
-	$(Q)scripts/student/$@ $(if $(filter coverage,$@),$(if $(COVERAGE_HTML),--html)) $(EX) || [ $$? -lt 2 ]
+	$(Q)scripts/student/$@ $(if $(filter coverage,$@),$(if $(filter 1 yes,$(COVERAGE_HTML)),--html)) $(EX) || [ $$? -lt 2 ]
 progress:
 	$(Q)scripts/student/progress || [ $$? -lt 2 ]
 tsan: $(BUILD)/tsan-report
@@ -116,16 +116,22 @@ $(foreach ex,$(RC_EXERCISES),$(eval $(call EXERCISE_RULES,$(ex))))
 test: $(BUILD)/grade $(UNIT_TESTS)
 	$(Q)scripts/run-tests $(UNIT_TESTS) -- $(addprefix kit-check-,$(RC_EXERCISES))
 
+# Kit-only targets: the student repository has no solutions to time.
+KIT_ONLY = @test -d solutions || { echo "make $@ is for the kit, not the student repository"; exit 2; }
+
 bench: $(BUILD)/grade
+	$(KIT_ONLY)
 	$(Q)scripts/bench
 
 # Grades every reference solution 20 times with one core kept busy.
 soak: $(BUILD)/grade
+	$(KIT_ONLY)
 	$(Q)scripts/soak $(RUNS)
 
 # The student repository (dist/student) and the hidden tests for a private
 # tests repository (dist/hidden-tests): docs/instructor-guide.md.
 release: $(BUILD)/grade
+	$(KIT_ONLY)
 	$(Q)scripts/release
 
 clean:

@@ -1,0 +1,1078 @@
+/*
+ * hidden_tests.c - the grader's tests of bounded_queue (suite bounded_queue).
+ *
+ * Durations are in rc_unit() units (0.02 s, scaled by RC_TIME_SCALE).  A
+ * call that could block forever in a wrong solution runs on a thread of its
+ * own (struct call below) and the test waits for it with a deadline, so
+ * that a bug fails a test with a message instead of hanging it.  Every test
+ * first checks what the stub gets wrong (bq_create returning NULL), so the
+ * untouched stub fails every test at once.
+ */
+#define _GNU_SOURCE
+#include "bounded_queue.h"
+#include "racecourse_test.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <math.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+RC_SUITE(bounded_queue);
+
+/* Items are small numbers disguised as pointers. */
+#define ITEM(n) ((void *)(uintptr_t)(n))
+#define NUM(p) ((size_t)(uintptr_t)(p))
+
+static double unit(double n)
+{
+    return n * rc_unit();
+}
+
+static bqueue *new_queue(size_t capacity)
+{
+    bqueue *q = bq_create(capacity);
+
+    cr_assert(q != NULL, "bq_create(%zu) returned NULL (errno %d): it must create a queue",
+              capacity, errno);
+    return q;
+}
+
+static const char *err_name(int err)
+{
+    switch (err) {
+    case 0:         return "0";
+    case EINVAL:    return "EINVAL";
+    case EPIPE:     return "EPIPE";
+    case ETIMEDOUT: return "ETIMEDOUT";
+    case ENOSYS:    return "ENOSYS (not implemented)";
+    default:        return "an unexpected value";
+    }
+}
+
+/* ---- one queue call on a thread of its own ---------------------------- */
+
+typedef enum { OP_PUT, OP_GET, OP_PUT_TIMED, OP_GET_TIMED } op_kind;
+
+typedef struct call {
+    op_kind op;
+    bqueue *q;
+    void *item;             /* put: the item; get: what came out */
+    double timeout_s;
+    int result;
+    double started, finished;
+    atomic_bool done;
+    pthread_t thread;
+} call;
+
+static void *call_main(void *arg)
+{
+    call *c = arg;
+
+    c->started = rc_now();
+    switch (c->op) {
+    case OP_PUT:       c->result = bq_put(c->q, c->item); break;
+    case OP_GET:       c->result = bq_get(c->q, &c->item); break;
+    case OP_PUT_TIMED: c->result = bq_put_timed(c->q, c->item, c->timeout_s); break;
+    case OP_GET_TIMED: c->result = bq_get_timed(c->q, &c->item, c->timeout_s); break;
+    }
+    c->finished = rc_now();
+    atomic_store(&c->done, true);
+    return NULL;
+}
+
+static void call_start(call *c, op_kind op, bqueue *q, void *item, double timeout_s)
+{
+    memset(c, 0, sizeof *c);
+    c->op = op;
+    c->q = q;
+    c->item = item;
+    c->timeout_s = timeout_s;
+    atomic_init(&c->done, false);
+    cr_assert(pthread_create(&c->thread, NULL, call_main, c) == 0,
+              "test setup: cannot start a thread");
+}
+
+static bool call_done(call *c)
+{
+    return atomic_load(&c->done);
+}
+
+/* Waits up to max_s for the call to return; joins it when it did. */
+static bool call_wait(call *c, double max_s)
+{
+    double until = rc_now() + max_s;
+
+    while (!call_done(c)) {
+        if (rc_now() > until)
+            return false;
+        rc_sleep(0.001);
+    }
+    pthread_join(c->thread, NULL);
+    return true;
+}
+
+/* Joins `thread` if it ends within max_s; false if it does not. */
+static bool join_within(pthread_t thread, double max_s)
+{
+    double until = rc_now() + max_s;
+
+    while (pthread_tryjoin_np(thread, NULL) != 0) {
+        if (rc_now() > until)
+            return false;
+        rc_sleep(0.001);
+    }
+    return true;
+}
+
+/* ---- argument errors --------------------------------------------------- */
+
+RC_TEST(bounded_queue, create_zero_capacity_is_einval)
+{
+    bqueue *q;
+
+    errno = 0;
+    q = bq_create(0);
+    cr_assert(q == NULL, "bq_create(0) returned a queue: capacity 0 must give NULL");
+    cr_assert(errno == EINVAL, "bq_create(0) set errno to %d (%s), expected EINVAL",
+              errno, err_name(errno));
+    q = new_queue(1);
+    bq_destroy(q);
+}
+
+RC_TEST(bounded_queue, null_arguments_are_einval)
+{
+    void *out = ITEM(99);
+    bqueue *q;
+    int rc;
+
+    rc = bq_put(NULL, ITEM(1));
+    cr_assert(rc == EINVAL, "bq_put(NULL, ...) returned %d (%s), expected EINVAL", rc, err_name(rc));
+    rc = bq_get(NULL, &out);
+    cr_assert(rc == EINVAL, "bq_get(NULL, ...) returned %d (%s), expected EINVAL", rc, err_name(rc));
+    rc = bq_put_timed(NULL, ITEM(1), 0.0);
+    cr_assert(rc == EINVAL, "bq_put_timed(NULL, ...) returned %d (%s), expected EINVAL", rc, err_name(rc));
+    rc = bq_get_timed(NULL, &out, 0.0);
+    cr_assert(rc == EINVAL, "bq_get_timed(NULL, ...) returned %d (%s), expected EINVAL", rc, err_name(rc));
+    cr_assert(out == ITEM(99), "bq_get(NULL, &item) changed *item: an error must change nothing");
+
+    cr_assert(bq_size(NULL) == 0, "bq_size(NULL) must be 0");
+    cr_assert(bq_empty(NULL), "bq_empty(NULL) must be true");
+    cr_assert(!bq_full(NULL), "bq_full(NULL) must be false");
+    bq_close(NULL);
+    bq_destroy(NULL);
+
+    /* An item in the queue, so that a missing check crashes, not hangs. */
+    q = new_queue(2);
+    rc = bq_put(q, ITEM(1));
+    cr_assert(rc == 0, "bq_put on an empty queue returned %d (%s)", rc, err_name(rc));
+    rc = bq_get(q, NULL);
+    cr_assert(rc == EINVAL, "bq_get(q, NULL) returned %d (%s), expected EINVAL", rc, err_name(rc));
+    rc = bq_get_timed(q, NULL, 1.0);
+    cr_assert(rc == EINVAL, "bq_get_timed(q, NULL, 1.0) returned %d (%s), expected EINVAL",
+              rc, err_name(rc));
+    cr_assert(bq_size(q) == 1, "bq_get(q, NULL) removed an item: an error must change nothing");
+    bq_destroy(q);
+}
+
+RC_TEST(bounded_queue, nan_timeout_is_einval)
+{
+    bqueue *q = new_queue(1);
+    void *out = ITEM(99);
+    int rc;
+
+    rc = bq_put_timed(q, ITEM(1), NAN);
+    cr_assert(rc == EINVAL, "bq_put_timed with a NaN timeout returned %d (%s), expected EINVAL",
+              rc, err_name(rc));
+    cr_assert(bq_size(q) == 0, "bq_put_timed with a NaN timeout added the item: EINVAL must change nothing");
+    rc = bq_put(q, ITEM(2));
+    cr_assert(rc == 0, "bq_put on an empty queue returned %d (%s)", rc, err_name(rc));
+    rc = bq_get_timed(q, &out, NAN);
+    cr_assert(rc == EINVAL, "bq_get_timed with a NaN timeout returned %d (%s), expected EINVAL",
+              rc, err_name(rc));
+    cr_assert(bq_size(q) == 1 && out == ITEM(99),
+              "bq_get_timed with a NaN timeout took the item: EINVAL must change nothing");
+    bq_destroy(q);
+}
+
+/* ---- single-thread behaviour ------------------------------------------- */
+
+typedef struct producer_arg {
+    bqueue *q;
+    size_t first, count;    /* puts items first .. first + count - 1 */
+    atomic_size_t *progress;
+    int error;
+} producer_arg;
+
+static void *producer_main(void *arg)
+{
+    producer_arg *p = arg;
+
+    for (size_t i = 0; i < p->count; i++) {
+        int rc = bq_put(p->q, ITEM(p->first + i));
+
+        if (rc != 0) {
+            p->error = rc;
+            break;
+        }
+        if (p->progress)
+            atomic_fetch_add(p->progress, 1);
+    }
+    return NULL;
+}
+
+RC_TEST(bounded_queue, fifo_order)
+{
+    bqueue *q = new_queue(3);
+    size_t next_put = 1, next_get = 1;
+    producer_arg producer = { 0 };
+    pthread_t thread;
+    double until;
+    void *out;
+    int rc;
+
+    /* Single thread, wrapping around the ring many times. */
+    for (int round = 0; round < 50; round++) {
+        size_t puts = 1 + (size_t)round % 3;
+
+        for (size_t i = 0; i < puts; i++) {
+            rc = bq_put(q, ITEM(next_put++));
+            cr_assert(rc == 0, "bq_put returned %d (%s) with room in the queue", rc, err_name(rc));
+        }
+        for (size_t i = 0; i < puts; i++) {
+            rc = bq_get(q, &out);
+            cr_assert(rc == 0, "bq_get returned %d (%s) on a queue holding items", rc, err_name(rc));
+            cr_assert(out == ITEM(next_get),
+                      "bq_get returned item %zu, expected %zu: items must come out in FIFO order",
+                      NUM(out), next_get);
+            next_get++;
+        }
+    }
+
+    /* One producer thread, the main thread consuming. */
+    producer.q = q;
+    producer.first = 1;
+    producer.count = 500;
+    cr_assert(pthread_create(&thread, NULL, producer_main, &producer) == 0,
+              "test setup: cannot start a thread");
+    until = rc_now() + unit(50);
+    for (size_t expected = 1; expected <= 500; expected++) {
+        double left = until - rc_now();
+
+        rc = bq_get_timed(q, &out, left > 0.001 ? left : 0.001);
+        cr_assert(rc == 0, "bq_get_timed returned %d (%s) while a producer was putting items: "
+                  "500 items through a queue of capacity 3 took more than 50 units",
+                  rc, err_name(rc));
+        cr_assert(out == ITEM(expected),
+                  "bq_get returned item %zu, expected %zu: items must come out in the order they were put",
+                  NUM(out), expected);
+    }
+    pthread_join(thread, NULL);
+    cr_assert(producer.error == 0, "bq_put returned %d (%s) in the producer thread",
+              producer.error, err_name(producer.error));
+    bq_destroy(q);
+}
+
+RC_TEST(bounded_queue, capacity_is_respected)
+{
+    static const size_t capacities[] = { 1, 3, 8 };
+
+    for (size_t k = 0; k < sizeof capacities / sizeof capacities[0]; k++) {
+        size_t cap = capacities[k];
+        bqueue *q = new_queue(cap);
+        void *out;
+        int rc;
+
+        cr_assert(bq_size(q) == 0 && bq_empty(q) && !bq_full(q),
+                  "a new queue of capacity %zu must have size 0, be empty and not full", cap);
+        for (size_t i = 1; i <= cap; i++) {
+            rc = bq_put_timed(q, ITEM(i), 0.0);
+            cr_assert(rc == 0, "bq_put_timed(q, item, 0) returned %d (%s) with %zu items in a queue of capacity %zu",
+                      rc, err_name(rc), i - 1, cap);
+            cr_assert(bq_size(q) == i, "bq_size returned %zu after %zu puts", bq_size(q), i);
+            cr_assert(!bq_empty(q), "bq_empty returned true with %zu items in the queue", i);
+            cr_assert(bq_full(q) == (i == cap), "bq_full returned %s with %zu items in a queue of capacity %zu",
+                      bq_full(q) ? "true" : "false", i, cap);
+        }
+        rc = bq_put_timed(q, ITEM(1000), 0.0);
+        cr_assert(rc == ETIMEDOUT,
+                  "bq_put_timed(q, item, 0) on a full queue of capacity %zu returned %d (%s), expected ETIMEDOUT: "
+                  "a queue never holds more than capacity items", cap, rc, err_name(rc));
+        cr_assert(bq_size(q) == cap, "bq_size returned %zu for a full queue of capacity %zu", bq_size(q), cap);
+        for (size_t i = 1; i <= cap; i++) {
+            rc = bq_get_timed(q, &out, 0.0);
+            cr_assert(rc == 0 && out == ITEM(i),
+                      "bq_get_timed returned %d (%s) with item %zu, expected item %zu", rc, err_name(rc), NUM(out), i);
+        }
+        cr_assert(bq_empty(q) && !bq_full(q), "the queue must be empty again after taking every item");
+        bq_destroy(q);
+    }
+}
+
+RC_TEST(bounded_queue, null_is_an_item)
+{
+    bqueue *q = new_queue(3);
+    void *expected[] = { NULL, ITEM(1), NULL };
+    void *out;
+    int rc;
+
+    for (int i = 0; i < 3; i++) {
+        rc = bq_put(q, expected[i]);
+        cr_assert(rc == 0, "bq_put(q, %s) returned %d (%s): NULL is an item like any other",
+                  expected[i] ? "item" : "NULL", rc, err_name(rc));
+    }
+    cr_assert(bq_size(q) == 3 && bq_full(q), "after putting NULL, 1, NULL the size must be 3, got %zu", bq_size(q));
+    for (int i = 0; i < 3; i++) {
+        out = ITEM(77);
+        rc = bq_get_timed(q, &out, 0.0);
+        cr_assert(rc == 0, "bq_get_timed returned %d (%s) for item %d of NULL, 1, NULL", rc, err_name(rc), i + 1);
+        cr_assert(out == expected[i], "item %d came out as %zu, expected %zu", i + 1, NUM(out), NUM(expected[i]));
+    }
+    rc = bq_get_timed(q, &out, 0.0);
+    cr_assert(rc == ETIMEDOUT, "bq_get_timed on an empty queue returned %d (%s), expected ETIMEDOUT",
+              rc, err_name(rc));
+    bq_destroy(q);
+}
+
+/* ---- blocking ---------------------------------------------------------- */
+
+RC_TEST(bounded_queue, put_blocks_while_full)
+{
+    bqueue *q = new_queue(2);
+    call put;
+    void *out;
+    int rc;
+
+    cr_assert(bq_put(q, ITEM(1)) == 0 && bq_put(q, ITEM(2)) == 0, "bq_put failed on a queue with room");
+    call_start(&put, OP_PUT, q, ITEM(3), 0);
+    rc_sleep(unit(5));
+    cr_assert(!call_done(&put), "bq_put returned %d (%s) on a full queue: it must wait until there is room",
+              put.result, err_name(put.result));
+    cr_assert(bq_size(q) == 2, "a waiting bq_put changed the size of a full queue to %zu", bq_size(q));
+
+    rc = bq_get(q, &out);
+    cr_assert(rc == 0 && out == ITEM(1), "bq_get returned %d (%s) with item %zu, expected item 1",
+              rc, err_name(rc), NUM(out));
+    cr_assert(call_wait(&put, unit(25)),
+              "bq_put stayed blocked after bq_get made room: a get must wake a waiting producer");
+    cr_assert(put.result == 0, "the waiting bq_put returned %d (%s) after room was made", put.result,
+              err_name(put.result));
+    for (size_t expected = 2; expected <= 3; expected++) {
+        rc = bq_get_timed(q, &out, 0.0);
+        cr_assert(rc == 0 && out == ITEM(expected), "bq_get_timed returned %d (%s) with item %zu, expected item %zu",
+                  rc, err_name(rc), NUM(out), expected);
+    }
+    bq_destroy(q);
+}
+
+RC_TEST(bounded_queue, get_blocks_while_empty)
+{
+    bqueue *q = new_queue(2);
+    call get;
+    int rc;
+
+    call_start(&get, OP_GET, q, NULL, 0);
+    rc_sleep(unit(5));
+    cr_assert(!call_done(&get), "bq_get returned %d (%s) on an empty queue: it must wait for an item",
+              get.result, err_name(get.result));
+    rc = bq_put(q, ITEM(7));
+    cr_assert(rc == 0, "bq_put returned %d (%s) on an empty queue", rc, err_name(rc));
+    cr_assert(call_wait(&get, unit(25)),
+              "bq_get stayed blocked after bq_put added an item: a put must wake a waiting consumer");
+    cr_assert(get.result == 0 && get.item == ITEM(7),
+              "the waiting bq_get returned %d (%s) with item %zu, expected item 7",
+              get.result, err_name(get.result), NUM(get.item));
+    cr_assert(bq_empty(q), "the queue must be empty after its only item was taken");
+    bq_destroy(q);
+}
+
+/*
+ * A consumer waits; the main thread puts an item and at once takes it
+ * back itself, before the woken consumer gets the lock.  The consumer must
+ * find the queue empty again and go back to waiting.  Rounds where the
+ * consumer wins the race prove nothing and are simply repeated.
+ */
+RC_TEST(bounded_queue, woken_get_rechecks_queue)
+{
+    bqueue *q = new_queue(4);
+    int taken_first = 0;
+
+    for (int round = 0; round < 40 && taken_first < 5; round++) {
+        void *a = ITEM(2 * round + 1), *b = ITEM(2 * round + 2), *out;
+        call get;
+        int rc;
+
+        call_start(&get, OP_GET, q, NULL, 0);
+        rc_sleep(unit(0.1));
+        rc = bq_put(q, a);
+        cr_assert(rc == 0, "bq_put returned %d (%s) on an empty queue", rc, err_name(rc));
+        rc = bq_get_timed(q, &out, 0.0);
+        if (rc == 0) {
+            taken_first++;
+            cr_assert(out == a, "bq_get_timed returned item %zu, expected %zu", NUM(out), NUM(a));
+            rc_sleep(unit(2));
+            cr_assert(!call_done(&get),
+                      "a bq_get woken by a put returned %d (%s) with item %zu although another thread "
+                      "had already taken that item: after waking up, check the queue again "
+                      "(while, not if, around pthread_cond_wait)",
+                      get.result, err_name(get.result), NUM(get.item));
+            rc = bq_put(q, b);
+            cr_assert(rc == 0, "bq_put returned %d (%s) on an empty queue", rc, err_name(rc));
+            cr_assert(call_wait(&get, unit(25)), "a waiting bq_get did not take the next item put");
+            cr_assert(get.result == 0 && get.item == b,
+                      "the waiting bq_get returned %d (%s) with item %zu, expected item %zu",
+                      get.result, err_name(get.result), NUM(get.item), NUM(b));
+        } else {
+            cr_assert(rc == ETIMEDOUT, "bq_get_timed(q, &item, 0) returned %d (%s)", rc, err_name(rc));
+            cr_assert(call_wait(&get, unit(25)), "a waiting bq_get did not take the item put");
+            cr_assert(get.result == 0 && get.item == a,
+                      "the waiting bq_get returned %d (%s) with item %zu, expected item %zu",
+                      get.result, err_name(get.result), NUM(get.item), NUM(a));
+        }
+        cr_assert(bq_size(q) == 0, "bq_size returned %zu, expected 0: every item was taken", bq_size(q));
+    }
+    bq_destroy(q);
+}
+
+/* The same race for producers: a woken put finds the slot taken again. */
+RC_TEST(bounded_queue, woken_put_rechecks_queue)
+{
+    bqueue *q = new_queue(1);
+    int taken_first = 0;
+
+    for (int round = 0; round < 40 && taken_first < 5; round++) {
+        void *first = ITEM(3 * round + 1), *waiting = ITEM(3 * round + 2), *barging = ITEM(3 * round + 3);
+        void *out;
+        call put;
+        int rc;
+
+        rc = bq_put(q, first);
+        cr_assert(rc == 0, "bq_put returned %d (%s) on an empty queue", rc, err_name(rc));
+        call_start(&put, OP_PUT, q, waiting, 0);
+        rc_sleep(unit(0.1));
+        rc = bq_get(q, &out);
+        cr_assert(rc == 0 && out == first, "bq_get returned %d (%s) with item %zu, expected item %zu",
+                  rc, err_name(rc), NUM(out), NUM(first));
+        rc = bq_put_timed(q, barging, 0.0);
+        if (rc == 0) {
+            taken_first++;
+            rc_sleep(unit(2));
+            cr_assert(!call_done(&put),
+                      "a bq_put woken by a get returned %d (%s) although another thread had already "
+                      "filled the free slot: after waking up, check the queue again "
+                      "(while, not if, around pthread_cond_wait)",
+                      put.result, err_name(put.result));
+            cr_assert(bq_size(q) == 1, "a queue of capacity 1 has size %zu", bq_size(q));
+            rc = bq_get(q, &out);
+            cr_assert(rc == 0 && out == barging, "bq_get returned %d (%s) with item %zu, expected item %zu",
+                      rc, err_name(rc), NUM(out), NUM(barging));
+        } else {
+            cr_assert(rc == ETIMEDOUT, "bq_put_timed(q, item, 0) returned %d (%s)", rc, err_name(rc));
+        }
+        cr_assert(call_wait(&put, unit(25)), "a waiting bq_put stayed blocked after bq_get made room");
+        cr_assert(put.result == 0, "the waiting bq_put returned %d (%s)", put.result, err_name(put.result));
+        rc = bq_get_timed(q, &out, unit(25));
+        cr_assert(rc == 0 && out == waiting, "bq_get_timed returned %d (%s) with item %zu, expected item %zu",
+                  rc, err_name(rc), NUM(out), NUM(waiting));
+        cr_assert(bq_size(q) == 0, "bq_size returned %zu, expected 0: every item was taken", bq_size(q));
+    }
+    bq_destroy(q);
+}
+
+typedef struct consumer_arg {
+    bqueue *q;
+    atomic_size_t *received;    /* items taken so far, all consumers */
+    atomic_uint *seen;          /* seen[n]: how often item n came out; NULL: not kept */
+    size_t max_item;
+    atomic_size_t *bad_items;   /* items outside 1..max_item */
+    int last_result;            /* what ended the loop (EPIPE expected) */
+} consumer_arg;
+
+static void *consumer_main(void *arg)
+{
+    consumer_arg *c = arg;
+    void *out;
+    int rc;
+
+    while ((rc = bq_get(c->q, &out)) == 0) {
+        size_t n = NUM(out);
+
+        if (c->seen) {
+            if (n >= 1 && n <= c->max_item)
+                atomic_fetch_add(&c->seen[n], 1);
+            else
+                atomic_fetch_add(c->bad_items, 1);
+        }
+        atomic_fetch_add(c->received, 1);
+    }
+    c->last_result = rc;
+    return NULL;
+}
+
+/*
+ * Two consumers wait on an empty queue of capacity 1; the main thread
+ * puts two items in a row, so it often waits for room while a consumer
+ * still waits for an item.  If producers and consumers share one
+ * condition variable and are woken with signal, the consumer that takes
+ * the first item may wake the other consumer instead of the producer: a
+ * lost wake-up, and the put waits until its timeout although there has
+ * been room for a long time.  Then the same with two producers and the
+ * main thread consuming.
+ */
+RC_TEST(bounded_queue, producers_and_consumers_wake_each_other)
+{
+    enum { THREADS = 2, ROUNDS = 20 };
+    bqueue *q = new_queue(1);
+    atomic_size_t received;
+    consumer_arg consumers[THREADS];
+    producer_arg producers[THREADS];
+    pthread_t threads[THREADS];
+    double started, took;
+    void *out;
+    int rc;
+
+    atomic_init(&received, 0);
+    for (int i = 0; i < THREADS; i++) {
+        consumers[i] = (consumer_arg){ .q = q, .received = &received };
+        cr_assert(pthread_create(&threads[i], NULL, consumer_main, &consumers[i]) == 0,
+                  "test setup: cannot start a thread");
+    }
+    for (size_t round = 0; round < ROUNDS; round++) {
+        rc_sleep(unit(0.25));
+        for (size_t k = 1; k <= 2; k++) {
+            started = rc_now();
+            rc = bq_put_timed(q, ITEM(2 * round + k), unit(25));
+            took = (rc_now() - started) / rc_unit();
+            cr_assert(rc == 0 && took < 5.0,
+                      "with %d consumers waiting in bq_get, bq_put_timed(q, item, 25 units) on a queue of "
+                      "capacity 1 returned %d (%s) after %.1f units: the consumer that took the item before "
+                      "did not wake the waiting producer, a wake-up was lost.  Do producers and consumers "
+                      "wait on the same condition variable?  Use one for not full and one for not empty",
+                      THREADS, rc, err_name(rc), took);
+        }
+    }
+    bq_close(q);
+    for (int i = 0; i < THREADS; i++) {
+        cr_assert(join_within(threads[i], unit(25)),
+                  "a consumer blocked in bq_get did not wake up when the queue was closed");
+        cr_assert(consumers[i].last_result == EPIPE,
+                  "bq_get on a closed empty queue returned %d (%s), expected EPIPE",
+                  consumers[i].last_result, err_name(consumers[i].last_result));
+    }
+    cr_assert(atomic_load(&received) == 2 * ROUNDS, "consumers took %zu items, %d were put",
+              atomic_load(&received), 2 * ROUNDS);
+    bq_destroy(q);
+
+    q = new_queue(1);
+    for (int i = 0; i < THREADS; i++) {
+        producers[i] = (producer_arg){ .q = q, .first = 1, .count = (size_t)-1 / 2 };
+        cr_assert(pthread_create(&threads[i], NULL, producer_main, &producers[i]) == 0,
+                  "test setup: cannot start a thread");
+    }
+    for (size_t round = 0; round < ROUNDS; round++) {
+        rc_sleep(unit(0.25));
+        for (size_t k = 1; k <= 2; k++) {
+            started = rc_now();
+            rc = bq_get_timed(q, &out, unit(25));
+            took = (rc_now() - started) / rc_unit();
+            cr_assert(rc == 0 && took < 5.0,
+                      "with %d producers waiting in bq_put, bq_get_timed(q, &item, 25 units) on a queue of "
+                      "capacity 1 returned %d (%s) after %.1f units: the producer that put the item before "
+                      "did not wake the waiting consumer, a wake-up was lost.  Do producers and consumers "
+                      "wait on the same condition variable?  Use one for not full and one for not empty",
+                      THREADS, rc, err_name(rc), took);
+        }
+    }
+    bq_close(q);
+    for (int i = 0; i < THREADS; i++) {
+        cr_assert(join_within(threads[i], unit(25)),
+                  "a producer blocked in bq_put did not wake up when the queue was closed");
+        cr_assert(producers[i].error == EPIPE, "bq_put on a closed queue returned %d (%s), expected EPIPE",
+                  producers[i].error, err_name(producers[i].error));
+    }
+    bq_destroy(q);
+}
+
+RC_TEST(bounded_queue, mpmc_no_loss_or_duplicate)
+{
+    enum { PRODUCERS = 4, CONSUMERS = 4, PER_PRODUCER = 2000, TOTAL = PRODUCERS * PER_PRODUCER };
+    static atomic_uint seen[TOTAL + 1];
+    bqueue *q = new_queue(3);
+    atomic_size_t received, put_count, bad_items;
+    producer_arg producers[PRODUCERS];
+    consumer_arg consumers[CONSUMERS];
+    pthread_t pthreads[PRODUCERS], cthreads[CONSUMERS];
+    size_t last_progress = (size_t)-1;
+    double started = rc_now(), stalled_since = started;
+    size_t checksum = 0, expected_sum = (size_t)TOTAL * (TOTAL + 1) / 2;
+
+    atomic_init(&received, 0);
+    atomic_init(&put_count, 0);
+    atomic_init(&bad_items, 0);
+    for (size_t i = 0; i <= TOTAL; i++)
+        atomic_init(&seen[i], 0);
+    for (int i = 0; i < CONSUMERS; i++) {
+        consumers[i] = (consumer_arg){ .q = q, .received = &received, .seen = seen,
+                                       .max_item = TOTAL, .bad_items = &bad_items };
+        cr_assert(pthread_create(&cthreads[i], NULL, consumer_main, &consumers[i]) == 0,
+                  "test setup: cannot start a thread");
+    }
+    for (int i = 0; i < PRODUCERS; i++) {
+        producers[i] = (producer_arg){ .q = q, .first = 1 + (size_t)i * PER_PRODUCER,
+                                       .count = PER_PRODUCER, .progress = &put_count };
+        cr_assert(pthread_create(&pthreads[i], NULL, producer_main, &producers[i]) == 0,
+                  "test setup: cannot start a thread");
+    }
+
+    /* Watch for progress until every item has been taken. */
+    while (atomic_load(&received) < TOTAL) {
+        size_t progress = atomic_load(&received) + atomic_load(&put_count);
+
+        cr_assert(rc_now() - started < unit(100),
+                  "%d producers and %d consumers did not pass %d items through a queue of capacity 3 in "
+                  "100 units (%zu taken): far too slow", PRODUCERS, CONSUMERS, TOTAL, atomic_load(&received));
+
+        cr_assert(atomic_load(&bad_items) == 0,
+                  "bq_get returned an item that was never put: after waking up, check the queue again "
+                  "(while, not if, around pthread_cond_wait)");
+        if (progress != last_progress) {
+            last_progress = progress;
+            stalled_since = rc_now();
+        }
+        cr_assert(rc_now() - stalled_since < unit(25),
+                  "%d producers and %d consumers on a queue of capacity 3 stopped moving for 25 units "
+                  "(%zu of %d items put, %zu taken): threads wait forever, a wake-up was lost or an item miscounted",
+                  PRODUCERS, CONSUMERS, atomic_load(&put_count), TOTAL, atomic_load(&received), TOTAL);
+        rc_sleep(0.002);
+    }
+    for (int i = 0; i < PRODUCERS; i++) {
+        cr_assert(join_within(pthreads[i], unit(25)),
+                  "consumers took %d items but a producer is still blocked in bq_put: some item was "
+                  "delivered twice (while, not if, around pthread_cond_wait)", TOTAL);
+        cr_assert(producers[i].error == 0, "bq_put returned %d (%s) in a producer",
+                  producers[i].error, err_name(producers[i].error));
+    }
+    bq_close(q);
+    for (int i = 0; i < CONSUMERS; i++) {
+        cr_assert(join_within(cthreads[i], unit(25)),
+                  "a consumer blocked in bq_get did not wake up when the queue was closed");
+        cr_assert(consumers[i].last_result == EPIPE, "bq_get on a closed empty queue returned %d (%s), expected EPIPE",
+                  consumers[i].last_result, err_name(consumers[i].last_result));
+    }
+    cr_assert(atomic_load(&bad_items) == 0, "bq_get returned an item that was never put");
+    cr_assert(atomic_load(&received) == TOTAL, "consumers took %zu items, %d were put",
+              atomic_load(&received), TOTAL);
+    for (size_t n = 1; n <= TOTAL; n++) {
+        unsigned times = atomic_load(&seen[n]);
+
+        cr_assert(times == 1, "item %zu was delivered %u times: every item must come out exactly once", n, times);
+        checksum += n;
+    }
+    cr_assert(checksum == expected_sum, "checksum of the items taken is %zu, expected %zu", checksum, expected_sum);
+    bq_destroy(q);
+}
+
+/* ---- close ------------------------------------------------------------- */
+
+RC_TEST(bounded_queue, close_wakes_every_waiter)
+{
+    enum { WAITERS = 3 };
+    bqueue *empty = new_queue(2), *full = new_queue(2);
+    call gets[WAITERS + 1], puts[WAITERS + 1];
+    void *out;
+    int rc;
+
+    cr_assert(bq_put(full, ITEM(1)) == 0 && bq_put(full, ITEM(2)) == 0, "bq_put failed on a queue with room");
+    for (int i = 0; i < WAITERS; i++) {
+        call_start(&gets[i], OP_GET, empty, NULL, 0);
+        call_start(&puts[i], OP_PUT, full, ITEM(10 + i), 0);
+    }
+    call_start(&gets[WAITERS], OP_GET_TIMED, empty, NULL, unit(100));
+    call_start(&puts[WAITERS], OP_PUT_TIMED, full, ITEM(20), unit(100));
+    rc_sleep(unit(3));
+    for (int i = 0; i <= WAITERS; i++) {
+        cr_assert(!call_done(&gets[i]), "bq_get returned %d (%s) on an empty open queue: it must wait",
+                  gets[i].result, err_name(gets[i].result));
+        cr_assert(!call_done(&puts[i]), "bq_put returned %d (%s) on a full open queue: it must wait",
+                  puts[i].result, err_name(puts[i].result));
+    }
+    bq_close(empty);
+    bq_close(full);
+    for (int i = 0; i <= WAITERS; i++) {
+        cr_assert(call_wait(&gets[i], unit(25)),
+                  "%d threads waited in bq_get and 1 in bq_get_timed; after bq_close, waiter %d was still "
+                  "blocked 25 units later: bq_close must wake EVERY waiter (pthread_cond_broadcast)",
+                  WAITERS, i + 1);
+        cr_assert(gets[i].result == EPIPE, "a bq_get woken by bq_close on an empty queue returned %d (%s), expected EPIPE",
+                  gets[i].result, err_name(gets[i].result));
+        cr_assert(call_wait(&puts[i], unit(25)),
+                  "%d threads waited in bq_put and 1 in bq_put_timed; after bq_close, waiter %d was still "
+                  "blocked 25 units later: bq_close must wake EVERY waiter (pthread_cond_broadcast)",
+                  WAITERS, i + 1);
+        cr_assert(puts[i].result == EPIPE, "a bq_put woken by bq_close returned %d (%s), expected EPIPE",
+                  puts[i].result, err_name(puts[i].result));
+    }
+    cr_assert(bq_size(full) == 2, "puts that failed with EPIPE changed the size to %zu", bq_size(full));
+    for (size_t expected = 1; expected <= 2; expected++) {
+        rc = bq_get(full, &out);
+        cr_assert(rc == 0 && out == ITEM(expected),
+                  "bq_get on a closed queue that still holds items returned %d (%s), expected item %zu",
+                  rc, err_name(rc), expected);
+    }
+    bq_destroy(empty);
+    bq_destroy(full);
+}
+
+RC_TEST(bounded_queue, close_drains_then_epipe)
+{
+    bqueue *q = new_queue(4), *full = new_queue(1);
+    call c;
+    void *out;
+    double started;
+    int rc;
+
+    for (size_t i = 1; i <= 3; i++)
+        cr_assert(bq_put(q, ITEM(i)) == 0, "bq_put failed on a queue with room");
+    bq_close(q);
+    rc = bq_put(q, ITEM(4));
+    cr_assert(rc == EPIPE, "bq_put on a closed queue returned %d (%s), expected EPIPE", rc, err_name(rc));
+    rc = bq_put_timed(q, ITEM(4), 0.0);
+    cr_assert(rc == EPIPE, "bq_put_timed on a closed queue returned %d (%s), expected EPIPE", rc, err_name(rc));
+    cr_assert(bq_size(q) == 3, "puts on a closed queue changed its size to %zu", bq_size(q));
+
+    for (size_t i = 1; i <= 3; i++) {
+        rc = i == 2 ? bq_get_timed(q, &out, 0.0) : bq_get(q, &out);
+        cr_assert(rc == 0, "bq_get on a closed queue still holding %zu items returned %d (%s): "
+                  "gets must drain what is left before failing with EPIPE", 4 - i, rc, err_name(rc));
+        cr_assert(out == ITEM(i), "draining a closed queue gave item %zu, expected %zu", NUM(out), i);
+        if (i == 1) {
+            bq_close(q);        /* closing twice is harmless */
+        }
+    }
+
+    call_start(&c, OP_GET, q, NULL, 0);
+    cr_assert(call_wait(&c, unit(25)), "bq_get on a closed empty queue blocked: it must return EPIPE at once");
+    cr_assert(c.result == EPIPE, "bq_get on a closed empty queue returned %d (%s), expected EPIPE",
+              c.result, err_name(c.result));
+    rc = bq_get_timed(q, &out, 0.0);
+    cr_assert(rc == EPIPE, "bq_get_timed(q, &item, 0) on a closed empty queue returned %d (%s), expected EPIPE",
+              rc, err_name(rc));
+    started = rc_now();
+    rc = bq_get_timed(q, &out, unit(20));
+    cr_assert(rc == EPIPE, "bq_get_timed(q, &item, 20 units) on a closed empty queue returned %d (%s), expected EPIPE",
+              rc, err_name(rc));
+    cr_assert(rc_now() - started < unit(5), "bq_get_timed on a closed empty queue waited %.1f units: it must fail at once",
+              (rc_now() - started) / rc_unit());
+    bq_close(q);
+    cr_assert(bq_size(q) == 0 && bq_empty(q), "a drained closed queue must be empty");
+
+    /* A put on a full closed queue fails at once, it does not wait. */
+    cr_assert(bq_put(full, ITEM(1)) == 0, "bq_put failed on a queue with room");
+    bq_close(full);
+    rc = bq_put_timed(full, ITEM(2), 0.0);
+    cr_assert(rc == EPIPE, "bq_put_timed(q, item, 0) on a full closed queue returned %d (%s), expected EPIPE",
+              rc, err_name(rc));
+    call_start(&c, OP_PUT, full, ITEM(3), 0);
+    cr_assert(call_wait(&c, unit(25)), "bq_put on a full closed queue blocked: it must return EPIPE at once");
+    cr_assert(c.result == EPIPE, "bq_put on a full closed queue returned %d (%s), expected EPIPE",
+              c.result, err_name(c.result));
+    bq_destroy(q);
+    bq_destroy(full);
+}
+
+/* ---- timed forms ------------------------------------------------------- */
+
+RC_TEST(bounded_queue, get_timed_times_out_on_time)
+{
+    bqueue *q = new_queue(2);
+    call get;
+    double took;
+
+    call_start(&get, OP_GET_TIMED, q, ITEM(99), unit(5));
+    cr_assert(call_wait(&get, unit(40)),
+              "bq_get_timed with a 5-unit timeout was still waiting after 40 units: is the deadline read "
+              "from the same clock as the condition variable's (CLOCK_MONOTONIC)?");
+    took = (get.finished - get.started) / rc_unit();
+    cr_assert(get.result == ETIMEDOUT, "bq_get_timed on an empty queue returned %d (%s), expected ETIMEDOUT",
+              get.result, err_name(get.result));
+    cr_assert(took >= 4.0, "bq_get_timed with a 5-unit timeout gave up after %.2f units: too early "
+              "(condition variable created with CLOCK_MONOTONIC via pthread_condattr_setclock, "
+              "deadline read from CLOCK_MONOTONIC?)", took);
+    cr_assert(took <= 12.0, "bq_get_timed with a 5-unit timeout gave up after %.1f units: too late", took);
+    cr_assert(get.item == ITEM(99), "bq_get_timed that timed out changed *item");
+    bq_destroy(q);
+}
+
+RC_TEST(bounded_queue, put_timed_times_out_on_time)
+{
+    bqueue *q = new_queue(2);
+    call put;
+    void *out;
+    double took;
+    int rc;
+
+    cr_assert(bq_put(q, ITEM(1)) == 0 && bq_put(q, ITEM(2)) == 0, "bq_put failed on a queue with room");
+    call_start(&put, OP_PUT_TIMED, q, ITEM(3), unit(5));
+    cr_assert(call_wait(&put, unit(40)),
+              "bq_put_timed with a 5-unit timeout was still waiting after 40 units: is the deadline read "
+              "from the same clock as the condition variable's (CLOCK_MONOTONIC)?");
+    took = (put.finished - put.started) / rc_unit();
+    cr_assert(put.result == ETIMEDOUT, "bq_put_timed on a full queue returned %d (%s), expected ETIMEDOUT",
+              put.result, err_name(put.result));
+    cr_assert(took >= 4.0, "bq_put_timed with a 5-unit timeout gave up after %.2f units: too early "
+              "(condition variable created with CLOCK_MONOTONIC via pthread_condattr_setclock, "
+              "deadline read from CLOCK_MONOTONIC?)", took);
+    cr_assert(took <= 12.0, "bq_put_timed with a 5-unit timeout gave up after %.1f units: too late", took);
+    cr_assert(bq_size(q) == 2, "a bq_put_timed that timed out changed the size to %zu", bq_size(q));
+    for (size_t expected = 1; expected <= 2; expected++) {
+        rc = bq_get_timed(q, &out, 0.0);
+        cr_assert(rc == 0 && out == ITEM(expected), "bq_get_timed returned %d (%s) with item %zu, expected item %zu",
+                  rc, err_name(rc), NUM(out), expected);
+    }
+    bq_destroy(q);
+}
+
+RC_TEST(bounded_queue, timeout_zero_tries_once)
+{
+    bqueue *q = new_queue(1);
+    call c;
+    void *out;
+    int rc;
+
+    call_start(&c, OP_GET_TIMED, q, NULL, 0.0);
+    cr_assert(call_wait(&c, unit(25)), "bq_get_timed(q, &item, 0) on an empty queue blocked: 0 means try once");
+    cr_assert(c.result == ETIMEDOUT, "bq_get_timed(q, &item, 0) on an empty queue returned %d (%s), expected ETIMEDOUT",
+              c.result, err_name(c.result));
+    cr_assert(c.finished - c.started < unit(2), "bq_get_timed(q, &item, 0) took %.1f units: 0 means try once, never wait",
+              (c.finished - c.started) / rc_unit());
+
+    rc = bq_put_timed(q, ITEM(1), 0.0);
+    cr_assert(rc == 0, "bq_put_timed(q, item, 0) on an empty queue returned %d (%s): it must succeed",
+              rc, err_name(rc));
+    call_start(&c, OP_PUT_TIMED, q, ITEM(2), 0.0);
+    cr_assert(call_wait(&c, unit(25)), "bq_put_timed(q, item, 0) on a full queue blocked: 0 means try once");
+    cr_assert(c.result == ETIMEDOUT, "bq_put_timed(q, item, 0) on a full queue returned %d (%s), expected ETIMEDOUT",
+              c.result, err_name(c.result));
+    cr_assert(c.finished - c.started < unit(2), "bq_put_timed(q, item, 0) took %.1f units: 0 means try once, never wait",
+              (c.finished - c.started) / rc_unit());
+    rc = bq_get_timed(q, &out, 0.0);
+    cr_assert(rc == 0 && out == ITEM(1), "bq_get_timed(q, &item, 0) on a queue holding item 1 returned %d (%s), item %zu",
+              rc, err_name(rc), NUM(out));
+    bq_destroy(q);
+}
+
+RC_TEST(bounded_queue, negative_or_infinite_timeout_waits)
+{
+    static const double timeouts[] = { -1.0, INFINITY };
+    static const char *names[] = { "-1", "INFINITY" };
+    bqueue *q = new_queue(1);
+    call c;
+    void *out;
+    int rc;
+
+    for (int k = 0; k < 2; k++) {
+        call_start(&c, OP_GET_TIMED, q, NULL, timeouts[k]);
+        rc_sleep(unit(5));
+        cr_assert(!call_done(&c), "bq_get_timed(q, &item, %s) returned %d (%s) on an empty queue: "
+                  "a negative or infinite timeout means wait as long as it takes",
+                  names[k], c.result, err_name(c.result));
+        rc = bq_put(q, ITEM(10 + k));
+        cr_assert(rc == 0, "bq_put returned %d (%s) on an empty queue", rc, err_name(rc));
+        cr_assert(call_wait(&c, unit(25)), "bq_get_timed(q, &item, %s) stayed blocked after an item was put", names[k]);
+        cr_assert(c.result == 0 && c.item == ITEM(10 + k),
+                  "bq_get_timed(q, &item, %s) returned %d (%s) with item %zu, expected item %d",
+                  names[k], c.result, err_name(c.result), NUM(c.item), 10 + k);
+
+        cr_assert(bq_put(q, ITEM(20 + k)) == 0, "bq_put failed on an empty queue");
+        call_start(&c, OP_PUT_TIMED, q, ITEM(30 + k), timeouts[k]);
+        rc_sleep(unit(5));
+        cr_assert(!call_done(&c), "bq_put_timed(q, item, %s) returned %d (%s) on a full queue: "
+                  "a negative or infinite timeout means wait as long as it takes",
+                  names[k], c.result, err_name(c.result));
+        rc = bq_get(q, &out);
+        cr_assert(rc == 0 && out == ITEM(20 + k), "bq_get returned %d (%s) with item %zu", rc, err_name(rc), NUM(out));
+        cr_assert(call_wait(&c, unit(25)), "bq_put_timed(q, item, %s) stayed blocked after room was made", names[k]);
+        cr_assert(c.result == 0, "bq_put_timed(q, item, %s) returned %d (%s)", names[k], c.result, err_name(c.result));
+        rc = bq_get(q, &out);
+        cr_assert(rc == 0 && out == ITEM(30 + k), "bq_get returned %d (%s) with item %zu, expected %d",
+                  rc, err_name(rc), NUM(out), 30 + k);
+    }
+    bq_destroy(q);
+}
+
+RC_TEST(bounded_queue, timed_waits_wake_early)
+{
+    bqueue *q = new_queue(1);
+    call c;
+    double put_at, got_at, taken_at;
+    void *out;
+    int rc;
+
+    call_start(&c, OP_GET_TIMED, q, NULL, unit(60));
+    rc_sleep(unit(3));
+    cr_assert(!call_done(&c), "bq_get_timed returned %d (%s) on an empty queue before its timeout",
+              c.result, err_name(c.result));
+    put_at = rc_now();
+    cr_assert(bq_put(q, ITEM(5)) == 0, "bq_put failed on an empty queue");
+    cr_assert(call_wait(&c, unit(40)), "bq_get_timed did not return after an item was put");
+    cr_assert(c.result == 0 && c.item == ITEM(5), "bq_get_timed returned %d (%s) with item %zu, expected item 5",
+              c.result, err_name(c.result), NUM(c.item));
+    got_at = c.finished;
+    cr_assert(got_at - put_at < unit(10),
+              "bq_get_timed with a 60-unit timeout took %.1f units to notice an item: a timed wait must "
+              "wake up as soon as an item arrives, not sleep until its timeout",
+              (got_at - put_at) / rc_unit());
+
+    cr_assert(bq_put(q, ITEM(6)) == 0, "bq_put failed on an empty queue");
+    call_start(&c, OP_PUT_TIMED, q, ITEM(7), unit(60));
+    rc_sleep(unit(3));
+    cr_assert(!call_done(&c), "bq_put_timed returned %d (%s) on a full queue before its timeout",
+              c.result, err_name(c.result));
+    taken_at = rc_now();
+    rc = bq_get(q, &out);
+    cr_assert(rc == 0 && out == ITEM(6), "bq_get returned %d (%s) with item %zu, expected item 6", rc, err_name(rc), NUM(out));
+    cr_assert(call_wait(&c, unit(40)), "bq_put_timed did not return after room was made");
+    cr_assert(c.result == 0, "bq_put_timed returned %d (%s) after room was made", c.result, err_name(c.result));
+    cr_assert(c.finished - taken_at < unit(10),
+              "bq_put_timed with a 60-unit timeout took %.1f units to notice room: a timed wait must "
+              "wake up as soon as there is room, not sleep until its timeout",
+              (c.finished - taken_at) / rc_unit());
+    bq_destroy(q);
+}
+
+/* ---- no busy waiting, and size under load ------------------------------ */
+
+/* CPU time used so far by one thread of this process, in seconds. */
+static double thread_cpu(pthread_t thread)
+{
+    clockid_t clock;
+    struct timespec used;
+
+    if (pthread_getcpuclockid(thread, &clock) != 0 || clock_gettime(clock, &used) != 0)
+        return 0.0;
+    return (double)used.tv_sec + (double)used.tv_nsec / 1e9;
+}
+
+/*
+ * How often the threads of this process were switched out so far, all
+ * together (from /proc/self/task/N/status; 0 when /proc cannot be read).
+ */
+static long context_switches(void)
+{
+    char path[300], line[128];
+    long total = 0, count;
+    struct dirent *entry;
+    DIR *tasks = opendir("/proc/self/task");
+
+    if (!tasks)
+        return 0;
+    while ((entry = readdir(tasks)) != NULL) {
+        FILE *status;
+
+        if (entry->d_name[0] == '.')
+            continue;
+        snprintf(path, sizeof path, "/proc/self/task/%s/status", entry->d_name);
+        status = fopen(path, "r");
+        if (!status)
+            continue;
+        while (fgets(line, sizeof line, status)) {
+            if (sscanf(line, "voluntary_ctxt_switches: %ld", &count) == 1 ||
+                sscanf(line, "nonvoluntary_ctxt_switches: %ld", &count) == 1)
+                total += count;
+        }
+        fclose(status);
+    }
+    closedir(tasks);
+    return total;
+}
+
+/*
+ * Three threads block in the queue for 10 units while the test's own
+ * thread sleeps.  A blocked thread sleeps in the kernel: it uses no CPU
+ * and is never switched in or out.  A thread that polls (unlock, yield or
+ * sleep, lock, look again) uses CPU or, on a machine busy with other
+ * work, is switched in and out all the time.
+ */
+RC_TEST(bounded_queue, blocked_waiters_use_no_cpu)
+{
+    enum { WAITERS = 3 };
+    bqueue *empty = new_queue(1), *full = new_queue(1);
+    call waiters[WAITERS];
+    double cpu_before[WAITERS], used = 0, wall;
+    long switches;
+
+    cr_assert(bq_put(full, ITEM(1)) == 0, "bq_put failed on an empty queue");
+    call_start(&waiters[0], OP_GET, empty, NULL, 0);
+    call_start(&waiters[1], OP_GET_TIMED, empty, NULL, unit(100));
+    call_start(&waiters[2], OP_PUT, full, ITEM(2), 0);
+    rc_sleep(unit(2));
+
+    for (int i = 0; i < WAITERS; i++)
+        cpu_before[i] = thread_cpu(waiters[i].thread);
+    switches = context_switches();
+    wall = rc_now();
+    rc_sleep(unit(10));
+    switches = context_switches() - switches;
+    for (int i = 0; i < WAITERS; i++)
+        used += thread_cpu(waiters[i].thread) - cpu_before[i];
+    wall = rc_now() - wall;
+
+    for (int i = 0; i < WAITERS; i++)
+        cr_assert(!call_done(&waiters[i]),
+                  "a bq_get on an empty queue or a bq_put on a full queue returned %d (%s) before anything changed",
+                  waiters[i].result, err_name(waiters[i].result));
+    cr_assert(used < 0.05 * wall && switches <= 30,
+              "while 3 threads were blocked in bq_get, bq_get_timed and bq_put for %.0f ms, they used %.1f ms of "
+              "CPU and were switched in and out %ld times: blocked threads must sleep on a condition variable "
+              "(pthread_cond_wait), not spin or poll", wall * 1e3, used * 1e3, switches);
+    bq_close(empty);
+    bq_close(full);
+    for (int i = 0; i < WAITERS; i++)
+        cr_assert(call_wait(&waiters[i], unit(25)), "a waiter did not wake up when its queue was closed");
+    bq_destroy(empty);
+    bq_destroy(full);
+}
+
+RC_TEST(bounded_queue, size_empty_full_under_load)
+{
+    enum { CAPACITY = 4, PER_PRODUCER = 3000 };
+    bqueue *q = new_queue(CAPACITY);
+    atomic_size_t received;
+    producer_arg producers[2];
+    consumer_arg consumers[2];
+    pthread_t pthreads[2], cthreads[2];
+    double until = rc_now() + unit(75);
+
+    atomic_init(&received, 0);
+    for (int i = 0; i < 2; i++) {
+        producers[i] = (producer_arg){ .q = q, .first = 1, .count = PER_PRODUCER };
+        consumers[i] = (consumer_arg){ .q = q, .received = &received };
+        cr_assert(pthread_create(&pthreads[i], NULL, producer_main, &producers[i]) == 0,
+                  "test setup: cannot start a thread");
+        cr_assert(pthread_create(&cthreads[i], NULL, consumer_main, &consumers[i]) == 0,
+                  "test setup: cannot start a thread");
+    }
+    while (atomic_load(&received) < 2 * PER_PRODUCER) {
+        size_t size = bq_size(q);
+
+        cr_assert(size <= CAPACITY, "bq_size returned %zu for a queue of capacity %d", size, CAPACITY);
+        (void)bq_empty(q);
+        (void)bq_full(q);
+        cr_assert(rc_now() < until, "2 producers and 2 consumers did not pass %d items through the queue in 75 units "
+                  "(%zu taken)", 2 * PER_PRODUCER, atomic_load(&received));
+    }
+    bq_close(q);
+    for (int i = 0; i < 2; i++) {
+        cr_assert(join_within(pthreads[i], unit(25)) && join_within(cthreads[i], unit(25)),
+                  "a thread blocked in bq_put or bq_get did not wake up when the queue was closed");
+    }
+    cr_assert(bq_size(q) == 0 && bq_empty(q) && !bq_full(q),
+              "after every item was taken, bq_size is %zu, bq_empty %s, bq_full %s",
+              bq_size(q), bq_empty(q) ? "true" : "false", bq_full(q) ? "true" : "false");
+    bq_destroy(q);
+}

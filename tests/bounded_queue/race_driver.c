@@ -1,0 +1,260 @@
+/*
+ * race_driver.c - runs bounded_queue from several threads for the race
+ * check (Helgrind watches this program; it is not a Criterion test).
+ *
+ * Phase 1: two producers and two consumers pass items through a small
+ * queue with every form of put and get, while an observer thread that
+ * shares no lock with them calls bq_size, bq_empty and bq_full.  Any
+ * access to the queue's fields that the queue's own lock does not order
+ * is then a race Helgrind can see, whatever order the threads ran in.
+ *
+ * Phase 2: threads block in bq_get, bq_get_timed and bq_put and are
+ * woken by bq_close, which reads and writes the same fields.
+ *
+ * Finding deadlocks and lost wake-ups is the tests' job, not this
+ * program's: when threads are still blocked after PHASE_LIMIT_S, it says
+ * so on stderr and ends at once (the blocked threads end with the
+ * process) instead of waiting for the race check's timeout.
+ *
+ * main returns RC_EXIT_PASSED when it ran to the end.  It stays small so
+ * that it finishes in about a second under Helgrind.
+ */
+#include "bounded_queue.h"
+#include "racecourse_test.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <time.h>
+
+#define PRODUCERS 2
+#define CONSUMERS 2
+#define PER_PRODUCER 40
+#define PHASE_LIMIT_S 5
+#define ITEM(n) ((void *)(uintptr_t)(n))
+
+static bqueue *queue;
+
+/* Threads report here when they end, so that main never joins a thread
+ * that is still blocked. */
+static pthread_mutex_t finish_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t finish_cond;
+static int finished;
+static size_t total_taken;
+static bool observer_running = true;
+
+static void pause_ms(long ms)
+{
+    struct timespec t = { ms / 1000, (ms % 1000) * 1000000L };
+
+    nanosleep(&t, NULL);
+}
+
+static void thread_finished(size_t taken)
+{
+    pthread_mutex_lock(&finish_lock);
+    finished++;
+    total_taken += taken;
+    pthread_cond_broadcast(&finish_cond);
+    pthread_mutex_unlock(&finish_lock);
+}
+
+/* Waits until `count` threads have finished in all; false after PHASE_LIMIT_S. */
+static bool wait_finished(int count)
+{
+    struct timespec deadline;
+    bool all;
+
+    clock_gettime(CLOCK_MONOTONIC, &deadline);
+    deadline.tv_sec += PHASE_LIMIT_S;
+    pthread_mutex_lock(&finish_lock);
+    while (finished < count &&
+           pthread_cond_timedwait(&finish_cond, &finish_lock, &deadline) != ETIMEDOUT)
+        ;
+    all = finished >= count;
+    pthread_mutex_unlock(&finish_lock);
+    if (!all)
+        fprintf(stderr, "race_driver: threads still blocked in the queue after %d s "
+                "(a deadlock or a lost wake-up: see the tests); stopping here\n", PHASE_LIMIT_S);
+    return all;
+}
+
+static void *producer(void *arg)
+{
+    size_t first = (size_t)(uintptr_t)arg;
+
+    for (size_t i = 0; i < PER_PRODUCER; i++) {
+        void *item = ITEM(first + i);
+        int rc;
+
+        switch (i % 3) {
+        case 0:
+            rc = bq_put(queue, item);
+            break;
+        case 1:
+            while ((rc = bq_put_timed(queue, item, 0.0)) == ETIMEDOUT)
+                pause_ms(1);
+            break;
+        default:
+            while ((rc = bq_put_timed(queue, item, 0.002)) == ETIMEDOUT)
+                ;
+            break;
+        }
+        if (rc != 0)
+            break;
+    }
+    thread_finished(0);
+    return NULL;
+}
+
+static void *consumer(void *arg)
+{
+    size_t taken = 0, turn = 0;
+    void *item;
+    int rc;
+
+    (void)arg;
+    for (;;) {
+        switch (turn++ % 3) {
+        case 0:
+            rc = bq_get(queue, &item);
+            break;
+        case 1:
+            rc = bq_get_timed(queue, &item, 0.0);
+            break;
+        default:
+            rc = bq_get_timed(queue, &item, 0.002);
+            break;
+        }
+        if (rc == 0)
+            taken++;
+        else if (rc == ETIMEDOUT && turn % 3 == 2)
+            pause_ms(1);
+        else if (rc != ETIMEDOUT)
+            break;              /* EPIPE: closed and drained */
+    }
+    thread_finished(taken);
+    return NULL;
+}
+
+/* Looks at the queue; its only lock is shared with no queue user until the end. */
+static void *observer(void *arg)
+{
+    size_t seen = 0;
+    bool running = true;
+
+    (void)arg;
+    while (running) {
+        seen += bq_size(queue);
+        seen += bq_empty(queue);
+        seen += bq_full(queue);
+        pause_ms(1);
+        pthread_mutex_lock(&finish_lock);
+        running = observer_running;
+        pthread_mutex_unlock(&finish_lock);
+    }
+    return (void *)(uintptr_t)seen;
+}
+
+typedef struct waiter {
+    bqueue *q;
+    int kind;       /* 0: bq_get, 1: bq_get_timed(10 s), 2: bq_put */
+    int result;
+} waiter;
+
+static void *wait_main(void *arg)
+{
+    waiter *w = arg;
+    void *item;
+
+    switch (w->kind) {
+    case 0:  w->result = bq_get(w->q, &item); break;
+    case 1:  w->result = bq_get_timed(w->q, &item, 10.0); break;
+    default: w->result = bq_put(w->q, ITEM(1)); break;
+    }
+    thread_finished(0);
+    return NULL;
+}
+
+/* Phase 1; false when threads stayed blocked. */
+static bool producers_and_consumers(void)
+{
+    pthread_t producers[PRODUCERS], consumers[CONSUMERS], watcher;
+
+    finished = 0;
+    pthread_create(&watcher, NULL, observer, NULL);
+    for (int i = 0; i < CONSUMERS; i++)
+        pthread_create(&consumers[i], NULL, consumer, NULL);
+    for (int i = 0; i < PRODUCERS; i++)
+        pthread_create(&producers[i], NULL, producer, ITEM(1 + (size_t)i * PER_PRODUCER));
+    if (!wait_finished(PRODUCERS))
+        return false;
+    for (int i = 0; i < PRODUCERS; i++)
+        pthread_join(producers[i], NULL);
+    bq_close(queue);
+    if (!wait_finished(PRODUCERS + CONSUMERS))
+        return false;
+    for (int i = 0; i < CONSUMERS; i++)
+        pthread_join(consumers[i], NULL);
+    pthread_mutex_lock(&finish_lock);
+    observer_running = false;
+    pthread_mutex_unlock(&finish_lock);
+    pthread_join(watcher, NULL);
+    if (total_taken != PRODUCERS * PER_PRODUCER)
+        fprintf(stderr, "race_driver: %zu items taken, %d put\n", total_taken, PRODUCERS * PER_PRODUCER);
+    return true;
+}
+
+/* Phase 2; false when threads stayed blocked. */
+static bool close_wakes_waiters(void)
+{
+    bqueue *empty = bq_create(1), *full = bq_create(1);
+    waiter waiters[4] = { { empty, 0, 0 }, { empty, 0, 0 }, { empty, 1, 0 }, { full, 2, 0 } };
+    pthread_t threads[4];
+
+    if (!empty || !full || bq_put(full, ITEM(0)) != 0) {
+        fprintf(stderr, "race_driver: bq_create or bq_put failed\n");
+        return true;
+    }
+    finished = 0;
+    for (int i = 0; i < 4; i++)
+        pthread_create(&threads[i], NULL, wait_main, &waiters[i]);
+    pause_ms(20);
+    bq_close(empty);
+    bq_close(full);
+    bq_close(full);
+    if (!wait_finished(4))
+        return false;
+    for (int i = 0; i < 4; i++) {
+        pthread_join(threads[i], NULL);
+        if (waiters[i].result != EPIPE)
+            fprintf(stderr, "race_driver: a waiter woken by bq_close returned %d, not EPIPE\n",
+                    waiters[i].result);
+    }
+    bq_destroy(empty);
+    bq_destroy(full);
+    return true;
+}
+
+int main(void)
+{
+    pthread_condattr_t attr;
+
+    pthread_condattr_init(&attr);
+    pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+    pthread_cond_init(&finish_cond, &attr);
+    pthread_condattr_destroy(&attr);
+
+    queue = bq_create(2);
+    if (!queue) {
+        fprintf(stderr, "race_driver: bq_create(2) returned NULL\n");
+        return 1;
+    }
+    if (!producers_and_consumers())
+        return RC_EXIT_PASSED;
+    bq_destroy(queue);
+    close_wakes_waiters();
+    return RC_EXIT_PASSED;
+}
