@@ -2,12 +2,14 @@
  * main.c - the grader's command line.
  *
  *   grade [options] [SLUG...]       grade one submission (see --help)
+ *   grade batch DIR [options]       grade a class (batch.h)
  *   grade --make-vars               the manifest as make variables
  *
  * Exit status: 0 when every graded exercise got full marks, 1 when
  * something scored less, 2 for a usage or setup error.
  */
 #define _GNU_SOURCE
+#include "batch.h"
 #include "grade.h"
 #include "manifest.h"
 #include "output.h"
@@ -41,6 +43,7 @@ static void usage(FILE *out)
 {
     fprintf(out,
         "usage: grade [options] [SLUG...]\n"
+        "       grade batch DIR [options] [SLUG...]   (a class: grade batch --help)\n"
         "Grades a submission: builds each exercise against the kit's tests, runs\n"
         "them and the Helgrind race check, and prints the score.\n\n"
         "  --submission DIR   the student's repository (default: .)\n"
@@ -232,6 +235,11 @@ int main(int argc, char **argv)
     int err, status;
 
     c.kit_dir = default_kit_dir();
+    if (argc > 1 && !strcmp(argv[1], "batch")) {
+        status = batch_main(argc - 1, argv + 1, c.kit_dir);
+        free(c.kit_dir);
+        return status;
+    }
     if (parse_args(argc, argv, &c) != 0) {
         free(c.kit_dir);
         return EXIT_USAGE;

@@ -104,6 +104,8 @@ static void print_race(const exercise_result *ex, const output_context *c, FILE 
                        r->status == RACE_CRASHED ? "stopped early" : "not run";
     char label[64];
 
+    if (r->status == RACE_SKIPPED && r->max_score == 0)
+        return;                 /* switched off: no points at stake, nothing to say */
     snprintf(label, sizeof label, "  race    %s", word);
     score_line(out, c, label, r->score, r->max_score);
     if (r->status == RACE_CLEAN)

@@ -1,0 +1,629 @@
+/*
+ * batch.c - grading a class; see batch.h.
+ *
+ * Theory of operation.
+ *
+ * 1. Find the submissions: the folders directly under DIR, in byte order
+ *    of their names, that have an exercises/ folder.  Every other folder
+ *    is named with the reason it was skipped.
+ * 2. Fingerprint each one (hash.h): the grading options and every kit
+ *    file a build copies (manifest, header, public and hidden tests, race
+ *    driver, harness, allow-list, suppressions), hashed once, then the
+ *    student's exercises/<slug>/<slug>.c files.  A submission whose
+ *    report carries the same fingerprint is unchanged and is skipped
+ *    (unless --regrade), except when its report says "error" (the grader
+ *    failed: try again) or "timed out" under a shorter --time-limit.
+ * 3. Grade the rest, --jobs at a time, each in a thread of its own
+ *    (batch_grade.c).  A submission's exercises are graded one after the
+ *    other, each by grade_submission() with jobs = 1, so that the
+ *    submission's time limit can be enforced between them (see there).
+ *    Each result is written at once, atomically, and the JSON report last:
+ *    it is the record that makes the submission count as graded.
+ * 4. Meanwhile the main thread shows progress on a terminal (stderr):
+ *    done/total, the current rate, the time left.  SIGINT or SIGTERM asks
+ *    the workers to start nothing new; what runs finishes within the
+ *    sandbox's own limits; a second signal ends the program at once.
+ * 5. Rebuild grades.csv and summary.md from the reports (gradebook.h).
+ */
+#define _GNU_SOURCE
+#include "batch.h"
+#include "atomic_file.h"
+#include "batch_grade.h"
+#include "gradebook.h"
+#include "hash.h"
+#include "util.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#define RATE_WINDOW 10              /* completions the current rate is taken over */
+#define KIT_FILE_MAX (16u << 20)    /* kit files are hashed whole up to this size */
+#define STUDENT_FILE_MAX (1u << 20) /* larger student files are refused by the build */
+#define ID_MAX 200                  /* "<id>.json" must fit in a file name */
+
+/* The stop request: SIGINT or SIGTERM.  Lock-free, so a handler may touch it. */
+static atomic_int stop_requests;
+static volatile sig_atomic_t stop_signal;
+
+enum state { TO_GRADE, UNCHANGED, GRADING, GRADED, INTERRUPTED };
+
+typedef struct submission {
+    char *id;                   /* the folder's name */
+    char *dir;                  /* DIR/id */
+    char *report_json, *report_md;
+    char fingerprint[8 + HASH64_HEX_LEN + 1];   /* "fnv1a64:" and hex */
+    enum state state;
+} submission;
+
+typedef struct batch {
+    const batch_options *o;
+    char *reports_dir;
+    submission *subs;
+    size_t n;
+    submission **queue;         /* those to grade, in id order */
+    size_t n_queue;
+    pthread_mutex_t lock;       /* guards what follows, and the terminal */
+    pthread_cond_t changed;     /* a worker finished a submission or ended */
+    size_t next;                /* next in queue */
+    size_t finished, failed;    /* graded this run / of which "error" */
+    int workers;                /* still running */
+    double started;
+    double done_at[RATE_WINDOW];    /* when the last completions happened */
+    bool progress;              /* a progress line on stderr */
+    bool progress_shown;
+    bool stop_said;
+} batch;
+
+/* ---- the terminal ---- */
+
+/* `text` for a terminal: control characters as '?'. */
+static char *printable(const char *text)
+{
+    char *copy = xstrdup(text);
+
+    for (char *p = copy; *p; p++)
+        if ((unsigned char)*p < 0x20 || *p == 0x7f)
+            *p = '?';
+    return copy;
+}
+
+static void clear_progress(batch *b)
+{
+    if (b->progress_shown) {
+        fputs("\r\033[K", stderr);
+        fflush(stderr);
+        b->progress_shown = false;
+    }
+}
+
+static void format_duration(char *out, size_t size, double seconds)
+{
+    if (seconds < 90)
+        snprintf(out, size, "%.0f s", seconds);
+    else if (seconds < 90 * 60)
+        snprintf(out, size, "%.0f min", seconds / 60);
+    else
+        snprintf(out, size, "%.1f h", seconds / 3600);
+}
+
+/* "[12/40] 3.2/min, about 9 min left; grading alice, bob" (lock held). */
+static void draw_progress(batch *b)
+{
+    struct winsize ws;
+    size_t width = ioctl(STDERR_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 20 ? ws.ws_col : 80;
+    double now = now_seconds(), window, rate;
+    size_t in_window = b->finished < RATE_WINDOW ? b->finished : RATE_WINDOW;
+    strbuf line = STRBUF_INIT;
+    char left[32];
+    const char *sep = "; grading ";
+
+    if (!b->progress)
+        return;
+    strbuf_addf(&line, "[%zu/%zu] ", b->finished, b->n_queue);
+    window = b->finished < RATE_WINDOW ? now - b->started
+                                       : now - b->done_at[b->finished % RATE_WINDOW];
+    rate = in_window && window > 0 ? (double)in_window / window : 0;
+    if (rate > 0) {
+        format_duration(left, sizeof left, (double)(b->n_queue - b->finished) / rate);
+        strbuf_addf(&line, "%.1f/min, about %s left", rate * 60, left);
+    } else {
+        strbuf_addstr(&line, "measuring the rate");
+    }
+    if (atomic_load(&stop_requests))
+        strbuf_addstr(&line, "; stopping");
+    for (size_t i = 0; i < b->n; i++) {
+        char *id;
+
+        if (b->subs[i].state != GRADING)
+            continue;
+        id = printable(b->subs[i].id);
+        strbuf_addf(&line, "%s%s", sep, id);
+        free(id);
+        sep = ", ";
+    }
+    if (line.len > width - 1)
+        line.len = width - 1;
+    fprintf(stderr, "\r\033[K%.*s", (int)line.len, line.data);
+    fflush(stderr);
+    b->progress_shown = true;
+    strbuf_release(&line);
+}
+
+/* Prints one line on stdout, around the progress line (lock held). */
+static void say(batch *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void say(batch *b, const char *fmt, ...)
+{
+    va_list ap;
+
+    if (b->o->quiet)
+        return;
+    clear_progress(b);
+    va_start(ap, fmt);
+    vprintf(fmt, ap);
+    va_end(ap);
+    fflush(stdout);
+}
+
+/* ---- step 1: the submissions ---- */
+
+static int by_name(const struct dirent **a, const struct dirent **b)
+{
+    return strcmp((*a)->d_name, (*b)->d_name);
+}
+
+/* Why the folder `name` is not a submission, or NULL when it is one. */
+static const char *not_a_submission(const char *out_real, const char *name, const char *dir)
+{
+    char *exercises, *real;
+    bool is_out;
+
+    if (name[0] == '.')
+        return "a hidden folder";
+    if (strlen(name) > ID_MAX)
+        return "its name is too long to name a report after";
+    real = realpath(dir, NULL);
+    is_out = real && out_real && !strcmp(real, out_real);
+    free(real);
+    if (is_out)
+        return "the gradebook's own folder (--out)";
+    exercises = xasprintf("%s/exercises", dir);
+    if (!is_dir(exercises)) {
+        free(exercises);
+        return "no exercises/ folder";
+    }
+    free(exercises);
+    return NULL;
+}
+
+static int find_submissions(batch *b, char **error)
+{
+    const batch_options *o = b->o;
+    struct dirent **names;
+    char *out_real = realpath(o->out_dir, NULL);
+    char *exercises_dir = xasprintf("%s/exercises", o->class_dir);
+    int n = scandir(o->class_dir, &names, NULL, by_name);
+
+    if (n < 0) {
+        int err = errno;
+
+        *error = xasprintf("cannot read the class folder \"%s\": %s", o->class_dir,
+                           strerror(err));
+        free(out_real);
+        free(exercises_dir);
+        return err;
+    }
+    b->subs = xcalloc((size_t)n, sizeof *b->subs);
+    for (int i = 0; i < n; i++) {
+        const char *name = names[i]->d_name;
+        char *dir = xasprintf("%s/%s", o->class_dir, name);
+        const char *why;
+        submission *s;
+
+        if (!strcmp(name, ".") || !strcmp(name, "..") || !is_dir(dir)) {
+            free(dir);
+            continue;
+        }
+        if ((why = not_a_submission(out_real, name, dir)) != NULL) {
+            char *shown = printable(name);
+
+            say(b, "skipped \"%s\": %s\n", shown, why);
+            free(shown);
+            free(dir);
+            continue;
+        }
+        s = &b->subs[b->n++];
+        s->id = xstrdup(name);
+        s->dir = dir;
+        s->report_json = xasprintf("%s/%s.json", b->reports_dir, name);
+        s->report_md = xasprintf("%s/%s.md", b->reports_dir, name);
+    }
+    for (int i = 0; i < n; i++)
+        free(names[i]);
+    free(names);
+    free(out_real);
+    if (!b->n && is_dir(exercises_dir)) {
+        clear_progress(b);
+        fprintf(stderr, "grade batch: \"%s\" looks like one submission: grade it with "
+                "`grade --submission %s`, or give the folder that holds the submissions\n",
+                o->class_dir, o->class_dir);
+    }
+    free(exercises_dir);
+    return 0;
+}
+
+/* ---- step 2: fingerprints ---- */
+
+static int add_kit_file(hash64 *h, const char *label, char *path, char **error)
+{
+    int err;
+
+    hash64_add_str(h, label);
+    err = hash64_add_file(h, path, true, KIT_FILE_MAX);
+    if (err)
+        *error = xasprintf("cannot read \"%s\": %s", path, strerror(err));
+    free(path);
+    return err;
+}
+
+/* What every grade depends on besides the student's files. */
+static int kit_fingerprint(const batch_options *o, hash64 *h, char **error)
+{
+    static const char *const harness[] = { "test_support.c", "exit_guard.c", "report_hook.c",
+                                           "racecourse_test.h" };
+    const grade_options *g = &o->grade;
+    char options[128];
+    int err;
+
+    hash64_init(h);
+    hash64_add_str(h, "racecourse batch fingerprint 1");
+    snprintf(options, sizeof options, "race=%d tests=%d public_only=%d repeat=%d time_scale=%.17g",
+             g->race, g->tests, g->public_only, g->repeat, g->time_scale);
+    hash64_add_str(h, options);
+    err = add_kit_file(h, "manifest", xasprintf("%s/manifest.ini", g->kit_dir), error);
+    for (size_t i = 0; !err && i < sizeof harness / sizeof *harness; i++)
+        err = add_kit_file(h, harness[i], xasprintf("%s/grader/harness/%s", g->kit_dir,
+                                                    harness[i]), error);
+    if (!err)
+        err = add_kit_file(h, "allow", xasprintf("%s/grader/allowed-calls.txt", g->kit_dir), error);
+    if (!err)
+        err = add_kit_file(h, "supp", xasprintf("%s/grader/helgrind.supp", g->kit_dir), error);
+    for (size_t k = 0; !err && k < o->n_exercises; k++) {
+        const char *slug = o->exercises[k]->slug;
+
+        hash64_add_str(h, slug);
+        err = add_kit_file(h, "header", xasprintf("%s/exercises/%s/%s.h", g->kit_dir, slug,
+                                                  slug), error);
+        if (!err)
+            err = add_kit_file(h, "public", xasprintf("%s/exercises/%s/public_tests.c",
+                                                      g->kit_dir, slug), error);
+        if (!err)
+            err = add_kit_file(h, "hidden", xasprintf("%s/%s/hidden_tests.c", g->tests_dir,
+                                                      slug), error);
+        if (!err)
+            err = add_kit_file(h, "driver", xasprintf("%s/%s/race_driver.c", g->tests_dir,
+                                                      slug), error);
+    }
+    return err;
+}
+
+/* The kit's fingerprint and the files grading takes from the submission. */
+static void fingerprint(const batch_options *o, const hash64 *kit, submission *s)
+{
+    hash64 h = *kit;
+    char hex[HASH64_HEX_LEN + 1];
+
+    for (size_t k = 0; k < o->n_exercises; k++) {
+        const char *slug = o->exercises[k]->slug;
+        char *path = xasprintf("%s/exercises/%s/%s.c", s->dir, slug, slug);
+        int err;
+
+        hash64_add_str(&h, slug);
+        if ((err = hash64_add_file(&h, path, false, STUDENT_FILE_MAX)) != 0) {
+            /* Unreadable: the build will say so; hash the reason. */
+            hash64_add_str(&h, "unreadable");
+            hash64_add(&h, &err, sizeof err);
+        }
+        free(path);
+    }
+    hash64_hex(&h, hex);
+    snprintf(s->fingerprint, sizeof s->fingerprint, "fnv1a64:%s", hex);
+}
+
+/* Whether the report of `s` already holds this grade. */
+static bool unchanged(const batch_options *o, const submission *s)
+{
+    report_stamp stamp;
+    bool same;
+
+    if (o->regrade || !is_file(s->report_md) || gradebook_read_stamp(s->report_json, &stamp))
+        return false;
+    same = !strcmp(stamp.fingerprint, s->fingerprint) && strcmp(stamp.status, GB_ERROR) != 0 &&
+           !(!strcmp(stamp.status, GB_TIMED_OUT) && stamp.time_limit_s < o->time_limit_s);
+    report_stamp_free(&stamp);
+    return same;
+}
+
+/* ---- steps 3 and 4: grading, progress ---- */
+
+static void *worker(void *arg)
+{
+    batch *b = arg;
+
+    pthread_mutex_lock(&b->lock);
+    while (b->next < b->n_queue && !atomic_load(&stop_requests)) {
+        submission *s = b->queue[b->next++];
+        batch_job job = { .options = b->o, .id = s->id, .dir = s->dir,
+                          .fingerprint = s->fingerprint, .report_json = s->report_json,
+                          .report_md = s->report_md, .stop = &stop_requests };
+        batch_outcome outcome;
+        char *id = printable(s->id);
+
+        s->state = GRADING;
+        pthread_mutex_unlock(&b->lock);
+        batch_grade(&job, &outcome);
+        pthread_mutex_lock(&b->lock);
+        if (outcome.interrupted) {
+            s->state = INTERRUPTED;
+        } else {
+            s->state = GRADED;
+            b->done_at[b->finished % RATE_WINDOW] = now_seconds();
+            b->finished++;
+            b->failed += outcome.failed;
+            say(b, "%s: %s\n", id, outcome.line);
+        }
+        if (outcome.error) {
+            clear_progress(b);
+            fprintf(stderr, "grade batch: %s: %s\n", id, outcome.error);
+        }
+        draw_progress(b);
+        batch_outcome_free(&outcome);
+        free(id);
+        pthread_cond_broadcast(&b->changed);
+    }
+    b->workers--;
+    pthread_cond_broadcast(&b->changed);
+    pthread_mutex_unlock(&b->lock);
+    return NULL;
+}
+
+static void on_signal(int sig)
+{
+    if (atomic_fetch_add(&stop_requests, 1) > 0) {
+        signal(sig, SIG_DFL);
+        raise(sig);
+    }
+    stop_signal = sig;
+}
+
+/* Starts the workers and waits for them, showing progress. */
+static void grade_queue(batch *b)
+{
+    pthread_t threads[64];
+    pthread_condattr_t attr;
+    sigset_t stops, old;
+    int n_threads = b->o->jobs < 1 ? 1 : b->o->jobs > 64 ? 64 : b->o->jobs;
+
+    if ((size_t)n_threads > b->n_queue)
+        n_threads = (int)b->n_queue;
+    pthread_condattr_init(&attr);
+    pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+    pthread_cond_init(&b->changed, &attr);
+    pthread_condattr_destroy(&attr);
+    /* Only this thread takes the stop signals: the workers never see EINTR. */
+    sigemptyset(&stops);
+    sigaddset(&stops, SIGINT);
+    sigaddset(&stops, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &stops, &old);
+    b->workers = n_threads;
+    b->started = now_seconds();
+    for (int t = 0; t < n_threads; t++)
+        if (pthread_create(&threads[t], NULL, worker, b) != 0)
+            abort();
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    pthread_mutex_lock(&b->lock);
+    while (b->workers > 0) {
+        struct timespec wake;
+
+        if (atomic_load(&stop_requests) && !b->stop_said) {
+            clear_progress(b);
+            fprintf(stderr, "grade batch: stopping: the exercises being graded finish first "
+                    "(within their time limits); signal again to quit at once\n");
+            b->stop_said = true;
+        }
+        draw_progress(b);
+        clock_gettime(CLOCK_MONOTONIC, &wake);
+        wake.tv_sec += 1;
+        pthread_cond_timedwait(&b->changed, &b->lock, &wake);
+    }
+    clear_progress(b);
+    pthread_mutex_unlock(&b->lock);
+    for (int t = 0; t < n_threads; t++)
+        pthread_join(threads[t], NULL);
+    pthread_cond_destroy(&b->changed);
+}
+
+/* ---- the whole batch ---- */
+
+/* mkdir -p for the output folder. */
+static int make_dirs(const char *path)
+{
+    char *copy = xstrdup(path);
+    int err = 0;
+
+    for (char *p = copy + 1; !err; p++) {
+        bool end = *p == '\0';
+
+        if (*p != '/' && !end)
+            continue;
+        *p = '\0';
+        if (mkdir(copy, 0755) != 0 && errno != EEXIST)
+            err = errno;
+        else if (!is_dir(copy))
+            err = ENOTDIR;
+        if (end)
+            break;
+        *p = '/';
+    }
+    free(copy);
+    return err;
+}
+
+/* Creates the output folders and takes the lock that keeps a second batch out. */
+static int open_out_dir(batch *b, int *lock_fd, char **error)
+{
+    char *lock_path = xasprintf("%s/.lock", b->o->out_dir);
+    int err = make_dirs(b->reports_dir);
+
+    *lock_fd = -1;
+    if (err) {
+        *error = xasprintf("cannot create \"%s\": %s", b->reports_dir, strerror(err));
+    } else if ((*lock_fd = open(lock_path, O_RDWR | O_CREAT | O_CLOEXEC, 0644)) < 0) {
+        err = errno;
+        *error = xasprintf("cannot write in \"%s\": %s", b->o->out_dir, strerror(err));
+    } else if (flock(*lock_fd, LOCK_EX | LOCK_NB) != 0) {
+        err = errno == EWOULDBLOCK ? EBUSY : errno;
+        *error = xasprintf("another batch is writing to \"%s\": wait for it to end",
+                           b->o->out_dir);
+        close(*lock_fd);
+        *lock_fd = -1;
+    } else {
+        atomic_file_cleanup(b->reports_dir);
+        atomic_file_cleanup(b->o->out_dir);
+    }
+    free(lock_path);
+    return err;
+}
+
+static int write_gradebook(batch *b, gradebook_counts *counts, char **error)
+{
+    gradebook_entry *entries = xcalloc(b->n, sizeof *entries);
+    gradebook_request request = {
+        .csv_path = NULL, .summary_path = NULL, .manifest = b->o->grade.manifest,
+        .exercises = b->o->exercises, .n_exercises = b->o->n_exercises,
+        .entries = entries, .n_entries = b->n,
+    };
+    char *csv = xasprintf("%s/grades.csv", b->o->out_dir);
+    char *summary = xasprintf("%s/summary.md", b->o->out_dir);
+    int err;
+
+    for (size_t i = 0; i < b->n; i++)
+        entries[i] = (gradebook_entry){ .id = b->subs[i].id, .report = b->subs[i].report_json,
+                                        .fingerprint = b->subs[i].fingerprint };
+    request.csv_path = csv;
+    request.summary_path = summary;
+    err = gradebook_write(&request, counts, error);
+    free(csv);
+    free(summary);
+    free(entries);
+    return err;
+}
+
+static void free_batch(batch *b)
+{
+    for (size_t i = 0; i < b->n; i++) {
+        free(b->subs[i].id);
+        free(b->subs[i].dir);
+        free(b->subs[i].report_json);
+        free(b->subs[i].report_md);
+    }
+    free(b->subs);
+    free(b->queue);
+    free(b->reports_dir);
+    pthread_mutex_destroy(&b->lock);
+}
+
+int batch_run(const batch_options *o, char **error)
+{
+    batch b = { .o = o, .progress = !o->quiet && isatty(STDERR_FILENO) };
+    struct sigaction handler = { .sa_handler = on_signal, .sa_flags = SA_RESTART };
+    struct sigaction old_int, old_term;
+    gradebook_counts counts;
+    hash64 kit;
+    size_t unchanged_count = 0;
+    double started = now_seconds();
+    char took[32];
+    int lock_fd = -1, status = 2;
+
+    *error = NULL;
+    pthread_mutex_init(&b.lock, NULL);
+    b.reports_dir = xasprintf("%s/reports", o->out_dir);
+    if (!is_dir(o->class_dir)) {
+        *error = xasprintf("no class folder \"%s\"", o->class_dir);
+        goto done;
+    }
+    if (open_out_dir(&b, &lock_fd, error) || find_submissions(&b, error) ||
+        kit_fingerprint(o, &kit, error))
+        goto done;
+    if (!b.n) {
+        *error = xasprintf("no submission in \"%s\" (a folder with an exercises/ folder)",
+                           o->class_dir);
+        goto done;
+    }
+    b.queue = xcalloc(b.n ? b.n : 1, sizeof *b.queue);
+    for (size_t i = 0; i < b.n; i++) {
+        fingerprint(o, &kit, &b.subs[i]);
+        if (unchanged(o, &b.subs[i])) {
+            b.subs[i].state = UNCHANGED;
+            unchanged_count++;
+        } else {
+            b.queue[b.n_queue++] = &b.subs[i];
+        }
+    }
+    say(&b, "grade batch: %zu submission%s in \"%s\": %zu to grade, %zu unchanged\n", b.n,
+        b.n == 1 ? "" : "s", o->class_dir, b.n_queue, unchanged_count);
+    for (size_t i = 0; i < b.n; i++) {
+        if (b.subs[i].state == UNCHANGED) {
+            char *id = printable(b.subs[i].id);
+
+            say(&b, "%s: skipped (unchanged)\n", id);
+            free(id);
+        }
+    }
+
+    atomic_store(&stop_requests, 0);
+    stop_signal = 0;
+    /* A signal ignored by whoever started us (nohup) stays ignored. */
+    sigaction(SIGINT, NULL, &old_int);
+    sigaction(SIGTERM, NULL, &old_term);
+    if (old_int.sa_handler != SIG_IGN)
+        sigaction(SIGINT, &handler, NULL);
+    if (old_term.sa_handler != SIG_IGN)
+        sigaction(SIGTERM, &handler, NULL);
+    if (b.n_queue)
+        grade_queue(&b);
+    if (write_gradebook(&b, &counts, error) != 0)
+        goto restore;
+    format_duration(took, sizeof took, now_seconds() - started);
+    say(&b, "grade batch: %zu graded, %zu unchanged, %zu not graded, in %s\n", b.finished,
+        unchanged_count, counts.not_graded, took);
+    say(&b, "grade batch: wrote %s/grades.csv, %s/summary.md and the reports in %s\n",
+        o->out_dir, o->out_dir, b.reports_dir);
+    status = counts.not_graded || b.failed || counts.full_marks < counts.graded ? 1 : 0;
+restore:
+    sigaction(SIGINT, &old_int, NULL);
+    sigaction(SIGTERM, &old_term, NULL);
+    if (stop_signal) {
+        fprintf(stderr, "grade batch: stopped; run the same command again to grade the rest\n");
+        fflush(stdout);
+        raise(stop_signal);
+    }
+done:
+    if (lock_fd >= 0)
+        close(lock_fd);
+    free_batch(&b);
+    return status;
+}

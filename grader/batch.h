@@ -1,0 +1,69 @@
+/*
+ * batch.h - grading a whole class into a gradebook (docs/batch.md).
+ *
+ *   grade batch DIR [options] [SLUG...]
+ *
+ * Every folder directly under DIR that has an exercises/ folder is one
+ * submission (one student's repository, as GitHub Classroom's download or
+ * a `git clone` of each gives them); its name is the student's id.  Each
+ * is graded as `grade --submission` would (with the hidden tests unless
+ * --tests says otherwise), several at once, into an output folder:
+ *
+ *   OUT/grades.csv             one row per submission (gradebook.h)
+ *   OUT/summary.md             the class summary: means, score bands, what
+ *                              failed most often
+ *   OUT/reports/<id>.json      the grader's JSON report, stamped (gradebook.h)
+ *   OUT/reports/<id>.md        the same report in Markdown
+ *
+ * A second run grades only what changed (the student's files, the tests,
+ * the manifest, the grading options: see the fingerprint in batch.c);
+ * an interrupted run resumes where it stopped.
+ */
+#ifndef RACECOURSE_BATCH_H
+#define RACECOURSE_BATCH_H
+
+#include "grade.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/* The default of --time-limit: seconds one submission may spend. */
+#define BATCH_TIME_LIMIT_S 600.0
+
+typedef struct batch_options {
+    /*
+     * How to grade each submission: manifest, kit_dir, tests_dir, race,
+     * repeat, time_scale and test_jobs are used; submission_dir, slugs
+     * and jobs are set for each exercise of each submission.
+     */
+    grade_options grade;
+    const char *class_dir;      /* DIR: one folder per submission */
+    const char *out_dir;        /* where the gradebook goes */
+    const manifest_exercise *const *exercises;  /* the ones to grade, in manifest order */
+    size_t n_exercises;
+    int jobs;                   /* submissions graded at once, 1 to 64 */
+    double time_limit_s;        /* per submission; see batch.c */
+    bool regrade;               /* grade even the unchanged submissions */
+    bool quiet;                 /* errors only: no progress, no line per submission */
+} batch_options;
+
+/*
+ * Grades the class and writes the gradebook.  Returns the exit status of
+ * `grade batch`: 0 when every submission was graded and got full marks,
+ * 1 when a submission scored less or could not be graded, 2 with *error
+ * (malloc'd) set when the batch could not run (no such folder, the output
+ * folder cannot be written or is in use by another batch, the kit's files
+ * cannot be read).  When SIGINT or SIGTERM stops it, it writes the
+ * gradebook of what was graded and then dies of that signal.
+ */
+int batch_run(const batch_options *options, char **error);
+
+/*
+ * The `grade batch` command: argv[0] is "batch", then DIR, options and
+ * exercise names (see `grade batch --help`).  `default_kit_dir` is used
+ * when --kit is not given.  Returns the exit status (as batch_run(), and
+ * 2 for a usage error, after saying what is wrong on stderr).
+ */
+int batch_main(int argc, char **argv, const char *default_kit_dir);
+
+#endif

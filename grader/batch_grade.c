@@ -1,0 +1,323 @@
+/* batch_grade.c - one submission of a batch; see batch_grade.h. */
+#define _GNU_SOURCE
+#include "batch_grade.h"
+#include "atomic_file.h"
+#include "gradebook.h"
+#include "output.h"
+#include "sandbox.h"
+#include "utf8.h"
+#include "util.h"
+
+#include <cjson/cJSON.h>
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* An exercise's status, in the order that makes a submission's (gradebook.h). */
+enum ex_status { EX_ERROR, EX_TIMED_OUT, EX_BUILD_FAILED, EX_MISSING, EX_OK };
+static const char *const ex_status_names[] = {
+    [EX_ERROR] = GB_ERROR, [EX_TIMED_OUT] = GB_TIMED_OUT, [EX_BUILD_FAILED] = GB_BUILD_FAILED,
+    [EX_MISSING] = GB_MISSING, [EX_OK] = GB_OK,
+};
+
+/* Whether the kit has hidden tests for `slug` (grade.c decides the same way). */
+static bool has_hidden_tests(const grade_options *g, const char *slug)
+{
+    char *path = xasprintf("%s/%s/hidden_tests.c", g->tests_dir, slug);
+    bool found = is_file(path);
+
+    free(path);
+    return found;
+}
+
+/*
+ * An exercise that was not graded: 0 points out of its usual maximum,
+ * every test and the race check "not run: <why>".  The JSON report has
+ * no build status for this, so it is "failed" with "not graded: <why>"
+ * as its log; the stamp says "timed out" or "error".
+ */
+static void not_graded(const grade_options *g, const manifest_exercise *mx, const char *why,
+                       exercise_result *ex)
+{
+    bool hidden = has_hidden_tests(g, mx->slug);
+    const manifest_test *tests = hidden ? mx->hidden_tests : mx->public_tests;
+    size_t n = hidden ? mx->n_hidden : mx->n_public;
+
+    memset(ex, 0, sizeof *ex);
+    ex->slug = xstrdup(mx->slug);
+    ex->build = BUILD_FAILED;
+    ex->build_log = xasprintf("not graded: %s", why);
+    ex->tests = xcalloc(n, sizeof *ex->tests);
+    ex->n_tests = n;
+    for (size_t i = 0; i < n; i++) {
+        ex->tests[i].name = xstrdup(tests[i].name);
+        ex->tests[i].hint = xstrdup(tests[i].hint);
+        ex->tests[i].message = xasprintf("not run: %s", why);
+        ex->tests[i].status = TEST_SKIPPED;
+        ex->tests[i].max_score = tests[i].points;
+        ex->max_score += tests[i].points;
+    }
+    ex->race.status = RACE_SKIPPED;
+    ex->race.message = xasprintf("not run: %s", why);
+    ex->race.max_score = g->race && mx->race ? mx->race_points : 0;
+    ex->max_score += ex->race.max_score;
+}
+
+static enum ex_status graded_status(enum build_status build)
+{
+    return build == BUILD_OK ? EX_OK : build == BUILD_MISSING ? EX_MISSING : EX_BUILD_FAILED;
+}
+
+/* Reads back what `write` printed into memory; NULL with *err on a failure. */
+static char *print_report(output_writer write, const grade_result *r, const output_context *c,
+                          size_t *len, int *err)
+{
+    char *text = NULL;
+    FILE *f = open_memstream(&text, len);
+
+    if (!f) {
+        *err = errno;
+        return NULL;
+    }
+    *err = write(r, c, f);
+    if (fclose(f) != 0 && !*err)
+        *err = errno;
+    if (*err) {
+        free(text);
+        return NULL;
+    }
+    return text;
+}
+
+/* The grader's JSON report with the batch stamp (gradebook.h) added. */
+static char *json_report(const batch_job *job, const grade_result *r, const output_context *c,
+                         const enum ex_status *status, enum ex_status overall, int *err)
+{
+    const batch_options *o = job->options;
+    size_t len;
+    char *text = print_report(output_json, r, c, &len, err), *printed, *id;
+    cJSON *json, *stamp, *exercises;
+
+    if (!text)
+        return NULL;
+    json = cJSON_Parse(text);
+    free(text);
+    if (!json) {
+        *err = ENOMEM;
+        return NULL;
+    }
+    stamp = cJSON_AddObjectToObject(json, "batch");
+    id = utf8_clean(job->id, SIZE_MAX);
+    cJSON_AddStringToObject(stamp, "id", id);
+    free(id);
+    cJSON_AddStringToObject(stamp, "status", ex_status_names[overall]);
+    exercises = cJSON_AddObjectToObject(stamp, "exercises");
+    for (size_t k = 0; k < o->n_exercises; k++)
+        cJSON_AddStringToObject(exercises, o->exercises[k]->slug, ex_status_names[status[k]]);
+    cJSON_AddStringToObject(stamp, "fingerprint", job->fingerprint);
+    cJSON_AddNumberToObject(stamp, "time_limit_s", o->time_limit_s);
+    printed = cJSON_Print(json);
+    cJSON_Delete(json);
+    if (!printed) {
+        *err = ENOMEM;
+        return NULL;
+    }
+    text = xasprintf("%s\n", printed);
+    free(printed);
+    return text;
+}
+
+/* What the Markdown report says first about the exercises not graded. */
+static void markdown_note(strbuf *sb, const batch_options *o, const grade_result *r,
+                          const enum ex_status *status, enum ex_status which)
+{
+    const char *sep = "";
+
+    for (size_t k = 0; k < o->n_exercises; k++) {
+        if (status[k] != which)
+            continue;
+        if (!*sep && which == EX_TIMED_OUT)
+            strbuf_addf(sb, "> **Timed out.** This submission used up its time limit of %g s "
+                        "(`grade batch --time-limit`) before these exercises started; they "
+                        "were not graded and score 0:", o->time_limit_s);
+        else if (!*sep)
+            strbuf_addstr(sb, "> **The grader failed** on these exercises; they score 0 for "
+                          "now, and the next `grade batch` grades this submission again (the "
+                          "JSON report's `build.log` says what failed):");
+        strbuf_addf(sb, "%s `%s` (0/%d)", sep, o->exercises[k]->slug, r->exercises[k].max_score);
+        sep = ",";
+    }
+    if (*sep)
+        strbuf_addstr(sb, ".\n\n");
+}
+
+/*
+ * The Markdown report.  The exercises that were not graded are left out
+ * of its table and sections (the format would call them failed builds)
+ * and named in a note after its title instead; the total counts them.
+ */
+static char *markdown_report(const batch_options *o, const grade_result *r,
+                             const output_context *c, const enum ex_status *status, int *err)
+{
+    grade_result shown = *r;
+    size_t len;
+    char *text, *title_end;
+    strbuf sb = STRBUF_INIT;
+
+    shown.exercises = xcalloc(r->n_exercises, sizeof *shown.exercises);
+    shown.n_exercises = 0;
+    for (size_t k = 0; k < r->n_exercises; k++)
+        if (status[k] != EX_TIMED_OUT && status[k] != EX_ERROR)
+            shown.exercises[shown.n_exercises++] = r->exercises[k];     /* shallow */
+    text = print_report(output_markdown, &shown, c, &len, err);
+    free(shown.exercises);
+    if (!text || shown.n_exercises == r->n_exercises)
+        return text;
+    title_end = strstr(text, "\n\n");
+    title_end = title_end ? title_end + 2 : text + len;
+    strbuf_add(&sb, text, (size_t)(title_end - text));
+    markdown_note(&sb, o, r, status, EX_ERROR);
+    markdown_note(&sb, o, r, status, EX_TIMED_OUT);
+    strbuf_addstr(&sb, title_end);
+    free(text);
+    return strbuf_detach(&sb);
+}
+
+static int write_reports(const batch_job *job, const grade_result *r,
+                         const enum ex_status *status, enum ex_status overall, char **error)
+{
+    output_context context = { .manifest = job->options->grade.manifest, .color = false };
+    const char *path = job->report_md;
+    int err = 0;
+    char *text = markdown_report(job->options, r, &context, status, &err);
+
+    if (text) {
+        err = atomic_write_file(path, text, strlen(text));
+        free(text);
+    }
+    if (!err) {
+        path = job->report_json;
+        text = json_report(job, r, &context, status, overall, &err);
+        if (text)
+            err = atomic_write_file(path, text, strlen(text));
+        free(text);
+    }
+    if (err)
+        *error = xasprintf("cannot write \"%s\": %s", path, strerror(err));
+    return err;
+}
+
+/* "180/200, timed out (pingpong: timed out, async_stats: timed out)" */
+static char *outcome_line(const batch_options *o, const grade_result *r,
+                          const enum ex_status *status, enum ex_status overall)
+{
+    strbuf sb = STRBUF_INIT;
+    const char *sep = " (";
+
+    strbuf_addf(&sb, "%d/%d, %s", r->score, r->max_score, ex_status_names[overall]);
+    for (size_t k = 0; k < o->n_exercises; k++) {
+        if (status[k] == EX_OK)
+            continue;
+        strbuf_addf(&sb, "%s%s: %s", sep, o->exercises[k]->slug, ex_status_names[status[k]]);
+        sep = ", ";
+    }
+    if (overall != EX_OK)
+        strbuf_addstr(&sb, ")");
+    return strbuf_detach(&sb);
+}
+
+void batch_grade(const batch_job *job, batch_outcome *out)
+{
+    const batch_options *o = job->options;
+    size_t n = o->n_exercises, k;
+    enum ex_status *status = xcalloc(n, sizeof *status), overall = EX_OK;
+    grade_result r = { .exercises = xcalloc(n, sizeof *r.exercises) };
+    strbuf errors = STRBUF_INIT;
+    double started = now_seconds();
+    char *why, *error = NULL;
+
+    memset(out, 0, sizeof *out);
+    for (k = 0; k < n; k++) {
+        const manifest_exercise *mx = o->exercises[k];
+        grade_options g = o->grade;
+        grade_result one;
+        int err;
+
+        if (atomic_load(job->stop)) {
+            out->interrupted = true;
+            goto done;
+        }
+        if (now_seconds() - started >= o->time_limit_s)
+            break;
+        g.submission_dir = job->dir;
+        g.slugs = &mx->slug;
+        g.n_slugs = 1;
+        g.jobs = 1;
+        err = grade_submission(&g, &one, &error);
+        if (err || one.n_exercises != 1) {
+            if (!err)
+                grade_result_free(&one);
+            why = xasprintf("the grader failed: %s", error ? error : strerror(err ? err : EIO));
+            not_graded(&o->grade, mx, why, &r.exercises[k]);
+            status[k] = EX_ERROR;
+            strbuf_addf(&errors, "%s%s: %s", errors.len ? "; " : "", mx->slug, why);
+            free(why);
+            free(error);
+            error = NULL;
+        } else {
+            r.exercises[k] = one.exercises[0];
+            status[k] = graded_status(one.exercises[0].build);
+            one.n_exercises = 0;    /* moved into r */
+            grade_result_free(&one);
+        }
+        r.n_exercises = k + 1;
+    }
+    if (k < n) {
+        why = xasprintf("the submission's time limit of %g s was used up before this "
+                        "exercise started", o->time_limit_s);
+        for (; k < n; k++) {
+            not_graded(&o->grade, o->exercises[k], why, &r.exercises[k]);
+            status[k] = EX_TIMED_OUT;
+        }
+        r.n_exercises = n;
+        free(why);
+    }
+
+    r.submission = realpath(job->dir, NULL);
+    if (!r.submission)
+        r.submission = xstrdup(job->dir);
+    r.containment = xstrdup(sandbox_containment());
+    r.tests_kind = xstrdup("public");
+    for (k = 0; k < n; k++) {
+        r.score += r.exercises[k].score;
+        r.max_score += r.exercises[k].max_score;
+        if (status[k] < overall)
+            overall = status[k];
+        if (has_hidden_tests(&o->grade, o->exercises[k]->slug)) {
+            free(r.tests_kind);
+            r.tests_kind = xstrdup("hidden");
+        }
+    }
+    r.duration_s = now_seconds() - started;
+    out->failed = overall == EX_ERROR;
+    if (write_reports(job, &r, status, overall, &error) != 0) {
+        out->failed = true;
+        strbuf_addf(&errors, "%s%s", errors.len ? "; " : "", error);
+        free(error);
+    }
+    out->line = outcome_line(o, &r, status, overall);
+done:
+    out->error = errors.len ? strbuf_detach(&errors) : NULL;
+    strbuf_release(&errors);
+    grade_result_free(&r);
+    free(status);
+}
+
+void batch_outcome_free(batch_outcome *out)
+{
+    free(out->line);
+    free(out->error);
+    out->line = out->error = NULL;
+}

@@ -1,0 +1,264 @@
+/*
+ * gradebook.c - the reports read back, and grades.csv; see gradebook.h.
+ * (summary.md: gradebook_summary.c.)
+ *
+ * grades.csv follows RFC 4180: a header row, CRLF line ends, a field in
+ * double quotes (quotes doubled) when it holds a comma, a quote, a line
+ * break or space at either end.  Text is made valid UTF-8 first.
+ */
+#define _GNU_SOURCE
+#include "gradebook.h"
+#include "atomic_file.h"
+#include "gradebook_rows.h"
+#include "utf8.h"
+#include "util.h"
+
+#include <cjson/cJSON.h>
+#include <errno.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+const char *const gb_status_names[] = {
+    [GB_S_ERROR] = GB_ERROR, [GB_S_TIMED_OUT] = GB_TIMED_OUT,
+    [GB_S_BUILD_FAILED] = GB_BUILD_FAILED, [GB_S_MISSING] = GB_MISSING, [GB_S_OK] = GB_OK,
+    [GB_S_NOT_GRADED] = GB_NOT_GRADED,
+};
+
+/* ---- reading reports ---- */
+
+const cJSON *gb_member(const cJSON *object, const char *key)
+{
+    return cJSON_IsObject(object) ? cJSON_GetObjectItemCaseSensitive(object, key) : NULL;
+}
+
+const char *gb_string(const cJSON *object, const char *key)
+{
+    const cJSON *item = gb_member(object, key);
+
+    return cJSON_IsString(item) ? item->valuestring : NULL;
+}
+
+int gb_int(const cJSON *object, const char *key)
+{
+    const cJSON *item = gb_member(object, key);
+
+    if (!cJSON_IsNumber(item) || !isfinite(item->valuedouble) ||
+        fabs(item->valuedouble) > INT32_MAX)
+        return 0;
+    return (int)lround(item->valuedouble);
+}
+
+/* The status that `text` spells, or GB_N_STATUSES when it is none. */
+static enum gb_status known_status(const char *text)
+{
+    size_t s = 0;
+
+    while (text && s < GB_N_STATUSES && strcmp(text, gb_status_names[s]) != 0)
+        s++;
+    return text ? (enum gb_status)s : GB_N_STATUSES;
+}
+
+int gradebook_read_stamp(const char *path, report_stamp *out)
+{
+    char *text = read_file(path, NULL);
+    cJSON *json;
+    const cJSON *stamp, *limit;
+    const char *id, *status, *fingerprint;
+    int err = 0;
+
+    memset(out, 0, sizeof *out);
+    if (!text)
+        return errno;
+    json = cJSON_Parse(text);
+    free(text);
+    stamp = gb_member(json, "batch");
+    id = gb_string(stamp, "id");
+    status = gb_string(stamp, "status");
+    fingerprint = gb_string(stamp, "fingerprint");
+    limit = gb_member(stamp, "time_limit_s");
+    if (id && status && fingerprint && cJSON_IsNumber(limit)) {
+        out->id = xstrdup(id);
+        out->status = xstrdup(status);
+        out->fingerprint = xstrdup(fingerprint);
+        out->time_limit_s = limit->valuedouble;
+    } else {
+        err = EINVAL;
+    }
+    cJSON_Delete(json);
+    return err;
+}
+
+void report_stamp_free(report_stamp *stamp)
+{
+    if (!stamp)
+        return;
+    free(stamp->id);
+    free(stamp->status);
+    free(stamp->fingerprint);
+    memset(stamp, 0, sizeof *stamp);
+}
+
+/* The exercise's status: the stamp's word for it, else its build's. */
+static enum gb_status exercise_status(const cJSON *stamp, const cJSON *ex)
+{
+    const char *slug = gb_string(ex, "slug");
+    const cJSON *said_by_stamp = gb_member(stamp, "exercises");
+    enum gb_status said = known_status(slug ? gb_string(said_by_stamp, slug) : NULL);
+    const char *build = gb_string(gb_member(ex, "build"), "status");
+
+    if (said != GB_N_STATUSES)
+        return said;
+    if (build && !strcmp(build, "ok"))
+        return GB_S_OK;
+    if (build && !strcmp(build, "missing"))
+        return GB_S_MISSING;
+    return build && !strcmp(build, "failed") ? GB_S_BUILD_FAILED : GB_S_ERROR;
+}
+
+/* Fills `r` from the entry's report, or leaves it "not graded". */
+static void load_row(const gradebook_request *req, const gradebook_entry *entry, gb_row *r)
+{
+    char *text = read_file(entry->report, NULL);
+    const cJSON *stamp, *exercises, *ex;
+    const char *fingerprint;
+    enum gb_status worst = GB_S_OK;
+
+    r->id = entry->id;
+    r->status = GB_S_NOT_GRADED;
+    r->ex = xcalloc(req->n_exercises, sizeof *r->ex);
+    if (!text)
+        return;
+    r->report = cJSON_Parse(text);
+    free(text);
+    stamp = gb_member(r->report, "batch");
+    fingerprint = gb_string(stamp, "fingerprint");
+    if (!fingerprint || strcmp(fingerprint, entry->fingerprint) != 0) {
+        cJSON_Delete(r->report);
+        r->report = NULL;
+        return;
+    }
+    exercises = gb_member(r->report, "exercises");
+    for (size_t k = 0; k < req->n_exercises; k++) {
+        gb_exercise *rx = &r->ex[k];
+
+        rx->status = GB_S_ERROR;
+        cJSON_ArrayForEach(ex, exercises) {
+            const char *slug = gb_string(ex, "slug");
+
+            if (slug && !strcmp(slug, req->exercises[k]->slug)) {
+                rx->json = ex;
+                rx->score = gb_int(ex, "score");
+                rx->max_score = gb_int(ex, "max_score");
+                rx->status = exercise_status(stamp, ex);
+                break;
+            }
+        }
+        if (rx->status < worst)
+            worst = rx->status;
+    }
+    r->total = gb_int(r->report, "score");
+    r->max_total = gb_int(r->report, "max_score");
+    r->status = worst;
+}
+
+static int by_id(const void *a, const void *b)
+{
+    return strcmp(((const gb_row *)a)->id, ((const gb_row *)b)->id);
+}
+
+/* ---- grades.csv ---- */
+
+static void csv_field(strbuf *sb, const char *text)
+{
+    char *clean = utf8_clean(text, SIZE_MAX);
+    size_t len = strlen(clean);
+    bool quote = strpbrk(clean, ",\"\r\n") || (len && (clean[0] == ' ' || clean[len - 1] == ' '));
+
+    if (!quote) {
+        strbuf_add(sb, clean, len);
+    } else {
+        strbuf_addstr(sb, "\"");
+        for (const char *p = clean; *p; p++)
+            strbuf_add(sb, *p == '"' ? "\"\"" : p, *p == '"' ? 2 : 1);
+        strbuf_addstr(sb, "\"");
+    }
+    free(clean);
+}
+
+static char *csv_text(const gradebook_request *req, const gb_row *rows, size_t n)
+{
+    strbuf sb = STRBUF_INIT;
+
+    strbuf_addstr(&sb, "id,total");
+    for (size_t k = 0; k < req->n_exercises; k++) {
+        strbuf_addstr(&sb, ",");
+        csv_field(&sb, req->exercises[k]->slug);
+    }
+    strbuf_addstr(&sb, ",status,notes\r\n");
+    for (size_t i = 0; i < n; i++) {
+        const gb_row *r = &rows[i];
+        strbuf notes = STRBUF_INIT;
+
+        csv_field(&sb, r->id);
+        if (r->report)
+            strbuf_addf(&sb, ",%d", r->total);
+        else
+            strbuf_addstr(&sb, ",");
+        for (size_t k = 0; k < req->n_exercises; k++) {
+            if (r->report)
+                strbuf_addf(&sb, ",%d", r->ex[k].score);
+            else
+                strbuf_addstr(&sb, ",");
+            if (r->report && r->ex[k].status != GB_S_OK)
+                strbuf_addf(&notes, "%s%s: %s", notes.len ? "; " : "",
+                            req->exercises[k]->slug, gb_status_names[r->ex[k].status]);
+        }
+        strbuf_addstr(&sb, ",");
+        csv_field(&sb, gb_status_names[r->status]);
+        strbuf_addstr(&sb, ",");
+        csv_field(&sb, notes.len ? notes.data : "");
+        strbuf_addstr(&sb, "\r\n");
+        strbuf_release(&notes);
+    }
+    return strbuf_detach(&sb);
+}
+
+/* ---- both ---- */
+
+int gradebook_write(const gradebook_request *req, gradebook_counts *counts, char **error)
+{
+    gb_row *rows = xcalloc(req->n_entries, sizeof *rows);
+    char *csv, *summary;
+    int err;
+
+    *error = NULL;
+    memset(counts, 0, sizeof *counts);
+    for (size_t i = 0; i < req->n_entries; i++) {
+        load_row(req, &req->entries[i], &rows[i]);
+        if (!rows[i].report) {
+            counts->not_graded++;
+            continue;
+        }
+        counts->graded++;
+        counts->full_marks += rows[i].total == rows[i].max_total;
+    }
+    qsort(rows, req->n_entries, sizeof *rows, by_id);
+    csv = csv_text(req, rows, req->n_entries);
+    summary = gradebook_summary(req, rows, req->n_entries);
+    err = atomic_write_file(req->csv_path, csv, strlen(csv));
+    if (err)
+        *error = xasprintf("cannot write \"%s\": %s", req->csv_path, strerror(err));
+    else if ((err = atomic_write_file(req->summary_path, summary, strlen(summary))) != 0)
+        *error = xasprintf("cannot write \"%s\": %s", req->summary_path, strerror(err));
+    free(csv);
+    free(summary);
+    for (size_t i = 0; i < req->n_entries; i++) {
+        cJSON_Delete(rows[i].report);
+        free(rows[i].ex);
+    }
+    free(rows);
+    return err;
+}

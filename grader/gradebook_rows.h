@@ -1,0 +1,45 @@
+/*
+ * gradebook_rows.h - what gradebook.c (reports, grades.csv) and
+ * gradebook_summary.c (summary.md) share: a submission's row as read
+ * back from its report.  Internal to the gradebook; see gradebook.h.
+ */
+#ifndef RACECOURSE_GRADEBOOK_ROWS_H
+#define RACECOURSE_GRADEBOOK_ROWS_H
+
+#include "gradebook.h"
+
+#include <cjson/cJSON.h>
+
+/* The statuses of gradebook.h; a submission takes the first one an exercise has. */
+enum gb_status { GB_S_ERROR, GB_S_TIMED_OUT, GB_S_BUILD_FAILED, GB_S_MISSING, GB_S_OK,
+                 GB_N_STATUSES, GB_S_NOT_GRADED = GB_N_STATUSES };
+
+/* Their spellings (GB_OK ...), indexed by enum gb_status, GB_S_NOT_GRADED included. */
+extern const char *const gb_status_names[];
+
+/* One exercise of one submission. */
+typedef struct gb_exercise {
+    const cJSON *json;          /* its object in the report; NULL when absent */
+    int score, max_score;
+    enum gb_status status;
+} gb_exercise;
+
+/* One submission: one line of the CSV. */
+typedef struct gb_row {
+    const char *id;
+    cJSON *report;              /* the whole report; NULL: not graded */
+    int total, max_total;
+    enum gb_status status;      /* GB_S_NOT_GRADED without a report */
+    gb_exercise *ex;            /* one per graded exercise, in column order */
+} gb_row;
+
+/* Reading a report: the member `key` of an object, its string, its integer
+   (NULL, NULL and 0 when it is absent or of another type). */
+const cJSON *gb_member(const cJSON *object, const char *key);
+const char *gb_string(const cJSON *object, const char *key);
+int gb_int(const cJSON *object, const char *key);
+
+/* summary.md for `rows` (sorted by id), as a malloc'd string. */
+char *gradebook_summary(const gradebook_request *request, const gb_row *rows, size_t n);
+
+#endif

@@ -1,0 +1,457 @@
+/*
+ * gradebook_summary.c - summary.md, the class summary: statuses, means and
+ * score bands, and what to re-teach (the tests most often not passed, the
+ * race findings most often reported).  See gradebook.h and docs/batch.md.
+ */
+#define _GNU_SOURCE
+#include "gradebook_rows.h"
+#include "utf8.h"
+#include "util.h"
+
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define TOP_TESTS 8             /* tests listed per exercise */
+#define TOP_FINDINGS 8          /* race findings listed per exercise */
+#define N_BUCKETS 5
+
+/* Score bands, in percent of the maximum: 0, 1-49, 50-79, 80-99, 100. */
+static const char *const bucket_names[N_BUCKETS] = { "0", "1-49", "50-79", "80-99", "100" };
+
+/* The race check's statuses, as the JSON spells them, in the summary's order. */
+static const char *const race_statuses[] = { "clean", "race", "timeout", "crashed", "skipped" };
+#define N_RACE_STATUSES (sizeof race_statuses / sizeof *race_statuses)
+
+/* A name and how many submissions it concerns (a test, a finding). */
+typedef struct tally {
+    char *name;
+    size_t count;
+    size_t order;               /* first seen: breaks ties */
+    size_t by_status[5];        /* tests: failed, crashed, timeout, skipped, other */
+} tally;
+
+typedef struct tallies {
+    tally *items;
+    size_t n, cap;
+} tallies;
+
+/* Student text (an id) as inline Markdown: every mark escaped, one line. */
+static void md_text(strbuf *sb, const char *text)
+{
+    char *clean = utf8_clean(text, 200);
+
+    for (const unsigned char *p = (const unsigned char *)clean; *p; p++) {
+        if (*p == '<')
+            strbuf_addstr(sb, "&lt;");
+        else if (*p == '>')
+            strbuf_addstr(sb, "&gt;");
+        else if (*p == '&')
+            strbuf_addstr(sb, "&amp;");
+        else if (*p < 0x20 || *p == 0x7f)
+            strbuf_addstr(sb, "\xEF\xBF\xBD");
+        else if (*p < 0x80 && strchr("\\`*_[]{}()#+-.!|~$@:", *p))
+            strbuf_addf(sb, "\\%c", *p);
+        else
+            strbuf_add(sb, p, 1);
+    }
+    free(clean);
+}
+
+/* Adds `name` to the tally (once per call) and returns its entry. */
+static tally *count(tallies *t, const char *name)
+{
+    for (size_t i = 0; i < t->n; i++)
+        if (!strcmp(t->items[i].name, name)) {
+            t->items[i].count++;
+            return &t->items[i];
+        }
+    if (t->n == t->cap) {
+        t->cap = t->cap ? 2 * t->cap : 16;
+        t->items = xrealloc(t->items, t->cap * sizeof *t->items);
+    }
+    t->items[t->n] = (tally){ .name = xstrdup(name), .count = 1, .order = t->n };
+    return &t->items[t->n++];
+}
+
+static int by_count(const void *a, const void *b)
+{
+    const tally *x = a, *y = b;
+
+    if (x->count != y->count)
+        return x->count > y->count ? -1 : 1;
+    return x->order < y->order ? -1 : x->order > y->order;
+}
+
+static void tallies_free(tallies *t)
+{
+    for (size_t i = 0; i < t->n; i++)
+        free(t->items[i].name);
+    free(t->items);
+}
+
+static int bucket(int score, int max)
+{
+    if (score <= 0)
+        return 0;
+    if (score >= max)
+        return 4;
+    if ((long)score * 100 < (long)max * 50)
+        return 1;
+    return (long)score * 100 < (long)max * 80 ? 2 : 3;
+}
+
+static double percent(size_t part, size_t whole)
+{
+    return whole ? 100.0 * (double)part / (double)whole : 0;
+}
+
+/* A table row: the mean, the mean of those who submitted, the bands. */
+static void score_row(strbuf *sb, const char *name, int max, long sum, size_t n, long sum_sub,
+                      size_t n_sub, const size_t *bands)
+{
+    strbuf_addf(sb, "| %s | %d | %.1f | ", name, max, n ? (double)sum / (double)n : 0.0);
+    if (n_sub)
+        strbuf_addf(sb, "%.1f |", (double)sum_sub / (double)n_sub);
+    else
+        strbuf_addstr(sb, "- |");
+    for (int b = 0; b < N_BUCKETS; b++)
+        strbuf_addf(sb, " %zu |", bands[b]);
+    strbuf_addstr(sb, "\n");
+}
+
+static void summary_scores(strbuf *sb, const gradebook_request *req, const gb_row *rows, size_t n)
+{
+    size_t bands[N_BUCKETS], n_graded = 0, n_sub;
+    long sum, sum_sub;
+    int max = 0, total_max = 0;
+
+    strbuf_addstr(sb, "## Scores\n\n"
+                  "Points per exercise, over the graded submissions; a missing, failed or "
+                  "timed-out exercise counts 0, and \"submitted\" leaves out the submissions "
+                  "without the exercise's file.  The bands count submissions by percent of "
+                  "the maximum.\n\n| exercise | max | mean | mean (submitted) |");
+    for (int b = 0; b < N_BUCKETS; b++)
+        strbuf_addf(sb, " %s |", bucket_names[b]);
+    strbuf_addstr(sb, "\n| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n");
+    for (size_t k = 0; k < req->n_exercises; k++) {
+        char *name = xasprintf("`%s`", req->exercises[k]->slug);
+
+        memset(bands, 0, sizeof bands);
+        sum = sum_sub = 0;
+        n_graded = n_sub = 0;
+        max = 0;
+        for (size_t i = 0; i < n; i++) {
+            const gb_exercise *rx = &rows[i].ex[k];
+
+            if (!rows[i].report)
+                continue;
+            n_graded++;
+            sum += rx->score;
+            if (rx->max_score > max)
+                max = rx->max_score;
+            bands[bucket(rx->score, rx->max_score)]++;
+            if (rx->status != GB_S_MISSING) {
+                n_sub++;
+                sum_sub += rx->score;
+            }
+        }
+        total_max += max;
+        score_row(sb, name, max, sum, n_graded, sum_sub, n_sub, bands);
+        free(name);
+    }
+    memset(bands, 0, sizeof bands);
+    sum = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (!rows[i].report)
+            continue;
+        sum += rows[i].total;
+        bands[bucket(rows[i].total, rows[i].max_total)]++;
+    }
+    score_row(sb, "**total**", total_max, sum, n_graded, sum, n_graded, bands);
+    strbuf_addstr(sb, "\n");
+}
+
+/* Whether any test of the exercise passed: a stub passes none. */
+static bool any_passed(const cJSON *ex)
+{
+    const cJSON *test;
+
+    cJSON_ArrayForEach(test, gb_member(ex, "tests")) {
+        const char *status = gb_string(test, "status");
+
+        if (status && !strcmp(status, "passed"))
+            return true;
+    }
+    return false;
+}
+
+/*
+ * The tests that did not pass, of the submissions whose exercise ran and
+ * passed at least one test: one that passed none (an untouched stub, a
+ * crash at the first call) fails every test alike and would say nothing
+ * about which one to re-teach.
+ */
+static void summary_tests(strbuf *sb, const manifest_exercise *mx, const gb_row *rows, size_t n,
+                          size_t k)
+{
+    static const char *const test_statuses[] = { "failed", "crashed", "timeout", "skipped" };
+    tallies t = { 0 };
+    size_t shown = 0, tried = 0, none = 0;
+
+    for (size_t i = 0; i < n; i++) {
+        const cJSON *test;
+
+        if (!rows[i].report || rows[i].ex[k].status != GB_S_OK)
+            continue;
+        if (!any_passed(rows[i].ex[k].json)) {
+            none++;
+            continue;
+        }
+        tried++;
+        cJSON_ArrayForEach(test, gb_member(rows[i].ex[k].json, "tests")) {
+            const char *name = gb_string(test, "name"), *status = gb_string(test, "status");
+            size_t s = 0;
+            tally *entry;
+
+            if (!name || !status || !strcmp(status, "passed"))
+                continue;
+            entry = count(&t, name);
+            while (s < 4 && strcmp(status, test_statuses[s]) != 0)
+                s++;
+            entry->by_status[s]++;
+        }
+    }
+    if (none)
+        strbuf_addf(sb, "Passed no test at all (a stub, or a crash at once): %zu.\n\n", none);
+    if (!tried) {
+        tallies_free(&t);
+        return;
+    }
+    if (!t.n) {
+        strbuf_addf(sb, "Tests: every test passed in each of the other %zu submissions.\n\n",
+                    tried);
+        tallies_free(&t);
+        return;
+    }
+    qsort(t.items, t.n, sizeof *t.items, by_count);
+    strbuf_addf(sb, "Tests most often not passed (of the %zu submissions that passed some):\n\n",
+                tried);
+    for (size_t i = 0; i < t.n && shown < TOP_TESTS; i++, shown++) {
+        const tally *e = &t.items[i];
+        const manifest_test *mt = manifest_find_test(mx->hidden_tests, mx->n_hidden, e->name);
+        const char *sep = "";
+
+        if (!mt)
+            mt = manifest_find_test(mx->public_tests, mx->n_public, e->name);
+        strbuf_addstr(sb, "- ");
+        if (mt) {
+            strbuf_addf(sb, "`%s`", mt->name);
+        } else {
+            md_text(sb, e->name);
+        }
+        strbuf_addf(sb, ": %zu of %zu (%.0f%%;", e->count, tried, percent(e->count, tried));
+        for (size_t s = 0; s < 5; s++) {
+            if (!e->by_status[s])
+                continue;
+            strbuf_addf(sb, "%s %s %zu", sep, s < 4 ? test_statuses[s] : "other",
+                        e->by_status[s]);
+            sep = ",";
+        }
+        strbuf_addstr(sb, ")\n");
+        if (mt && *mt->hint)
+            strbuf_addf(sb, "  - hint: %s\n", mt->hint);
+    }
+    if (t.n > shown)
+        strbuf_addf(sb, "- and %zu more tests\n", t.n - shown);
+    strbuf_addstr(sb, "\n");
+    tallies_free(&t);
+}
+
+/* The finding's label ("data race", "lock order"...): its message up to " (" or ":". */
+static char *finding_label(const char *message)
+{
+    size_t len = strcspn(message, "(:");
+
+    while (len && message[len - 1] == ' ')
+        len--;
+    for (size_t i = 0; i < len; i++)
+        if (!((message[i] >= 'a' && message[i] <= 'z') || message[i] == ' '))
+            return xstrdup("other");
+    return len ? xasprintf("%.*s", (int)len, message) : xstrdup("other");
+}
+
+/*
+ * Adds to `t`, once per submission, each "label in `function`" that the
+ * findings name ("file.c:12 (bq_size)"), and each label alone to `kinds`.
+ */
+static void count_findings(const cJSON *reports, tallies *t, tallies *kinds)
+{
+    tallies seen = { 0 };
+    const cJSON *report;
+
+    cJSON_ArrayForEach(report, reports) {
+        const char *message = gb_string(report, "message"), *p;
+        char *label;
+
+        if (!message)
+            continue;
+        label = finding_label(message);
+        count(&seen, label);
+        for (p = strstr(message, ".c:"); p; p = strstr(p + 1, ".c:")) {
+            const char *q = p + 3;
+            size_t len;
+            char *key;
+
+            q += strspn(q, "0123456789");
+            if (q == p + 3 || strncmp(q, " (", 2) != 0)
+                continue;
+            q += 2;
+            len = strspn(q, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_");
+            if (!len || len > 64 || q[len] != ')')
+                continue;
+            key = xasprintf("%s in `%.*s`", label, (int)len, q);
+            count(&seen, key);
+            free(key);
+        }
+        free(label);
+    }
+    for (size_t i = 0; i < seen.n; i++)
+        count(strchr(seen.items[i].name, '`') ? t : kinds, seen.items[i].name);
+    tallies_free(&seen);
+}
+
+static void summary_race(strbuf *sb, const gb_row *rows, size_t n, size_t k)
+{
+    size_t by_status[N_RACE_STATUSES + 1] = { 0 }, checked = 0, shown = 0;
+    tallies t = { 0 }, kinds = { 0 };
+    const char *sep = "";
+
+    for (size_t i = 0; i < n; i++) {
+        const cJSON *race = gb_member(rows[i].ex[k].json, "race");
+        const char *status = gb_string(race, "status");
+        size_t s = 0;
+
+        if (!rows[i].report || rows[i].ex[k].status != GB_S_OK ||
+            gb_int(race, "max_score") <= 0 || !status)
+            continue;
+        checked++;
+        while (s < N_RACE_STATUSES && strcmp(status, race_statuses[s]) != 0)
+            s++;
+        by_status[s]++;
+        count_findings(gb_member(race, "reports"), &t, &kinds);
+    }
+    if (!checked) {
+        strbuf_addstr(sb, "Race check: not run in any submission.\n\n");
+        return;
+    }
+    strbuf_addf(sb, "Race check (of the %zu submissions that ran):", checked);
+    for (size_t s = 0; s <= N_RACE_STATUSES; s++) {
+        if (!by_status[s])
+            continue;
+        strbuf_addf(sb, "%s %s %zu", sep, s < N_RACE_STATUSES ? race_statuses[s] : "other",
+                    by_status[s]);
+        sep = ",";
+    }
+    strbuf_addstr(sb, ".\n\n");
+    if (kinds.n) {
+        qsort(kinds.items, kinds.n, sizeof *kinds.items, by_count);
+        strbuf_addstr(sb, "Findings most often reported (submissions with at least one):\n\n");
+        for (size_t i = 0; i < kinds.n; i++)
+            strbuf_addf(sb, "- %s: %zu\n", kinds.items[i].name, kinds.items[i].count);
+        qsort(t.items, t.n, sizeof *t.items, by_count);
+        for (size_t i = 0; i < t.n && shown < TOP_FINDINGS; i++, shown++)
+            strbuf_addf(sb, "  - %s: %zu\n", t.items[i].name, t.items[i].count);
+        strbuf_addstr(sb, "\n");
+    }
+    tallies_free(&t);
+    tallies_free(&kinds);
+}
+
+static void summary_exercises(strbuf *sb, const gradebook_request *req, const gb_row *rows,
+                              size_t n)
+{
+    strbuf_addstr(sb, "## What to re-teach\n\n");
+    for (size_t k = 0; k < req->n_exercises; k++) {
+        size_t by_status[GB_N_STATUSES] = { 0 }, graded = 0;
+        const char *sep = "";
+
+        for (size_t i = 0; i < n; i++) {
+            if (!rows[i].report)
+                continue;
+            graded++;
+            by_status[rows[i].ex[k].status]++;
+        }
+        strbuf_addf(sb, "### `%s`\n\nRan: %zu of %zu graded submissions", req->exercises[k]->slug,
+                    by_status[GB_S_OK], graded);
+        for (size_t s = 0; s < GB_S_OK; s++) {
+            if (!by_status[s])
+                continue;
+            strbuf_addf(sb, "%s%s %zu", *sep ? sep : " (", gb_status_names[s], by_status[s]);
+            sep = ", ";
+        }
+        strbuf_addf(sb, "%s.\n\n", *sep ? ")" : "");
+        if (!by_status[GB_S_OK])
+            continue;
+        summary_tests(sb, req->exercises[k], rows, n, k);
+        summary_race(sb, rows, n, k);
+    }
+}
+
+/* The submissions an instructor should look at, by status. */
+static void summary_attention(strbuf *sb, const gb_row *rows, size_t n)
+{
+    static const enum gb_status which[] = { GB_S_ERROR, GB_S_TIMED_OUT, GB_S_NOT_GRADED };
+    bool any = false;
+
+    for (size_t w = 0; w < sizeof which / sizeof *which; w++) {
+        bool first = true;
+
+        for (size_t i = 0; i < n; i++) {
+            if (rows[i].status != which[w])
+                continue;
+            if (!any)
+                strbuf_addstr(sb, "## Submissions to look at\n\n");
+            any = true;
+            if (first)
+                strbuf_addf(sb, "- %s: ", gb_status_names[which[w]]);
+            else
+                strbuf_addstr(sb, ", ");
+            md_text(sb, rows[i].id);
+            first = false;
+        }
+        if (!first)
+            strbuf_addstr(sb, "\n");
+    }
+    if (any)
+        strbuf_addstr(sb, "\nA submission that timed out used up its time limit "
+                      "(`--time-limit`); one in error hit a fault of the grader itself and is "
+                      "graded again on the next run; one not graded has no report yet (an "
+                      "interrupted batch: run it again).\n");
+}
+
+char *gradebook_summary(const gradebook_request *req, const gb_row *rows, size_t n)
+{
+    strbuf sb = STRBUF_INIT;
+    size_t graded = 0, by_status[GB_N_STATUSES] = { 0 };
+    const char *tests = NULL;
+
+    for (size_t i = 0; i < n; i++) {
+        if (!rows[i].report)
+            continue;
+        graded++;
+        if (!tests)
+            tests = gb_string(rows[i].report, "tests");
+        by_status[rows[i].status]++;
+    }
+    strbuf_addf(&sb, "# racecourse: class summary\n\nKit %s, %s tests.  %zu submissions: "
+                "%zu graded, %zu not graded.\n\nSubmissions by status:",
+                req->manifest->version, tests ? tests : "hidden", n, graded, n - graded);
+    for (size_t s = GB_N_STATUSES; s-- > 0;)
+        strbuf_addf(&sb, " %s %zu%s", gb_status_names[s], by_status[s], s ? "," : ".\n\n");
+    summary_scores(&sb, req, rows, n);
+    summary_exercises(&sb, req, rows, n);
+    summary_attention(&sb, rows, n);
+    return strbuf_detach(&sb);
+}
