@@ -39,17 +39,6 @@ static void usage(FILE *out)
         BATCH_TIME_LIMIT_S);
 }
 
-static bool parse_count(const char *text, int low, int high, int *out)
-{
-    char *end;
-    long value = strtol(text, &end, 10);
-
-    if (end == text || *end || value < low || value > high)
-        return false;
-    *out = (int)value;
-    return true;
-}
-
 static bool parse_real(const char *text, double low, double high, double *out)
 {
     char *end;

@@ -68,17 +68,6 @@ static void usage(FILE *out)
     fprintf(out, "\nExit status: 0 full marks, 1 less than full marks, 2 usage or setup error.\n");
 }
 
-static bool parse_count(const char *text, int low, int high, int *out)
-{
-    char *end;
-    long value = strtol(text, &end, 10);
-
-    if (end == text || *end || value < low || value > high)
-        return false;
-    *out = (int)value;
-    return true;
-}
-
 /* The kit: the folder above the one this program is in (KIT/build/grade). */
 static char *default_kit_dir(void)
 {

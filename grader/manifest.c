@@ -34,19 +34,6 @@ static int fail(loader *ld, const char *fmt, const char *a, const char *b)
     return 0;
 }
 
-static bool parse_int(const char *text, int low, int high, int *out)
-{
-    char *end;
-    long value;
-
-    errno = 0;
-    value = strtol(text, &end, 10);
-    if (errno || end == text || *end || value < low || value > high)
-        return false;
-    *out = (int)value;
-    return true;
-}
-
 static bool parse_seconds(const char *text, double *out)
 {
     char *end;
@@ -144,7 +131,7 @@ static int set_test_key(loader *ld, manifest_exercise *ex, const char *key, cons
                     key, ex->slug);
     if (t->points >= 0)
         return fail(ld, "test \"%s\" is listed twice", name, NULL);
-    if (!parse_int(value, 0, 100, &t->points))
+    if (!parse_count(value, 0, 100, &t->points))
         return fail(ld, "points of \"%s\" must be a whole number from 0 to 100", name, NULL);
     return 1;
 }
@@ -189,13 +176,13 @@ static int set_exercise_key(loader *ld, manifest_exercise *ex, const char *key, 
         if (!parse_switch(value, &ex->race))
             return fail(ld, "race must be on or off", NULL, NULL);
     } else if (!strcmp(key, "race_points")) {
-        if (!parse_int(value, 0, 100, &ex->race_points))
+        if (!parse_count(value, 0, 100, &ex->race_points))
             return fail(ld, "race_points must be a whole number from 0 to 100", NULL, NULL);
     } else if (!strcmp(key, "coverage_lines")) {
-        if (!parse_int(value, 0, 100, &ex->coverage_lines))
+        if (!parse_count(value, 0, 100, &ex->coverage_lines))
             return fail(ld, "coverage_lines must be a percentage", NULL, NULL);
     } else if (!strcmp(key, "coverage_branches")) {
-        if (!parse_int(value, 0, 100, &ex->coverage_branches))
+        if (!parse_count(value, 0, 100, &ex->coverage_branches))
             return fail(ld, "coverage_branches must be a percentage", NULL, NULL);
     } else {
         return fail(ld, "unknown key \"%s\" in [%s]", key, ex->slug);
@@ -224,7 +211,7 @@ static int on_line(void *user, const char *section, const char *key,
         return 0;
     if (!strcmp(section, "racecourse")) {
         if (!strcmp(key, "format")) {
-            if (!parse_int(value, 1, 1000, &m->format))
+            if (!parse_count(value, 1, 1000, &m->format))
                 return fail(ld, "format must be a whole number", NULL, NULL);
         } else if (!strcmp(key, "version")) {
             free(m->version);

@@ -117,6 +117,19 @@ void strbuf_release(strbuf *sb)
     sb->len = sb->cap = 0;
 }
 
+bool parse_count(const char *text, int low, int high, int *out)
+{
+    char *end;
+    long value;
+
+    errno = 0;
+    value = strtol(text, &end, 10);
+    if (errno || end == text || *end || value < low || value > high)
+        return false;
+    *out = (int)value;
+    return true;
+}
+
 double now_seconds(void)
 {
     struct timespec now;

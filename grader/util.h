@@ -36,6 +36,12 @@ void *xrealloc(void *ptr, size_t size);
 char *xstrdup(const char *s);
 char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/*
+ * Parses `text` as a whole decimal number from `low` to `high` into *out.
+ * Returns false (leaving *out alone) for anything else.
+ */
+bool parse_count(const char *text, int low, int high, int *out);
+
 /* Seconds on CLOCK_MONOTONIC. */
 double now_seconds(void);
 
