@@ -4,7 +4,8 @@
  * Theory of operation.  sandbox_run() forks a keeper process, which starts
  * a new session (so the run has a process group of its own) and, where the
  * system allows it, a new PID namespace; it then forks the target, which
- * sets resource limits, drops root privileges (to nobody) when the grader
+ * sets resource limits, drops root privileges (to the user the caller claimed, see
+ * sandbox_claim_user, or nobody) when the grader
  * runs as root, and executes the program.  The target is the first process
  * of its PID namespace: when it ends, or the keeper dies, the kernel kills
  * every process left in the namespace, setsid() escapees included.  Where
@@ -69,7 +70,7 @@ typedef struct sandbox_result {
  */
 void sandbox_init(void);
 
-/* One line describing the containment in use, e.g. "PID namespace, as nobody". */
+/* One line describing the containment in use, e.g. "own PID namespace and process group, as an unprivileged user of its own". */
 const char *sandbox_containment(void);
 
 /*

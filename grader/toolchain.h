@@ -3,7 +3,7 @@
  *
  * Compiling is running untrusted input through trusted tools (a file can
  * #include anything it can name), so these runs are contained like any
- * other: in the sandbox, as nobody when the grader is root, with a time
+ * other: in the sandbox, as an unprivileged user when the grader is root, with a time
  * limit.
  */
 #ifndef RACECOURSE_TOOLCHAIN_H
