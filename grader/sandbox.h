@@ -3,14 +3,15 @@
  *
  * Theory of operation.  sandbox_run() forks a keeper process, which starts
  * a new session (so the run has a process group of its own) and, where the
- * system allows it, a new PID namespace; it then forks the target, which
- * sets resource limits, drops root privileges (to the user the caller claimed, see
- * sandbox_claim_user, or nobody) when the grader
- * runs as root, and executes the program.  The target is the first process
- * of its PID namespace: when it ends, or the keeper dies, the kernel kills
- * every process left in the namespace, setsid() escapees included.  Where
- * namespaces are refused (some CI runners), the run falls back to its
- * process group alone, and sandbox_containment() says so.
+ * system allows it, a new PID namespace with its own /tmp and /dev/shm.
+ * The keeper forks a reaper, the namespace's first process, which forks
+ * the target; the target sets resource limits, drops root privileges (to
+ * the user claimed with sandbox_claim_user, or nobody) when the grader
+ * runs as root, and executes the program.  When the target ends, the
+ * reaper ends, and the kernel kills every process left in the namespace,
+ * setsid() escapees included; the keeper's death takes both with it.
+ * Where namespaces are refused (some CI runners), the run falls back to
+ * its process group alone, and sandbox_containment() says so.
  *
  * The grader holds the hard wall-clock limit: at the deadline it sends
  * SIGTERM to the group, waits a short grace period, then SIGKILL.  Output
@@ -70,7 +71,10 @@ typedef struct sandbox_result {
  */
 void sandbox_init(void);
 
-/* One line describing the containment in use, e.g. "own PID namespace and process group, as an unprivileged user of its own". */
+/*
+ * One line describing the containment in use, e.g. "own PID namespace
+ * and process group, as an unprivileged user of its own".
+ */
 const char *sandbox_containment(void);
 
 /*
