@@ -13,11 +13,15 @@
  *    report carries the same fingerprint is unchanged and is skipped
  *    (unless --regrade), except when its report says "error" (the grader
  *    failed: try again) or "timed out" under a shorter --time-limit.
- * 3. Grade the rest, --jobs at a time, each in a thread of its own
- *    (batch_grade.c).  A submission's exercises are graded one after the
- *    other, each by grade_submission() with jobs = 1, so that the
- *    submission's time limit can be enforced between them (see there).
- *    Each result is written at once, atomically, and the JSON report last:
+ * 3. Grade the rest: --jobs times --exercise-jobs worker threads take
+ *    the exercises in order, submission by submission, each graded by its
+ *    own grade_submission() (batch_grade.h), so that a submission's time
+ *    limit is enforced as each exercise starts.  When every exercise of
+ *    the open submission has started, the next worker opens the next
+ *    submission: a submission stuck in its timeouts holds up only the
+ *    workers grading it.  Whoever ends a submission's last exercise
+ *    writes its reports.  A file identical to one graded before in this
+ *    run gets that grade (grade_memo.h, one memo for the run).  Each result is written at once, atomically, and the JSON report last:
  *    it is the record that makes the submission count as graded.
  * 4. Meanwhile the main thread shows progress on a terminal (stderr):
  *    done/total, the current rate, the time left.  SIGINT or SIGTERM asks
@@ -29,6 +33,7 @@
 #include "batch.h"
 #include "atomic_file.h"
 #include "batch_grade.h"
+#include "build.h"
 #include "gradebook.h"
 #include "hash.h"
 #include "util.h"
@@ -52,8 +57,8 @@
 
 #define RATE_WINDOW 10              /* completions the current rate is taken over */
 #define KIT_FILE_MAX (16u << 20)    /* kit files are hashed whole up to this size */
-#define STUDENT_FILE_MAX (1u << 20) /* larger student files are refused by the build */
 #define ID_MAX 200                  /* "<id>.json" must fit in a file name */
+#define MAX_WORKERS 256             /* --jobs times --exercise-jobs, at most */
 
 /* The stop request: SIGINT or SIGTERM.  Lock-free, so a handler may touch it. */
 static atomic_int stop_requests;
@@ -67,6 +72,8 @@ typedef struct submission {
     char *report_json, *report_md;
     char fingerprint[8 + HASH64_HEX_LEN + 1];   /* "fnv1a64:" and hex */
     enum state state;
+    batch_job job;              /* while GRADING */
+    batch_submission *grading;  /* while GRADING */
 } submission;
 
 typedef struct batch {
@@ -79,6 +86,7 @@ typedef struct batch {
     pthread_mutex_t lock;       /* guards what follows, and the terminal */
     pthread_cond_t changed;     /* a worker finished a submission or ended */
     size_t next;                /* next in queue */
+    submission *open;           /* the one whose exercises are being taken */
     size_t finished, failed;    /* graded this run / of which "error" */
     int workers;                /* still running */
     double started;
@@ -332,7 +340,7 @@ static void fingerprint(const batch_options *o, const hash64 *kit, submission *s
         int err;
 
         hash64_add_str(&h, slug);
-        if ((err = hash64_add_file(&h, path, false, STUDENT_FILE_MAX)) != 0) {
+        if ((err = hash64_add_file(&h, path, false, BUILD_STUDENT_FILE_MAX)) != 0) {
             /* Unreadable: the build will say so; hash the reason. */
             hash64_add_str(&h, "unreadable");
             hash64_add(&h, &err, sizeof err);
@@ -359,40 +367,83 @@ static bool unchanged(const batch_options *o, const submission *s)
 
 /* ---- steps 3 and 4: grading, progress ---- */
 
+/* Records a finished submission and says so (lock held). */
+static void finished(batch *b, submission *s, batch_outcome *outcome)
+{
+    char *id = printable(s->id);
+
+    s->grading = NULL;
+    if (outcome->interrupted) {
+        s->state = INTERRUPTED;
+    } else {
+        s->state = GRADED;
+        b->done_at[b->finished % RATE_WINDOW] = now_seconds();
+        b->finished++;
+        b->failed += outcome->failed;
+        say(b, "%s: %s\n", id, outcome->line);
+    }
+    if (outcome->error) {
+        clear_progress(b);
+        fprintf(stderr, "grade batch: %s: %s\n", id, outcome->error);
+    }
+    draw_progress(b);
+    free(id);
+    pthread_cond_broadcast(&b->changed);
+}
+
+/* The submission to take exercises from, begun if need be; NULL at the end (lock held). */
+static submission *open_submission(batch *b)
+{
+    submission *s;
+
+    if (b->open)
+        return b->open;
+    if (b->next >= b->n_queue || atomic_load(&stop_requests))
+        return NULL;
+    s = b->queue[b->next++];
+    s->job = (batch_job){ .options = b->o, .id = s->id, .dir = s->dir,
+                          .fingerprint = s->fingerprint, .report_json = s->report_json,
+                          .report_md = s->report_md, .stop = &stop_requests };
+    s->grading = batch_submission_new(&s->job);
+    s->state = GRADING;
+    b->open = s;
+    return s;
+}
+
+/*
+ * A worker: grades one exercise at a time, taken in order, submission by
+ * submission; whoever ends a submission's last exercise writes its reports.
+ */
 static void *worker(void *arg)
 {
     batch *b = arg;
+    submission *s;
 
     pthread_mutex_lock(&b->lock);
-    while (b->next < b->n_queue && !atomic_load(&stop_requests)) {
-        submission *s = b->queue[b->next++];
-        batch_job job = { .options = b->o, .id = s->id, .dir = s->dir,
-                          .fingerprint = s->fingerprint, .report_json = s->report_json,
-                          .report_md = s->report_md, .stop = &stop_requests };
-        batch_outcome outcome;
-        char *id = printable(s->id);
+    while ((s = open_submission(b))) {
+        batch_submission *g = s->grading;
+        bool ended = false;
+        size_t k;
 
-        s->state = GRADING;
-        pthread_mutex_unlock(&b->lock);
-        batch_grade(&job, &outcome);
-        pthread_mutex_lock(&b->lock);
-        if (outcome.interrupted) {
-            s->state = INTERRUPTED;
-        } else {
-            s->state = GRADED;
-            b->done_at[b->finished % RATE_WINDOW] = now_seconds();
-            b->finished++;
-            b->failed += outcome.failed;
-            say(b, "%s: %s\n", id, outcome.line);
+        if (batch_submission_take(g, &k)) {
+            pthread_mutex_unlock(&b->lock);
+            batch_submission_grade(g, k);
+            pthread_mutex_lock(&b->lock);
+            ended = true;
+        } else if (b->open == s) {
+            b->open = NULL;     /* nothing more to start: on to the next one */
         }
-        if (outcome.error) {
-            clear_progress(b);
-            fprintf(stderr, "grade batch: %s: %s\n", id, outcome.error);
+        if (batch_submission_done(g, ended)) {
+            batch_outcome outcome;
+
+            if (b->open == s)
+                b->open = NULL;
+            pthread_mutex_unlock(&b->lock);
+            batch_submission_finish(g, &outcome);
+            pthread_mutex_lock(&b->lock);
+            finished(b, s, &outcome);
+            batch_outcome_free(&outcome);
         }
-        draw_progress(b);
-        batch_outcome_free(&outcome);
-        free(id);
-        pthread_cond_broadcast(&b->changed);
     }
     b->workers--;
     pthread_cond_broadcast(&b->changed);
@@ -412,13 +463,15 @@ static void on_signal(int sig)
 /* Starts the workers and waits for them, showing progress. */
 static void grade_queue(batch *b)
 {
-    pthread_t threads[64];
+    pthread_t threads[MAX_WORKERS];
     pthread_condattr_t attr;
     sigset_t stops, old;
-    int n_threads = b->o->jobs < 1 ? 1 : b->o->jobs > 64 ? 64 : b->o->jobs;
+    int jobs = b->o->jobs < 1 ? 1 : b->o->jobs, per = b->o->exercise_jobs < 1 ? 1 : b->o->exercise_jobs;
+    int n_threads = jobs * per > MAX_WORKERS ? MAX_WORKERS : jobs * per;
+    size_t exercises = b->n_queue * b->o->n_exercises;
 
-    if ((size_t)n_threads > b->n_queue)
-        n_threads = (int)b->n_queue;
+    if ((size_t)n_threads > exercises)
+        n_threads = (int)(exercises ? exercises : 1);
     pthread_condattr_init(&attr);
     pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
     pthread_cond_init(&b->changed, &attr);
@@ -546,19 +599,22 @@ static void free_batch(batch *b)
     pthread_mutex_destroy(&b->lock);
 }
 
-int batch_run(const batch_options *o, char **error)
+int batch_run(const batch_options *options, char **error)
 {
+    batch_options with_memo = *options;
+    const batch_options *o = &with_memo;
     batch b = { .o = o, .progress = !o->quiet && isatty(STDERR_FILENO) };
     struct sigaction handler = { .sa_handler = on_signal, .sa_flags = SA_RESTART };
     struct sigaction old_int, old_term;
     gradebook_counts counts;
     hash64 kit;
-    size_t unchanged_count = 0;
+    size_t unchanged_count = 0, reused;
     double started = now_seconds();
     char took[32];
     int lock_fd = -1, status = 2;
 
     *error = NULL;
+    with_memo.memo = grade_memo_new();
     pthread_mutex_init(&b.lock, NULL);
     b.reports_dir = xasprintf("%s/reports", o->out_dir);
     if (!is_dir(o->class_dir)) {
@@ -610,6 +666,10 @@ int batch_run(const batch_options *o, char **error)
     format_duration(took, sizeof took, now_seconds() - started);
     say(&b, "grade batch: %zu graded, %zu unchanged, %zu not graded, in %s\n", b.finished,
         unchanged_count, counts.not_graded, took);
+    reused = grade_memo_reused(o->memo);
+    if (reused)
+        say(&b, "grade batch: %zu exercise%s handed in a file identical to one graded before "
+            "in this run, and got its grade\n", reused, reused == 1 ? "" : "s");
     say(&b, "grade batch: wrote %s/grades.csv, %s/summary.md and the reports in %s\n",
         o->out_dir, o->out_dir, b.reports_dir);
     status = counts.not_graded || b.failed || counts.full_marks < counts.graded ? 1 : 0;
@@ -625,5 +685,6 @@ done:
     if (lock_fd >= 0)
         close(lock_fd);
     free_batch(&b);
+    grade_memo_free(with_memo.memo);
     return status;
 }

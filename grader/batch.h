@@ -23,6 +23,7 @@
 #define RACECOURSE_BATCH_H
 
 #include "grade.h"
+#include "grade_memo.h"
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -41,10 +42,12 @@ typedef struct batch_options {
     const char *out_dir;        /* where the gradebook goes */
     const manifest_exercise *const *exercises;  /* the ones to grade, in manifest order */
     size_t n_exercises;
-    int jobs;                   /* submissions graded at once, 1 to 64 */
+    int jobs;                   /* submissions graded side by side, 1 to 64 */
+    int exercise_jobs;          /* exercises in flight per job, 1 to 64 */
     double time_limit_s;        /* per submission; see batch.c */
     bool regrade;               /* grade even the unchanged submissions */
     bool quiet;                 /* errors only: no progress, no line per submission */
+    grade_memo *memo;           /* set by batch_run(): identical files graded once */
 } batch_options;
 
 /*

@@ -21,7 +21,9 @@ static void usage(FILE *out)
         "OUT/grades.csv, OUT/summary.md, and OUT/reports/<id>.json and <id>.md.\n"
         "A second run grades only what changed; an interrupted run resumes.\n\n"
         "  --out DIR          the gradebook's folder (default: DIR-grades, next to DIR)\n"
-        "  --jobs N           submissions graded at once (default: 1)\n"
+        "  --jobs N           submissions graded side by side (default: 1)\n"
+        "  --exercise-jobs N  exercises in flight per job: N times --jobs in all\n"
+        "                     (default: 2)\n"
         "  --time-limit S     seconds one submission may take: after that, its exercises\n"
         "                     not started yet score 0, \"timed out\" (default: %g)\n"
         "  --regrade          grade every submission again, changed or not\n"
@@ -54,11 +56,12 @@ static bool parse_real(const char *text, double low, double high, double *out)
 static int parse_args(int argc, char **argv, batch_options *o, const char **kit,
                       char ***slugs, size_t *n_slugs)
 {
-    enum { OPT_OUT = 1000, OPT_JOBS, OPT_LIMIT, OPT_REGRADE, OPT_TESTS, OPT_KIT, OPT_TEST_JOBS,
+    enum { OPT_OUT = 1000, OPT_JOBS, OPT_EXERCISE_JOBS, OPT_LIMIT, OPT_REGRADE, OPT_TESTS, OPT_KIT, OPT_TEST_JOBS,
            OPT_NO_RACE, OPT_REPEAT, OPT_SCALE, OPT_QUIET, OPT_HELP };
     static const struct option options[] = {
         { "out", required_argument, NULL, OPT_OUT },
         { "jobs", required_argument, NULL, OPT_JOBS },
+        { "exercise-jobs", required_argument, NULL, OPT_EXERCISE_JOBS },
         { "time-limit", required_argument, NULL, OPT_LIMIT },
         { "regrade", no_argument, NULL, OPT_REGRADE },
         { "tests", required_argument, NULL, OPT_TESTS },
@@ -87,6 +90,10 @@ static int parse_args(int argc, char **argv, batch_options *o, const char **kit,
         case OPT_JOBS:
             if (!parse_count(optarg, 1, 64, &o->jobs))
                 bad = "--jobs takes a number from 1 to 64";
+            break;
+        case OPT_EXERCISE_JOBS:
+            if (!parse_count(optarg, 1, 64, &o->exercise_jobs))
+                bad = "--exercise-jobs takes a number from 1 to 64";
             break;
         case OPT_TEST_JOBS:
             if (!parse_count(optarg, 1, 64, &o->grade.test_jobs))
@@ -168,7 +175,7 @@ int batch_main(int argc, char **argv, const char *default_kit_dir)
     batch_options o = {
         .grade = { .jobs = 1, .test_jobs = 2, .race = true, .tests = true, .repeat = 1,
                    .time_scale = 1.0 },
-        .jobs = 1, .time_limit_s = BATCH_TIME_LIMIT_S,
+        .jobs = 1, .exercise_jobs = 2, .time_limit_s = BATCH_TIME_LIMIT_S,
     };
     const manifest_exercise **exercises = NULL;
     const char *kit = default_kit_dir;

@@ -2,6 +2,8 @@
 #define _GNU_SOURCE
 #include "batch_grade.h"
 #include "atomic_file.h"
+#include "build.h"
+#include "grade_memo.h"
 #include "gradebook.h"
 #include "output.h"
 #include "sandbox.h"
@@ -10,10 +12,14 @@
 
 #include <cjson/cJSON.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 /* An exercise's status, in the order that makes a submission's (gradebook.h). */
 enum ex_status { EX_ERROR, EX_TIMED_OUT, EX_BUILD_FAILED, EX_MISSING, EX_OK };
@@ -228,62 +234,166 @@ static char *outcome_line(const batch_options *o, const grade_result *r,
     return strbuf_detach(&sb);
 }
 
-void batch_grade(const batch_job *job, batch_outcome *out)
+struct batch_submission {
+    const batch_job *job;
+    double started;             /* when it was begun */
+    size_t next;                /* the next exercise to start */
+    size_t running;             /* exercises being graded now */
+    bool closed;                /* no exercise of it starts any more */
+    bool interrupted;           /* closed by a stop request with exercises left */
+    bool finishing;             /* batch_submission_done() said so, once */
+    pthread_mutex_t lock;       /* guards errors; the rest is the caller's */
+    strbuf errors;              /* "slug: what failed; ..." */
+    grade_result r;             /* each exercise filled by its grading */
+    enum ex_status *status;
+    bool *started_k;            /* which exercises were started */
+};
+
+batch_submission *batch_submission_new(const batch_job *job)
 {
+    size_t n = job->options->n_exercises;
+    batch_submission *s = xcalloc(1, sizeof *s);
+
+    s->job = job;
+    s->started = now_seconds();
+    s->errors = (strbuf)STRBUF_INIT;
+    s->r.exercises = xcalloc(n ? n : 1, sizeof *s->r.exercises);
+    s->status = xcalloc(n ? n : 1, sizeof *s->status);
+    s->started_k = xcalloc(n ? n : 1, sizeof *s->started_k);
+    pthread_mutex_init(&s->lock, NULL);
+    return s;
+}
+
+bool batch_submission_take(batch_submission *s, size_t *k)
+{
+    const batch_options *o = s->job->options;
+
+    if (!s->closed && s->next < o->n_exercises && atomic_load(s->job->stop))
+        s->interrupted = true;
+    if (s->interrupted || s->next >= o->n_exercises ||
+        now_seconds() - s->started >= o->time_limit_s)
+        s->closed = true;
+    if (s->closed)
+        return false;
+    *k = s->next++;
+    s->started_k[*k] = true;
+    s->running++;
+    return true;
+}
+
+bool batch_submission_done(batch_submission *s, bool ended_one)
+{
+    if (ended_one)
+        s->running--;
+    if (!s->closed && s->next >= s->job->options->n_exercises)
+        s->closed = true;
+    if (!s->closed || s->running || s->finishing)
+        return false;
+    s->finishing = true;
+    return true;
+}
+
+/*
+ * The student's file for `mx`, when the memo may stand for its grading:
+ * a regular file, not a link, of at most BUILD_STUDENT_FILE_MAX bytes,
+ * read whole (the build takes the same file the same way).  NULL
+ * otherwise: a missing or odd file is graded as usual, which is quick.
+ */
+static char *memo_key_file(const batch_job *job, const manifest_exercise *mx, size_t *len)
+{
+    char *path = xasprintf("%s/exercises/%s/%s.c", job->dir, mx->slug, mx->slug);
+    char *bytes = NULL;
+    struct stat st;
+    int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+
+    if (fd >= 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
+        st.st_size <= BUILD_STUDENT_FILE_MAX) {
+        size_t size = (size_t)st.st_size, got = 0;
+        ssize_t n = 1;
+
+        /* One byte more than its size: a file that grew is not taken. */
+        bytes = xmalloc(size + 1);
+        while (got < size + 1 && (n = read(fd, bytes + got, size + 1 - got)) > 0)
+            got += (size_t)n;
+        if (n < 0 || got != size) {
+            free(bytes);
+            bytes = NULL;
+        }
+        *len = got;
+    }
+    if (fd >= 0)
+        close(fd);
+    free(path);
+    return bytes;
+}
+
+void batch_submission_grade(batch_submission *s, size_t k)
+{
+    const batch_options *o = s->job->options;
+    const manifest_exercise *mx = o->exercises[k];
+    exercise_result *ex = &s->r.exercises[k];
+    grade_options options = o->grade;
+    grade_result one;
+    size_t len = 0;
+    char *bytes = o->memo ? memo_key_file(s->job, mx, &len) : NULL, *error = NULL, *why;
+    int err;
+
+    if (bytes && grade_memo_claim(o->memo, mx->slug, bytes, len, ex)) {
+        s->status[k] = graded_status(ex->build);
+        free(bytes);
+        return;
+    }
+    options.submission_dir = s->job->dir;
+    options.slugs = &mx->slug;
+    options.n_slugs = 1;
+    options.jobs = 1;
+    err = grade_submission(&options, &one, &error);
+    if (err || one.n_exercises != 1) {
+        if (!err)
+            grade_result_free(&one);
+        why = xasprintf("the grader failed: %s", error ? error : strerror(err ? err : EIO));
+        not_graded(&o->grade, mx, why, ex);
+        s->status[k] = EX_ERROR;
+        pthread_mutex_lock(&s->lock);
+        strbuf_addf(&s->errors, "%s%s: %s", s->errors.len ? "; " : "", mx->slug, why);
+        pthread_mutex_unlock(&s->lock);
+        free(why);
+        free(error);
+    } else {
+        *ex = one.exercises[0];
+        s->status[k] = graded_status(ex->build);
+        one.n_exercises = 0;    /* moved into s->r */
+        grade_result_free(&one);
+    }
+    if (bytes)
+        grade_memo_settle(o->memo, mx->slug, bytes, len, s->status[k] == EX_ERROR ? NULL : ex);
+    free(bytes);
+}
+
+void batch_submission_finish(batch_submission *s, batch_outcome *out)
+{
+    const batch_job *job = s->job;
     const batch_options *o = job->options;
     size_t n = o->n_exercises, k;
-    enum ex_status *status = xcalloc(n, sizeof *status), overall = EX_OK;
-    grade_result r = { .exercises = xcalloc(n, sizeof *r.exercises) };
-    strbuf errors = STRBUF_INIT;
-    double started = now_seconds();
+    grade_result r = s->r;
+    enum ex_status *status = s->status, overall = EX_OK;
     char *why, *error = NULL;
 
     memset(out, 0, sizeof *out);
-    for (k = 0; k < n; k++) {
-        const manifest_exercise *mx = o->exercises[k];
-        grade_options g = o->grade;
-        grade_result one;
-        int err;
-
-        if (atomic_load(job->stop)) {
-            out->interrupted = true;
-            goto done;
-        }
-        if (now_seconds() - started >= o->time_limit_s)
-            break;
-        g.submission_dir = job->dir;
-        g.slugs = &mx->slug;
-        g.n_slugs = 1;
-        g.jobs = 1;
-        err = grade_submission(&g, &one, &error);
-        if (err || one.n_exercises != 1) {
-            if (!err)
-                grade_result_free(&one);
-            why = xasprintf("the grader failed: %s", error ? error : strerror(err ? err : EIO));
-            not_graded(&o->grade, mx, why, &r.exercises[k]);
-            status[k] = EX_ERROR;
-            strbuf_addf(&errors, "%s%s: %s", errors.len ? "; " : "", mx->slug, why);
-            free(why);
-            free(error);
-            error = NULL;
-        } else {
-            r.exercises[k] = one.exercises[0];
-            status[k] = graded_status(one.exercises[0].build);
-            one.n_exercises = 0;    /* moved into r */
-            grade_result_free(&one);
-        }
-        r.n_exercises = k + 1;
+    r.n_exercises = n;
+    if (s->interrupted) {
+        out->interrupted = true;    /* nothing is written: the next batch grades it whole */
+        goto done;
     }
-    if (k < n) {
-        why = xasprintf("the submission's time limit of %g s was used up before this "
-                        "exercise started", o->time_limit_s);
-        for (; k < n; k++) {
+    why = xasprintf("the submission's time limit of %g s was used up before this exercise "
+                    "started", o->time_limit_s);
+    for (k = 0; k < n; k++) {
+        if (!s->started_k[k]) {
             not_graded(&o->grade, o->exercises[k], why, &r.exercises[k]);
             status[k] = EX_TIMED_OUT;
         }
-        r.n_exercises = n;
-        free(why);
     }
+    free(why);
 
     r.submission = realpath(job->dir, NULL);
     if (!r.submission)
@@ -300,19 +410,22 @@ void batch_grade(const batch_job *job, batch_outcome *out)
             r.tests_kind = xstrdup("hidden");
         }
     }
-    r.duration_s = now_seconds() - started;
+    r.duration_s = now_seconds() - s->started;
     out->failed = overall == EX_ERROR;
     if (write_reports(job, &r, status, overall, &error) != 0) {
         out->failed = true;
-        strbuf_addf(&errors, "%s%s", errors.len ? "; " : "", error);
+        strbuf_addf(&s->errors, "%s%s", s->errors.len ? "; " : "", error);
         free(error);
     }
     out->line = outcome_line(o, &r, status, overall);
 done:
-    out->error = errors.len ? strbuf_detach(&errors) : NULL;
-    strbuf_release(&errors);
+    out->error = s->errors.len ? strbuf_detach(&s->errors) : NULL;
+    strbuf_release(&s->errors);
     grade_result_free(&r);
     free(status);
+    free(s->started_k);
+    pthread_mutex_destroy(&s->lock);
+    free(s);
 }
 
 void batch_outcome_free(batch_outcome *out)

@@ -14,7 +14,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define STUDENT_FILE_MAX (512u << 10)
 #define LOG_MAX_LINES 25
 #define LOG_MAX_BYTES 4000
 
@@ -45,10 +44,10 @@ static int copy_student_file(const char *from, const char *to, enum build_status
         *log = xasprintf("not submitted: %s was not found", from);
         return 0;
     }
-    if (!S_ISREG(st.st_mode) || st.st_size > STUDENT_FILE_MAX) {
+    if (!S_ISREG(st.st_mode) || st.st_size > BUILD_STUDENT_FILE_MAX) {
         *status = BUILD_FAILED;
         *log = xasprintf("%s must be an ordinary C file of at most %u KiB "
-                         "(not a link or a device)", from, STUDENT_FILE_MAX >> 10);
+                         "(not a link or a device)", from, BUILD_STUDENT_FILE_MAX >> 10);
         return 0;
     }
     fd = open(from, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);

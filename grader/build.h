@@ -16,6 +16,9 @@
 
 #include <stdbool.h>
 
+/* A student's file larger than this (bytes) is refused, not compiled. */
+#define BUILD_STUDENT_FILE_MAX (512u << 10)
+
 typedef struct build_request {
     const manifest_exercise *exercise;
     const char *kit_dir;        /* the kit: headers, public tests, harness */

@@ -2,6 +2,7 @@
 #define _GNU_SOURCE
 #include "grade.h"
 #include "build.h"
+#include "debug_symbols.h"
 #include "race_check.h"
 #include "sandbox.h"
 #include "test_run.h"
@@ -25,6 +26,7 @@ typedef struct grading {
     size_t n;
     char *base_dir;                 /* private directory of this submission */
     char *cache_dir;                /* compiled kit objects, or NULL */
+    char *debug_symbols;            /* for the race check (debug_symbols.h), or NULL */
     pthread_mutex_t lock;
     size_t next;                    /* next exercise to take */
     int error;                      /* first error of the grader's own */
@@ -142,16 +144,17 @@ static int run_tests(const grade_options *o, const manifest_exercise *mx,
     return 0;
 }
 
-static int run_race_check(const grade_options *o, const manifest_exercise *mx,
+static int run_race_check(const grading *g, const manifest_exercise *mx,
                           const build_output *built, const char *dir, unsigned run_as,
                           exercise_result *ex)
 {
+    const grade_options *o = g->options;
     char *supp_from = xasprintf("%s/grader/helgrind.supp", o->kit_dir);
     char *supp = xasprintf("%s/helgrind.supp", dir);
     race_request request = {
         .driver = built->race_binary, .work_dir = dir, .suppressions = supp,
         .student_file = built->student_file, .timeout_s = mx->race_timeout_s * o->time_scale,
-        .run_as = run_as,
+        .run_as = run_as, .debug_symbols = g->debug_symbols,
     };
     int err = copy_file(supp_from, supp, 0644);
 
@@ -241,7 +244,7 @@ static int grade_exercise(grading *g, const manifest_exercise *mx, exercise_resu
 
             free(ex->race.message);
             ex->race.message = NULL;
-            err = run_race_check(o, mx, &built, dir, run_as, ex);
+            err = run_race_check(g, mx, &built, dir, run_as, ex);
             ex->race_s = now_seconds() - race_started;
         } else if (!err && o->race && mx->race) {
             free(ex->race.message);
@@ -332,6 +335,7 @@ int grade_submission(const grade_options *o, grade_result *out, char **error)
         return err;
     }
     g.cache_dir = object_cache_dir(o->kit_dir);
+    g.debug_symbols = o->race ? debug_symbols_dir(g.cache_dir) : NULL;
     pthread_mutex_init(&g.lock, NULL);
     g.results = xcalloc(g.n ? g.n : 1, sizeof *g.results);
     n_threads = o->jobs < 1 ? 1 : o->jobs > 64 ? 64 : o->jobs;
@@ -348,6 +352,7 @@ int grade_submission(const grade_options *o, grade_result *out, char **error)
         remove_tree(g.base_dir);
     free(g.base_dir);
     free(g.cache_dir);
+    free(g.debug_symbols);
 
     out->submission = realpath(o->submission_dir, NULL);
     if (!out->submission)

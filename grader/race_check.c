@@ -1,6 +1,7 @@
 /* race_check.c - see race_check.h. */
 #define _GNU_SOURCE
 #include "race_check.h"
+#include "debug_symbols.h"
 #include "helgrind_report.h"
 #include "sandbox.h"
 #include "util.h"
@@ -64,6 +65,8 @@ int race_check(const race_request *req, race_result *out)
         .workdir = req->work_dir,
         .report_fd = -1,
         .run_as = req->run_as,
+        .cover_dir = SYSTEM_DEBUG_DIR,      /* see debug_symbols.h */
+        .cover_with = req->debug_symbols,
         .limits = SANDBOX_DEFAULT_LIMITS,
     };
     sandbox_result run;

@@ -23,6 +23,7 @@ typedef struct race_request {
     const char *student_file;       /* base name, for the findings */
     double timeout_s;
     unsigned run_as;                /* the run's user (sandbox_claim_user) */
+    const char *debug_symbols;      /* debug_symbols_dir(), or NULL */
 } race_request;
 
 /* Findings kept after folding duplicates. */

@@ -1,5 +1,6 @@
 /* result.c - see result.h. */
 #include "result.h"
+#include "util.h"
 
 #include <stdlib.h>
 
@@ -70,6 +71,36 @@ void exercise_result_free(exercise_result *ex)
     free(ex->build_log);
     test_results_free(ex->tests, ex->n_tests);
     race_result_free(&ex->race);
+}
+
+/* xstrdup() that keeps NULL. */
+static char *copy_string(const char *s)
+{
+    return s ? xstrdup(s) : NULL;
+}
+
+void exercise_result_copy(exercise_result *to, const exercise_result *from)
+{
+    *to = *from;
+    to->slug = copy_string(from->slug);
+    to->build_log = copy_string(from->build_log);
+    to->tests = from->n_tests ? xcalloc(from->n_tests, sizeof *to->tests) : NULL;
+    for (size_t i = 0; i < from->n_tests; i++) {
+        to->tests[i] = from->tests[i];
+        to->tests[i].name = copy_string(from->tests[i].name);
+        to->tests[i].message = copy_string(from->tests[i].message);
+        to->tests[i].hint = copy_string(from->tests[i].hint);
+    }
+    to->race.message = copy_string(from->race.message);
+    to->race.findings = from->race.n_findings
+                            ? xcalloc(from->race.n_findings, sizeof *to->race.findings)
+                            : NULL;
+    for (size_t i = 0; i < from->race.n_findings; i++) {
+        to->race.findings[i] = from->race.findings[i];
+        to->race.findings[i].kind = copy_string(from->race.findings[i].kind);
+        to->race.findings[i].file = copy_string(from->race.findings[i].file);
+        to->race.findings[i].message = copy_string(from->race.findings[i].message);
+    }
 }
 
 void grade_result_free(grade_result *result)

@@ -91,4 +91,11 @@ void race_result_free(race_result *r);
 void grade_result_free(grade_result *result);
 void exercise_result_free(exercise_result *result);
 
+/*
+ * Makes *to a deep copy of *from: every string, test and finding is
+ * duplicated, so each can be freed on its own.  Aborts when out of
+ * memory, as xmalloc() does.
+ */
+void exercise_result_copy(exercise_result *to, const exercise_result *from);
+
 #endif

@@ -140,8 +140,24 @@ static int private_tmp(const char *workdir)
     return err;
 }
 
-/* Enters the namespaces of `m` and makes /tmp private; 0 or an errno. */
-static int enter_namespaces(enum mode m, const char *workdir)
+/*
+ * Binds `with` read-only over `dir` (sandbox_job.cover_dir).  A failure
+ * leaves `dir` as it is: the callers' runs give the same verdict either way.
+ */
+static void cover(const char *dir, const char *with)
+{
+    if (!dir || !with)
+        return;
+    if (mount(with, dir, NULL, MS_BIND, NULL) == 0 &&
+        mount(NULL, dir, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV, NULL) != 0)
+        umount2(dir, MNT_DETACH);
+}
+
+/*
+ * Enters the namespaces of `m`, makes /tmp private and puts the job's
+ * cover in place (job may be NULL); 0 or an errno.
+ */
+static int enter_namespaces(enum mode m, const char *workdir, const sandbox_job *job)
 {
     int err;
 
@@ -157,7 +173,9 @@ static int enter_namespaces(enum mode m, const char *workdir)
             (err = write_proc_file("/proc/self/gid_map", gid_map)) != 0)
             return err;
     }
-    return private_tmp(workdir);
+    if ((err = private_tmp(workdir)) == 0 && job)
+        cover(job->cover_dir, job->cover_with);
+    return err;
 }
 
 static int set_limit(int resource, rlim_t value)
@@ -278,7 +296,7 @@ static void run_keeper(const sandbox_job *job, int devnull, int out_w, int statu
     close_range(KEEPER_STATUS_FD + 1, ~0U, 0);
     fcntl(KEEPER_STATUS_FD, F_SETFD, FD_CLOEXEC);
     sigaction(SIGTERM, &ign, NULL);
-    if ((err = enter_namespaces(mode, job->workdir)) != 0) {
+    if ((err = enter_namespaces(mode, job->workdir, job)) != 0) {
         note(NOTE_SETUP_ERROR, err);
         _exit(126);
     }
@@ -307,7 +325,7 @@ static bool mode_works(enum mode m)
     if (pid == 0) {
         pid_t inner;
 
-        if (enter_namespaces(m, "/tmp") != 0)
+        if (enter_namespaces(m, "/tmp", NULL) != 0)
             _exit(1);
         inner = fork();
         if (inner < 0)

@@ -51,6 +51,10 @@ typedef struct sandbox_job {
     int report_fd;              /* given to the program as fd 3, or -1 */
     unsigned run_as;            /* user and group when the grader is root
                                    (from sandbox_claim_user); 0: nobody */
+    const char *cover_dir;      /* when the run has a mount namespace of its */
+    const char *cover_with;     /* own, cover_with is bound read-only over
+                                   cover_dir (NULL: nothing is); a failure
+                                   leaves cover_dir as it is */
     sandbox_limits limits;
 } sandbox_job;
 

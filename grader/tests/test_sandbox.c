@@ -5,7 +5,8 @@
  * what the grader must be able to rely on: the wall-clock limit holds,
  * output is capped, a fork bomb is capped, nothing the run started is
  * left behind (where PID namespaces are allowed), and limits on CPU,
- * memory and file size end the program.
+ * memory and file size end the program; a folder covered for one run is
+ * covered there only, read-only.
  */
 #define _GNU_SOURCE
 #include "check.h"
@@ -16,6 +17,7 @@
 #include <errno.h>
 #include <signal.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 static char work_dir[] = "/tmp/test_sandbox.XXXXXX";
@@ -201,6 +203,37 @@ static void test_killing_the_keeper(void)
     free(r.output);
 }
 
+/* cover_dir/cover_with: inside a namespaced run only, and read-only. */
+static void test_cover(void)
+{
+    char *covered = xasprintf("%s/covered", work_dir), *with = xasprintf("%s/with", work_dir);
+    char *own = xasprintf("%s/own-file", covered), *theirs = xasprintf("%s/cover-file", with);
+    char *script = xasprintf("ls %s; touch %s/new 2>/dev/null && echo writable", covered, covered);
+    char *argv[] = { "/bin/sh", "-c", script, NULL };
+    char *envp[] = { "PATH=/usr/bin:/bin", NULL };
+    sandbox_job job = { .argv = argv, .envp = envp, .workdir = work_dir, .report_fd = -1,
+                        .cover_dir = covered, .cover_with = with,
+                        .limits = SANDBOX_DEFAULT_LIMITS };
+    sandbox_result r;
+
+    CHECK(mkdir(covered, 0755) == 0 && mkdir(with, 0755) == 0 &&
+          write_file(own, "", 0, 0644) == 0 && write_file(theirs, "", 0, 0644) == 0,
+          "setting up the folders");
+    job.limits.wall_s = 10;
+    CHECK_INT(sandbox_run(&job, &r), 0);
+    if (namespaced())
+        CHECK_STR(r.output, "cover-file\n");
+    else
+        CHECK_HAS(r.output, "own-file");
+    free(r.output);
+    CHECK(is_file(own), "the cover is not seen outside the run");
+    free(covered);
+    free(with);
+    free(own);
+    free(theirs);
+    free(script);
+}
+
 static void test_missing_program(void)
 {
     char *argv[] = { "/nonexistent/program", NULL };
@@ -228,6 +261,7 @@ int main(void)
     test_file_size_limit();
     test_memory_limit();
     test_killing_the_keeper();
+    test_cover();
     test_missing_program();
     remove_tree(work_dir);
     return check_finish();
