@@ -21,8 +21,9 @@
  *    submission: a submission stuck in its timeouts holds up only the
  *    workers grading it.  Whoever ends a submission's last exercise
  *    writes its reports.  A file identical to one graded before in this
- *    run gets that grade (grade_memo.h, one memo for the run).  Each result is written at once, atomically, and the JSON report last:
- *    it is the record that makes the submission count as graded.
+ *    run gets that grade (grade_memo.h, one memo for the run).  Each
+ *    result is written at once, atomically, and the JSON report last: it
+ *    is the record that makes the submission count as graded.
  * 4. Meanwhile the main thread shows progress on a terminal (stderr):
  *    done/total, the current rate, the time left.  SIGINT or SIGTERM asks
  *    the workers to start nothing new; what runs finishes within the
@@ -466,8 +467,9 @@ static void grade_queue(batch *b)
     pthread_t threads[MAX_WORKERS];
     pthread_condattr_t attr;
     sigset_t stops, old;
-    int jobs = b->o->jobs < 1 ? 1 : b->o->jobs, per = b->o->exercise_jobs < 1 ? 1 : b->o->exercise_jobs;
-    int n_threads = jobs * per > MAX_WORKERS ? MAX_WORKERS : jobs * per;
+    int jobs = b->o->jobs < 1 ? 1 : b->o->jobs;
+    int per_job = b->o->exercise_jobs < 1 ? 1 : b->o->exercise_jobs;
+    int n_threads = jobs * per_job > MAX_WORKERS ? MAX_WORKERS : jobs * per_job;
     size_t exercises = b->n_queue * b->o->n_exercises;
 
     if ((size_t)n_threads > exercises)

@@ -56,8 +56,8 @@ static bool parse_real(const char *text, double low, double high, double *out)
 static int parse_args(int argc, char **argv, batch_options *o, const char **kit,
                       char ***slugs, size_t *n_slugs)
 {
-    enum { OPT_OUT = 1000, OPT_JOBS, OPT_EXERCISE_JOBS, OPT_LIMIT, OPT_REGRADE, OPT_TESTS, OPT_KIT, OPT_TEST_JOBS,
-           OPT_NO_RACE, OPT_REPEAT, OPT_SCALE, OPT_QUIET, OPT_HELP };
+    enum { OPT_OUT = 1000, OPT_JOBS, OPT_EXERCISE_JOBS, OPT_LIMIT, OPT_REGRADE, OPT_TESTS,
+           OPT_KIT, OPT_TEST_JOBS, OPT_NO_RACE, OPT_REPEAT, OPT_SCALE, OPT_QUIET, OPT_HELP };
     static const struct option options[] = {
         { "out", required_argument, NULL, OPT_OUT },
         { "jobs", required_argument, NULL, OPT_JOBS },

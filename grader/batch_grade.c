@@ -12,7 +12,6 @@
 
 #include <cjson/cJSON.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -245,8 +244,7 @@ struct batch_submission {
     pthread_mutex_t lock;       /* guards errors; the rest is the caller's */
     strbuf errors;              /* "slug: what failed; ..." */
     grade_result r;             /* each exercise filled by its grading */
-    enum ex_status *status;
-    bool *started_k;            /* which exercises were started */
+    enum ex_status *status;     /* exercises 0 to next - 1 were started */
 };
 
 batch_submission *batch_submission_new(const batch_job *job)
@@ -259,7 +257,6 @@ batch_submission *batch_submission_new(const batch_job *job)
     s->errors = (strbuf)STRBUF_INIT;
     s->r.exercises = xcalloc(n ? n : 1, sizeof *s->r.exercises);
     s->status = xcalloc(n ? n : 1, sizeof *s->status);
-    s->started_k = xcalloc(n ? n : 1, sizeof *s->started_k);
     pthread_mutex_init(&s->lock, NULL);
     return s;
 }
@@ -276,7 +273,6 @@ bool batch_submission_take(batch_submission *s, size_t *k)
     if (s->closed)
         return false;
     *k = s->next++;
-    s->started_k[*k] = true;
     s->running++;
     return true;
 }
@@ -304,25 +300,13 @@ static char *memo_key_file(const batch_job *job, const manifest_exercise *mx, si
     char *path = xasprintf("%s/exercises/%s/%s.c", job->dir, mx->slug, mx->slug);
     char *bytes = NULL;
     struct stat st;
-    int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 
-    if (fd >= 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
-        st.st_size <= BUILD_STUDENT_FILE_MAX) {
-        size_t size = (size_t)st.st_size, got = 0;
-        ssize_t n = 1;
-
-        /* One byte more than its size: a file that grew is not taken. */
-        bytes = xmalloc(size + 1);
-        while (got < size + 1 && (n = read(fd, bytes + got, size + 1 - got)) > 0)
-            got += (size_t)n;
-        if (n < 0 || got != size) {
-            free(bytes);
-            bytes = NULL;
-        }
-        *len = got;
+    if (lstat(path, &st) == 0 && S_ISREG(st.st_mode) && st.st_size <= BUILD_STUDENT_FILE_MAX)
+        bytes = read_file(path, len);
+    if (bytes && *len > BUILD_STUDENT_FILE_MAX) {     /* it grew meanwhile */
+        free(bytes);
+        bytes = NULL;
     }
-    if (fd >= 0)
-        close(fd);
     free(path);
     return bytes;
 }
@@ -388,7 +372,7 @@ void batch_submission_finish(batch_submission *s, batch_outcome *out)
     why = xasprintf("the submission's time limit of %g s was used up before this exercise "
                     "started", o->time_limit_s);
     for (k = 0; k < n; k++) {
-        if (!s->started_k[k]) {
+        if (k >= s->next) {
             not_graded(&o->grade, o->exercises[k], why, &r.exercises[k]);
             status[k] = EX_TIMED_OUT;
         }
@@ -423,7 +407,6 @@ done:
     strbuf_release(&s->errors);
     grade_result_free(&r);
     free(status);
-    free(s->started_k);
     pthread_mutex_destroy(&s->lock);
     free(s);
 }
