@@ -65,13 +65,18 @@
 static atomic_int stop_requests;
 static volatile sig_atomic_t stop_signal;
 
-enum state { TO_GRADE, UNCHANGED, GRADING, GRADED, INTERRUPTED };
+enum state { TO_GRADE, UNCHANGED, NOT_ASKED, GRADING, GRADED, INTERRUPTED };
+
+#define FINGERPRINT_LEN (8 + HASH64_HEX_LEN + 1)   /* "fnv1a64:", hex, NUL */
 
 typedef struct submission {
     char *id;                   /* the folder's name */
     char *dir;                  /* DIR/id */
     char *report_json, *report_md;
-    char fingerprint[8 + HASH64_HEX_LEN + 1];   /* "fnv1a64:" and hex */
+    char fingerprint[FINGERPRINT_LEN];  /* of the exercises of this run */
+    char (*fingerprints)[FINGERPRINT_LEN];  /* one per exercise of this run */
+    const char **fingerprint_ptrs;      /* the same, as the gradebook takes them */
+    bool asked;                 /* --student names it (or no --student given) */
     enum state state;
     batch_job job;              /* while GRADING */
     batch_submission *grading;  /* while GRADING */
@@ -288,31 +293,40 @@ static int add_kit_file(hash64 *h, const char *label, char *path, char **error)
     return err;
 }
 
-/* What every grade depends on besides the student's files. */
-static int kit_fingerprint(const batch_options *o, hash64 *h, char **error)
+/*
+ * What every grade depends on besides the student's files: `common` for
+ * all exercises (the options, manifest, harness, allow-list,
+ * suppressions), then per_exercise[k] adds exercise k's own kit files.
+ */
+static int kit_fingerprint(const batch_options *o, hash64 *per_exercise, char **error)
 {
     static const char *const harness[] = { "test_support.c", "exit_guard.c", "report_hook.c",
                                            "racecourse_test.h" };
     const grade_options *g = &o->grade;
     char options[128];
+    hash64 common;
     int err;
 
-    hash64_init(h);
-    hash64_add_str(h, "racecourse batch fingerprint 1");
+    hash64_init(&common);
+    hash64_add_str(&common, "racecourse batch fingerprint 2");
     snprintf(options, sizeof options, "race=%d tests=%d public_only=%d repeat=%d time_scale=%.17g",
              g->race, g->tests, g->public_only, g->repeat, g->time_scale);
-    hash64_add_str(h, options);
-    err = add_kit_file(h, "manifest", xasprintf("%s/manifest.ini", g->kit_dir), error);
+    hash64_add_str(&common, options);
+    err = add_kit_file(&common, "manifest", xasprintf("%s/manifest.ini", g->kit_dir), error);
     for (size_t i = 0; !err && i < sizeof harness / sizeof *harness; i++)
-        err = add_kit_file(h, harness[i], xasprintf("%s/grader/harness/%s", g->kit_dir,
-                                                    harness[i]), error);
+        err = add_kit_file(&common, harness[i], xasprintf("%s/grader/harness/%s", g->kit_dir,
+                                                          harness[i]), error);
     if (!err)
-        err = add_kit_file(h, "allow", xasprintf("%s/grader/allowed-calls.txt", g->kit_dir), error);
+        err = add_kit_file(&common, "allow", xasprintf("%s/grader/allowed-calls.txt",
+                                                       g->kit_dir), error);
     if (!err)
-        err = add_kit_file(h, "supp", xasprintf("%s/grader/helgrind.supp", g->kit_dir), error);
+        err = add_kit_file(&common, "supp", xasprintf("%s/grader/helgrind.supp", g->kit_dir),
+                           error);
     for (size_t k = 0; !err && k < o->n_exercises; k++) {
         const char *slug = o->exercises[k]->slug;
+        hash64 *h = &per_exercise[k];
 
+        *h = common;
         hash64_add_str(h, slug);
         err = add_kit_file(h, "header", xasprintf("%s/exercises/%s/%s.h", g->kit_dir, slug,
                                                   slug), error);
@@ -329,30 +343,45 @@ static int kit_fingerprint(const batch_options *o, hash64 *h, char **error)
     return err;
 }
 
-/* The kit's fingerprint and the files grading takes from the submission. */
+/*
+ * Each exercise's fingerprint (its kit files and the student's file),
+ * and the submission's: all of them together.
+ */
 static void fingerprint(const batch_options *o, const hash64 *kit, submission *s)
 {
-    hash64 h = *kit;
+    hash64 all;
     char hex[HASH64_HEX_LEN + 1];
 
+    hash64_init(&all);
+    s->fingerprints = xcalloc(o->n_exercises ? o->n_exercises : 1, sizeof *s->fingerprints);
+    s->fingerprint_ptrs = xcalloc(o->n_exercises ? o->n_exercises : 1,
+                                  sizeof *s->fingerprint_ptrs);
     for (size_t k = 0; k < o->n_exercises; k++) {
         const char *slug = o->exercises[k]->slug;
         char *path = xasprintf("%s/exercises/%s/%s.c", s->dir, slug, slug);
+        hash64 h = kit[k];
         int err;
 
-        hash64_add_str(&h, slug);
         if ((err = hash64_add_file(&h, path, false, BUILD_STUDENT_FILE_MAX)) != 0) {
             /* Unreadable: the build will say so; hash the reason. */
             hash64_add_str(&h, "unreadable");
             hash64_add(&h, &err, sizeof err);
         }
         free(path);
+        hash64_hex(&h, hex);
+        snprintf(s->fingerprints[k], FINGERPRINT_LEN, "fnv1a64:%s", hex);
+        s->fingerprint_ptrs[k] = s->fingerprints[k];
+        hash64_add_str(&all, s->fingerprints[k]);
     }
-    hash64_hex(&h, hex);
+    hash64_hex(&all, hex);
     snprintf(s->fingerprint, sizeof s->fingerprint, "fnv1a64:%s", hex);
 }
 
-/* Whether the report of `s` already holds this grade. */
+/*
+ * Whether the report of `s` already holds this run's grade of every
+ * exercise of the run: each with its fingerprint, none in "error", none
+ * "timed out" under a shorter --time-limit than this run's.
+ */
 static bool unchanged(const batch_options *o, const submission *s)
 {
     report_stamp stamp;
@@ -360,8 +389,14 @@ static bool unchanged(const batch_options *o, const submission *s)
 
     if (o->regrade || !is_file(s->report_md) || gradebook_read_stamp(s->report_json, &stamp))
         return false;
-    same = !strcmp(stamp.fingerprint, s->fingerprint) && strcmp(stamp.status, GB_ERROR) != 0 &&
-           !(!strcmp(stamp.status, GB_TIMED_OUT) && stamp.time_limit_s < o->time_limit_s);
+    same = true;
+    for (size_t k = 0; same && k < o->n_exercises; k++) {
+        const stamp_exercise *ex = report_stamp_find(&stamp, o->exercises[k]->slug);
+
+        same = ex && !strcmp(ex->fingerprint, s->fingerprints[k]) &&
+               strcmp(ex->status, GB_ERROR) != 0 &&
+               !(!strcmp(ex->status, GB_TIMED_OUT) && stamp.time_limit_s < o->time_limit_s);
+    }
     report_stamp_free(&stamp);
     return same;
 }
@@ -403,7 +438,7 @@ static submission *open_submission(batch *b)
         return NULL;
     s = b->queue[b->next++];
     s->job = (batch_job){ .options = b->o, .id = s->id, .dir = s->dir,
-                          .fingerprint = s->fingerprint, .report_json = s->report_json,
+                          .fingerprints = s->fingerprint_ptrs, .report_json = s->report_json,
                           .report_md = s->report_md, .stop = &stop_requests };
     s->grading = batch_submission_new(&s->job);
     s->state = GRADING;
@@ -563,24 +598,151 @@ static int open_out_dir(batch *b, int *lock_fd, char **error)
     return err;
 }
 
+/*
+ * The reports in reports/ whose submission is not in the class folder
+ * any more: their rows stay in the gradebook (delete reports/<id>.json to
+ * drop one).  Returns their ids, malloc'd, in *ids.
+ */
+static size_t orphan_reports(const batch *b, char ***ids)
+{
+    struct dirent **names;
+    int n = scandir(b->reports_dir, &names, NULL, by_name);
+    size_t count = 0;
+
+    *ids = NULL;
+    if (n < 0)
+        return 0;
+    *ids = xcalloc((size_t)n + 1, sizeof **ids);
+    for (int i = 0; i < n; i++) {
+        const char *name = names[i]->d_name;
+        size_t len = strlen(name);
+        bool known = false;
+
+        if (name[0] != '.' && len > 5 && !strcmp(name + len - 5, ".json")) {
+            for (size_t j = 0; j < b->n && !known; j++)
+                known = strlen(b->subs[j].id) == len - 5 &&
+                        !strncmp(b->subs[j].id, name, len - 5);
+            if (!known)
+                (*ids)[count++] = xasprintf("%.*s", (int)(len - 5), name);
+        }
+        free(names[i]);
+    }
+    free(names);
+    return count;
+}
+
+/*
+ * The gradebook's columns, in manifest order: this run's exercises and
+ * those that any report of `entries` holds.
+ */
+static const manifest_exercise **columns(const batch *b, const gradebook_entry *entries,
+                                         size_t n_entries, size_t *n)
+{
+    const manifest *m = b->o->grade.manifest;
+    const manifest_exercise **cols = xcalloc(m->n_exercises ? m->n_exercises : 1, sizeof *cols);
+    bool *wanted = xcalloc(m->n_exercises ? m->n_exercises : 1, sizeof *wanted);
+
+    for (size_t i = 0; i < m->n_exercises; i++)
+        for (size_t k = 0; k < b->o->n_exercises && !wanted[i]; k++)
+            wanted[i] = b->o->exercises[k] == &m->exercises[i];
+    for (size_t e = 0; e < n_entries; e++) {
+        report_stamp stamp;
+
+        if (gradebook_read_stamp(entries[e].report, &stamp) != 0)
+            continue;
+        for (size_t i = 0; i < m->n_exercises; i++)
+            wanted[i] = wanted[i] || report_stamp_find(&stamp, m->exercises[i].slug);
+        report_stamp_free(&stamp);
+    }
+    *n = 0;
+    for (size_t i = 0; i < m->n_exercises; i++)
+        if (wanted[i])
+            cols[(*n)++] = &m->exercises[i];
+    free(wanted);
+    return cols;
+}
+
+/* The fingerprints of `s` by column: those of this run's exercises, NULL elsewhere. */
+static const char **by_column(const batch *b, const submission *s,
+                              const manifest_exercise *const *cols, size_t n_cols)
+{
+    const char **fps = xcalloc(n_cols ? n_cols : 1, sizeof *fps);
+
+    for (size_t c = 0; c < n_cols; c++)
+        for (size_t k = 0; k < b->o->n_exercises; k++)
+            if (b->o->exercises[k] == cols[c])
+                fps[c] = s->fingerprints[k];
+    return fps;
+}
+
+/*
+ * Marks the submissions to grade: those --student names, or all.  An id
+ * that names no submission is an error (EINVAL, with *error).
+ */
+static int choose_students(batch *b, char **error)
+{
+    const batch_options *o = b->o;
+
+    for (size_t i = 0; i < b->n; i++)
+        b->subs[i].asked = o->n_students == 0;
+    for (size_t k = 0; k < o->n_students; k++) {
+        bool found = false;
+
+        for (size_t i = 0; i < b->n; i++) {
+            if (!strcmp(b->subs[i].id, o->students[k])) {
+                b->subs[i].asked = true;
+                found = true;
+            }
+        }
+        if (!found) {
+            *error = xasprintf("--student %s: no submission \"%s\" in \"%s\"",
+                               o->students[k], o->students[k], o->class_dir);
+            return EINVAL;
+        }
+    }
+    return 0;
+}
+
 static int write_gradebook(batch *b, gradebook_counts *counts, char **error)
 {
-    gradebook_entry *entries = xcalloc(b->n, sizeof *entries);
+    char **orphans;
+    size_t n_orphans = orphan_reports(b, &orphans), n = b->n + n_orphans, n_cols;
+    gradebook_entry *entries = xcalloc(n ? n : 1, sizeof *entries);
+    const char ***fps = xcalloc(b->n ? b->n : 1, sizeof *fps);
+    const manifest_exercise **cols;
     gradebook_request request = {
         .csv_path = NULL, .summary_path = NULL, .manifest = b->o->grade.manifest,
-        .exercises = b->o->exercises, .n_exercises = b->o->n_exercises,
-        .entries = entries, .n_entries = b->n,
+        .entries = entries, .n_entries = n,
     };
     char *csv = xasprintf("%s/grades.csv", b->o->out_dir);
     char *summary = xasprintf("%s/summary.md", b->o->out_dir);
     int err;
 
     for (size_t i = 0; i < b->n; i++)
-        entries[i] = (gradebook_entry){ .id = b->subs[i].id, .report = b->subs[i].report_json,
-                                        .fingerprint = b->subs[i].fingerprint };
+        entries[i] = (gradebook_entry){ .id = b->subs[i].id, .report = b->subs[i].report_json };
+    for (size_t i = 0; i < n_orphans; i++)
+        entries[b->n + i] = (gradebook_entry){
+            .id = orphans[i], .report = xasprintf("%s/%s.json", b->reports_dir, orphans[i]) };
+    cols = columns(b, entries, n, &n_cols);
+    for (size_t i = 0; i < b->n; i++) {
+        /* A student not asked for, or not graded now: the report as it is. */
+        if (b->subs[i].asked)
+            entries[i].fingerprints = fps[i] = by_column(b, &b->subs[i], cols, n_cols);
+    }
+    request.exercises = cols;
+    request.n_exercises = n_cols;
     request.csv_path = csv;
     request.summary_path = summary;
     err = gradebook_write(&request, counts, error);
+    for (size_t i = 0; i < b->n; i++)
+        free(fps[i]);
+    for (size_t i = 0; i < n_orphans; i++) {
+        free(orphans[i]);
+        free((char *)entries[b->n + i].report);
+    }
+    free(orphans);
+    free(fps);
+    free(cols);
     free(csv);
     free(summary);
     free(entries);
@@ -594,6 +756,8 @@ static void free_batch(batch *b)
         free(b->subs[i].dir);
         free(b->subs[i].report_json);
         free(b->subs[i].report_md);
+        free(b->subs[i].fingerprints);
+        free(b->subs[i].fingerprint_ptrs);
     }
     free(b->subs);
     free(b->queue);
@@ -609,7 +773,7 @@ int batch_run(const batch_options *options, char **error)
     struct sigaction handler = { .sa_handler = on_signal, .sa_flags = SA_RESTART };
     struct sigaction old_int, old_term;
     gradebook_counts counts;
-    hash64 kit;
+    hash64 *kit = xcalloc(o->n_exercises ? o->n_exercises : 1, sizeof *kit);
     size_t unchanged_count = 0, reused;
     double started = now_seconds();
     char took[32];
@@ -624,25 +788,32 @@ int batch_run(const batch_options *options, char **error)
         goto done;
     }
     if (open_out_dir(&b, &lock_fd, error) || find_submissions(&b, error) ||
-        kit_fingerprint(o, &kit, error))
+        kit_fingerprint(o, kit, error))
         goto done;
     if (!b.n) {
         *error = xasprintf("no submission in \"%s\" (a folder with an exercises/ folder)",
                            o->class_dir);
         goto done;
     }
+    if (choose_students(&b, error) != 0)
+        goto done;
     b.queue = xcalloc(b.n ? b.n : 1, sizeof *b.queue);
     for (size_t i = 0; i < b.n; i++) {
-        fingerprint(o, &kit, &b.subs[i]);
-        if (unchanged(o, &b.subs[i])) {
+        fingerprint(o, kit, &b.subs[i]);
+        if (!b.subs[i].asked) {
+            b.subs[i].state = NOT_ASKED;
+        } else if (unchanged(o, &b.subs[i])) {
             b.subs[i].state = UNCHANGED;
             unchanged_count++;
         } else {
             b.queue[b.n_queue++] = &b.subs[i];
         }
     }
-    say(&b, "grade batch: %zu submission%s in \"%s\": %zu to grade, %zu unchanged\n", b.n,
+    say(&b, "grade batch: %zu submission%s in \"%s\": %zu to grade, %zu unchanged", b.n,
         b.n == 1 ? "" : "s", o->class_dir, b.n_queue, unchanged_count);
+    if (o->n_students)
+        say(&b, ", %zu not asked for (--student)", b.n - b.n_queue - unchanged_count);
+    say(&b, "\n");
     for (size_t i = 0; i < b.n; i++) {
         if (b.subs[i].state == UNCHANGED) {
             char *id = printable(b.subs[i].id);
@@ -687,6 +858,7 @@ done:
     if (lock_fd >= 0)
         close(lock_fd);
     free_batch(&b);
+    free(kit);
     grade_memo_free(with_memo.memo);
     return status;
 }

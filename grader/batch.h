@@ -17,7 +17,10 @@
  *
  * A second run grades only what changed (the student's files, the tests,
  * the manifest, the grading options: see the fingerprint in batch.c);
- * an interrupted run resumes where it stopped.
+ * an interrupted run resumes where it stopped.  A run of some exercises
+ * or some students (--student) merges into the gradebook: each report
+ * keeps the exercises it held that the run did not grade, and the rows
+ * and columns of the others stay.  No run deletes a report.
  */
 #ifndef RACECOURSE_BATCH_H
 #define RACECOURSE_BATCH_H
@@ -42,6 +45,8 @@ typedef struct batch_options {
     const char *out_dir;        /* where the gradebook goes */
     const manifest_exercise *const *exercises;  /* the ones to grade, in manifest order */
     size_t n_exercises;
+    const char *const *students;    /* --student: the ids to grade; none: all */
+    size_t n_students;
     int jobs;                   /* submissions graded side by side, 1 to 64 */
     int exercise_jobs;          /* exercises in flight per job, 1 to 64 */
     double time_limit_s;        /* per submission; see batch.c */

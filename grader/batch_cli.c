@@ -19,13 +19,17 @@ static void usage(FILE *out)
         "Grades every submission under DIR (each folder that has an exercises/ folder,\n"
         "named after its student) with the hidden tests, into a gradebook:\n"
         "OUT/grades.csv, OUT/summary.md, and OUT/reports/<id>.json and <id>.md.\n"
-        "A second run grades only what changed; an interrupted run resumes.\n\n"
+        "A second run grades only what changed; an interrupted run resumes.  Grading\n"
+        "some exercises or some students merges into the gradebook: nothing earlier\n"
+        "runs wrote is dropped.\n\n"
         "  --out DIR          the gradebook's folder (default: DIR-grades, next to DIR)\n"
         "  --jobs N           submissions graded side by side (default: 1)\n"
         "  --exercise-jobs N  exercises in flight per job: N times --jobs in all\n"
         "                     (default: 2)\n"
         "  --time-limit S     seconds one submission may take: after that, its exercises\n"
         "                     not started yet score 0, \"timed out\" (default: %g)\n"
+        "  --student ID       grade only this submission (repeatable); the others keep\n"
+        "                     their rows and reports\n"
         "  --regrade          grade every submission again, changed or not\n"
         "  --tests DIR        hidden tests and race drivers (default: KIT/tests)\n"
         "  --kit DIR          the kit: manifest, headers, harness (default: the\n"
@@ -54,12 +58,13 @@ static bool parse_real(const char *text, double low, double high, double *out)
 
 /* Fills `o` from the command line; -1 after saying what is wrong. */
 static int parse_args(int argc, char **argv, batch_options *o, const char **kit,
-                      char ***slugs, size_t *n_slugs)
+                      char ***slugs, size_t *n_slugs, const char ***students)
 {
-    enum { OPT_OUT = 1000, OPT_JOBS, OPT_EXERCISE_JOBS, OPT_LIMIT, OPT_REGRADE, OPT_TESTS,
+    enum { OPT_OUT = 1000, OPT_STUDENT, OPT_JOBS, OPT_EXERCISE_JOBS, OPT_LIMIT, OPT_REGRADE, OPT_TESTS,
            OPT_KIT, OPT_TEST_JOBS, OPT_NO_RACE, OPT_REPEAT, OPT_SCALE, OPT_QUIET, OPT_HELP };
     static const struct option options[] = {
         { "out", required_argument, NULL, OPT_OUT },
+        { "student", required_argument, NULL, OPT_STUDENT },
         { "jobs", required_argument, NULL, OPT_JOBS },
         { "exercise-jobs", required_argument, NULL, OPT_EXERCISE_JOBS },
         { "time-limit", required_argument, NULL, OPT_LIMIT },
@@ -81,6 +86,11 @@ static int parse_args(int argc, char **argv, batch_options *o, const char **kit,
     while ((opt = getopt_long(argc, argv, "", options, NULL)) != -1) {
         switch (opt) {
         case OPT_OUT:       o->out_dir = optarg; break;
+        case OPT_STUDENT:
+            *students = xrealloc(*students, (o->n_students + 1) * sizeof **students);
+            (*students)[o->n_students++] = optarg;
+            o->students = *students;
+            break;
         case OPT_REGRADE:   o->regrade = true; break;
         case OPT_TESTS:     o->grade.tests_dir = optarg; break;
         case OPT_KIT:       *kit = optarg; break;
@@ -178,25 +188,30 @@ int batch_main(int argc, char **argv, const char *default_kit_dir)
         .jobs = 1, .exercise_jobs = 2, .time_limit_s = BATCH_TIME_LIMIT_S,
     };
     const manifest_exercise **exercises = NULL;
+    const char **students = NULL;
     const char *kit = default_kit_dir;
     char *manifest_path, *tests_dir = NULL, *out_dir = NULL, *error = NULL, **slugs;
     size_t n_slugs;
     manifest m;
     int status;
 
-    if (parse_args(argc, argv, &o, &kit, &slugs, &n_slugs) != 0)
+    if (parse_args(argc, argv, &o, &kit, &slugs, &n_slugs, &students) != 0) {
+        free(students);
         return EXIT_USAGE;
+    }
     manifest_path = xasprintf("%s/manifest.ini", kit);
     status = manifest_load(manifest_path, &m, &error);
     free(manifest_path);
     if (status) {
         fprintf(stderr, "grade batch: %s\n", error);
         free(error);
+        free(students);
         return EXIT_USAGE;
     }
     exercises = choose(&m, slugs, n_slugs, &o.n_exercises);
     if (!exercises) {
         manifest_free(&m);
+        free(students);
         return EXIT_USAGE;
     }
     o.exercises = exercises;
@@ -217,6 +232,7 @@ int batch_main(int argc, char **argv, const char *default_kit_dir)
     free(out_dir);
     free(tests_dir);
     free(exercises);
+    free(students);
     manifest_free(&m);
     return status;
 }

@@ -5,7 +5,9 @@
 #include "build.h"
 #include "grade_memo.h"
 #include "gradebook.h"
+#include "hash.h"
 #include "output.h"
+#include "result_json.h"
 #include "sandbox.h"
 #include "utf8.h"
 #include "util.h"
@@ -98,12 +100,15 @@ static char *print_report(output_writer write, const grade_result *r, const outp
 
 /* The grader's JSON report with the batch stamp (gradebook.h) added. */
 static char *json_report(const batch_job *job, const grade_result *r, const output_context *c,
-                         const enum ex_status *status, enum ex_status overall, int *err)
+                         const enum ex_status *status, const char *const *fingerprints,
+                         enum ex_status overall, int *err)
 {
     const batch_options *o = job->options;
     size_t len;
     char *text = print_report(output_json, r, c, &len, err), *printed, *id;
-    cJSON *json, *stamp, *exercises;
+    char hex[HASH64_HEX_LEN + 1], *whole;
+    cJSON *json, *stamp, *exercises, *prints;
+    hash64 all;
 
     if (!text)
         return NULL;
@@ -119,9 +124,18 @@ static char *json_report(const batch_job *job, const grade_result *r, const outp
     free(id);
     cJSON_AddStringToObject(stamp, "status", ex_status_names[overall]);
     exercises = cJSON_AddObjectToObject(stamp, "exercises");
-    for (size_t k = 0; k < o->n_exercises; k++)
-        cJSON_AddStringToObject(exercises, o->exercises[k]->slug, ex_status_names[status[k]]);
-    cJSON_AddStringToObject(stamp, "fingerprint", job->fingerprint);
+    for (size_t k = 0; k < r->n_exercises; k++)
+        cJSON_AddStringToObject(exercises, r->exercises[k].slug, ex_status_names[status[k]]);
+    hash64_init(&all);
+    for (size_t k = 0; k < r->n_exercises; k++)
+        hash64_add_str(&all, fingerprints[k]);
+    hash64_hex(&all, hex);
+    whole = xasprintf("fnv1a64:%s", hex);
+    cJSON_AddStringToObject(stamp, "fingerprint", whole);
+    free(whole);
+    prints = cJSON_AddObjectToObject(stamp, "fingerprints");
+    for (size_t k = 0; k < r->n_exercises; k++)
+        cJSON_AddStringToObject(prints, r->exercises[k].slug, fingerprints[k]);
     cJSON_AddNumberToObject(stamp, "time_limit_s", o->time_limit_s);
     printed = cJSON_Print(json);
     cJSON_Delete(json);
@@ -140,7 +154,7 @@ static void markdown_note(strbuf *sb, const batch_options *o, const grade_result
 {
     const char *sep = "";
 
-    for (size_t k = 0; k < o->n_exercises; k++) {
+    for (size_t k = 0; k < r->n_exercises; k++) {
         if (status[k] != which)
             continue;
         if (!*sep && which == EX_TIMED_OUT)
@@ -151,7 +165,7 @@ static void markdown_note(strbuf *sb, const batch_options *o, const grade_result
             strbuf_addstr(sb, "> **The grader failed** on these exercises; they score 0 for "
                           "now, and the next `grade batch` grades this submission again (the "
                           "JSON report's `build.log` says what failed):");
-        strbuf_addf(sb, "%s `%s` (0/%d)", sep, o->exercises[k]->slug, r->exercises[k].max_score);
+        strbuf_addf(sb, "%s `%s` (0/%d)", sep, r->exercises[k].slug, r->exercises[k].max_score);
         sep = ",";
     }
     if (*sep)
@@ -191,7 +205,8 @@ static char *markdown_report(const batch_options *o, const grade_result *r,
 }
 
 static int write_reports(const batch_job *job, const grade_result *r,
-                         const enum ex_status *status, enum ex_status overall, char **error)
+                         const enum ex_status *status, const char *const *fingerprints,
+                         enum ex_status overall, char **error)
 {
     output_context context = { .manifest = job->options->grade.manifest, .color = false };
     const char *path = job->report_md;
@@ -204,7 +219,7 @@ static int write_reports(const batch_job *job, const grade_result *r,
     }
     if (!err) {
         path = job->report_json;
-        text = json_report(job, r, &context, status, overall, &err);
+        text = json_report(job, r, &context, status, fingerprints, overall, &err);
         if (text)
             err = atomic_write_file(path, text, strlen(text));
         free(text);
@@ -215,17 +230,17 @@ static int write_reports(const batch_job *job, const grade_result *r,
 }
 
 /* "180/200, timed out (pingpong: timed out, async_stats: timed out)" */
-static char *outcome_line(const batch_options *o, const grade_result *r,
-                          const enum ex_status *status, enum ex_status overall)
+static char *outcome_line(const grade_result *r, const enum ex_status *status,
+                          enum ex_status overall)
 {
     strbuf sb = STRBUF_INIT;
     const char *sep = " (";
 
     strbuf_addf(&sb, "%d/%d, %s", r->score, r->max_score, ex_status_names[overall]);
-    for (size_t k = 0; k < o->n_exercises; k++) {
+    for (size_t k = 0; k < r->n_exercises; k++) {
         if (status[k] == EX_OK)
             continue;
-        strbuf_addf(&sb, "%s%s: %s", sep, o->exercises[k]->slug, ex_status_names[status[k]]);
+        strbuf_addf(&sb, "%s%s: %s", sep, r->exercises[k].slug, ex_status_names[status[k]]);
         sep = ", ";
     }
     if (overall != EX_OK)
@@ -354,6 +369,102 @@ void batch_submission_grade(batch_submission *s, size_t k)
     free(bytes);
 }
 
+/* A submission's reports: every exercise it holds, in manifest order. */
+typedef struct merged {
+    grade_result r;
+    enum ex_status *status;
+    const char **fingerprints;
+    char **kept;                /* fingerprints read from the earlier report */
+} merged;
+
+/* The status that `word` spells, or -1. */
+static int ex_status_from_name(const char *word)
+{
+    for (int s = 0; word && s <= EX_OK; s++)
+        if (!strcmp(word, ex_status_names[s]))
+            return s;
+    return -1;
+}
+
+/* The earlier report's result for `slug`, with its status and fingerprint; false if none. */
+static bool earlier_exercise(const cJSON *report, const char *slug, exercise_result *ex,
+                             enum ex_status *status, char **fingerprint)
+{
+    const cJSON *stamp = cJSON_GetObjectItemCaseSensitive(report, "batch"), *item;
+    const cJSON *word = cJSON_GetObjectItemCaseSensitive(
+        cJSON_GetObjectItemCaseSensitive(stamp, "exercises"), slug);
+    const cJSON *print = cJSON_GetObjectItemCaseSensitive(
+        cJSON_GetObjectItemCaseSensitive(stamp, "fingerprints"), slug);
+    int s = ex_status_from_name(cJSON_IsString(word) ? word->valuestring : NULL);
+
+    if (s < 0)
+        return false;
+    cJSON_ArrayForEach(item, cJSON_GetObjectItemCaseSensitive(report, "exercises")) {
+        const cJSON *name = cJSON_GetObjectItemCaseSensitive(item, "slug");
+
+        if (!cJSON_IsString(name) || strcmp(name->valuestring, slug) != 0)
+            continue;
+        if (exercise_result_from_json(item, ex) != 0)
+            return false;
+        *status = (enum ex_status)s;
+        *fingerprint = xstrdup(cJSON_IsString(print) ? print->valuestring : "");
+        return true;
+    }
+    return false;
+}
+
+/*
+ * Merges this run's exercises (moved out of `run`) with those of the
+ * submission's earlier report that this run did not grade, so that a run
+ * of some exercises never drops the others (docs/batch.md).
+ */
+static void merge(const batch_job *job, grade_result *run, const enum ex_status *status,
+                  merged *out)
+{
+    const batch_options *o = job->options;
+    const manifest *m = o->grade.manifest;
+    char *text = read_file(job->report_json, NULL);
+    cJSON *earlier = text ? cJSON_Parse(text) : NULL;
+    size_t n = m->n_exercises ? m->n_exercises : 1;
+
+    free(text);
+    memset(out, 0, sizeof *out);
+    out->r.exercises = xcalloc(n, sizeof *out->r.exercises);
+    out->status = xcalloc(n, sizeof *out->status);
+    out->fingerprints = xcalloc(n, sizeof *out->fingerprints);
+    out->kept = xcalloc(n, sizeof *out->kept);
+    for (size_t i = 0; i < m->n_exercises; i++) {
+        size_t j = out->r.n_exercises, k = 0;
+
+        while (k < o->n_exercises && o->exercises[k] != &m->exercises[i])
+            k++;
+        if (k < o->n_exercises) {
+            out->r.exercises[j] = run->exercises[k];
+            memset(&run->exercises[k], 0, sizeof run->exercises[k]);
+            out->status[j] = status[k];
+            out->fingerprints[j] = job->fingerprints[k];
+        } else if (earlier && earlier_exercise(earlier, m->exercises[i].slug,
+                                               &out->r.exercises[j], &out->status[j],
+                                               &out->kept[j])) {
+            out->fingerprints[j] = out->kept[j];
+        } else {
+            continue;
+        }
+        out->r.n_exercises++;
+    }
+    cJSON_Delete(earlier);
+}
+
+static void merged_free(merged *m)
+{
+    for (size_t k = 0; k < m->r.n_exercises; k++)
+        free(m->kept[k]);
+    free(m->kept);
+    free(m->fingerprints);
+    free(m->status);
+    grade_result_free(&m->r);
+}
+
 void batch_submission_finish(batch_submission *s, batch_outcome *out)
 {
     const batch_job *job = s->job;
@@ -361,6 +472,7 @@ void batch_submission_finish(batch_submission *s, batch_outcome *out)
     size_t n = o->n_exercises, k;
     grade_result r = s->r;
     enum ex_status *status = s->status, overall = EX_OK;
+    merged all = { 0 };
     char *why, *error = NULL;
 
     memset(out, 0, sizeof *out);
@@ -379,29 +491,31 @@ void batch_submission_finish(batch_submission *s, batch_outcome *out)
     }
     free(why);
 
-    r.submission = realpath(job->dir, NULL);
-    if (!r.submission)
-        r.submission = xstrdup(job->dir);
-    r.containment = xstrdup(sandbox_containment());
-    r.tests_kind = xstrdup("public");
-    for (k = 0; k < n; k++) {
-        r.score += r.exercises[k].score;
-        r.max_score += r.exercises[k].max_score;
-        if (status[k] < overall)
-            overall = status[k];
-        if (has_hidden_tests(&o->grade, o->exercises[k]->slug)) {
-            free(r.tests_kind);
-            r.tests_kind = xstrdup("hidden");
+    merge(job, &r, status, &all);
+    all.r.submission = realpath(job->dir, NULL);
+    if (!all.r.submission)
+        all.r.submission = xstrdup(job->dir);
+    all.r.containment = xstrdup(sandbox_containment());
+    all.r.tests_kind = xstrdup("public");
+    for (k = 0; k < all.r.n_exercises; k++) {
+        all.r.score += all.r.exercises[k].score;
+        all.r.max_score += all.r.exercises[k].max_score;
+        if (all.status[k] < overall)
+            overall = all.status[k];
+        if (has_hidden_tests(&o->grade, all.r.exercises[k].slug)) {
+            free(all.r.tests_kind);
+            all.r.tests_kind = xstrdup("hidden");
         }
     }
-    r.duration_s = now_seconds() - s->started;
+    all.r.duration_s = now_seconds() - s->started;
     out->failed = overall == EX_ERROR;
-    if (write_reports(job, &r, status, overall, &error) != 0) {
+    if (write_reports(job, &all.r, all.status, all.fingerprints, overall, &error) != 0) {
         out->failed = true;
         strbuf_addf(&s->errors, "%s%s", s->errors.len ? "; " : "", error);
         free(error);
     }
-    out->line = outcome_line(o, &r, status, overall);
+    out->line = outcome_line(&all.r, all.status, overall);
+    merged_free(&all);
 done:
     out->error = s->errors.len ? strbuf_detach(&s->errors) : NULL;
     strbuf_release(&s->errors);

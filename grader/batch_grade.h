@@ -32,7 +32,8 @@ typedef struct batch_job {
     const batch_options *options;
     const char *id;             /* the folder's name */
     const char *dir;            /* the submission */
-    const char *fingerprint;    /* stamped into the JSON report */
+    const char *const *fingerprints;    /* one per exercise of the run, stamped into the
+                                           JSON report */
     const char *report_json;    /* where the reports go */
     const char *report_md;
     atomic_int *stop;           /* nonzero: start no new exercise */
@@ -86,6 +87,9 @@ bool batch_submission_done(batch_submission *s, bool ended_one);
 /*
  * Writes the Markdown report, then the JSON report (the record that the
  * submission was graded), each atomically, fills `out` and frees `s`.
+ * The reports hold this run's exercises and, read back from the earlier
+ * JSON report, every other exercise it held, with its status and
+ * fingerprint: a run of some exercises drops none of the others.
  * An interrupted submission writes nothing (out->interrupted).  A report
  * that could not be written is described in out->error.  Free `out` with
  * batch_outcome_free().

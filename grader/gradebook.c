@@ -61,6 +61,29 @@ static enum gb_status known_status(const char *text)
     return text ? (enum gb_status)s : GB_N_STATUSES;
 }
 
+/* The stamp's exercises: its "exercises" words and "fingerprints". */
+static void read_stamp_exercises(const cJSON *stamp, report_stamp *out)
+{
+    const cJSON *words = gb_member(stamp, "exercises"), *fingerprints, *item;
+    size_t i = 0;
+
+    fingerprints = gb_member(stamp, "fingerprints");
+    out->n_exercises = cJSON_IsObject(words) ? (size_t)cJSON_GetArraySize(words) : 0;
+    out->exercises = xcalloc(out->n_exercises ? out->n_exercises : 1, sizeof *out->exercises);
+    cJSON_ArrayForEach(item, words) {
+        const char *fingerprint;
+
+        if (i >= out->n_exercises || !item->string || !cJSON_IsString(item))
+            continue;
+        fingerprint = gb_string(fingerprints, item->string);
+        out->exercises[i].slug = xstrdup(item->string);
+        out->exercises[i].status = xstrdup(item->valuestring);
+        out->exercises[i].fingerprint = xstrdup(fingerprint ? fingerprint : "");
+        i++;
+    }
+    out->n_exercises = i;
+}
+
 int gradebook_read_stamp(const char *path, report_stamp *out)
 {
     char *text = read_file(path, NULL);
@@ -84,11 +107,20 @@ int gradebook_read_stamp(const char *path, report_stamp *out)
         out->status = xstrdup(status);
         out->fingerprint = xstrdup(fingerprint);
         out->time_limit_s = limit->valuedouble;
+        read_stamp_exercises(stamp, out);
     } else {
         err = EINVAL;
     }
     cJSON_Delete(json);
     return err;
+}
+
+const stamp_exercise *report_stamp_find(const report_stamp *stamp, const char *slug)
+{
+    for (size_t i = 0; i < stamp->n_exercises; i++)
+        if (!strcmp(stamp->exercises[i].slug, slug))
+            return &stamp->exercises[i];
+    return NULL;
 }
 
 void report_stamp_free(report_stamp *stamp)
@@ -98,6 +130,12 @@ void report_stamp_free(report_stamp *stamp)
     free(stamp->id);
     free(stamp->status);
     free(stamp->fingerprint);
+    for (size_t i = 0; i < stamp->n_exercises; i++) {
+        free(stamp->exercises[i].slug);
+        free(stamp->exercises[i].status);
+        free(stamp->exercises[i].fingerprint);
+    }
+    free(stamp->exercises);
     memset(stamp, 0, sizeof *stamp);
 }
 
@@ -118,12 +156,27 @@ static enum gb_status exercise_status(const cJSON *stamp, const cJSON *ex)
     return build && !strcmp(build, "failed") ? GB_S_BUILD_FAILED : GB_S_ERROR;
 }
 
+/* Whether the stamp holds every fingerprint the entry asks for. */
+static bool current(const gradebook_request *req, const gradebook_entry *entry,
+                    const cJSON *stamp)
+{
+    const cJSON *fingerprints = gb_member(stamp, "fingerprints");
+
+    for (size_t k = 0; entry->fingerprints && k < req->n_exercises; k++) {
+        const char *want = entry->fingerprints[k];
+        const char *have = gb_string(fingerprints, req->exercises[k]->slug);
+
+        if (want && (!have || strcmp(want, have) != 0))
+            return false;
+    }
+    return true;
+}
+
 /* Fills `r` from the entry's report, or leaves it "not graded". */
 static void load_row(const gradebook_request *req, const gradebook_entry *entry, gb_row *r)
 {
     char *text = read_file(entry->report, NULL);
     const cJSON *stamp, *exercises, *ex;
-    const char *fingerprint;
     enum gb_status worst = GB_S_OK;
 
     r->id = entry->id;
@@ -134,8 +187,7 @@ static void load_row(const gradebook_request *req, const gradebook_entry *entry,
     r->report = cJSON_Parse(text);
     free(text);
     stamp = gb_member(r->report, "batch");
-    fingerprint = gb_string(stamp, "fingerprint");
-    if (!fingerprint || strcmp(fingerprint, entry->fingerprint) != 0) {
+    if (!gb_string(stamp, "fingerprint") || !current(req, entry, stamp)) {
         cJSON_Delete(r->report);
         r->report = NULL;
         return;
@@ -144,7 +196,7 @@ static void load_row(const gradebook_request *req, const gradebook_entry *entry,
     for (size_t k = 0; k < req->n_exercises; k++) {
         gb_exercise *rx = &r->ex[k];
 
-        rx->status = GB_S_ERROR;
+        rx->status = GB_S_NOT_GRADED;   /* no run graded it for this student yet */
         cJSON_ArrayForEach(ex, exercises) {
             const char *slug = gb_string(ex, "slug");
 
@@ -208,7 +260,7 @@ static char *csv_text(const gradebook_request *req, const gb_row *rows, size_t n
         else
             strbuf_addstr(&sb, ",");
         for (size_t k = 0; k < req->n_exercises; k++) {
-            if (r->report)
+            if (r->report && r->ex[k].status != GB_S_NOT_GRADED)
                 strbuf_addf(&sb, ",%d", r->ex[k].score);
             else
                 strbuf_addstr(&sb, ",");

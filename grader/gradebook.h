@@ -9,6 +9,7 @@
  *   "batch": { "id": "alice", "status": "timed out",
  *              "exercises": { "joinall": "ok", "pingpong": "timed out" },
  *              "fingerprint": "fnv1a64:0123456789abcdef",
+ *              "fingerprints": { "joinall": "fnv1a64:...", "pingpong": "..." },
  *              "time_limit_s": 600 }
  *
  * The gradebook (grades.csv, summary.md) is always rebuilt from those
@@ -42,12 +43,21 @@
 #define GB_ERROR "error"
 #define GB_NOT_GRADED "not graded"
 
+/* One exercise of a stamp: its status word and its own fingerprint. */
+typedef struct stamp_exercise {
+    char *slug;
+    char *status;               /* a word of the list above */
+    char *fingerprint;          /* "" in a report older than per-exercise fingerprints */
+} stamp_exercise;
+
 /* A report's stamp (its "batch" object); strings are malloc'd. */
 typedef struct report_stamp {
     char *id;
     char *status;
-    char *fingerprint;
+    char *fingerprint;          /* of the whole report: all its exercises */
     double time_limit_s;
+    stamp_exercise *exercises;  /* in the report's order */
+    size_t n_exercises;
 } report_stamp;
 
 /*
@@ -58,21 +68,37 @@ typedef struct report_stamp {
  */
 int gradebook_read_stamp(const char *path, report_stamp *out);
 
+/* The stamp's entry for exercise `slug`, or NULL when it has none. */
+const stamp_exercise *report_stamp_find(const report_stamp *stamp, const char *slug);
+
 /* Frees what `stamp` owns; safe on a zeroed stamp. */
 void report_stamp_free(report_stamp *stamp);
 
-/* One submission of the class. */
+/*
+ * One submission of the class.  Its report counts only when, for every
+ * column that `fingerprints` names, the stamp holds that exercise with
+ * that fingerprint (the grade is the grade of the files as they are now);
+ * else its row says "not graded".  A NULL `fingerprints`, or a NULL in it,
+ * takes the report as it is (a student this run was not asked to grade,
+ * an exercise it did not grade).
+ */
 typedef struct gradebook_entry {
     const char *id;             /* its folder's name: the CSV's id */
     const char *report;         /* path of its JSON report */
-    const char *fingerprint;    /* the report counts only with this stamp */
+    const char *const *fingerprints;    /* one per column of the request, or NULL */
 } gradebook_entry;
 
 typedef struct gradebook_request {
     const char *csv_path;       /* grades.csv */
     const char *summary_path;   /* summary.md */
     const manifest *manifest;
-    const manifest_exercise *const *exercises;  /* the graded ones, in manifest order */
+    /*
+     * The columns, in manifest order: the exercises of this run and every
+     * exercise an earlier run left in a report, so that grading some
+     * exercises again never drops the others' columns.  A submission whose
+     * report lacks one has an empty cell there ("not graded" in its notes).
+     */
+    const manifest_exercise *const *exercises;
     size_t n_exercises;
     const gradebook_entry *entries;             /* any order: rows are sorted by id */
     size_t n_entries;

@@ -145,7 +145,7 @@ static void summary_scores(strbuf *sb, const gradebook_request *req, const gb_ro
         for (size_t i = 0; i < n; i++) {
             const gb_exercise *rx = &rows[i].ex[k];
 
-            if (!rows[i].report)
+            if (!rows[i].report || rx->status == GB_S_NOT_GRADED)
                 continue;
             n_graded++;
             sum += rx->score;
@@ -163,9 +163,11 @@ static void summary_scores(strbuf *sb, const gradebook_request *req, const gb_ro
     }
     memset(bands, 0, sizeof bands);
     sum = 0;
+    n_graded = 0;
     for (size_t i = 0; i < n; i++) {
         if (!rows[i].report)
             continue;
+        n_graded++;
         sum += rows[i].total;
         bands[bucket(rows[i].total, rows[i].max_total)]++;
     }
@@ -378,7 +380,7 @@ static void summary_exercises(strbuf *sb, const gradebook_request *req, const gb
         const char *sep = "";
 
         for (size_t i = 0; i < n; i++) {
-            if (!rows[i].report)
+            if (!rows[i].report || rows[i].ex[k].status == GB_S_NOT_GRADED)
                 continue;
             graded++;
             by_status[rows[i].ex[k].status]++;
