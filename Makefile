@@ -128,11 +128,12 @@ soak: $(BUILD)/grade
 	$(KIT_ONLY)
 	$(Q)scripts/soak $(RUNS)
 
-# The student repository (dist/student) and the hidden tests for a private
-# tests repository (dist/hidden-tests): docs/instructor-guide.md.
+# The student repository (dist/student, or OUT=DIR) and the hidden tests
+# for a private tests repository (dist/hidden-tests); a release again keeps
+# their .git: docs/instructor-guide.md.
 release: $(BUILD)/grade
 	$(KIT_ONLY)
-	$(Q)scripts/release
+	$(Q)scripts/release $(if $(OUT),--student-dir "$(OUT)")
 
 clean:
 	rm -rf $(BUILD) dist
