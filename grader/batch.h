@@ -52,6 +52,7 @@ typedef struct batch_options {
     double time_limit_s;        /* per submission; see batch.c */
     bool regrade;               /* grade even the unchanged submissions */
     bool quiet;                 /* errors only: no progress, no line per submission */
+    bool show_hidden_messages;  /* the Markdown reports quote hidden tests' messages */
     grade_memo *memo;           /* set by batch_run(): identical files graded once */
 } batch_options;
 

@@ -39,7 +39,10 @@ static void usage(FILE *out)
         "  --repeat N         run tests and race check N times; a test passes only\n"
         "                     if it passes every time (default: 1)\n"
         "  --time-scale X     multiply timeouts and test time units (slow machines)\n"
-        "  --quiet            no progress and no line per submission\n\n"
+        "  --quiet            no progress and no line per submission\n"
+        "  --show-hidden-messages\n"
+        "                     the reports for students quote hidden tests' messages\n"
+        "                     (default: name, points and hint only)\n\n"
         "Exit status: 0 every submission graded with full marks, 1 something less (or a\n"
         "submission not graded), 2 usage or setup error.  See docs/batch.md.\n",
         BATCH_TIME_LIMIT_S);
@@ -61,7 +64,8 @@ static int parse_args(int argc, char **argv, batch_options *o, const char **kit,
                       char ***slugs, size_t *n_slugs, const char ***students)
 {
     enum { OPT_OUT = 1000, OPT_STUDENT, OPT_JOBS, OPT_EXERCISE_JOBS, OPT_LIMIT, OPT_REGRADE, OPT_TESTS,
-           OPT_KIT, OPT_TEST_JOBS, OPT_NO_RACE, OPT_REPEAT, OPT_SCALE, OPT_QUIET, OPT_HELP };
+           OPT_KIT, OPT_TEST_JOBS, OPT_NO_RACE, OPT_REPEAT, OPT_SCALE, OPT_QUIET, OPT_HELP,
+           OPT_SHOW_HIDDEN };
     static const struct option options[] = {
         { "out", required_argument, NULL, OPT_OUT },
         { "student", required_argument, NULL, OPT_STUDENT },
@@ -76,6 +80,7 @@ static int parse_args(int argc, char **argv, batch_options *o, const char **kit,
         { "repeat", required_argument, NULL, OPT_REPEAT },
         { "time-scale", required_argument, NULL, OPT_SCALE },
         { "quiet", no_argument, NULL, OPT_QUIET },
+        { "show-hidden-messages", no_argument, NULL, OPT_SHOW_HIDDEN },
         { "help", no_argument, NULL, OPT_HELP },
         { 0 },
     };
@@ -96,6 +101,7 @@ static int parse_args(int argc, char **argv, batch_options *o, const char **kit,
         case OPT_KIT:       *kit = optarg; break;
         case OPT_NO_RACE:   o->grade.race = false; break;
         case OPT_QUIET:     o->quiet = true; break;
+        case OPT_SHOW_HIDDEN: o->show_hidden_messages = true; break;
         case OPT_HELP:      usage(stdout); exit(0);
         case OPT_JOBS:
             if (!parse_count(optarg, 1, 64, &o->jobs))

@@ -208,7 +208,8 @@ static int write_reports(const batch_job *job, const grade_result *r,
                          const enum ex_status *status, const char *const *fingerprints,
                          enum ex_status overall, char **error)
 {
-    output_context context = { .manifest = job->options->grade.manifest, .color = false };
+    output_context context = { .manifest = job->options->grade.manifest, .color = false,
+                               .show_hidden_messages = job->options->show_hidden_messages };
     const char *path = job->report_md;
     int err = 0;
     char *text = markdown_report(job->options, r, &context, status, &err);

@@ -12,6 +12,7 @@
 #include "batch.h"
 #include "grade.h"
 #include "manifest.h"
+#include "manifest_check.h"
 #include "output.h"
 #include "sandbox.h"
 #include "util.h"
@@ -35,6 +36,8 @@ typedef struct cli {
     const char *manifest_path;
     const char *format_files[MAX_FORMATS];   /* indexed like output_formats */
     bool make_vars;
+    bool check_manifest;
+    bool show_hidden;
     bool quiet;
     bool verbose;
 } cli;
@@ -61,7 +64,10 @@ static void usage(FILE *out)
         "  --time-scale X     multiply timeouts and test time units (slow machines)\n"
         "  --keep             keep the work directories (for debugging)\n"
         "  --quiet            no terminal report\n"
-        "  --make-vars        print the manifest as make variables and exit\n");
+        "  --make-vars        print the manifest as make variables and exit\n"
+        "  --check-manifest   check manifest.ini against the kit's files and tests, quickly\n"
+        "  --show-hidden-messages\n"
+        "                     students' reports quote hidden tests' messages too\n");
     for (const output_format *f = output_formats; f->name; f++)
         fprintf(out, "  --%s FILE%*s%s\n", f->name, (int)(13 - strlen(f->name)), "",
                 f->description);
@@ -84,7 +90,8 @@ static int parse_args(int argc, char **argv, cli *c)
 {
     enum { OPT_SUBMISSION = 1000, OPT_TESTS, OPT_KIT, OPT_JOBS, OPT_TEST_JOBS, OPT_NO_RACE,
            OPT_REPEAT, OPT_SCALE, OPT_KEEP, OPT_QUIET, OPT_MAKE_VARS, OPT_HELP,
-           OPT_PUBLIC, OPT_RACE_ONLY, OPT_VERBOSE, OPT_FORMAT };
+           OPT_PUBLIC, OPT_RACE_ONLY, OPT_VERBOSE, OPT_CHECK_MANIFEST, OPT_SHOW_HIDDEN,
+           OPT_FORMAT };
     struct option options[32] = {
         { "submission", required_argument, NULL, OPT_SUBMISSION },
         { "tests", required_argument, NULL, OPT_TESTS },
@@ -101,8 +108,10 @@ static int parse_args(int argc, char **argv, cli *c)
         { "public", no_argument, NULL, OPT_PUBLIC },
         { "race-only", no_argument, NULL, OPT_RACE_ONLY },
         { "verbose", no_argument, NULL, OPT_VERBOSE },
+        { "check-manifest", no_argument, NULL, OPT_CHECK_MANIFEST },
+        { "show-hidden-messages", no_argument, NULL, OPT_SHOW_HIDDEN },
     };
-    size_t n_options = 15;
+    size_t n_options = 17;
     int opt;
 
     for (size_t f = 0; output_formats[f].name; f++)
@@ -122,6 +131,8 @@ static int parse_args(int argc, char **argv, cli *c)
         case OPT_PUBLIC:     c->grade.public_only = true; break;
         case OPT_RACE_ONLY:  c->grade.tests = false; break;
         case OPT_VERBOSE:    c->verbose = true; break;
+        case OPT_CHECK_MANIFEST: c->check_manifest = true; break;
+        case OPT_SHOW_HIDDEN: c->show_hidden = true; break;
         case OPT_JOBS:
             if (!parse_count(optarg, 1, 64, &c->grade.jobs))
                 return fprintf(stderr, "grade: --jobs takes a number from 1 to 64\n"), -1;
@@ -184,7 +195,7 @@ static void print_make_vars(const manifest *m)
 static int write_outputs(const cli *c, const grade_result *result, const manifest *m)
 {
     output_context context = { .manifest = m, .color = isatty(STDOUT_FILENO),
-                               .verbose = c->verbose };
+                               .verbose = c->verbose, .show_hidden_messages = c->show_hidden };
     int status = 0;
 
     if (!c->quiet)
@@ -232,6 +243,14 @@ int main(int argc, char **argv)
     if (parse_args(argc, argv, &c) != 0) {
         free(c.kit_dir);
         return EXIT_USAGE;
+    }
+    if (c.check_manifest) {
+        tests_dir = c.grade.tests_dir ? NULL : xasprintf("%s/tests", c.kit_dir);
+        status = manifest_check(c.kit_dir, tests_dir ? tests_dir : c.grade.tests_dir, stdout,
+                                stderr);
+        free(tests_dir);
+        free(c.kit_dir);
+        return status;
     }
     manifest_path = xasprintf("%s/manifest.ini", c.kit_dir);
     err = manifest_load(manifest_path, &m, &error);

@@ -216,6 +216,10 @@ static int on_line(void *user, const char *section, const char *key,
         } else if (!strcmp(key, "version")) {
             free(m->version);
             m->version = xstrdup(value);
+        } else if (!strcmp(key, "hidden_messages")) {
+            if (strcmp(value, "hide") != 0 && strcmp(value, "show") != 0)
+                return fail(ld, "hidden_messages must be hide or show", NULL, NULL);
+            m->show_hidden_messages = !strcmp(value, "show");
         } else {
             return fail(ld, "unknown key \"%s\" in [racecourse]", key, NULL);
         }

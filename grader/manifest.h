@@ -44,6 +44,8 @@ typedef struct manifest_exercise {
 typedef struct manifest {
     int format;
     char *version;
+    bool show_hidden_messages;      /* hidden_messages = show: students see hidden tests'
+                                       messages (output_student.h); default hide */
     manifest_exercise *exercises;   /* in teaching order */
     size_t n_exercises;
 } manifest;

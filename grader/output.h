@@ -17,6 +17,8 @@ typedef struct output_context {
     const manifest *manifest;
     bool color;                 /* ANSI colours (terminal report only) */
     bool verbose;               /* list passed tests too (terminal report only) */
+    bool show_hidden_messages;  /* --show-hidden-messages: students see hidden tests'
+                                   messages (output_student.h) */
 } output_context;
 
 /* Writes `result` to `out`; returns 0 or an errno value (EIO on a write error). */
@@ -58,8 +60,11 @@ int output_summary(const grade_result *result, const output_context *context, FI
  *   (docs/classroom-format.md).
  * output_junit: JUnit XML, a testsuite per exercise, a testcase per test
  *   and one for the race check (and one for the build when it failed).
- * output_gradescope: Gradescope's results.json; hidden tests show their
- *   status only (docs/gradescope.md).
+ * output_gradescope: Gradescope's results.json (docs/gradescope.md).
+ *
+ * These four are for students: each prints output_student_view() of the
+ * result, so hidden tests keep their messages to themselves and no path
+ * of the grading machine appears (output_student.h).
  */
 int output_markdown(const grade_result *result, const output_context *context, FILE *out);
 int output_classroom(const grade_result *result, const output_context *context, FILE *out);

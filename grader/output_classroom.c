@@ -26,6 +26,7 @@
  * 128 KiB).
  */
 #include "output.h"
+#include "output_student.h"
 #include "util.h"
 #include "utf8.h"
 
@@ -384,7 +385,7 @@ static int runner_value(const exercise_result *ex, const item *items, size_t n, 
     }
 }
 
-int output_classroom(const grade_result *result, const output_context *context, FILE *out)
+static int write_classroom(const grade_result *result, const output_context *context, FILE *out)
 {
     char (*ids)[ID_MAX] = xcalloc(result->n_exercises + 1, ID_MAX);
     strbuf value = STRBUF_INIT;
@@ -418,4 +419,15 @@ int output_classroom(const grade_result *result, const output_context *context, 
     free(ids);
     strbuf_release(&value);
     return err ? err : ferror(out) ? EIO : 0;
+}
+
+int output_classroom(const grade_result *result, const output_context *context, FILE *out)
+{
+    grade_result view;
+    int err;
+
+    output_student_view(result, context, &view);
+    err = write_classroom(&view, context, out);
+    grade_result_free(&view);
+    return err;
 }

@@ -16,10 +16,10 @@
  * is its total.  Every text is "text" format: Gradescope shows it as it is, and
  * student text cannot inject HTML (the top-level default would render it).
  *
- * Hidden tests: when the grade used hidden tests, the entry of a test the
- * manifest lists as hidden (and not also as public) says only its status
- * ("failed", "crashed", ...) and never its message, which quotes the
- * hidden test's code and expectations.  Its visibility stays "visible":
+ * Hidden tests follow the policy of every student-facing report
+ * (output_student.h): the entry of a hidden test that did not pass says
+ * its status, that it is hidden, and its hint, never its message (unless
+ * the instructor asks for it).  Its visibility stays "visible":
  * its name and hint are public already (manifest.ini ships with the kit),
  * and the spec hides a student's total score whenever a test is hidden.
  * extra_data.hidden marks these entries so that an instructor can make
@@ -28,6 +28,7 @@
  * (the terminal report, with every message) stays for instructors only.
  */
 #include "output.h"
+#include "output_student.h"
 #include "util.h"
 #include "utf8.h"
 
@@ -51,21 +52,6 @@ static void add_text(cJSON *json, const char *key, const char *text, size_t max)
 
     cJSON_AddStringToObject(json, key, clean);
     free(clean);
-}
-
-/* Whether `t` of `ex` is a hidden test whose details students must not see. */
-static bool is_hidden(const exercise_result *ex, const test_result *t, const grade_result *result,
-                      const output_context *context)
-{
-    const manifest_exercise *mx;
-
-    if (!result->tests_kind || strcmp(result->tests_kind, "hidden") != 0)
-        return false;
-    mx = context->manifest ? manifest_find(context->manifest, ex->slug) : NULL;
-    if (!mx)
-        return true;            /* unknown: keep it to ourselves */
-    return manifest_find_test(mx->hidden_tests, mx->n_hidden, t->name) &&
-           !manifest_find_test(mx->public_tests, mx->n_public, t->name);
 }
 
 static const char *status_words(enum test_status status)
@@ -118,16 +104,16 @@ static cJSON *test_entry(const exercise_result *ex, const test_result *t, size_t
     cJSON *extra;
     char *text;
 
-    if (hidden || t->status == TEST_PASSED)
+    if (t->status == TEST_PASSED)
         text = xstrdup(status_words(t->status));
     else if (t->status == TEST_SKIPPED)
         text = xstrdup(ex->build == BUILD_OK ? "not run" : "not run: the build failed");
     else {
         char *message = utf8_clean(t->message, OUTPUT_MAX - 1000);   /* room for the rest */
 
-        text = xasprintf("%s: %s%s%s\nTo see it yourself: make check EX=%s",
-                         status_words(t->status), message,
-                         *str(t->hint) ? "\nHint: " : "", str(t->hint), ex->slug);
+        text = xasprintf("%s: %s%s%s%s%s", status_words(t->status), message,
+                         *str(t->hint) ? "\nHint: " : "", str(t->hint),
+                         hidden ? "" : "\nTo see it yourself: make check EX=", hidden ? "" : ex->slug);
         free(message);
     }
     add_text(json, "output", text, OUTPUT_MAX);
@@ -210,7 +196,7 @@ static char *summary(const grade_result *result)
     return strbuf_detach(&sb);
 }
 
-int output_gradescope(const grade_result *result, const output_context *context, FILE *out)
+static int write_gradescope(const grade_result *result, const output_context *context, FILE *out)
 {
     cJSON *json = cJSON_CreateObject(), *tests, *extra;
     char *text;
@@ -240,8 +226,9 @@ int output_gradescope(const grade_result *result, const output_context *context,
             cJSON_AddItemToArray(tests, build_entry(ex, i + 1));
         for (size_t t = 0; t < ex->n_tests; t++)
             cJSON_AddItemToArray(tests, test_entry(ex, &ex->tests[t], i + 1, number++,
-                                                   is_hidden(ex, &ex->tests[t], result,
-                                                             context)));
+                                                   output_is_hidden_test(result, ex,
+                                                                         &ex->tests[t],
+                                                                         context)));
         if (ex->race.max_score > 0 || ex->race.status != RACE_SKIPPED)
             cJSON_AddItemToArray(tests, race_entry(ex, i + 1, number));
     }
@@ -251,4 +238,15 @@ int output_gradescope(const grade_result *result, const output_context *context,
     free(text);
     cJSON_Delete(json);
     return err ? err : ferror(out) ? EIO : 0;
+}
+
+int output_gradescope(const grade_result *result, const output_context *context, FILE *out)
+{
+    grade_result view;
+    int err;
+
+    output_student_view(result, context, &view);
+    err = write_gradescope(&view, context, out);
+    grade_result_free(&view);
+    return err;
 }

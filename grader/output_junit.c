@@ -23,6 +23,7 @@
  * UTF-8 become U+FFFD.  No CDATA sections, so "]]>" is only text.
  */
 #include "output.h"
+#include "output_student.h"
 #include "util.h"
 #include "utf8.h"
 
@@ -262,7 +263,7 @@ static void print_suite(FILE *out, const exercise_result *ex, const junit_case *
     fputs("  </testsuite>\n", out);
 }
 
-int output_junit(const grade_result *result, const output_context *context, FILE *out)
+static int write_junit(const grade_result *result, const output_context *context, FILE *out)
 {
     junit_case **cases = xcalloc(result->n_exercises + 1, sizeof *cases);
     size_t *n = xcalloc(result->n_exercises + 1, sizeof *n);
@@ -289,4 +290,15 @@ int output_junit(const grade_result *result, const output_context *context, FILE
     free(cases);
     free(n);
     return ferror(out) ? EIO : 0;
+}
+
+int output_junit(const grade_result *result, const output_context *context, FILE *out)
+{
+    grade_result view;
+    int err;
+
+    output_student_view(result, context, &view);
+    err = write_junit(&view, context, out);
+    grade_result_free(&view);
+    return err;
 }

@@ -17,6 +17,7 @@
  * shown once.
  */
 #include "output.h"
+#include "output_student.h"
 #include "util.h"
 #include "utf8.h"
 
@@ -223,7 +224,19 @@ static void print_table(const grade_result *result, FILE *out)
     }
 }
 
-/* Each test that did not pass: its status, points, message and hint. */
+static void print_hint(const test_result *t, FILE *out)
+{
+    if (t->hint && *t->hint) {
+        fputs("Hint: ", out);
+        md_inline_code(out, t->hint);
+        fputs("\n\n", out);
+    }
+}
+
+/*
+ * Each test that did not pass: its status, points, message and hint; a
+ * hidden test's message is not shown (output_student.h).
+ */
 static void print_failed_tests(const exercise_result *ex, FILE *out)
 {
     const char *said = NULL;
@@ -240,6 +253,11 @@ static void print_failed_tests(const exercise_result *ex, FILE *out)
             fputs("\n", out);
             continue;
         }
+        if (!strcmp(t->message, OUTPUT_HIDDEN_MESSAGE)) {
+            fputs(", a hidden test (what it checked is not shown)\n\n", out);
+            print_hint(t, out);
+            continue;
+        }
         if (said && !strcmp(said, t->message)) {
             fputs(": the same message as the test above\n", out);
             continue;
@@ -247,11 +265,7 @@ static void print_failed_tests(const exercise_result *ex, FILE *out)
         said = t->message;
         fputs("\n", out);
         md_pre(out, t->message, MESSAGE_MAX);
-        if (t->hint && *t->hint) {
-            fputs("Hint: ", out);
-            md_inline_code(out, t->hint);
-            fputs("\n\n", out);
-        }
+        print_hint(t, out);
     }
 }
 
@@ -371,7 +385,7 @@ static void print_exercise(const exercise_result *ex, const output_context *c, F
     print_next(ex, mx, out);
 }
 
-int output_markdown(const grade_result *result, const output_context *context, FILE *out)
+static int write_markdown(const grade_result *result, const output_context *context, FILE *out)
 {
     fprintf(out, "## racecourse: %d/%d\n\n", result->score, result->max_score);
     fputs("Graded ", out);
@@ -392,4 +406,15 @@ int output_markdown(const grade_result *result, const output_context *context, F
     md_inline(out, result->containment ? result->containment : "unknown");
     fputs(".</sub>\n", out);
     return ferror(out) ? EIO : 0;
+}
+
+int output_markdown(const grade_result *result, const output_context *context, FILE *out)
+{
+    grade_result view;
+    int err;
+
+    output_student_view(result, context, &view);
+    err = write_markdown(&view, context, out);
+    grade_result_free(&view);
+    return err;
 }

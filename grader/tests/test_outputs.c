@@ -20,6 +20,7 @@
 #define _GNU_SOURCE
 #include "check.h"
 #include "output.h"
+#include "output_student.h"
 #include "utf8.h"
 #include "util.h"
 
@@ -97,7 +98,7 @@ static void make_grade(grade_result *g)
     huge[300 * 1024] = '\0';
     memcpy(huge, "</pre> ", 7);
     memset(g, 0, sizeof *g);
-    g->submission = xstrdup("/tmp/<alice>");
+    g->submission = xstrdup("/tmp/class/<alice>");
     g->containment = xstrdup("own PID namespace");
     g->tests_kind = xstrdup("hidden");
     g->duration_s = 12.5;
@@ -131,14 +132,16 @@ static void make_grade(grade_result *g)
                               .message = xstrdup("Helgrind reported 3 errors " NASTY),
                               .n_errors = 3, .findings = xcalloc(2, sizeof(race_finding)) };
     add_finding(&ex->race, "beta_two.c", 42, "data race: " NASTY);
-    add_finding(&ex->race, "", 0, "1. lock order <violated>");
+    add_finding(&ex->race, "", 0, "1. lock order <violated> (see /home/prof/kit/notes.txt)");
     ex->score = 25;
     ex->max_score = 100;
 
     ex = &g->exercises[2];              /* does not compile */
     ex->slug = xstrdup("gamma");
     ex->build = BUILD_FAILED;
-    ex->build_log = xstrdup("your file does not compile:\ngamma.c:3: error: <expected> ]]> `;`");
+    ex->build_log = xstrdup("your file does not compile:\n/tmp/racecourse.Ab12/work/gamma.c:3: "
+                            "error: <expected> ]]> `;`\nIn file included from "
+                            "/home/prof/kit/tests/gamma/hidden_tests.c:7: SECRET-INCLUDE");
     ex->tests = xcalloc(1, sizeof *ex->tests);
     add_test(ex, "g1", TEST_SKIPPED, 0, 90, "", "");
     ex->race = (race_result){ .status = RACE_SKIPPED, .max_score = 10,
@@ -156,9 +159,9 @@ static void make_grade(grade_result *g)
 }
 
 /* Writes `result` with `writer` into memory; the text, or NULL. */
-static char *render(output_writer writer, const grade_result *result)
+static char *render_with(output_writer writer, const grade_result *result, bool show_hidden)
 {
-    output_context context = { .manifest = &kit };
+    output_context context = { .manifest = &kit, .show_hidden_messages = show_hidden };
     char *text = NULL;
     size_t len = 0;
     FILE *out = open_memstream(&text, &len);
@@ -170,6 +173,11 @@ static char *render(output_writer writer, const grade_result *result)
     CHECK(err == 0, "the writer returned %d", err);
     fclose(out);
     return text;
+}
+
+static char *render(output_writer writer, const grade_result *result)
+{
+    return render_with(writer, result, false);
 }
 
 static bool is_utf8(const char *s)
@@ -295,8 +303,9 @@ static void check_runner(const char *id, const char *json_text, int *score, int 
     *score += sum;
     *max += max_score ? max_score->valueint : 0;
     if (!strcmp(id, "betatwo")) {
-        CHECK_HAS(json_text, "SIGSEGV SECRET-CRASH");       /* an error's message */
-        CHECK_HAS(json_text, "[... cut]");                  /* the huge one */
+        CHECK(!strstr(json_text, "SECRET"), "a hidden test's message reached Classroom");
+        CHECK_HAS(json_text, "b_crashes: " OUTPUT_HIDDEN_MESSAGE);    /* a hidden one */
+        CHECK_HAS(json_text, "[... cut]");                  /* the huge public one */
         CHECK_HAS(json_text, "beta_two.c");
     }
     if (!strcmp(id, "gamma"))
@@ -423,7 +432,8 @@ static void XMLCALL xml_text(void *data, const char *s, int len)
 
 static void test_junit(const grade_result *g)
 {
-    char *text = render(output_junit, g);
+    /* With the messages shown (the instructor asked): the escaping at its worst. */
+    char *text = render_with(output_junit, g, true);
     XML_Parser parser = XML_ParserCreate(NULL);
     xml_counts k = { .body = STRBUF_INIT };
     int ok;
@@ -504,10 +514,11 @@ static void test_gradescope(const grade_result *g)
                              !strcmp(visibility, "after_published")), "a bad visibility");
     }
     CHECK_INT(max, g->max_score);
-    /* Hidden tests: the status, nothing of the message. */
-    CHECK_STR(test_output(tests, "beta_two: b_fails"), "failed");
-    CHECK_STR(test_output(tests, "beta_two: b_crashes"), "crashed");
-    CHECK_STR(test_output(tests, "beta_two: b_hangs"), "timed out");
+    /* Hidden tests: the status and the hint, nothing of the message. */
+    CHECK_STR(test_output(tests, "beta_two: b_fails"),
+              "failed: " OUTPUT_HIDDEN_MESSAGE "\nHint: Check n first.");
+    CHECK_STR(test_output(tests, "beta_two: b_crashes"), "crashed: " OUTPUT_HIDDEN_MESSAGE);
+    CHECK_STR(test_output(tests, "beta_two: b_hangs"), "timed out: " OUTPUT_HIDDEN_MESSAGE);
     CHECK(!strstr(text, "SECRET"), "a hidden test's message reached Gradescope");
     /* A test that is also public shows its message; the race check its findings. */
     CHECK_HAS(test_output(tests, "beta_two: shared"), "</pre> xxx");
@@ -560,6 +571,57 @@ static void test_markdown(const grade_result *g)
     free(text);
 }
 
+/* ---- one policy for every student-facing format (output_student.h) ---- */
+
+static void test_student_policy(const grade_result *g)
+{
+    static const struct { const char *name; output_writer write; } formats[] = {
+        { "Markdown", output_markdown }, { "Classroom", output_classroom },
+        { "JUnit", output_junit }, { "Gradescope", output_gradescope },
+    };
+    char *text, *path;
+
+    for (size_t f = 0; f < sizeof formats / sizeof *formats; f++) {
+        text = render(formats[f].write, g);
+        if (!text)
+            continue;
+        if (formats[f].write == output_classroom) {     /* the runners are base64 */
+            strbuf all = STRBUF_INIT;
+
+            for (char *line = text; line && *line; line = strchr(line, '\n'),
+                 line = line ? line + 1 : NULL) {
+                char *eq = strchr(line, '='), *end = strchr(line, '\n'), *json;
+
+                if (!eq || !end || eq > end)
+                    continue;
+                json = base64_decode(eq + 1, (size_t)(end - eq - 1));
+                if (json)
+                    strbuf_addstr(&all, json);
+                free(json);
+            }
+            free(text);
+            text = strbuf_detach(&all);
+        }
+        CHECK(!strstr(text, "SECRET"), "%s: a hidden test's message or code was shown",
+              formats[f].name);
+        CHECK(!strstr(text, "/tmp/") && !strstr(text, "/home/"),
+              "%s: a path of the grading machine was shown", formats[f].name);
+        CHECK(strstr(text, "Check n first."), "%s: a hidden test's hint is missing",
+              formats[f].name);
+        free(text);
+    }
+    /* The instructor may ask for the messages: then they are there, paths still not. */
+    text = render_with(output_markdown, g, true);
+    CHECK_HAS(text, "SECRET-EXPECTATION");
+    CHECK(!strstr(text, "/tmp/") && !strstr(text, "/home/"), "a path with messages shown");
+    free(text);
+
+    path = output_private_paths("at /tmp/class/hw1-erin/exercises/joinall/joinall.c:12: "
+                                "x (see /home/p/a.c) 1/2 and /dev/null, \"/srv/k/t.c\"");
+    CHECK_STR(path, "at joinall.c:12: x (see a.c) 1/2 and /dev/null, \"t.c\"");
+    free(path);
+}
+
 /* ---- the shared helpers ---- */
 
 static void test_clean(void)
@@ -588,6 +650,7 @@ int main(void)
     test_junit(&g);
     test_gradescope(&g);
     test_markdown(&g);
+    test_student_policy(&g);
     grade_result_free(&g);
     return check_finish();
 }
