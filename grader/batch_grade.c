@@ -9,6 +9,7 @@
 #include "output.h"
 #include "result_json.h"
 #include "sandbox.h"
+#include "stub_match.h"
 #include "utf8.h"
 #include "util.h"
 
@@ -23,10 +24,10 @@
 #include <unistd.h>
 
 /* An exercise's status, in the order that makes a submission's (gradebook.h). */
-enum ex_status { EX_ERROR, EX_TIMED_OUT, EX_BUILD_FAILED, EX_MISSING, EX_OK };
+enum ex_status { EX_ERROR, EX_TIMED_OUT, EX_BUILD_FAILED, EX_MISSING, EX_NOT_ATTEMPTED, EX_OK };
 static const char *const ex_status_names[] = {
     [EX_ERROR] = GB_ERROR, [EX_TIMED_OUT] = GB_TIMED_OUT, [EX_BUILD_FAILED] = GB_BUILD_FAILED,
-    [EX_MISSING] = GB_MISSING, [EX_OK] = GB_OK,
+    [EX_MISSING] = GB_MISSING, [EX_NOT_ATTEMPTED] = GB_NOT_ATTEMPTED, [EX_OK] = GB_OK,
 };
 
 /* Whether the kit has hidden tests for `slug` (grade.c decides the same way). */
@@ -72,9 +73,27 @@ static void not_graded(const grade_options *g, const manifest_exercise *mx, cons
     ex->max_score += ex->race.max_score;
 }
 
-static enum ex_status graded_status(enum build_status build)
+/*
+ * The status of a graded exercise: from its build, and "not attempted"
+ * when it was built and scored 0 with the course's stub untouched
+ * (stub_match.h); the label never changes the grade.
+ */
+static enum ex_status graded_status(const batch_job *job, const manifest_exercise *mx,
+                                    const exercise_result *ex)
 {
-    return build == BUILD_OK ? EX_OK : build == BUILD_MISSING ? EX_MISSING : EX_BUILD_FAILED;
+    char *mine, *stub;
+    bool untouched;
+
+    if (ex->build != BUILD_OK)
+        return ex->build == BUILD_MISSING ? EX_MISSING : EX_BUILD_FAILED;
+    if (ex->score != 0)
+        return EX_OK;
+    mine = xasprintf("%s/exercises/%s/%s.c", job->dir, mx->slug, mx->slug);
+    stub = xasprintf("%s/exercises/%s/%s.c", job->options->grade.kit_dir, mx->slug, mx->slug);
+    untouched = stub_match_untouched(mine, stub);
+    free(mine);
+    free(stub);
+    return untouched ? EX_NOT_ATTEMPTED : EX_OK;
 }
 
 /* Reads back what `write` printed into memory; NULL with *err on a failure. */
@@ -157,7 +176,10 @@ static void markdown_note(strbuf *sb, const batch_options *o, const grade_result
     for (size_t k = 0; k < r->n_exercises; k++) {
         if (status[k] != which)
             continue;
-        if (!*sep && which == EX_TIMED_OUT)
+        if (!*sep && which == EX_NOT_ATTEMPTED)
+            strbuf_addstr(sb, "> **Not attempted.** These files are the stubs as they were "
+                          "handed out, so they score 0:");
+        else if (!*sep && which == EX_TIMED_OUT)
             strbuf_addf(sb, "> **Timed out.** This submission used up its time limit of %g s "
                         "(`grade batch --time-limit`) before these exercises started; they "
                         "were not graded and score 0:", o->time_limit_s);
@@ -176,6 +198,7 @@ static void markdown_note(strbuf *sb, const batch_options *o, const grade_result
  * The Markdown report.  The exercises that were not graded are left out
  * of its table and sections (the format would call them failed builds)
  * and named in a note after its title instead; the total counts them.
+ * The ones not attempted (the stub untouched) are named in a note too.
  */
 static char *markdown_report(const batch_options *o, const grade_result *r,
                              const output_context *c, const enum ex_status *status, int *err)
@@ -184,6 +207,7 @@ static char *markdown_report(const batch_options *o, const grade_result *r,
     size_t len;
     char *text, *title_end;
     strbuf sb = STRBUF_INIT;
+    bool noted = false;
 
     shown.exercises = xcalloc(r->n_exercises, sizeof *shown.exercises);
     shown.n_exercises = 0;
@@ -192,13 +216,16 @@ static char *markdown_report(const batch_options *o, const grade_result *r,
             shown.exercises[shown.n_exercises++] = r->exercises[k];     /* shallow */
     text = print_report(output_markdown, &shown, c, &len, err);
     free(shown.exercises);
-    if (!text || shown.n_exercises == r->n_exercises)
+    for (size_t k = 0; k < r->n_exercises; k++)
+        noted = noted || status[k] == EX_NOT_ATTEMPTED;
+    if (!text || (shown.n_exercises == r->n_exercises && !noted))
         return text;
     title_end = strstr(text, "\n\n");
     title_end = title_end ? title_end + 2 : text + len;
     strbuf_add(&sb, text, (size_t)(title_end - text));
     markdown_note(&sb, o, r, status, EX_ERROR);
     markdown_note(&sb, o, r, status, EX_TIMED_OUT);
+    markdown_note(&sb, o, r, status, EX_NOT_ATTEMPTED);
     strbuf_addstr(&sb, title_end);
     free(text);
     return strbuf_detach(&sb);
@@ -339,7 +366,7 @@ void batch_submission_grade(batch_submission *s, size_t k)
     int err;
 
     if (bytes && grade_memo_claim(o->memo, mx->slug, bytes, len, ex)) {
-        s->status[k] = graded_status(ex->build);
+        s->status[k] = graded_status(s->job, mx, ex);
         free(bytes);
         return;
     }
@@ -361,7 +388,7 @@ void batch_submission_grade(batch_submission *s, size_t k)
         free(error);
     } else {
         *ex = one.exercises[0];
-        s->status[k] = graded_status(ex->build);
+        s->status[k] = graded_status(s->job, mx, ex);
         one.n_exercises = 0;    /* moved into s->r */
         grade_result_free(&one);
     }

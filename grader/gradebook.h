@@ -29,16 +29,18 @@
 /*
  * Statuses, as the CSV and the stamp spell them.  An exercise is "ok"
  * when it was built and run (whatever it scored), "build failed" (or
- * refused), "missing" (not submitted), "timed out" (not graded: the
+ * refused), "missing" (not submitted), "not attempted" (the course's stub
+ * as handed out, byte for byte or nearly: stub_match.h), "timed out" (not graded: the
  * submission's time limit was used up first) or "error" (the grader
  * itself failed; graded again on the next run).  A submission takes the
- * first of error, timed out, build failed, missing that any of its
- * exercises has, else "ok"; a submission without a usable report is
+ * first of error, timed out, build failed, missing, not attempted that
+ * any of its exercises has, else "ok"; a submission without a usable report is
  * "not graded".
  */
 #define GB_OK "ok"
 #define GB_BUILD_FAILED "build failed"
 #define GB_MISSING "missing"
+#define GB_NOT_ATTEMPTED "not attempted"
 #define GB_TIMED_OUT "timed out"
 #define GB_ERROR "error"
 #define GB_NOT_GRADED "not graded"

@@ -11,8 +11,8 @@
 #include <cjson/cJSON.h>
 
 /* The statuses of gradebook.h; a submission takes the first one an exercise has. */
-enum gb_status { GB_S_ERROR, GB_S_TIMED_OUT, GB_S_BUILD_FAILED, GB_S_MISSING, GB_S_OK,
-                 GB_N_STATUSES, GB_S_NOT_GRADED = GB_N_STATUSES };
+enum gb_status { GB_S_ERROR, GB_S_TIMED_OUT, GB_S_BUILD_FAILED, GB_S_MISSING,
+                 GB_S_NOT_ATTEMPTED, GB_S_OK, GB_N_STATUSES, GB_S_NOT_GRADED = GB_N_STATUSES };
 
 /* Their spellings (GB_OK ...), indexed by enum gb_status, GB_S_NOT_GRADED included. */
 extern const char *const gb_status_names[];

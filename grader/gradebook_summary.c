@@ -5,6 +5,7 @@
  */
 #define _GNU_SOURCE
 #include "gradebook_rows.h"
+#include "result.h"
 #include "utf8.h"
 #include "util.h"
 
@@ -20,7 +21,11 @@
 /* Score bands, in percent of the maximum: 0, 1-49, 50-79, 80-99, 100. */
 static const char *const bucket_names[N_BUCKETS] = { "0", "1-49", "50-79", "80-99", "100" };
 
-/* The race check's statuses, as the JSON spells them, in the summary's order. */
+/*
+ * The race check's statuses, as the JSON spells them, in the order of
+ * enum race_status: shown with race_status_words(), the words of the
+ * students' reports.
+ */
 static const char *const race_statuses[] = { "clean", "race", "timeout", "crashed", "skipped" };
 #define N_RACE_STATUSES (sizeof race_statuses / sizeof *race_statuses)
 
@@ -199,6 +204,8 @@ static void summary_tests(strbuf *sb, const manifest_exercise *mx, const gb_row 
                           size_t k)
 {
     static const char *const test_statuses[] = { "failed", "crashed", "timeout", "skipped" };
+    static const enum test_status test_enum[] = { TEST_FAILED, TEST_CRASHED, TEST_TIMEOUT,
+                                                  TEST_SKIPPED };
     tallies t = { 0 };
     size_t shown = 0, tried = 0, none = 0;
 
@@ -257,7 +264,7 @@ static void summary_tests(strbuf *sb, const manifest_exercise *mx, const gb_row 
         for (size_t s = 0; s < 5; s++) {
             if (!e->by_status[s])
                 continue;
-            strbuf_addf(sb, "%s %s %zu", sep, s < 4 ? test_statuses[s] : "other",
+            strbuf_addf(sb, "%s %s %zu", sep, s < 4 ? test_status_words(test_enum[s]) : "other",
                         e->by_status[s]);
             sep = ",";
         }
@@ -352,7 +359,8 @@ static void summary_race(strbuf *sb, const gb_row *rows, size_t n, size_t k)
     for (size_t s = 0; s <= N_RACE_STATUSES; s++) {
         if (!by_status[s])
             continue;
-        strbuf_addf(sb, "%s %s %zu", sep, s < N_RACE_STATUSES ? race_statuses[s] : "other",
+        strbuf_addf(sb, "%s %s %zu", sep,
+                    s < N_RACE_STATUSES ? race_status_words((enum race_status)s) : "other",
                     by_status[s]);
         sep = ",";
     }

@@ -186,28 +186,6 @@ static size_t tests_passed(const exercise_result *ex)
     return passed;
 }
 
-static const char *test_words(enum test_status status)
-{
-    switch (status) {
-    case TEST_PASSED:  return "passed";
-    case TEST_FAILED:  return "failed";
-    case TEST_CRASHED: return "crashed";
-    case TEST_TIMEOUT: return "timed out";
-    default:           return "not run";
-    }
-}
-
-static const char *race_words(enum race_status status)
-{
-    switch (status) {
-    case RACE_CLEAN:   return "clean";
-    case RACE_FOUND:   return "errors found";
-    case RACE_TIMEOUT: return "timed out";
-    case RACE_CRASHED: return "stopped early";
-    default:           return "not run";
-    }
-}
-
 static void print_table(const grade_result *result, FILE *out)
 {
     fputs("| | exercise | score | build | tests passed | race check |\n"
@@ -220,7 +198,7 @@ static void print_table(const grade_result *result, FILE *out)
         fprintf(out, " | %d/%d | %s | %zu/%zu | %s |\n", ex->score, ex->max_score,
                 build_status_name(ex->build), tests_passed(ex), ex->n_tests,
                 ex->race.status == RACE_SKIPPED && ex->race.max_score == 0 ?
-                "off" : race_words(ex->race.status));
+                "off" : race_status_words(ex->race.status));
     }
 }
 
@@ -248,7 +226,7 @@ static void print_failed_tests(const exercise_result *ex, FILE *out)
             continue;
         fputs("- **", out);
         md_inline(out, t->name);
-        fprintf(out, "** %s, %d/%d", test_words(t->status), t->score, t->max_score);
+        fprintf(out, "** %s, %d/%d", test_status_words(t->status), t->score, t->max_score);
         if (t->status == TEST_SKIPPED || !*t->message) {
             fputs("\n", out);
             continue;
@@ -275,7 +253,7 @@ static void print_race(const exercise_result *ex, FILE *out)
 
     if (r->status == RACE_CLEAN || (r->status == RACE_SKIPPED && r->max_score == 0))
         return;
-    fprintf(out, "\n**Race check: %s, %d/%d.**", race_words(r->status), r->score,
+    fprintf(out, "\n**Race check: %s, %d/%d.**", race_status_words(r->status), r->score,
             r->max_score);
     if (r->message && *r->message) {
         fputs("\n", out);

@@ -13,6 +13,24 @@ const char *test_status_name(enum test_status status)
     return names[status];
 }
 
+const char *test_status_words(enum test_status status)
+{
+    static const char *const words[] = {
+        [TEST_PASSED] = "passed", [TEST_FAILED] = "failed", [TEST_CRASHED] = "crashed",
+        [TEST_TIMEOUT] = "timed out", [TEST_SKIPPED] = "not run",
+    };
+    return words[status];
+}
+
+const char *race_status_words(enum race_status status)
+{
+    static const char *const words[] = {
+        [RACE_CLEAN] = "clean", [RACE_FOUND] = "errors found", [RACE_TIMEOUT] = "timed out",
+        [RACE_CRASHED] = "stopped early", [RACE_SKIPPED] = "not run",
+    };
+    return words[status];
+}
+
 const char *build_status_name(enum build_status status)
 {
     static const char *const names[] = {

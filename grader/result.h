@@ -69,6 +69,14 @@ typedef struct grade_result {
 
 /* Names used in reports: "passed", "failed", "crashed", "timeout", "skipped". */
 const char *test_status_name(enum test_status status);
+/*
+ * The words reports for people use, one vocabulary for the student's
+ * Markdown report and the class summary: "passed", "failed", "crashed",
+ * "timed out", "not run"; and for the race check "clean", "errors found",
+ * "timed out", "stopped early", "not run".
+ */
+const char *test_status_words(enum test_status status);
+const char *race_status_words(enum race_status status);
 /* "ok", "failed", "missing". */
 const char *build_status_name(enum build_status status);
 /* "clean", "race", "timeout", "crashed", "skipped". */
