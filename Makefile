@@ -138,12 +138,22 @@ release: $(BUILD)/grade
 clean:
 	rm -rf $(BUILD) dist
 
+# `make help` says what each target does where it runs: the kit (it has
+# solutions/) or the student repository, which has no kit-only target.
+IN_KIT := $(wildcard solutions)
+
 help:
-	@sed -n 's/^#   //p' Makefile
-	@echo "  make deps         install the Debian/Ubuntu packages the kit needs"
+	@sed -n 's/^#   //p' Makefile | $(if $(IN_KIT),cat,grep -v '^make test ')
+	@echo "  make deps         install the Debian/Ubuntu packages the $(if $(IN_KIT),kit,exercises) need$(if $(IN_KIT),s)"
 	@echo "  make race         EX=slug: the race check alone (make tsan EX=slug: ThreadSanitizer's)"
 	@echo "  make coverage     EX=slug: what the tests run of your file (COVERAGE_HTML=1 for HTML)"
 	@echo "  make grade        GRADE_FLAGS='--json out.json' EX=bounded_queue"
+ifneq ($(IN_KIT),)
 	@echo "  make test         unit tests, hostile submissions, and the kit check"
 	@echo "  make bench        time grading one submission and a class"
+	@echo "  make release      the student repository (OUT=DIR) and the hidden tests, in dist/"
 	@echo "  make clean        remove build/ and dist/"
+else
+	@echo "  make test         every exercise against the public tests, as make grade"
+	@echo "  make clean        remove build/"
+endif
