@@ -716,13 +716,18 @@ static int write_gradebook(batch *b, gradebook_counts *counts, char **error)
     };
     char *csv = xasprintf("%s/grades.csv", b->o->out_dir);
     char *summary = xasprintf("%s/summary.md", b->o->out_dir);
+    char *overrides = b->o->overrides ? NULL : xasprintf("%s/overrides.csv", b->o->out_dir);
     int err;
 
+    request.overrides_path = b->o->overrides ? b->o->overrides : overrides;
+    request.warnings = stderr;
     for (size_t i = 0; i < b->n; i++)
-        entries[i] = (gradebook_entry){ .id = b->subs[i].id, .report = b->subs[i].report_json };
+        entries[i] = (gradebook_entry){ .id = b->subs[i].id, .report = b->subs[i].report_json,
+                                        .report_md = b->subs[i].report_md };
     for (size_t i = 0; i < n_orphans; i++)
         entries[b->n + i] = (gradebook_entry){
-            .id = orphans[i], .report = xasprintf("%s/%s.json", b->reports_dir, orphans[i]) };
+            .id = orphans[i], .report = xasprintf("%s/%s.json", b->reports_dir, orphans[i]),
+            .report_md = xasprintf("%s/%s.md", b->reports_dir, orphans[i]) };
     cols = columns(b, entries, n, &n_cols);
     for (size_t i = 0; i < b->n; i++) {
         /* A student not asked for, or not graded now: the report as it is. */
@@ -739,12 +744,14 @@ static int write_gradebook(batch *b, gradebook_counts *counts, char **error)
     for (size_t i = 0; i < n_orphans; i++) {
         free(orphans[i]);
         free((char *)entries[b->n + i].report);
+        free((char *)entries[b->n + i].report_md);
     }
     free(orphans);
     free(fps);
     free(cols);
     free(csv);
     free(summary);
+    free(overrides);
     free(entries);
     return err;
 }

@@ -14,6 +14,8 @@
  *                              failed most often
  *   OUT/reports/<id>.json      the grader's JSON report, stamped (gradebook.h)
  *   OUT/reports/<id>.md        the same report in Markdown
+ *   OUT/overrides.csv          read, never written: the instructor's changes
+ *                              (gradebook_overrides.h)
  *
  * A second run grades only what changed (the student's files, the tests,
  * the manifest, the grading options: see the fingerprint in batch.c);
@@ -53,6 +55,7 @@ typedef struct batch_options {
     bool regrade;               /* grade even the unchanged submissions */
     bool quiet;                 /* errors only: no progress, no line per submission */
     bool show_hidden_messages;  /* the Markdown reports quote hidden tests' messages */
+    const char *overrides;      /* the instructor's overrides; NULL: OUT/overrides.csv */
     grade_memo *memo;           /* set by batch_run(): identical files graded once */
 } batch_options;
 

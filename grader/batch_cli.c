@@ -31,6 +31,8 @@ static void usage(FILE *out)
         "  --student ID       grade only this submission (repeatable); the others keep\n"
         "                     their rows and reports\n"
         "  --regrade          grade every submission again, changed or not\n"
+        "  --overrides FILE   the instructor's changes to grades: id,exercise,points,reason\n"
+        "                     (default: OUT/overrides.csv, when it exists)\n"
         "  --tests DIR        hidden tests and race drivers (default: KIT/tests)\n"
         "  --kit DIR          the kit: manifest, headers, harness (default: the\n"
         "                     folder above this program's build/)\n"
@@ -65,7 +67,7 @@ static int parse_args(int argc, char **argv, batch_options *o, const char **kit,
 {
     enum { OPT_OUT = 1000, OPT_STUDENT, OPT_JOBS, OPT_EXERCISE_JOBS, OPT_LIMIT, OPT_REGRADE, OPT_TESTS,
            OPT_KIT, OPT_TEST_JOBS, OPT_NO_RACE, OPT_REPEAT, OPT_SCALE, OPT_QUIET, OPT_HELP,
-           OPT_SHOW_HIDDEN };
+           OPT_SHOW_HIDDEN, OPT_OVERRIDES };
     static const struct option options[] = {
         { "out", required_argument, NULL, OPT_OUT },
         { "student", required_argument, NULL, OPT_STUDENT },
@@ -81,6 +83,7 @@ static int parse_args(int argc, char **argv, batch_options *o, const char **kit,
         { "time-scale", required_argument, NULL, OPT_SCALE },
         { "quiet", no_argument, NULL, OPT_QUIET },
         { "show-hidden-messages", no_argument, NULL, OPT_SHOW_HIDDEN },
+        { "overrides", required_argument, NULL, OPT_OVERRIDES },
         { "help", no_argument, NULL, OPT_HELP },
         { 0 },
     };
@@ -102,6 +105,7 @@ static int parse_args(int argc, char **argv, batch_options *o, const char **kit,
         case OPT_NO_RACE:   o->grade.race = false; break;
         case OPT_QUIET:     o->quiet = true; break;
         case OPT_SHOW_HIDDEN: o->show_hidden_messages = true; break;
+        case OPT_OVERRIDES: o->overrides = optarg; break;
         case OPT_HELP:      usage(stdout); exit(0);
         case OPT_JOBS:
             if (!parse_count(optarg, 1, 64, &o->jobs))

@@ -9,6 +9,7 @@
 #define _GNU_SOURCE
 #include "gradebook.h"
 #include "atomic_file.h"
+#include "gradebook_overrides.h"
 #include "gradebook_rows.h"
 #include "utf8.h"
 #include "util.h"
@@ -181,6 +182,7 @@ static void load_row(const gradebook_request *req, const gradebook_entry *entry,
     enum gb_status worst = GB_S_OK;
 
     r->id = entry->id;
+    r->entry = entry;
     r->status = GB_S_NOT_GRADED;
     r->ex = xcalloc(req->n_exercises, sizeof *r->ex);
     if (!text)
@@ -203,7 +205,7 @@ static void load_row(const gradebook_request *req, const gradebook_entry *entry,
 
             if (slug && !strcmp(slug, req->exercises[k]->slug)) {
                 rx->json = ex;
-                rx->score = gb_int(ex, "score");
+                rx->score = rx->computed = gb_int(ex, "score");
                 rx->max_score = gb_int(ex, "max_score");
                 rx->status = exercise_status(stamp, ex);
                 break;
@@ -269,6 +271,8 @@ static char *csv_text(const gradebook_request *req, const gb_row *rows, size_t n
                 strbuf_addf(&notes, "%s%s: %s", notes.len ? "; " : "",
                             req->exercises[k]->slug, gb_status_names[r->ex[k].status]);
         }
+        if (r->overridden)
+            strbuf_addf(&notes, "%s%s", notes.len ? "; " : "", r->overridden);
         strbuf_addstr(&sb, ",");
         csv_field(&sb, gb_status_names[r->status]);
         strbuf_addstr(&sb, ",");
@@ -277,6 +281,93 @@ static char *csv_text(const gradebook_request *req, const gb_row *rows, size_t n
         strbuf_release(&notes);
     }
     return strbuf_detach(&sb);
+}
+
+/* ---- the instructor's overrides ---- */
+
+/* Applies override `o` to the rows (sorted by id); false when it fits none. */
+static bool apply_override(const gradebook_request *req, gb_row *rows, size_t n,
+                           const gb_override *o)
+{
+    gb_row key = { .id = o->id }, *r = bsearch(&key, rows, n, sizeof *rows, by_id);
+    size_t k = 0;
+    gb_exercise *rx;
+    int before;
+    strbuf sb = STRBUF_INIT;
+
+    while (k < req->n_exercises && strcmp(req->exercises[k]->slug, o->slug) != 0)
+        k++;
+    if (!r || k == req->n_exercises || !r->report || r->ex[k].status == GB_S_NOT_GRADED)
+        return false;
+    rx = &r->ex[k];
+    before = rx->score;
+    rx->score = o->delta ? rx->score + o->points : o->points;
+    if (rx->score < 0)
+        rx->score = 0;
+    if (rx->score > rx->max_score)
+        rx->score = rx->max_score;
+    r->total += rx->score - before;
+    if (r->overridden)
+        strbuf_addf(&sb, "%s; ", r->overridden);
+    strbuf_addf(&sb, "%s: %d -> %d by the instructor (%s)", o->slug, before, rx->score,
+                o->reason);
+    free(r->overridden);
+    r->overridden = strbuf_detach(&sb);
+    if (r->told)
+        strbuf_addstr(&sb, r->told);
+    strbuf_addf(&sb, "- `%s`: %d -> %d points: %s\n", o->slug, before, rx->score, o->reason);
+    free(r->told);
+    r->told = strbuf_detach(&sb);
+    return true;
+}
+
+static int apply_overrides(const gradebook_request *req, gb_row *rows, size_t n, char **error)
+{
+    FILE *warnings = req->warnings ? req->warnings : stderr;
+    gb_override *overrides;
+    size_t n_overrides;
+    int err;
+
+    if (!req->overrides_path)
+        return 0;
+    err = gradebook_overrides_load(req->overrides_path, warnings, &overrides, &n_overrides,
+                                   error);
+    if (err)
+        return err;
+    for (size_t i = 0; i < n_overrides; i++)
+        if (!apply_override(req, rows, n, &overrides[i]))
+            fprintf(warnings, "grade batch: %s:%d: no graded exercise \"%s\" of \"%s\" in "
+                    "the gradebook: override left out\n", req->overrides_path,
+                    overrides[i].line, overrides[i].slug, overrides[i].id);
+    gradebook_overrides_free(overrides, n_overrides);
+    return 0;
+}
+
+#define OVERRIDE_SECTION "\n## Changes by your instructor\n"
+
+/* The row's Markdown report with its section about overrides as it should be. */
+static int tell_overrides(const gb_row *r)
+{
+    const char *path = r->entry->report_md;
+    char *text = path && r->report ? read_file(path, NULL) : NULL, *old;
+    strbuf sb = STRBUF_INIT;
+    int err = 0;
+
+    if (!text)
+        return 0;
+    old = strstr(text, OVERRIDE_SECTION);
+    if (!old && !r->told) {
+        free(text);
+        return 0;
+    }
+    strbuf_add(&sb, text, old ? (size_t)(old - text) : strlen(text));
+    if (r->told)
+        strbuf_addf(&sb, OVERRIDE_SECTION "\n%s\n**Your total is now %d/%d.**\n", r->told,
+                    r->total, r->max_total);
+    err = atomic_write_file(path, sb.data, sb.len);
+    strbuf_release(&sb);
+    free(text);
+    return err;
 }
 
 /* ---- both ---- */
@@ -289,8 +380,12 @@ int gradebook_write(const gradebook_request *req, gradebook_counts *counts, char
 
     *error = NULL;
     memset(counts, 0, sizeof *counts);
-    for (size_t i = 0; i < req->n_entries; i++) {
+    for (size_t i = 0; i < req->n_entries; i++)
         load_row(req, &req->entries[i], &rows[i]);
+    qsort(rows, req->n_entries, sizeof *rows, by_id);
+    if ((err = apply_overrides(req, rows, req->n_entries, error)) != 0)
+        goto done;
+    for (size_t i = 0; i < req->n_entries; i++) {
         if (!rows[i].report) {
             counts->not_graded++;
             continue;
@@ -298,7 +393,12 @@ int gradebook_write(const gradebook_request *req, gradebook_counts *counts, char
         counts->graded++;
         counts->full_marks += rows[i].total == rows[i].max_total;
     }
-    qsort(rows, req->n_entries, sizeof *rows, by_id);
+    for (size_t i = 0; i < req->n_entries; i++)
+        if ((err = tell_overrides(&rows[i])) != 0) {
+            *error = xasprintf("cannot write \"%s\": %s", rows[i].entry->report_md,
+                               strerror(err));
+            goto done;
+        }
     csv = csv_text(req, rows, req->n_entries);
     summary = gradebook_summary(req, rows, req->n_entries);
     err = atomic_write_file(req->csv_path, csv, strlen(csv));
@@ -308,9 +408,12 @@ int gradebook_write(const gradebook_request *req, gradebook_counts *counts, char
         *error = xasprintf("cannot write \"%s\": %s", req->summary_path, strerror(err));
     free(csv);
     free(summary);
+done:
     for (size_t i = 0; i < req->n_entries; i++) {
         cJSON_Delete(rows[i].report);
         free(rows[i].ex);
+        free(rows[i].overridden);
+        free(rows[i].told);
     }
     free(rows);
     return err;

@@ -25,6 +25,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 
 /*
  * Statuses, as the CSV and the stamp spell them.  An exercise is "ok"
@@ -87,6 +88,7 @@ void report_stamp_free(report_stamp *stamp);
 typedef struct gradebook_entry {
     const char *id;             /* its folder's name: the CSV's id */
     const char *report;         /* path of its JSON report */
+    const char *report_md;      /* its Markdown report, where overrides are told */
     const char *const *fingerprints;    /* one per column of the request, or NULL */
 } gradebook_entry;
 
@@ -104,6 +106,8 @@ typedef struct gradebook_request {
     size_t n_exercises;
     const gradebook_entry *entries;             /* any order: rows are sorted by id */
     size_t n_entries;
+    const char *overrides_path; /* the instructor's overrides (gradebook_overrides.h), or NULL */
+    FILE *warnings;             /* where an override that applies to nothing is named */
 } gradebook_request;
 
 /* What the gradebook holds, for the caller's last words and exit status. */
@@ -115,7 +119,9 @@ typedef struct gradebook_counts {
 
 /*
  * Writes the CSV gradebook and the class summary, each replaced
- * atomically (atomic_file.h), and fills *counts.  Returns 0; or an errno
+ * atomically (atomic_file.h), and fills *counts.  The overrides are
+ * applied first (gradebook_overrides.h), and each graded student's
+ * Markdown report gets (or loses) its section about them.  Returns 0; or an errno
  * value with *error a malloc'd message when a file could not be written.
  * A report that is missing, unreadable or stamped with another
  * fingerprint is not an error: its row says "not graded".

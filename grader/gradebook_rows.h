@@ -20,7 +20,8 @@ extern const char *const gb_status_names[];
 /* One exercise of one submission. */
 typedef struct gb_exercise {
     const cJSON *json;          /* its object in the report; NULL when absent */
-    int score, max_score;
+    int score, max_score;       /* score: after the instructor's overrides */
+    int computed;               /* the score the grader computed */
     enum gb_status status;
 } gb_exercise;
 
@@ -31,6 +32,9 @@ typedef struct gb_row {
     int total, max_total;
     enum gb_status status;      /* GB_S_NOT_GRADED without a report */
     gb_exercise *ex;            /* one per graded exercise, in column order */
+    const gradebook_entry *entry;
+    char *overridden;           /* for the CSV's notes: "joinall: 80 -> 85 by ... (reason)" */
+    char *told;                 /* for the Markdown report: a list item per override */
 } gb_row;
 
 /* Reading a report: the member `key` of an object, its string, its integer
