@@ -37,6 +37,8 @@
 #include "build.h"
 #include "gradebook.h"
 #include "hash.h"
+#include "similarity.h"
+#include "stub_match.h"
 #include "util.h"
 
 #include <dirent.h>
@@ -703,6 +705,75 @@ static int choose_students(batch *b, char **error)
     return 0;
 }
 
+/*
+ * The summary's section on similar files (similarity.h): per exercise of
+ * the run, the files of every submission that are there and not the
+ * untouched stub.  Malloc'd Markdown.
+ */
+static char *similar_files(const batch *b)
+{
+    const batch_options *o = b->o;
+    const char *tmp = getenv("TMPDIR");
+    strbuf sb = STRBUF_INIT, found = STRBUF_INIT;
+    bool missing_tool = false;
+
+    strbuf_addf(&sb, "## Similar files\n\nPairs of students whose files share at least %d %% "
+                "of their material, by Dick Grune's similarity tester (`sim_c`: token by token, "
+                "so renaming and layout do not hide a copy), with the stub's own lines left out "
+                "and the untouched stubs not compared; the line ranges are the runs it "
+                "matched.  Evidence for you to read, not a verdict.\n\n", o->similarity);
+    for (size_t k = 0; k < o->n_exercises && !missing_tool; k++) {
+        const char *slug = o->exercises[k]->slug;
+        char *stub = xasprintf("%s/exercises/%s/%s.c", o->grade.kit_dir, slug, slug);
+        char *dir = xasprintf("%s/racecourse.similar.XXXXXX", tmp && *tmp ? tmp : "/tmp");
+        similarity_file *files = xcalloc(b->n ? b->n : 1, sizeof *files);
+        char **paths = xcalloc(b->n ? b->n : 1, sizeof *paths), *pairs = NULL;
+        size_t n = 0;
+        int err = 0;
+
+        for (size_t i = 0; i < b->n; i++) {
+            char *path = xasprintf("%s/exercises/%s/%s.c", b->subs[i].dir, slug, slug);
+            struct stat st;
+
+            if (lstat(path, &st) == 0 && S_ISREG(st.st_mode) &&
+                st.st_size <= BUILD_STUDENT_FILE_MAX && !stub_match_untouched(path, stub)) {
+                files[n] = (similarity_file){ .id = b->subs[i].id, .path = path };
+                paths[n++] = path;
+            } else {
+                free(path);
+            }
+        }
+        if (!mkdtemp(dir) || chmod(dir, 0755) != 0)
+            err = errno;
+        else
+            err = similarity_compare(slug, stub, files, n, o->similarity, dir, &pairs);
+        rmdir(dir);
+        if (err == ENOENT) {
+            missing_tool = true;
+        } else if (err) {
+            strbuf_addf(&found, "- `%s.c`: not compared (%s)\n", slug, strerror(err));
+        } else {
+            strbuf_addstr(&found, pairs);
+        }
+        free(pairs);
+        for (size_t i = 0; i < n; i++)
+            free(paths[i]);
+        free(paths);
+        free(files);
+        free(dir);
+        free(stub);
+    }
+    if (missing_tool)
+        strbuf_addstr(&sb, "Not compared: `sim_c` is not installed (Debian's package "
+                      "`similarity-tester`; `scripts/dev-deps.sh` installs it).\n");
+    else if (!found.len)
+        strbuf_addf(&sb, "No pair at %d %% or more.\n", o->similarity);
+    else
+        strbuf_addstr(&sb, found.data);
+    strbuf_release(&found);
+    return strbuf_detach(&sb);
+}
+
 static int write_gradebook(batch *b, gradebook_counts *counts, char **error)
 {
     char **orphans;
@@ -717,9 +788,11 @@ static int write_gradebook(batch *b, gradebook_counts *counts, char **error)
     char *csv = xasprintf("%s/grades.csv", b->o->out_dir);
     char *summary = xasprintf("%s/summary.md", b->o->out_dir);
     char *overrides = b->o->overrides ? NULL : xasprintf("%s/overrides.csv", b->o->out_dir);
+    char *appendix = NULL;
     int err;
 
     request.overrides_path = b->o->overrides ? b->o->overrides : overrides;
+    request.appendix = b->o->similarity > 0 ? appendix = similar_files(b) : NULL;
     request.warnings = stderr;
     for (size_t i = 0; i < b->n; i++)
         entries[i] = (gradebook_entry){ .id = b->subs[i].id, .report = b->subs[i].report_json,
@@ -752,6 +825,7 @@ static int write_gradebook(batch *b, gradebook_counts *counts, char **error)
     free(csv);
     free(summary);
     free(overrides);
+    free(appendix);
     free(entries);
     return err;
 }

@@ -56,6 +56,7 @@ typedef struct batch_options {
     bool quiet;                 /* errors only: no progress, no line per submission */
     bool show_hidden_messages;  /* the Markdown reports quote hidden tests' messages */
     const char *overrides;      /* the instructor's overrides; NULL: OUT/overrides.csv */
+    int similarity;             /* percent for the summary's similar files; 0: off */
     grade_memo *memo;           /* set by batch_run(): identical files graded once */
 } batch_options;
 

@@ -2,6 +2,7 @@
 #define _GNU_SOURCE
 #include "batch.h"
 #include "manifest.h"
+#include "similarity.h"
 #include "util.h"
 
 #include <errno.h>
@@ -31,6 +32,8 @@ static void usage(FILE *out)
         "  --student ID       grade only this submission (repeatable); the others keep\n"
         "                     their rows and reports\n"
         "  --regrade          grade every submission again, changed or not\n"
+        "  --similarity P     the summary names pairs of files alike at P %% or more, by\n"
+        "                     sim_c (default: %d; 0: no comparison)\n"
         "  --overrides FILE   the instructor's changes to grades: id,exercise,points,reason\n"
         "                     (default: OUT/overrides.csv, when it exists)\n"
         "  --tests DIR        hidden tests and race drivers (default: KIT/tests)\n"
@@ -47,7 +50,7 @@ static void usage(FILE *out)
         "                     (default: name, points and hint only)\n\n"
         "Exit status: 0 every submission graded with full marks, 1 something less (or a\n"
         "submission not graded), 2 usage or setup error.  See docs/batch.md.\n",
-        BATCH_TIME_LIMIT_S);
+        BATCH_TIME_LIMIT_S, SIMILARITY_THRESHOLD);
 }
 
 static bool parse_real(const char *text, double low, double high, double *out)
@@ -67,7 +70,7 @@ static int parse_args(int argc, char **argv, batch_options *o, const char **kit,
 {
     enum { OPT_OUT = 1000, OPT_STUDENT, OPT_JOBS, OPT_EXERCISE_JOBS, OPT_LIMIT, OPT_REGRADE, OPT_TESTS,
            OPT_KIT, OPT_TEST_JOBS, OPT_NO_RACE, OPT_REPEAT, OPT_SCALE, OPT_QUIET, OPT_HELP,
-           OPT_SHOW_HIDDEN, OPT_OVERRIDES };
+           OPT_SHOW_HIDDEN, OPT_OVERRIDES, OPT_SIMILARITY };
     static const struct option options[] = {
         { "out", required_argument, NULL, OPT_OUT },
         { "student", required_argument, NULL, OPT_STUDENT },
@@ -84,6 +87,7 @@ static int parse_args(int argc, char **argv, batch_options *o, const char **kit,
         { "quiet", no_argument, NULL, OPT_QUIET },
         { "show-hidden-messages", no_argument, NULL, OPT_SHOW_HIDDEN },
         { "overrides", required_argument, NULL, OPT_OVERRIDES },
+        { "similarity", required_argument, NULL, OPT_SIMILARITY },
         { "help", no_argument, NULL, OPT_HELP },
         { 0 },
     };
@@ -106,6 +110,10 @@ static int parse_args(int argc, char **argv, batch_options *o, const char **kit,
         case OPT_QUIET:     o->quiet = true; break;
         case OPT_SHOW_HIDDEN: o->show_hidden_messages = true; break;
         case OPT_OVERRIDES: o->overrides = optarg; break;
+        case OPT_SIMILARITY:
+            if (!parse_count(optarg, 0, 100, &o->similarity))
+                bad = "--similarity takes a percentage from 0 (no comparison) to 100";
+            break;
         case OPT_HELP:      usage(stdout); exit(0);
         case OPT_JOBS:
             if (!parse_count(optarg, 1, 64, &o->jobs))
@@ -196,6 +204,7 @@ int batch_main(int argc, char **argv, const char *default_kit_dir)
         .grade = { .jobs = 1, .test_jobs = 2, .race = true, .tests = true, .repeat = 1,
                    .time_scale = 1.0 },
         .jobs = 1, .exercise_jobs = 2, .time_limit_s = BATCH_TIME_LIMIT_S,
+        .similarity = SIMILARITY_THRESHOLD,
     };
     const manifest_exercise **exercises = NULL;
     const char **students = NULL;

@@ -108,6 +108,7 @@ typedef struct gradebook_request {
     size_t n_entries;
     const char *overrides_path; /* the instructor's overrides (gradebook_overrides.h), or NULL */
     FILE *warnings;             /* where an override that applies to nothing is named */
+    const char *appendix;       /* Markdown added at the end of summary.md, or NULL */
 } gradebook_request;
 
 /* What the gradebook holds, for the caller's last words and exit status. */

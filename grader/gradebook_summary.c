@@ -463,5 +463,7 @@ char *gradebook_summary(const gradebook_request *req, const gb_row *rows, size_t
     summary_scores(&sb, req, rows, n);
     summary_exercises(&sb, req, rows, n);
     summary_attention(&sb, rows, n);
+    if (req->appendix && *req->appendix)
+        strbuf_addf(&sb, "\n%s", req->appendix);
     return strbuf_detach(&sb);
 }

