@@ -792,6 +792,8 @@ static int write_gradebook(batch *b, gradebook_counts *counts, char **error)
     int err;
 
     request.overrides_path = b->o->overrides ? b->o->overrides : overrides;
+    request.roster_path = b->o->roster;
+    request.export_dir = b->o->out_dir;
     request.appendix = b->o->similarity > 0 ? appendix = similar_files(b) : NULL;
     request.warnings = stderr;
     for (size_t i = 0; i < b->n; i++)

@@ -14,6 +14,7 @@
  *                              failed most often
  *   OUT/reports/<id>.json      the grader's JSON report, stamped (gradebook.h)
  *   OUT/reports/<id>.md        the same report in Markdown
+ *   OUT/canvas.csv, moodle.csv with --roster: LMS imports (gradebook_export.h)
  *   OUT/overrides.csv          read, never written: the instructor's changes
  *                              (gradebook_overrides.h)
  *
@@ -57,6 +58,7 @@ typedef struct batch_options {
     bool show_hidden_messages;  /* the Markdown reports quote hidden tests' messages */
     const char *overrides;      /* the instructor's overrides; NULL: OUT/overrides.csv */
     int similarity;             /* percent for the summary's similar files; 0: off */
+    const char *roster;         /* --roster: write canvas.csv and moodle.csv too */
     grade_memo *memo;           /* set by batch_run(): identical files graded once */
 } batch_options;
 

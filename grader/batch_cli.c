@@ -34,6 +34,8 @@ static void usage(FILE *out)
         "  --regrade          grade every submission again, changed or not\n"
         "  --similarity P     the summary names pairs of files alike at P %% or more, by\n"
         "                     sim_c (default: %d; 0: no comparison)\n"
+        "  --roster FILE      repository,student,name lines: also write OUT/canvas.csv and\n"
+        "                     OUT/moodle.csv, grade imports for Canvas and Moodle\n"
         "  --overrides FILE   the instructor's changes to grades: id,exercise,points,reason\n"
         "                     (default: OUT/overrides.csv, when it exists)\n"
         "  --tests DIR        hidden tests and race drivers (default: KIT/tests)\n"
@@ -70,7 +72,7 @@ static int parse_args(int argc, char **argv, batch_options *o, const char **kit,
 {
     enum { OPT_OUT = 1000, OPT_STUDENT, OPT_JOBS, OPT_EXERCISE_JOBS, OPT_LIMIT, OPT_REGRADE, OPT_TESTS,
            OPT_KIT, OPT_TEST_JOBS, OPT_NO_RACE, OPT_REPEAT, OPT_SCALE, OPT_QUIET, OPT_HELP,
-           OPT_SHOW_HIDDEN, OPT_OVERRIDES, OPT_SIMILARITY };
+           OPT_SHOW_HIDDEN, OPT_OVERRIDES, OPT_SIMILARITY, OPT_ROSTER };
     static const struct option options[] = {
         { "out", required_argument, NULL, OPT_OUT },
         { "student", required_argument, NULL, OPT_STUDENT },
@@ -88,6 +90,7 @@ static int parse_args(int argc, char **argv, batch_options *o, const char **kit,
         { "show-hidden-messages", no_argument, NULL, OPT_SHOW_HIDDEN },
         { "overrides", required_argument, NULL, OPT_OVERRIDES },
         { "similarity", required_argument, NULL, OPT_SIMILARITY },
+        { "roster", required_argument, NULL, OPT_ROSTER },
         { "help", no_argument, NULL, OPT_HELP },
         { 0 },
     };
@@ -110,6 +113,7 @@ static int parse_args(int argc, char **argv, batch_options *o, const char **kit,
         case OPT_QUIET:     o->quiet = true; break;
         case OPT_SHOW_HIDDEN: o->show_hidden_messages = true; break;
         case OPT_OVERRIDES: o->overrides = optarg; break;
+        case OPT_ROSTER:    o->roster = optarg; break;
         case OPT_SIMILARITY:
             if (!parse_count(optarg, 0, 100, &o->similarity))
                 bad = "--similarity takes a percentage from 0 (no comparison) to 100";

@@ -9,6 +9,7 @@
 #define _GNU_SOURCE
 #include "gradebook.h"
 #include "atomic_file.h"
+#include "gradebook_export.h"
 #include "gradebook_overrides.h"
 #include "gradebook_rows.h"
 #include "utf8.h"
@@ -224,9 +225,16 @@ static int by_id(const void *a, const void *b)
     return strcmp(((const gb_row *)a)->id, ((const gb_row *)b)->id);
 }
 
+const gb_row *gb_find_row(const gb_row *rows, size_t n, const char *id)
+{
+    gb_row key = { .id = id };
+
+    return bsearch(&key, rows, n, sizeof *rows, by_id);
+}
+
 /* ---- grades.csv ---- */
 
-static void csv_field(strbuf *sb, const char *text)
+void gb_csv_field(strbuf *sb, const char *text)
 {
     char *clean = utf8_clean(text, SIZE_MAX);
     size_t len = strlen(clean);
@@ -250,14 +258,14 @@ static char *csv_text(const gradebook_request *req, const gb_row *rows, size_t n
     strbuf_addstr(&sb, "id,total");
     for (size_t k = 0; k < req->n_exercises; k++) {
         strbuf_addstr(&sb, ",");
-        csv_field(&sb, req->exercises[k]->slug);
+        gb_csv_field(&sb, req->exercises[k]->slug);
     }
     strbuf_addstr(&sb, ",status,notes\r\n");
     for (size_t i = 0; i < n; i++) {
         const gb_row *r = &rows[i];
         strbuf notes = STRBUF_INIT;
 
-        csv_field(&sb, r->id);
+        gb_csv_field(&sb, r->id);
         if (r->report)
             strbuf_addf(&sb, ",%d", r->total);
         else
@@ -274,9 +282,9 @@ static char *csv_text(const gradebook_request *req, const gb_row *rows, size_t n
         if (r->overridden)
             strbuf_addf(&notes, "%s%s", notes.len ? "; " : "", r->overridden);
         strbuf_addstr(&sb, ",");
-        csv_field(&sb, gb_status_names[r->status]);
+        gb_csv_field(&sb, gb_status_names[r->status]);
         strbuf_addstr(&sb, ",");
-        csv_field(&sb, notes.len ? notes.data : "");
+        gb_csv_field(&sb, notes.len ? notes.data : "");
         strbuf_addstr(&sb, "\r\n");
         strbuf_release(&notes);
     }
@@ -406,6 +414,9 @@ int gradebook_write(const gradebook_request *req, gradebook_counts *counts, char
         *error = xasprintf("cannot write \"%s\": %s", req->csv_path, strerror(err));
     else if ((err = atomic_write_file(req->summary_path, summary, strlen(summary))) != 0)
         *error = xasprintf("cannot write \"%s\": %s", req->summary_path, strerror(err));
+    else if (req->roster_path)
+        err = gradebook_export(req, rows, req->n_entries, req->roster_path, req->export_dir,
+                               req->warnings ? req->warnings : stderr, error);
     free(csv);
     free(summary);
 done:

@@ -109,6 +109,8 @@ typedef struct gradebook_request {
     const char *overrides_path; /* the instructor's overrides (gradebook_overrides.h), or NULL */
     FILE *warnings;             /* where an override that applies to nothing is named */
     const char *appendix;       /* Markdown added at the end of summary.md, or NULL */
+    const char *roster_path;    /* with it, canvas.csv and moodle.csv (gradebook_export.h) */
+    const char *export_dir;     /* where they go */
 } gradebook_request;
 
 /* What the gradebook holds, for the caller's last words and exit status. */

@@ -8,6 +8,8 @@
 
 #include "gradebook.h"
 
+#include "util.h"
+
 #include <cjson/cJSON.h>
 
 /* The statuses of gradebook.h; a submission takes the first one an exercise has. */
@@ -42,6 +44,12 @@ typedef struct gb_row {
 const cJSON *gb_member(const cJSON *object, const char *key);
 const char *gb_string(const cJSON *object, const char *key);
 int gb_int(const cJSON *object, const char *key);
+
+/* Adds `text` to `sb` as one CSV field (RFC 4180 quoting, valid UTF-8). */
+void gb_csv_field(strbuf *sb, const char *text);
+
+/* The row of `id` in rows (sorted by id), or NULL. */
+const gb_row *gb_find_row(const gb_row *rows, size_t n, const char *id);
 
 /* summary.md for `rows` (sorted by id), as a malloc'd string. */
 char *gradebook_summary(const gradebook_request *request, const gb_row *rows, size_t n);
