@@ -36,6 +36,7 @@
 #include "batch_grade.h"
 #include "build.h"
 #include "gradebook.h"
+#include "deadline.h"
 #include "hash.h"
 #include "similarity.h"
 #include "stub_match.h"
@@ -79,6 +80,7 @@ typedef struct submission {
     char (*fingerprints)[FINGERPRINT_LEN];  /* one per exercise of this run */
     const char **fingerprint_ptrs;      /* the same, as the gradebook takes them */
     bool asked;                 /* --student names it (or no --student given) */
+    char *commit;               /* --deadline: the commit graded ("" none before it) */
     enum state state;
     batch_job job;              /* while GRADING */
     batch_submission *grading;  /* while GRADING */
@@ -364,6 +366,8 @@ static void fingerprint(const batch_options *o, const hash64 *kit, submission *s
         hash64 h = kit[k];
         int err;
 
+        if (s->commit)
+            hash64_add_str(&h, s->commit);      /* the deadline's commit is part of the grade */
         if ((err = hash64_add_file(&h, path, false, BUILD_STUDENT_FILE_MAX)) != 0) {
             /* Unreadable: the build will say so; hash the reason. */
             hash64_add_str(&h, "unreadable");
@@ -440,7 +444,8 @@ static submission *open_submission(batch *b)
         return NULL;
     s = b->queue[b->next++];
     s->job = (batch_job){ .options = b->o, .id = s->id, .dir = s->dir,
-                          .fingerprints = s->fingerprint_ptrs, .report_json = s->report_json,
+                          .fingerprints = s->fingerprint_ptrs, .commit = s->commit,
+                          .report_json = s->report_json,
                           .report_md = s->report_md, .stop = &stop_requests };
     s->grading = batch_submission_new(&s->job);
     s->state = GRADING;
@@ -678,6 +683,51 @@ static const char **by_column(const batch *b, const submission *s,
 }
 
 /*
+ * --deadline: replaces the folder of each submission to grade by a
+ * snapshot of its files at its last commit before the deadline
+ * (deadline.h), in OUT/snapshots/<id>.  A folder that is not a git
+ * repository is graded as it is, and the run says so.
+ */
+static int take_snapshots(batch *b, char **error)
+{
+    const batch_options *o = b->o;
+    char *root = xasprintf("%s/snapshots", o->out_dir);
+    int err = 0;
+
+    if (mkdir(root, 0755) != 0 && errno != EEXIST) {
+        err = errno;
+        *error = xasprintf("cannot create \"%s\": %s", root, strerror(err));
+    }
+    for (size_t i = 0; i < b->n && !err; i++) {
+        submission *s = &b->subs[i];
+        char *snapshot = xasprintf("%s/%s", root, s->id), *id;
+
+        if (!s->asked) {
+            free(snapshot);
+            continue;
+        }
+        err = deadline_snapshot(s->dir, o->deadline, o->exercises, o->n_exercises, snapshot,
+                                &s->commit, error);
+        id = printable(s->id);
+        if (err == ENOTDIR) {
+            say(b, "%s: not a git repository: graded as it is, not at the deadline\n", id);
+            err = 0;
+            free(snapshot);
+        } else if (!err) {
+            if (!*s->commit)
+                say(b, "%s: no commit before the deadline: graded as handed in nothing\n", id);
+            free(s->dir);
+            s->dir = snapshot;
+        } else {
+            free(snapshot);
+        }
+        free(id);
+    }
+    free(root);
+    return err;
+}
+
+/*
  * Marks the submissions to grade: those --student names, or all.  An id
  * that names no submission is an error (EINVAL, with *error).
  */
@@ -840,6 +890,7 @@ static void free_batch(batch *b)
         free(b->subs[i].report_json);
         free(b->subs[i].report_md);
         free(b->subs[i].fingerprints);
+        free(b->subs[i].commit);
         free(b->subs[i].fingerprint_ptrs);
     }
     free(b->subs);
@@ -878,7 +929,7 @@ int batch_run(const batch_options *options, char **error)
                            o->class_dir);
         goto done;
     }
-    if (choose_students(&b, error) != 0)
+    if (choose_students(&b, error) != 0 || (o->deadline && take_snapshots(&b, error) != 0))
         goto done;
     b.queue = xcalloc(b.n ? b.n : 1, sizeof *b.queue);
     for (size_t i = 0; i < b.n; i++) {

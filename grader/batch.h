@@ -15,6 +15,7 @@
  *   OUT/reports/<id>.json      the grader's JSON report, stamped (gradebook.h)
  *   OUT/reports/<id>.md        the same report in Markdown
  *   OUT/canvas.csv, moodle.csv with --roster: LMS imports (gradebook_export.h)
+ *   OUT/snapshots/<id>/        with --deadline: the files graded, from the commit
  *   OUT/overrides.csv          read, never written: the instructor's changes
  *                              (gradebook_overrides.h)
  *
@@ -59,6 +60,8 @@ typedef struct batch_options {
     const char *overrides;      /* the instructor's overrides; NULL: OUT/overrides.csv */
     int similarity;             /* percent for the summary's similar files; 0: off */
     const char *roster;         /* --roster: write canvas.csv and moodle.csv too */
+    const char *deadline;       /* --deadline: grade each git submission at its last
+                                   commit before it (deadline.h) */
     grade_memo *memo;           /* set by batch_run(): identical files graded once */
 } batch_options;
 

@@ -34,6 +34,8 @@ static void usage(FILE *out)
         "  --regrade          grade every submission again, changed or not\n"
         "  --similarity P     the summary names pairs of files alike at P %% or more, by\n"
         "                     sim_c (default: %d; 0: no comparison)\n"
+        "  --deadline WHEN    grade each git submission at its last commit before WHEN\n"
+        "                     (\"2025-05-01 23:59\"); the commit goes in the CSV\n"
         "  --roster FILE      repository,student,name lines: also write OUT/canvas.csv and\n"
         "                     OUT/moodle.csv, grade imports for Canvas and Moodle\n"
         "  --overrides FILE   the instructor's changes to grades: id,exercise,points,reason\n"
@@ -72,7 +74,7 @@ static int parse_args(int argc, char **argv, batch_options *o, const char **kit,
 {
     enum { OPT_OUT = 1000, OPT_STUDENT, OPT_JOBS, OPT_EXERCISE_JOBS, OPT_LIMIT, OPT_REGRADE, OPT_TESTS,
            OPT_KIT, OPT_TEST_JOBS, OPT_NO_RACE, OPT_REPEAT, OPT_SCALE, OPT_QUIET, OPT_HELP,
-           OPT_SHOW_HIDDEN, OPT_OVERRIDES, OPT_SIMILARITY, OPT_ROSTER };
+           OPT_SHOW_HIDDEN, OPT_OVERRIDES, OPT_SIMILARITY, OPT_ROSTER, OPT_DEADLINE };
     static const struct option options[] = {
         { "out", required_argument, NULL, OPT_OUT },
         { "student", required_argument, NULL, OPT_STUDENT },
@@ -91,6 +93,7 @@ static int parse_args(int argc, char **argv, batch_options *o, const char **kit,
         { "overrides", required_argument, NULL, OPT_OVERRIDES },
         { "similarity", required_argument, NULL, OPT_SIMILARITY },
         { "roster", required_argument, NULL, OPT_ROSTER },
+        { "deadline", required_argument, NULL, OPT_DEADLINE },
         { "help", no_argument, NULL, OPT_HELP },
         { 0 },
     };
@@ -114,6 +117,7 @@ static int parse_args(int argc, char **argv, batch_options *o, const char **kit,
         case OPT_SHOW_HIDDEN: o->show_hidden_messages = true; break;
         case OPT_OVERRIDES: o->overrides = optarg; break;
         case OPT_ROSTER:    o->roster = optarg; break;
+        case OPT_DEADLINE:  o->deadline = optarg; break;
         case OPT_SIMILARITY:
             if (!parse_count(optarg, 0, 100, &o->similarity))
                 bad = "--similarity takes a percentage from 0 (no comparison) to 100";

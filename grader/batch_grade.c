@@ -156,6 +156,8 @@ static char *json_report(const batch_job *job, const grade_result *r, const outp
     for (size_t k = 0; k < r->n_exercises; k++)
         cJSON_AddStringToObject(prints, r->exercises[k].slug, fingerprints[k]);
     cJSON_AddNumberToObject(stamp, "time_limit_s", o->time_limit_s);
+    if (job->commit)
+        cJSON_AddStringToObject(stamp, "commit", job->commit);
     printed = cJSON_Print(json);
     cJSON_Delete(json);
     if (!printed) {

@@ -254,13 +254,17 @@ void gb_csv_field(strbuf *sb, const char *text)
 static char *csv_text(const gradebook_request *req, const gb_row *rows, size_t n)
 {
     strbuf sb = STRBUF_INIT;
+    bool commits = false;       /* a commit column, when some run graded at a deadline */
 
     strbuf_addstr(&sb, "id,total");
     for (size_t k = 0; k < req->n_exercises; k++) {
         strbuf_addstr(&sb, ",");
         gb_csv_field(&sb, req->exercises[k]->slug);
     }
-    strbuf_addstr(&sb, ",status,notes\r\n");
+    strbuf_addstr(&sb, ",status,notes");
+    for (size_t i = 0; i < n && !commits; i++)
+        commits = gb_string(gb_member(rows[i].report, "batch"), "commit") != NULL;
+    strbuf_addstr(&sb, commits ? ",commit\r\n" : "\r\n");
     for (size_t i = 0; i < n; i++) {
         const gb_row *r = &rows[i];
         strbuf notes = STRBUF_INIT;
@@ -285,6 +289,12 @@ static char *csv_text(const gradebook_request *req, const gb_row *rows, size_t n
         gb_csv_field(&sb, gb_status_names[r->status]);
         strbuf_addstr(&sb, ",");
         gb_csv_field(&sb, notes.len ? notes.data : "");
+        if (commits) {
+            const char *commit = gb_string(gb_member(r->report, "batch"), "commit");
+
+            strbuf_addstr(&sb, ",");
+            gb_csv_field(&sb, commit ? commit : "");
+        }
         strbuf_addstr(&sb, "\r\n");
         strbuf_release(&notes);
     }
