@@ -81,6 +81,7 @@ typedef struct submission {
     const char **fingerprint_ptrs;      /* the same, as the gradebook takes them */
     bool asked;                 /* --student names it (or no --student given) */
     char *commit;               /* --deadline: the commit graded ("" none before it) */
+    int days_late;              /* --grace: days the commit graded is late by */
     enum state state;
     batch_job job;              /* while GRADING */
     batch_submission *grading;  /* while GRADING */
@@ -366,8 +367,13 @@ static void fingerprint(const batch_options *o, const hash64 *kit, submission *s
         hash64 h = kit[k];
         int err;
 
-        if (s->commit)
-            hash64_add_str(&h, s->commit);      /* the deadline's commit is part of the grade */
+        if (s->commit) {                        /* the deadline's commit is part of the grade */
+            char late[64];
+
+            hash64_add_str(&h, s->commit);
+            snprintf(late, sizeof late, "late %d %d", s->days_late, o->late_penalty);
+            hash64_add_str(&h, late);
+        }
         if ((err = hash64_add_file(&h, path, false, BUILD_STUDENT_FILE_MAX)) != 0) {
             /* Unreadable: the build will say so; hash the reason. */
             hash64_add_str(&h, "unreadable");
@@ -445,6 +451,7 @@ static submission *open_submission(batch *b)
     s = b->queue[b->next++];
     s->job = (batch_job){ .options = b->o, .id = s->id, .dir = s->dir,
                           .fingerprints = s->fingerprint_ptrs, .commit = s->commit,
+                          .days_late = s->days_late,
                           .report_json = s->report_json,
                           .report_md = s->report_md, .stop = &stop_requests };
     s->grading = batch_submission_new(&s->job);
@@ -706,8 +713,13 @@ static int take_snapshots(batch *b, char **error)
             free(snapshot);
             continue;
         }
-        err = deadline_snapshot(s->dir, o->deadline, o->exercises, o->n_exercises, snapshot,
-                                &s->commit, error);
+        err = deadline_snapshot(s->dir, o->grace ? o->grace : o->deadline, o->exercises,
+                                o->n_exercises, snapshot, &s->commit, error);
+        if (!err && o->grace && *s->commit &&
+            (s->days_late = deadline_days_late(s->dir, s->commit, o->deadline)) < 0) {
+            *error = xasprintf("%s: git cannot tell the date of commit %s", s->id, s->commit);
+            err = EIO;
+        }
         id = printable(s->id);
         if (err == ENOTDIR) {
             say(b, "%s: not a git repository: graded as it is, not at the deadline\n", id);

@@ -62,6 +62,9 @@ typedef struct batch_options {
     const char *roster;         /* --roster: write canvas.csv and moodle.csv too */
     const char *deadline;       /* --deadline: grade each git submission at its last
                                    commit before it (deadline.h) */
+    const char *grace;          /* --grace: grade the last commit before this instead,
+                                   late_penalty percent off per day after the deadline */
+    int late_penalty;
     grade_memo *memo;           /* set by batch_run(): identical files graded once */
 } batch_options;
 

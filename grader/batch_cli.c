@@ -36,6 +36,8 @@ static void usage(FILE *out)
         "                     sim_c (default: %d; 0: no comparison)\n"
         "  --deadline WHEN    grade each git submission at its last commit before WHEN\n"
         "                     (\"2025-05-01 23:59\"); the commit goes in the CSV\n"
+        "  --grace WHEN       with --deadline: grade the last commit before WHEN instead,\n"
+        "                     --late-penalty P percent off for each day after the deadline\n"
         "  --roster FILE      repository,student,name lines: also write OUT/canvas.csv and\n"
         "                     OUT/moodle.csv, grade imports for Canvas and Moodle\n"
         "  --overrides FILE   the instructor's changes to grades: id,exercise,points,reason\n"
@@ -74,7 +76,8 @@ static int parse_args(int argc, char **argv, batch_options *o, const char **kit,
 {
     enum { OPT_OUT = 1000, OPT_STUDENT, OPT_JOBS, OPT_EXERCISE_JOBS, OPT_LIMIT, OPT_REGRADE, OPT_TESTS,
            OPT_KIT, OPT_TEST_JOBS, OPT_NO_RACE, OPT_REPEAT, OPT_SCALE, OPT_QUIET, OPT_HELP,
-           OPT_SHOW_HIDDEN, OPT_OVERRIDES, OPT_SIMILARITY, OPT_ROSTER, OPT_DEADLINE };
+           OPT_SHOW_HIDDEN, OPT_OVERRIDES, OPT_SIMILARITY, OPT_ROSTER, OPT_DEADLINE,
+           OPT_GRACE, OPT_LATE_PENALTY };
     static const struct option options[] = {
         { "out", required_argument, NULL, OPT_OUT },
         { "student", required_argument, NULL, OPT_STUDENT },
@@ -94,6 +97,8 @@ static int parse_args(int argc, char **argv, batch_options *o, const char **kit,
         { "similarity", required_argument, NULL, OPT_SIMILARITY },
         { "roster", required_argument, NULL, OPT_ROSTER },
         { "deadline", required_argument, NULL, OPT_DEADLINE },
+        { "grace", required_argument, NULL, OPT_GRACE },
+        { "late-penalty", required_argument, NULL, OPT_LATE_PENALTY },
         { "help", no_argument, NULL, OPT_HELP },
         { 0 },
     };
@@ -118,6 +123,11 @@ static int parse_args(int argc, char **argv, batch_options *o, const char **kit,
         case OPT_OVERRIDES: o->overrides = optarg; break;
         case OPT_ROSTER:    o->roster = optarg; break;
         case OPT_DEADLINE:  o->deadline = optarg; break;
+        case OPT_GRACE:     o->grace = optarg; break;
+        case OPT_LATE_PENALTY:
+            if (!parse_count(optarg, 0, 100, &o->late_penalty))
+                bad = "--late-penalty takes a percentage per day, from 0 to 100";
+            break;
         case OPT_SIMILARITY:
             if (!parse_count(optarg, 0, 100, &o->similarity))
                 bad = "--similarity takes a percentage from 0 (no comparison) to 100";
@@ -159,6 +169,10 @@ static int parse_args(int argc, char **argv, batch_options *o, const char **kit,
     if (optind >= argc) {
         fprintf(stderr, "grade batch: which folder? usage: grade batch DIR [options] "
                 "[SLUG...]\n");
+        return -1;
+    }
+    if (o->grace && !o->deadline) {
+        fprintf(stderr, "grade batch: --grace needs --deadline\n");
         return -1;
     }
     o->class_dir = argv[optind];

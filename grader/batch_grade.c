@@ -158,6 +158,10 @@ static char *json_report(const batch_job *job, const grade_result *r, const outp
     cJSON_AddNumberToObject(stamp, "time_limit_s", o->time_limit_s);
     if (job->commit)
         cJSON_AddStringToObject(stamp, "commit", job->commit);
+    if (job->days_late > 0 && o->late_penalty > 0) {
+        cJSON_AddNumberToObject(stamp, "days_late", job->days_late);
+        cJSON_AddNumberToObject(stamp, "late_penalty", o->late_penalty);
+    }
     printed = cJSON_Print(json);
     cJSON_Delete(json);
     if (!printed) {

@@ -35,6 +35,7 @@ typedef struct batch_job {
     const char *const *fingerprints;    /* one per exercise of the run, stamped into the
                                            JSON report */
     const char *commit;         /* --deadline: the commit graded, stamped; or NULL */
+    int days_late;              /* --grace: days after the deadline, stamped */
     const char *report_json;    /* where the reports go */
     const char *report_md;
     atomic_int *stop;           /* nonzero: start no new exercise */

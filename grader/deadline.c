@@ -144,3 +144,33 @@ int deadline_snapshot(const char *repo, const char *when,
     }
     return err;
 }
+
+int deadline_days_late(const char *repo, const char *commit, const char *deadline)
+{
+    char *before = xasprintf("--before=%s", deadline), *output = NULL, *line;
+    const char *parse[] = { "rev-parse", before };
+    const char *show[] = { "cat-file", "commit", commit };
+    long long due = -1, committed = -1;
+
+    if (git(repo, parse, 2, &output) == 0 && output)
+        sscanf(output, "--min-age=%lld", &due);
+    free(output);
+    free(before);
+    output = NULL;
+    if (git(repo, show, 3, &output) == 0 && output) {
+        for (line = output; line; line = strchr(line, '\n'), line = line ? line + 1 : NULL) {
+            const char *end;
+
+            if (strncmp(line, "committer ", 10) != 0)
+                continue;
+            end = strchr(line, '>');            /* "committer NAME <EMAIL> EPOCH TZ" */
+            if (end)
+                sscanf(end + 1, " %lld", &committed);
+            break;
+        }
+    }
+    free(output);
+    if (due < 0 || committed < 0)
+        return -1;
+    return committed <= due ? 0 : (int)((committed - due + 86399) / 86400);
+}

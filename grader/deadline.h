@@ -39,4 +39,11 @@ int deadline_snapshot(const char *repo, const char *when,
                       const manifest_exercise *const *exercises, size_t n,
                       const char *snapshot, char **commit, char **error);
 
+/*
+ * Whole days (started) by which `commit` of `repo` is later than
+ * `deadline`, by its committer date and git's reading of `deadline`: 0
+ * when on time, -1 when git cannot say.
+ */
+int deadline_days_late(const char *repo, const char *commit, const char *deadline);
+
 #endif

@@ -339,6 +339,39 @@ static bool apply_override(const gradebook_request *req, gb_row *rows, size_t n,
     return true;
 }
 
+/*
+ * The late rule (grade batch --grace): a report stamped "days_late" N and
+ * "late_penalty" P loses N times P percent of each exercise's score
+ * (rounded down, never below 0), said in the notes and the student's
+ * report like an override.
+ */
+static void apply_late_rule(const gradebook_request *req, gb_row *r)
+{
+    const cJSON *stamp = gb_member(r->report, "batch");
+    int days = gb_int(stamp, "days_late"), percent = gb_int(stamp, "late_penalty");
+    int off = days * percent > 100 ? 100 : days * percent, before = r->total;
+    strbuf sb = STRBUF_INIT;
+
+    if (!r->report || days <= 0 || percent <= 0)
+        return;
+    for (size_t k = 0; k < req->n_exercises; k++) {
+        gb_exercise *rx = &r->ex[k];
+        int kept;
+
+        if (rx->status == GB_S_NOT_GRADED)
+            continue;
+        kept = rx->score * (100 - off) / 100;
+        r->total -= rx->score - kept;
+        rx->score = kept;
+    }
+    strbuf_addf(&sb, "late by %d day%s: -%d %% (%d -> %d)", days, days == 1 ? "" : "s", off,
+                before, r->total);
+    r->overridden = strbuf_detach(&sb);
+    strbuf_addf(&sb, "- late by %d day%s after the deadline: -%d %% by the course's late rule, "
+                "%d -> %d points\n", days, days == 1 ? "" : "s", off, before, r->total);
+    r->told = strbuf_detach(&sb);
+}
+
 static int apply_overrides(const gradebook_request *req, gb_row *rows, size_t n, char **error)
 {
     FILE *warnings = req->warnings ? req->warnings : stderr;
@@ -401,6 +434,8 @@ int gradebook_write(const gradebook_request *req, gradebook_counts *counts, char
     for (size_t i = 0; i < req->n_entries; i++)
         load_row(req, &req->entries[i], &rows[i]);
     qsort(rows, req->n_entries, sizeof *rows, by_id);
+    for (size_t i = 0; i < req->n_entries; i++)
+        apply_late_rule(req, &rows[i]);
     if ((err = apply_overrides(req, rows, req->n_entries, error)) != 0)
         goto done;
     for (size_t i = 0; i < req->n_entries; i++) {
