@@ -135,8 +135,13 @@ release: $(BUILD)/grade
 	$(KIT_ONLY)
 	$(Q)scripts/release $(if $(OUT),--student-dir "$(OUT)")
 
+# dist/ goes too, unless a release folder in it is a git clone you made
+# (docs/instructor-guide.md): then it stays, and make says so.
 clean:
-	rm -rf $(BUILD) dist
+	rm -rf $(BUILD)
+	@if compgen -G 'dist/*/.git' >/dev/null; then \
+	    echo "make clean: dist/ kept: $$(echo dist/*/.git | sed 's|/\.git||g') holds your git history"; \
+	else rm -rf dist; fi
 
 # `make help` says what each target does where it runs: the kit (it has
 # solutions/) or the student repository, which has no kit-only target.
@@ -152,7 +157,7 @@ ifneq ($(IN_KIT),)
 	@echo "  make test         unit tests, hostile submissions, and the kit check"
 	@echo "  make bench        time grading one submission and a class"
 	@echo "  make release      the student repository (OUT=DIR) and the hidden tests, in dist/"
-	@echo "  make clean        remove build/ and dist/"
+	@echo "  make clean        remove build/ and dist/ (not a dist/ folder you made a git clone)"
 else
 	@echo "  make test         every exercise against the public tests, as make grade"
 	@echo "  make clean        remove build/"
