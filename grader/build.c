@@ -261,7 +261,8 @@ int build_exercise(const build_request *req, build_output *out)
     }
     out->log = first_lines(log, LOG_MAX_LINES, LOG_MAX_BYTES);
 
-    refusal = inspect_object(req->work_dir, "student.o", allowlist, req->run_as, &err);
+    refusal = inspect_object(req->work_dir, "student.o", allowlist, req->exercise->allow,
+                             req->run_as, &err);
     if (err)
         goto done;
     if (refusal) {

@@ -22,13 +22,15 @@
 /*
  * Checks `object` (a path relative to `dir`, where the tools run, as
  * user `run_as`: see sandbox.h) against
- * the patterns in `allowlist_path`.  Returns NULL when the object may be
+ * the patterns in `allowlist_path` and the names in `also_allowed` (the
+ * exercise's own allowance, manifest key `allow`: space-separated names,
+ * may be ""). Returns NULL when the object may be
  * linked, or a malloc'd explanation for the student.  When a tool fails
  * or the allowlist cannot be read, returns NULL with *err set to the
  * errno; *err is 0 otherwise.
  */
 char *inspect_object(const char *dir, const char *object, const char *allowlist_path,
-                     unsigned run_as, int *err);
+                     const char *also_allowed, unsigned run_as, int *err);
 
 /*
  * Checks that `binary` (linked from `object`, both relative to `dir`)

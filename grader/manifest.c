@@ -84,6 +84,7 @@ static manifest_exercise *add_exercise(manifest *m, const char *slug)
     ex->slug = xstrdup(slug);
     ex->title = xstrdup(slug);
     ex->libs = xstrdup("pthread");
+    ex->allow = xstrdup("");
     ex->test_timeout_s = 5;
     ex->run_timeout_s = 120;
     ex->race = true;
@@ -148,6 +149,25 @@ static bool known_libs(const char *libs)
     return known;
 }
 
+/* Whether `names` is a space-separated list of C identifiers (no patterns). */
+static bool identifiers(const char *names)
+{
+    for (const char *c = names; *c; c++)
+        if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') ||
+              (*c >= '0' && *c <= '9') || *c == '_' || *c == ' ' || *c == '\t'))
+            return false;
+    return true;
+}
+
+/* Appends `names` to the exercise's allowance. */
+static void add_allowance(manifest_exercise *ex, const char *names)
+{
+    char *joined = xasprintf("%s%s%s", ex->allow, *ex->allow ? " " : "", names);
+
+    free(ex->allow);
+    ex->allow = joined;
+}
+
 static int set_exercise_key(loader *ld, manifest_exercise *ex, const char *key, const char *value)
 {
     if (strchr(key, '.'))
@@ -160,6 +180,11 @@ static int set_exercise_key(loader *ld, manifest_exercise *ex, const char *key, 
             return fail(ld, "libs may name pthread, uv and m, not \"%s\"%s", value, "");
         free(ex->libs);
         ex->libs = xstrdup(value);
+    } else if (!strcmp(key, "allow")) {   /* repeatable: the lines add up */
+        if (!identifiers(value))
+            return fail(ld, "allow lists function names separated by spaces, not \"%s\"%s",
+                        value, "");
+        add_allowance(ex, value);
     } else if (!strcmp(key, "hint")) {
         ex->hints = xrealloc(ex->hints, (ex->n_hints + 1) * sizeof *ex->hints);
         ex->hints[ex->n_hints++] = xstrdup(value);
@@ -371,6 +396,7 @@ void manifest_free(manifest *m)
         free(ex->slug);
         free(ex->title);
         free(ex->libs);
+        free(ex->allow);
         for (size_t k = 0; k < ex->n_hints; k++)
             free(ex->hints[k]);
         free(ex->hints);

@@ -26,6 +26,9 @@ typedef struct manifest_exercise {
     char *slug;
     char *title;
     char *libs;                 /* space-separated: pthread, uv, m */
+    char *allow;                /* space-separated library calls this exercise
+                                   may make beyond grader/allowed-calls.txt;
+                                   "" when none (see docs/manifest.md) */
     double test_timeout_s;      /* Criterion's per-test timeout */
     double run_timeout_s;       /* wall limit of one whole test binary run */
     bool race;                  /* whether the race check runs */

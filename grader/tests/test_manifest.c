@@ -15,6 +15,7 @@ static const char *const good =
     "; a comment\n"
     "[racecourse]\nformat = 1\nversion = 9.9.9\n\n"
     "[alpha]\ntitle = The first\nlibs = pthread uv\ntest_timeout_s = 2.5\n"
+    "allow = poll eventfd\nallow = write\n"
     "race = on\nrace_points = 20\nhint = think first\nhint = then type\n"
     "public.one = 50\npublic.two = 30\nhidden.h1 = 80\nhint.h1 = look at h1 ; inline comment\n\n"
     "[beta]\nrace = off\npublic.only = 100\n";
@@ -63,6 +64,7 @@ static void test_good_manifest(void)
         return;
     CHECK_STR(alpha->title, "The first");
     CHECK_STR(alpha->libs, "pthread uv");
+    CHECK_STR(alpha->allow, "poll eventfd write");
     CHECK(alpha->test_timeout_s == 2.5, "test_timeout_s is %g", alpha->test_timeout_s);
     CHECK_INT(alpha->n_hints, 2);
     CHECK_INT(alpha->n_public, 2);
@@ -73,6 +75,7 @@ static void test_good_manifest(void)
     CHECK(manifest_find_test(alpha->hidden_tests, alpha->n_hidden, "one") == NULL,
           "a public test is not a hidden one");
     CHECK(!beta->race && beta->n_hidden == 0, "beta: race off, no hidden tests");
+    CHECK_STR(beta->allow, "");
     CHECK(manifest_find(&m, "gamma") == NULL, "no gamma");
     manifest_free(&m);
 }
@@ -106,6 +109,8 @@ static void test_refusals(void)
     refused("[racecourse]\nformat = 1\n[a]\npublic.t = 80\nrace = maybe\n", "on or off");
     refused("[racecourse]\nformat = 1\n[a]\npublic.t = 80\nlibs = pthread ssl\n",
             "libs may name pthread, uv and m");
+    refused("[racecourse]\nformat = 1\n[a]\npublic.t = 80\nallow = uv_fs_*\n",
+            "allow lists function names");
     refused("[racecourse]\nformat = 1\n[a]\nthis line has no equals sign\n", "syntax error");
     {
         strbuf long_line = STRBUF_INIT;

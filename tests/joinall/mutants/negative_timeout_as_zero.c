@@ -5,8 +5,8 @@
  * timeout gives a deadline in the past, so joinall(threads, n, -1, ...)
  * joins only the threads that have already ended and returns at once.
  * Caught by: negative_timeout_waits_as_long_as_it_takes (returns 3,
- * expected 0), joins_every_thread_results_in_slots, second_call_*,
- * results_and_joined_may_be_null, no_busy_waiting, join_error_is_reported.
+ * expected 0), joins_every_thread_results_in_slots,
+ * results_and_joined_may_be_null, no_busy_waiting.
  */
 #define _GNU_SOURCE
 #include "joinall.h"

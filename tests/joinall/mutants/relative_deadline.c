@@ -8,8 +8,7 @@
  * Caught by: one_deadline_for_the_whole_call (returns after ~0 units,
  * before the deadline), threads_ending_before_the_deadline_are_joined,
  * returns_as_soon_as_all_are_joined, unjoined_threads_stay_joinable,
- * second_call_*, no_busy_waiting, results_and_joined_may_be_null,
- * join_error_is_reported.
+ * no_busy_waiting, results_and_joined_may_be_null.
  */
 #define _GNU_SOURCE
 #include "joinall.h"
