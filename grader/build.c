@@ -18,11 +18,12 @@
 #define LOG_MAX_BYTES 4000
 
 static const char *const harness_files[] = { "test_support.c", "exit_guard.c", "report_hook.c",
-                                             "fd_guard.c" };
+                                             "fd_guard.c", "print_guard.c" };
 
 /*
- * The student's calls that grader/harness/fd_guard.c guards: in the
- * student's object only, NAME becomes rc_guard_NAME (guard_object()).
+ * The student's calls that grader/harness/fd_guard.c (descriptors) and
+ * print_guard.c (printing) guard: in the student's object only, NAME
+ * becomes rc_guard_NAME (guard_object()).
  */
 static const char *const guarded_calls[] = {
     "pipe", "pipe2", "socketpair", "eventfd", "timerfd_create", "epoll_create",
@@ -31,6 +32,9 @@ static const char *const guarded_calls[] = {
     "pwritev2", "send", "sendto", "sendmsg", "sendmmsg", "sendfile", "splice", "tee",
     "vmsplice", "copy_file_range", "eventfd_write", "uv_write", "uv_write2",
     "uv_try_write", "uv_try_write2",
+    "printf", "fprintf", "vprintf", "vfprintf", "__printf_chk", "__fprintf_chk",
+    "__vprintf_chk", "__vfprintf_chk", "puts", "fputs", "putchar", "fputc", "putc", "fwrite",
+    "perror",
 };
 
 /*
@@ -169,9 +173,9 @@ static void free_owned(char **owned, size_t n)
 
 /* The harness sources linked into the test binary and the race driver. */
 static const char *const test_harness[] = { "test_support.c", "exit_guard.c", "report_hook.c",
-                                            "fd_guard.c", NULL };
+                                            "fd_guard.c", "print_guard.c", NULL };
 static const char *const driver_harness[] = { "test_support.c", "exit_guard.c", "fd_guard.c",
-                                              NULL };
+                                              "print_guard.c", NULL };
 
 /* "x.c" -> "x.o" */
 static char *object_name(const char *source)
@@ -230,8 +234,8 @@ static int link_program(const build_request *req, bool criterion, bool hidden, c
 }
 
 /*
- * Sends the student's calls that write or make descriptors to the
- * descriptor guard (fd_guard.c): objcopy renames them in student.o.
+ * Sends the student's calls that write, print or make descriptors to the
+ * guards (fd_guard.c, print_guard.c): objcopy renames them in student.o.
  * Returns objcopy's exit status, or -1 when it could not run.
  */
 static int guard_object(const build_request *req, char **log)

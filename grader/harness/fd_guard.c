@@ -22,7 +22,7 @@
  *   - close forgets the descriptor, then closes it.
  *
  * Printing with printf and its relatives stays allowed: it goes to the
- * run's captured output (the C library's own writes are not renamed).
+ * run's captured output, through print_guard.c.
  * The tests' and the harness's own calls are not renamed either: only the
  * student's object is.  Functions the exercise does not allow are refused
  * before linking (grader/inspect.c); this file only guards allowed ones.
