@@ -34,7 +34,7 @@ static const char *const guarded_calls[] = {
     "uv_try_write", "uv_try_write2",
     "printf", "fprintf", "vprintf", "vfprintf", "__printf_chk", "__fprintf_chk",
     "__vprintf_chk", "__vfprintf_chk", "puts", "fputs", "putchar", "fputc", "putc", "fwrite",
-    "perror",
+    "perror", NULL,
 };
 
 /*
@@ -240,7 +240,7 @@ static int link_program(const build_request *req, bool criterion, bool hidden, c
  */
 static int guard_object(const build_request *req, char **log)
 {
-    size_t n = sizeof guarded_calls / sizeof *guarded_calls;
+    size_t n = sizeof guarded_calls / sizeof *guarded_calls - 1;
     char **argv = xcalloc(n + 3, sizeof *argv);
     int code;
 
@@ -306,6 +306,14 @@ int build_exercise(const build_request *req, build_output *out)
 
     refusal = inspect_object(req->work_dir, "student.o", allowlist, req->exercise->allow,
                              req->run_as, &err);
+    if (err)
+        goto done;
+    if (refusal) {
+        fail_build(out, refusal, "");
+        free(refusal);
+        goto done;
+    }
+    refusal = inspect_defines(req->work_dir, "student.o", guarded_calls, req->run_as, &err);
     if (err)
         goto done;
     if (refusal) {
