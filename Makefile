@@ -97,6 +97,18 @@ $(BUILD)/tests/%: grader/tests/%.c $(GRADER_LIB_OBJS)
 	@$(if $(Q),echo "  CC      $<")
 	$(Q)$(CC) $(GRADER_CFLAGS) -o $@ $^ $(GRADER_LIBS)
 
+# The descriptor and printing guards are harness files (linked into test
+# programs, not into the grader): their tests are built from the files.
+$(BUILD)/tests/test_fd_guard: grader/tests/test_fd_guard.c grader/harness/fd_guard.c $(BUILD)/.deps
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(GRADER_CFLAGS) -Wno-missing-prototypes -o $@ $(filter %.c,$^) -luv
+$(BUILD)/tests/test_print_guard: grader/tests/test_print_guard.c grader/harness/print_guard.c \
+		$(BUILD)/.deps
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(GRADER_CFLAGS) -Wno-missing-prototypes -o $@ $(filter %.c,$^)
+
 # The rules of one exercise, derived from the manifest for each of them:
 # its kit check (reference 100, stub 0, every mutant below 100) and its
 # demo program, built with the student's file.

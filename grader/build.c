@@ -17,7 +17,25 @@
 #define LOG_MAX_LINES 25
 #define LOG_MAX_BYTES 4000
 
-static const char *const harness_files[] = { "test_support.c", "exit_guard.c", "report_hook.c" };
+static const char *const harness_files[] = { "test_support.c", "exit_guard.c", "report_hook.c",
+                                             "fd_guard.c", "print_guard.c" };
+
+/*
+ * The student's calls that grader/harness/fd_guard.c (descriptors) and
+ * print_guard.c (printing) guard: in the student's object only, NAME
+ * becomes rc_guard_NAME (guard_object()).
+ */
+static const char *const guarded_calls[] = {
+    "pipe", "pipe2", "socketpair", "eventfd", "timerfd_create", "epoll_create",
+    "epoll_create1", "signalfd", "dup", "dup2", "dup3", "fcntl", "fcntl64", "close",
+    "uv_pipe", "uv_socketpair", "write", "writev", "pwrite", "pwrite64", "pwritev",
+    "pwritev2", "send", "sendto", "sendmsg", "sendmmsg", "sendfile", "splice", "tee",
+    "vmsplice", "copy_file_range", "eventfd_write", "uv_write", "uv_write2",
+    "uv_try_write", "uv_try_write2",
+    "printf", "fprintf", "vprintf", "vfprintf", "__printf_chk", "__fprintf_chk",
+    "__vprintf_chk", "__vfprintf_chk", "puts", "fputs", "putchar", "fputc", "putc", "fwrite",
+    "perror", NULL,
+};
 
 /*
  * Compiler flags for every file.  The student's file is built with -O1
@@ -155,8 +173,9 @@ static void free_owned(char **owned, size_t n)
 
 /* The harness sources linked into the test binary and the race driver. */
 static const char *const test_harness[] = { "test_support.c", "exit_guard.c", "report_hook.c",
-                                            NULL };
-static const char *const driver_harness[] = { "test_support.c", "exit_guard.c", NULL };
+                                            "fd_guard.c", "print_guard.c", NULL };
+static const char *const driver_harness[] = { "test_support.c", "exit_guard.c", "fd_guard.c",
+                                              "print_guard.c", NULL };
 
 /* "x.c" -> "x.o" */
 static char *object_name(const char *source)
@@ -214,6 +233,30 @@ static int link_program(const build_request *req, bool criterion, bool hidden, c
     return code;
 }
 
+/*
+ * Sends the student's calls that write, print or make descriptors to the
+ * guards (fd_guard.c, print_guard.c): objcopy renames them in student.o.
+ * Returns objcopy's exit status, or -1 when it could not run.
+ */
+static int guard_object(const build_request *req, char **log)
+{
+    size_t n = sizeof guarded_calls / sizeof *guarded_calls - 1;
+    char **argv = xcalloc(n + 3, sizeof *argv);
+    int code;
+
+    argv[0] = "objcopy";
+    for (size_t i = 0; i < n; i++)
+        argv[i + 1] = xasprintf("--redefine-sym=%s=rc_guard_%s", guarded_calls[i],
+                                guarded_calls[i]);
+    argv[n + 1] = "student.o";
+    free(*log);
+    code = compile(argv, req->work_dir, req->run_as, log);
+    for (size_t i = 0; i < n; i++)
+        free(argv[i + 1]);
+    free(argv);
+    return code;
+}
+
 static void fail_build(build_output *out, const char *what, const char *log)
 {
     char *trimmed = first_lines(log, LOG_MAX_LINES, LOG_MAX_BYTES);
@@ -268,6 +311,18 @@ int build_exercise(const build_request *req, build_output *out)
     if (refusal) {
         fail_build(out, refusal, "");
         free(refusal);
+        goto done;
+    }
+    refusal = inspect_defines(req->work_dir, "student.o", guarded_calls, req->run_as, &err);
+    if (err)
+        goto done;
+    if (refusal) {
+        fail_build(out, refusal, "");
+        free(refusal);
+        goto done;
+    }
+    if (guard_object(req, &log) != 0) {
+        err = EIO;
         goto done;
     }
 

@@ -5,6 +5,7 @@
 #include "debug_symbols.h"
 #include "race_check.h"
 #include "sandbox.h"
+#include "seal.h"
 #include "test_run.h"
 #include "util.h"
 
@@ -113,19 +114,31 @@ static void merge_run(exercise_result *ex, test_result *run, int index, int repe
     }
 }
 
+/*
+ * Whether the sealed files are as they were built; when they are not, a
+ * run changed what the grader runs or reads: *tampered is set.
+ */
+static bool still_sealed(const seal *sealed, bool *tampered)
+{
+    if (!seal_intact(sealed))
+        *tampered = true;
+    return !*tampered;
+}
+
 static int run_tests(const grade_options *o, const manifest_exercise *mx,
-                     const build_output *built, const char *dir, unsigned run_as,
-                     exercise_result *ex)
+                     const build_output *built, const seal *sealed, unsigned run_as,
+                     exercise_result *ex, bool *tampered)
 {
     const manifest_test *tests = built->hidden_tests ? mx->hidden_tests : mx->public_tests;
     size_t n = built->hidden_tests ? mx->n_hidden : mx->n_public;
     test_run_request request = {
-        .binary = built->test_binary, .work_dir = dir, .tests = tests, .n_tests = n,
+        .binary = built->test_binary, .work_dir = sealed->scratch,
+        .sealed_dir = sealed->dir, .tests = tests, .n_tests = n,
         .test_timeout_s = mx->test_timeout_s, .run_timeout_s = mx->run_timeout_s,
         .time_scale = o->time_scale, .jobs = o->test_jobs, .run_as = run_as,
     };
 
-    for (int r = 0; r < o->repeat; r++) {
+    for (int r = 0; r < o->repeat && still_sealed(sealed, tampered); r++) {
         test_result *run = xcalloc(n ? n : 1, sizeof *run);
         int err = test_run(&request, run);
 
@@ -136,29 +149,33 @@ static int run_tests(const grade_options *o, const manifest_exercise *mx,
         if (r == 0) {
             ex->tests = run;
             ex->n_tests = n;
-            continue;
+        } else {
+            merge_run(ex, run, r, o->repeat);
+            test_results_free(run, n);
         }
-        merge_run(ex, run, r, o->repeat);
-        test_results_free(run, n);
+        if (!still_sealed(sealed, tampered))
+            break;
     }
+    if (!ex->tests)
+        tests_not_run(tests, n, "not run: the grader's files were changed", ex);
     return 0;
 }
 
 static int run_race_check(const grading *g, const manifest_exercise *mx,
-                          const build_output *built, const char *dir, unsigned run_as,
-                          exercise_result *ex)
+                          const build_output *built, const seal *sealed, unsigned run_as,
+                          exercise_result *ex, bool *tampered)
 {
     const grade_options *o = g->options;
-    char *supp_from = xasprintf("%s/grader/helgrind.supp", o->kit_dir);
-    char *supp = xasprintf("%s/helgrind.supp", dir);
+    char *supp = xasprintf("%s/helgrind.supp", sealed->dir);
     race_request request = {
-        .driver = built->race_binary, .work_dir = dir, .suppressions = supp,
+        .driver = built->race_binary, .work_dir = sealed->scratch,
+        .sealed_dir = sealed->dir, .suppressions = supp,
         .student_file = built->student_file, .timeout_s = mx->race_timeout_s * o->time_scale,
         .run_as = run_as, .debug_symbols = g->debug_symbols,
     };
-    int err = copy_file(supp_from, supp, 0644);
+    int err = 0;
 
-    for (int r = 0; !err && r < o->repeat; r++) {
+    for (int r = 0; r < o->repeat && still_sealed(sealed, tampered); r++) {
         race_result run;
 
         if ((err = race_check(&request, &run)) != 0)
@@ -171,10 +188,49 @@ static int run_race_check(const grading *g, const manifest_exercise *mx,
         }
         if (r > 0)
             race_result_free(&run);
+        if (!still_sealed(sealed, tampered))
+            break;
     }
-    free(supp_from);
     free(supp);
     return err;
+}
+
+/*
+ * Puts the files the runs need next to the programs and seals the work
+ * directory (seal.h).  0 or an errno.
+ */
+static int seal_for_runs(const grade_options *o, const build_output *built, const char *dir,
+                         unsigned run_as, seal *sealed)
+{
+    int err = 0;
+
+    if (built->race_binary) {
+        char *from = xasprintf("%s/grader/helgrind.supp", o->kit_dir);
+        char *to = xasprintf("%s/helgrind.supp", dir);
+
+        err = copy_file(from, to, 0644);
+        free(from);
+        free(to);
+    }
+    return err ? err : seal_work_dir(dir, run_as, sealed);
+}
+
+/* Scores 0 for an exercise whose runs changed the grader's files. */
+static void tampered_result(exercise_result *ex)
+{
+    static const char why[] = "the grader's programs or files in the work folder were "
+                              "changed while your code ran; code under test must not "
+                              "write files, so this exercise scores 0";
+
+    for (size_t i = 0; i < ex->n_tests; i++) {
+        free(ex->tests[i].message);
+        ex->tests[i].message = xstrdup(why);
+        ex->tests[i].status = TEST_FAILED;
+        ex->tests[i].score = 0;
+    }
+    race_result_free(&ex->race);
+    ex->race.status = RACE_CRASHED;
+    ex->race.message = xstrdup(why);
 }
 
 static void score(const grade_options *o, const manifest_exercise *mx, exercise_result *ex)
@@ -202,6 +258,7 @@ static int grade_exercise(grading *g, const manifest_exercise *mx, exercise_resu
         .public_only = o->public_only, .run_as = run_as, .cache_dir = g->cache_dir,
     };
     build_output built = { 0 };
+    seal sealed;
     int err;
 
     ex->slug = xstrdup(mx->slug);
@@ -229,11 +286,12 @@ static int grade_exercise(grading *g, const manifest_exercise *mx, exercise_resu
             tests_not_run(mx->hidden_tests, mx->n_hidden, why, ex);
         else
             tests_not_run(mx->public_tests, mx->n_public, why, ex);
-    } else {
+    } else if ((err = seal_for_runs(o, &built, dir, run_as, &sealed)) == 0) {
         double tests_started = now_seconds();
+        bool tampered = false;
 
         if (o->tests)
-            err = run_tests(o, mx, &built, dir, run_as, ex);
+            err = run_tests(o, mx, &built, &sealed, run_as, ex, &tampered);
         else if (built.hidden_tests)
             tests_not_run(mx->hidden_tests, mx->n_hidden, "not run (race check only)", ex);
         else
@@ -244,12 +302,15 @@ static int grade_exercise(grading *g, const manifest_exercise *mx, exercise_resu
 
             free(ex->race.message);
             ex->race.message = NULL;
-            err = run_race_check(g, mx, &built, dir, run_as, ex);
+            err = run_race_check(g, mx, &built, &sealed, run_as, ex, &tampered);
             ex->race_s = now_seconds() - race_started;
         } else if (!err && o->race && mx->race) {
             free(ex->race.message);
             ex->race.message = xstrdup("not run: this kit has no race driver for the exercise");
         }
+        if (tampered)
+            tampered_result(ex);
+        seal_free(&sealed);
     }
 done:
     build_output_free(&built);

@@ -255,6 +255,36 @@ static char **defined_globals(const char *dir, const char *object, unsigned run_
     return names;
 }
 
+/* The message for a student's file that defines library functions (a list "a(), b()"). */
+static char *replaces_message(const char *names)
+{
+    return xasprintf("your file defines %s, which replaces the library's own "
+                     "function of that name for the whole program. Give your "
+                     "function another name, or make it static.", names);
+}
+
+char *inspect_defines(const char *dir, const char *object, const char *const *names,
+                      unsigned run_as, int *err)
+{
+    char **student;
+    strbuf found = STRBUF_INIT;
+    char *message = NULL;
+
+    *err = 0;
+    student = defined_globals(dir, object, run_as, err);
+    if (!student)
+        return NULL;
+    for (size_t i = 0; student[i]; i++)
+        for (size_t k = 0; names[k]; k++)
+            if (!strcmp(student[i], names[k]))
+                add_name(&found, names[k]);
+    if (found.len)
+        message = replaces_message(found.data);
+    strbuf_release(&found);
+    free_list(student);
+    return message;
+}
+
 char *inspect_binary(const char *dir, const char *binary, const char *object, unsigned run_as,
                      int *err)
 {
@@ -282,10 +312,7 @@ char *inspect_binary(const char *dir, const char *binary, const char *object, un
                 add_name(&replaced, name);
     }
     if (replaced.len)
-        message = xasprintf("your file defines %s, which replaces the library's own "
-                            "function of that name for the whole program. Give your "
-                            "function another name, or make it static.",
-                            replaced.data);
+        message = replaces_message(replaced.data);
     strbuf_release(&replaced);
     free(output);
     free_list(student);

@@ -33,6 +33,16 @@ char *inspect_object(const char *dir, const char *object, const char *allowlist_
                      const char *also_allowed, unsigned run_as, int *err);
 
 /*
+ * Checks that `object` defines no global function or data called one of
+ * `names` (a NULL-terminated list of library functions): the build renames
+ * the student's calls of those (see grader/build.c), so a definition of
+ * its own would replace a library function.  Returns and sets *err like
+ * inspect_object().
+ */
+char *inspect_defines(const char *dir, const char *object, const char *const *names,
+                      unsigned run_as, int *err);
+
+/*
  * Checks that `binary` (linked from `object`, both relative to `dir`)
  * exports no function of the student's to the shared libraries, i.e.
  * that the student's file replaces no library function.  Returns and

@@ -8,9 +8,11 @@
 #include "harness/racecourse_test.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 /* Valgrind maps more address space than it uses; this still stops a runaway. */
 #define VALGRIND_MEMORY_MB 16384
@@ -50,12 +52,21 @@ static char *early_end_message(const sandbox_result *run)
     return message;
 }
 
+/*
+ * Valgrind's XML goes to a descriptor (--xml-fd=3) of an unlinked file
+ * that only the grader can name: Valgrind keeps its own descriptors out of
+ * the client's reach, so the code under test can neither write nor close
+ * it, and there is no file in the work directory to overwrite.
+ */
+static int open_xml(const char *dir)
+{
+    return open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+}
+
 int race_check(const race_request *req, race_result *out)
 {
-    char *xml = xasprintf("%s/helgrind.xml", req->work_dir);
-    char *xml_option = xasprintf("--xml-file=%s", xml);
     char *supp_option = xasprintf("--suppressions=%s", req->suppressions);
-    char *argv[] = { "/usr/bin/valgrind", "--tool=helgrind", "--xml=yes", xml_option,
+    char *argv[] = { "/usr/bin/valgrind", "--tool=helgrind", "--xml=yes", "--xml-fd=3",
                      supp_option, "--child-silent-after-fork=yes", "--error-limit=no",
                      (char *)req->driver, NULL };
     char *envp[] = { "PATH=/usr/bin:/bin", "LANG=C", NULL };
@@ -63,16 +74,22 @@ int race_check(const race_request *req, race_result *out)
         .argv = argv,
         .envp = envp,
         .workdir = req->work_dir,
-        .report_fd = -1,
+        .sealed_dir = req->sealed_dir,
+        .report_fd = open_xml(req->work_dir),
         .run_as = req->run_as,
         .cover_dir = SYSTEM_DEBUG_DIR,      /* see debug_symbols.h */
         .cover_with = req->debug_symbols,
         .limits = SANDBOX_DEFAULT_LIMITS,
     };
     sandbox_result run;
+    char *xml = xasprintf("/proc/self/fd/%d", job.report_fd);
     int err, read_err;
 
     memset(out, 0, sizeof *out);
+    if (job.report_fd < 0) {
+        err = errno;
+        goto done;
+    }
     job.limits.wall_s = req->timeout_s;
     job.limits.cpu_s = req->timeout_s;
     job.limits.memory_mb = VALGRIND_MEMORY_MB;
@@ -97,8 +114,9 @@ int race_check(const race_request *req, race_result *out)
     }
     free(run.output);
 done:
+    if (job.report_fd >= 0)
+        close(job.report_fd);
     free(xml);
-    free(xml_option);
     free(supp_option);
     return err;
 }

@@ -19,6 +19,7 @@
 typedef struct race_request {
     const char *driver;             /* the race driver binary */
     const char *work_dir;           /* its working directory, writable */
+    const char *sealed_dir;         /* read-only around work_dir, or NULL */
     const char *suppressions;       /* Helgrind suppression file */
     const char *student_file;       /* base name, for the findings */
     double timeout_s;

@@ -106,37 +106,67 @@ static int make_path(const char *path)
     }
 }
 
+/* Binds the folder open as `fd` at `path` (made if need be); read-only if asked. */
+static int bind_back(int fd, const char *path, bool read_only)
+{
+    char fd_path[64];
+    int err;
+
+    snprintf(fd_path, sizeof fd_path, "/proc/self/fd/%d", fd);
+    if ((err = make_path(path)) != 0)
+        return err;
+    if (mount(fd_path, path, NULL, MS_BIND, NULL) != 0)
+        return errno;
+    if (read_only &&
+        mount(NULL, path, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV,
+              NULL) != 0)
+        return errno;
+    return 0;
+}
+
+/* Whether `path` lies in one of the folders that private_tmp() replaces. */
+static bool in_private_folder(const char *path, const char *const *folders, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        size_t len = strlen(folders[i]);
+
+        if (strncmp(path, folders[i], len) == 0 && path[len] == '/')
+            return true;
+    }
+    return false;
+}
+
 /*
  * Gives the run its own empty /tmp and /dev/shm.  Criterion names its
  * socket and shared memory after the runner's PID, which is 1 in every
  * PID namespace: shared folders would make concurrent runs collide.
  * The work directory, when it lies under /tmp, is bound back in place.
+ * A sealed folder (sandbox_job.sealed_dir) is bound back read-only
+ * wherever it is, and the work directory inside it writable on top.
  */
-static int private_tmp(const char *workdir)
+static int private_tmp(const char *workdir, const char *sealed)
 {
     static const char *const folders[] = { "/tmp", "/dev/shm" };
-    char fd_path[64];
+    const size_t n_folders = sizeof folders / sizeof *folders;
     int work = open(workdir, O_PATH | O_DIRECTORY | O_CLOEXEC), err = 0;
+    int seal = sealed ? open(sealed, O_PATH | O_DIRECTORY | O_CLOEXEC) : -1;
 
-    if (work < 0)
-        return errno;
-    if (mount("none", "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0)
+    if (work < 0 || (sealed && seal < 0))
         err = errno;
-    for (size_t i = 0; !err && i < sizeof folders / sizeof *folders; i++)
+    if (!err && mount("none", "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0)
+        err = errno;
+    for (size_t i = 0; !err && i < n_folders; i++)
         if (mount("tmpfs", folders[i], "tmpfs", MS_NOSUID | MS_NODEV,
                   "size=256m,mode=1777") != 0)
             err = errno;
-    for (size_t i = 0; !err && i < sizeof folders / sizeof *folders; i++) {
-        size_t len = strlen(folders[i]);
-
-        if (strncmp(workdir, folders[i], len) != 0 || workdir[len] != '/')
-            continue;
-        snprintf(fd_path, sizeof fd_path, "/proc/self/fd/%d", work);
-        if ((err = make_path(workdir)) == 0 &&
-            mount(fd_path, workdir, NULL, MS_BIND, NULL) != 0)
-            err = errno;
-    }
-    close(work);
+    if (!err && sealed)
+        err = bind_back(seal, sealed, true);
+    if (!err && (sealed || in_private_folder(workdir, folders, n_folders)))
+        err = bind_back(work, workdir, false);
+    if (work >= 0)
+        close(work);
+    if (seal >= 0)
+        close(seal);
     return err;
 }
 
@@ -173,7 +203,7 @@ static int enter_namespaces(enum mode m, const char *workdir, const sandbox_job 
             (err = write_proc_file("/proc/self/gid_map", gid_map)) != 0)
             return err;
     }
-    if ((err = private_tmp(workdir)) == 0 && job)
+    if ((err = private_tmp(workdir, job ? job->sealed_dir : NULL)) == 0 && job)
         cover(job->cover_dir, job->cover_with);
     return err;
 }

@@ -13,6 +13,11 @@
  * Where namespaces are refused (some CI runners), the run falls back to
  * its process group alone, and sandbox_containment() says so.
  *
+ * In its own mount namespace a run may also get a read-only view of a
+ * folder (sandbox_job.sealed_dir: the exercise's programs and kit files)
+ * with only its working directory inside writable: even code running as
+ * the grader's own user cannot change what the grader runs next.
+ *
  * The grader holds the hard wall-clock limit: at the deadline it sends
  * SIGTERM to the group, waits a short grace period, then SIGKILL.  Output
  * (stdout and stderr together) is captured through a pipe and capped: the
@@ -51,6 +56,10 @@ typedef struct sandbox_job {
     int report_fd;              /* given to the program as fd 3, or -1 */
     unsigned run_as;            /* user and group when the grader is root
                                    (from sandbox_claim_user); 0: nobody */
+    const char *sealed_dir;     /* when the run has a mount namespace of its
+                                   own, sealed_dir is read-only in it except
+                                   for workdir, which lies inside (NULL: no
+                                   such folder); see grader/seal.h */
     const char *cover_dir;      /* when the run has a mount namespace of its */
     const char *cover_with;     /* own, cover_with is bound read-only over
                                    cover_dir (NULL: nothing is); a failure

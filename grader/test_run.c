@@ -184,6 +184,7 @@ static int run_binary(const test_run_request *req, sandbox_result *run, char **r
         .argv = argv,
         .envp = envp,
         .workdir = req->work_dir,
+        .sealed_dir = req->sealed_dir,
         .run_as = req->run_as,
         .limits = SANDBOX_DEFAULT_LIMITS,
     };

@@ -24,7 +24,8 @@
 
 typedef struct test_run_request {
     const char *binary;             /* the Criterion test binary */
-    const char *work_dir;           /* its working directory */
+    const char *work_dir;           /* its working directory, writable */
+    const char *sealed_dir;         /* read-only around work_dir, or NULL */
     const manifest_test *tests;     /* the tests expected, in order */
     size_t n_tests;
     double test_timeout_s;          /* per test (Criterion's --timeout) */

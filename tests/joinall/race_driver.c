@@ -180,8 +180,13 @@ static bool run_round(int joiner, int round)
         fail(joiner, round, "the second joinall did not join every thread");
         return false;           /* workers may still run: keep b alive */
     }
-    pthread_cond_destroy(&b->release_cv);
-    pthread_mutex_destroy(&b->lock);
+    /*
+     * The batch's lock and condition variable are not destroyed: each
+     * round has its own, in static storage.  Helgrind does not see a timed
+     * join, and the hand-off above orders what a worker did before its
+     * last unlock, not the unlock's own writes to the lock: destroying it
+     * here was reported, now and then, as a race with that unlock.
+     */
     return true;
 }
 

@@ -1,0 +1,354 @@
+/*
+ * fd_guard.c - the student's code writes only to descriptors it created.
+ *
+ * An exercise may allow descriptors (manifest key `allow`: run_periodic
+ * may wake its threads through an eventfd or a pipe), but a file that can
+ * write to any descriptor could forge what the grading reads: Criterion's
+ * messages, a report, another test's pipe.  So the grader renames, in the
+ * student's object only (objcopy --redefine-sym, see grader/build.c), the
+ * calls below to rc_guard_NAME, defined here:
+ *
+ *   - calls that create descriptors (pipe, pipe2, eventfd, timerfd_create,
+ *     socketpair, epoll_create1, signalfd, dup and relatives, fcntl's
+ *     F_DUPFD, libuv's uv_pipe and uv_socketpair) make them and remember
+ *     each new descriptor with its identity (device and inode);
+ *   - calls that write (write, writev, pwrite and relatives, send and
+ *     relatives, sendfile, splice, tee, copy_file_range, eventfd_write,
+ *     libuv's uv_write, uv_write2, uv_try_write, uv_try_write2) go ahead
+ *     only on a descriptor the student's code made and that still is the
+ *     same file; any other fails with EBADF (UV_EBADF for libuv);
+ *   - dup and fcntl(F_DUPFD) work only on the student's own descriptors,
+ *     so that no copy of a descriptor it did not make becomes its own;
+ *   - close forgets the descriptor, then closes it.
+ *
+ * Printing with printf and its relatives stays allowed: it goes to the
+ * run's captured output, through print_guard.c.
+ * The tests' and the harness's own calls are not renamed either: only the
+ * student's object is.  Functions the exercise does not allow are refused
+ * before linking (grader/inspect.c); this file only guards allowed ones.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/sendfile.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/timerfd.h>
+#include <sys/uio.h>
+#include <unistd.h>
+#include <uv.h>
+
+/* Descriptors above this are never the student's (the sandbox allows 256). */
+#define GUARD_FDS 1024
+
+/* libuv is linked only into the exercises that use it. */
+#pragma weak uv_fileno
+#pragma weak uv_pipe
+#pragma weak uv_socketpair
+#pragma weak uv_write
+#pragma weak uv_write2
+#pragma weak uv_try_write
+#pragma weak uv_try_write2
+
+/* The identity of descriptor i when the student's code made it; 0: not its own. */
+static uint64_t owned_dev[GUARD_FDS], owned_ino[GUARD_FDS];
+
+static bool in_range(int fd)
+{
+    return fd >= 0 && fd < GUARD_FDS;
+}
+
+/* Remembers `fd` as the student's own; returns fd (or -1 unchanged). */
+static int own(int fd)
+{
+    struct stat st;
+
+    if (!in_range(fd) || fstat(fd, &st) != 0)
+        return fd;
+    __atomic_store_n(&owned_dev[fd], (uint64_t)st.st_dev, __ATOMIC_RELAXED);
+    __atomic_store_n(&owned_ino[fd], (uint64_t)st.st_ino | 1ull << 63, __ATOMIC_RELEASE);
+    return fd;
+}
+
+static void forget(int fd)
+{
+    if (in_range(fd))
+        __atomic_store_n(&owned_ino[fd], 0, __ATOMIC_RELEASE);
+}
+
+/* Whether `fd` is a descriptor the student's code made, still the same file. */
+static bool is_own(int fd)
+{
+    struct stat st;
+    uint64_t ino;
+
+    if (!in_range(fd))
+        return false;
+    ino = __atomic_load_n(&owned_ino[fd], __ATOMIC_ACQUIRE);
+    if (!ino || fstat(fd, &st) != 0)
+        return false;
+    return ino == ((uint64_t)st.st_ino | 1ull << 63) &&
+           __atomic_load_n(&owned_dev[fd], __ATOMIC_RELAXED) == (uint64_t)st.st_dev;
+}
+
+/* -1 with errno EBADF: the answer to a write on someone else's descriptor. */
+static int refuse(void)
+{
+    errno = EBADF;
+    return -1;
+}
+
+static int own_pair(int result, int fds[2])
+{
+    if (result == 0) {
+        own(fds[0]);
+        own(fds[1]);
+    }
+    return result;
+}
+
+/* ---- calls that make descriptors ---- */
+
+int rc_guard_pipe(int fds[2])
+{
+    return own_pair(pipe(fds), fds);
+}
+
+int rc_guard_pipe2(int fds[2], int flags)
+{
+    return own_pair(pipe2(fds, flags), fds);
+}
+
+int rc_guard_socketpair(int domain, int type, int protocol, int fds[2])
+{
+    return own_pair(socketpair(domain, type, protocol, fds), fds);
+}
+
+int rc_guard_eventfd(unsigned int count, int flags)
+{
+    return own(eventfd(count, flags));
+}
+
+int rc_guard_timerfd_create(int clock, int flags)
+{
+    return own(timerfd_create(clock, flags));
+}
+
+int rc_guard_epoll_create(int size)
+{
+    return own(epoll_create(size));
+}
+
+int rc_guard_epoll_create1(int flags)
+{
+    return own(epoll_create1(flags));
+}
+
+int rc_guard_signalfd(int fd, const sigset_t *mask, int flags)
+{
+    if (fd != -1 && !is_own(fd))
+        return refuse();
+    return own(signalfd(fd, mask, flags));
+}
+
+int rc_guard_dup(int fd)
+{
+    return is_own(fd) ? own(dup(fd)) : refuse();
+}
+
+int rc_guard_dup2(int fd, int to)
+{
+    if (!is_own(fd))
+        return refuse();
+    forget(to);
+    return own(dup2(fd, to));
+}
+
+int rc_guard_dup3(int fd, int to, int flags)
+{
+    if (!is_own(fd))
+        return refuse();
+    forget(to);
+    return own(dup3(fd, to, flags));
+}
+
+/* fcntl's third argument is an int or a pointer: passed on as a long. */
+static int guarded_fcntl(int fd, int cmd, long arg)
+{
+    if (cmd == F_DUPFD || cmd == F_DUPFD_CLOEXEC)
+        return is_own(fd) ? own(fcntl(fd, cmd, (int)arg)) : refuse();
+    return fcntl(fd, cmd, arg);
+}
+
+int rc_guard_fcntl(int fd, int cmd, ...)
+{
+    va_list ap;
+    long arg;
+
+    va_start(ap, cmd);
+    arg = va_arg(ap, long);
+    va_end(ap);
+    return guarded_fcntl(fd, cmd, arg);
+}
+
+int rc_guard_fcntl64(int fd, int cmd, ...)
+{
+    va_list ap;
+    long arg;
+
+    va_start(ap, cmd);
+    arg = va_arg(ap, long);
+    va_end(ap);
+    return guarded_fcntl(fd, cmd, arg);
+}
+
+int rc_guard_close(int fd)
+{
+    forget(fd);
+    return close(fd);
+}
+
+int rc_guard_uv_pipe(uv_file fds[2], int read_flags, int write_flags)
+{
+    int result = uv_pipe(fds, read_flags, write_flags);
+
+    if (result == 0) {
+        own(fds[0]);
+        own(fds[1]);
+    }
+    return result;
+}
+
+int rc_guard_uv_socketpair(int type, int protocol, uv_os_sock_t fds[2], int flags0, int flags1)
+{
+    int result = uv_socketpair(type, protocol, fds, flags0, flags1);
+
+    if (result == 0) {
+        own(fds[0]);
+        own(fds[1]);
+    }
+    return result;
+}
+
+/* ---- calls that write ---- */
+
+ssize_t rc_guard_write(int fd, const void *data, size_t len)
+{
+    return is_own(fd) ? write(fd, data, len) : refuse();
+}
+
+ssize_t rc_guard_writev(int fd, const struct iovec *iov, int n)
+{
+    return is_own(fd) ? writev(fd, iov, n) : refuse();
+}
+
+ssize_t rc_guard_pwrite(int fd, const void *data, size_t len, off_t at)
+{
+    return is_own(fd) ? pwrite(fd, data, len, at) : refuse();
+}
+
+ssize_t rc_guard_pwrite64(int fd, const void *data, size_t len, off_t at)
+{
+    return is_own(fd) ? pwrite(fd, data, len, at) : refuse();
+}
+
+ssize_t rc_guard_pwritev(int fd, const struct iovec *iov, int n, off_t at)
+{
+    return is_own(fd) ? pwritev(fd, iov, n, at) : refuse();
+}
+
+ssize_t rc_guard_pwritev2(int fd, const struct iovec *iov, int n, off_t at, int flags)
+{
+    return is_own(fd) ? pwritev2(fd, iov, n, at, flags) : refuse();
+}
+
+ssize_t rc_guard_send(int fd, const void *data, size_t len, int flags)
+{
+    return is_own(fd) ? send(fd, data, len, flags) : refuse();
+}
+
+ssize_t rc_guard_sendto(int fd, const void *data, size_t len, int flags,
+                        const struct sockaddr *to, socklen_t to_len)
+{
+    return is_own(fd) ? sendto(fd, data, len, flags, to, to_len) : refuse();
+}
+
+ssize_t rc_guard_sendmsg(int fd, const struct msghdr *msg, int flags)
+{
+    return is_own(fd) ? sendmsg(fd, msg, flags) : refuse();
+}
+
+int rc_guard_sendmmsg(int fd, struct mmsghdr *msgs, unsigned int n, int flags)
+{
+    return is_own(fd) ? sendmmsg(fd, msgs, n, flags) : refuse();
+}
+
+ssize_t rc_guard_sendfile(int out, int in, off_t *offset, size_t len)
+{
+    return is_own(out) ? sendfile(out, in, offset, len) : refuse();
+}
+
+ssize_t rc_guard_splice(int in, loff_t *in_off, int out, loff_t *out_off, size_t len,
+                        unsigned int flags)
+{
+    return is_own(out) ? splice(in, in_off, out, out_off, len, flags) : refuse();
+}
+
+ssize_t rc_guard_tee(int in, int out, size_t len, unsigned int flags)
+{
+    return is_own(out) ? tee(in, out, len, flags) : refuse();
+}
+
+ssize_t rc_guard_vmsplice(int fd, const struct iovec *iov, size_t n, unsigned int flags)
+{
+    return is_own(fd) ? vmsplice(fd, iov, n, flags) : refuse();
+}
+
+ssize_t rc_guard_copy_file_range(int in, off_t *in_off, int out, off_t *out_off, size_t len,
+                                 unsigned int flags)
+{
+    return is_own(out) ? copy_file_range(in, in_off, out, out_off, len, flags) : refuse();
+}
+
+int rc_guard_eventfd_write(int fd, eventfd_t value)
+{
+    return is_own(fd) ? eventfd_write(fd, value) : refuse();
+}
+
+/* Whether the stream's descriptor is the student's own. */
+static bool own_stream(const uv_stream_t *stream)
+{
+    uv_os_fd_t fd;
+
+    return uv_fileno((const uv_handle_t *)stream, &fd) == 0 && is_own(fd);
+}
+
+int rc_guard_uv_write(uv_write_t *req, uv_stream_t *stream, const uv_buf_t bufs[],
+                      unsigned int n, uv_write_cb cb)
+{
+    return own_stream(stream) ? uv_write(req, stream, bufs, n, cb) : UV_EBADF;
+}
+
+int rc_guard_uv_write2(uv_write_t *req, uv_stream_t *stream, const uv_buf_t bufs[],
+                       unsigned int n, uv_stream_t *send_handle, uv_write_cb cb)
+{
+    return own_stream(stream) ? uv_write2(req, stream, bufs, n, send_handle, cb) : UV_EBADF;
+}
+
+int rc_guard_uv_try_write(uv_stream_t *stream, const uv_buf_t bufs[], unsigned int n)
+{
+    return own_stream(stream) ? uv_try_write(stream, bufs, n) : UV_EBADF;
+}
+
+int rc_guard_uv_try_write2(uv_stream_t *stream, const uv_buf_t bufs[], unsigned int n,
+                           uv_stream_t *send_handle)
+{
+    return own_stream(stream) ? uv_try_write2(stream, bufs, n, send_handle) : UV_EBADF;
+}
+

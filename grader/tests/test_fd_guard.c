@@ -1,0 +1,119 @@
+/*
+ * test_fd_guard.c - the descriptor guard (grader/harness/fd_guard.c): the
+ * student's code writes to the descriptors it made, and to no other.
+ *
+ * The guard's functions are called by name here, as the student's renamed
+ * calls reach them; the plain calls stand for the tests' and the harness's.
+ */
+#define _GNU_SOURCE
+#include "check.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
+#include <unistd.h>
+#include <uv.h>
+
+int rc_guard_pipe(int fds[2]);
+int rc_guard_eventfd(unsigned int count, int flags);
+int rc_guard_socketpair(int domain, int type, int protocol, int fds[2]);
+int rc_guard_close(int fd);
+int rc_guard_dup(int fd);
+int rc_guard_dup2(int fd, int to);
+int rc_guard_fcntl(int fd, int cmd, ...);
+int rc_guard_eventfd_write(int fd, eventfd_t value);
+ssize_t rc_guard_write(int fd, const void *data, size_t len);
+ssize_t rc_guard_send(int fd, const void *data, size_t len, int flags);
+int rc_guard_uv_pipe(uv_file fds[2], int read_flags, int write_flags);
+int rc_guard_uv_try_write(uv_stream_t *stream, const uv_buf_t bufs[], unsigned int n);
+
+/* Whether write-like call `result` was refused with EBADF. */
+#define REFUSED(result) ((errno = 0, (result)) == -1 && errno == EBADF)
+
+static void test_own_descriptors(void)
+{
+    int own[2], pair[2], ev = rc_guard_eventfd(0, 0), copy;
+
+    CHECK_INT(rc_guard_pipe(own), 0);
+    CHECK_INT(rc_guard_write(own[1], "x", 1), 1);
+    CHECK_INT(rc_guard_eventfd_write(ev, 1), 0);
+    CHECK_INT(rc_guard_socketpair(AF_UNIX, SOCK_STREAM, 0, pair), 0);
+    CHECK_INT(rc_guard_send(pair[0], "y", 1, 0), 1);
+    copy = rc_guard_fcntl(own[1], F_DUPFD_CLOEXEC, 10);
+    CHECK(copy >= 10, "F_DUPFD of its own descriptor works (%d)", copy);
+    CHECK_INT(rc_guard_write(copy, "z", 1), 1);
+    rc_guard_close(copy);
+    rc_guard_close(own[0]);
+    rc_guard_close(own[1]);
+    rc_guard_close(ev);
+    rc_guard_close(pair[0]);
+    rc_guard_close(pair[1]);
+}
+
+static void test_other_descriptors(void)
+{
+    int theirs[2], mine[2], reused[2], to;
+
+    CHECK_INT(pipe(theirs), 0);
+    CHECK(REFUSED(rc_guard_write(theirs[1], "x", 1)), "a pipe the tests made is refused");
+    CHECK(REFUSED(rc_guard_write(1, "x", 1)), "stdout is not the student's own");
+    CHECK(REFUSED(rc_guard_write(-1, "x", 1)), "a negative descriptor is refused");
+    CHECK(REFUSED(rc_guard_write(5000, "x", 1)), "a descriptor out of range is refused");
+    CHECK(REFUSED(rc_guard_eventfd_write(theirs[1], 1)), "eventfd_write is guarded");
+    CHECK(REFUSED(rc_guard_fcntl(theirs[1], F_DUPFD, 0)), "no copy of another's descriptor");
+    CHECK(REFUSED(rc_guard_dup(theirs[1])), "no dup of another's descriptor");
+    CHECK_INT(rc_guard_fcntl(theirs[1], F_GETFD), 0);
+
+    /* A descriptor the student closed, reused by the tests, is theirs. */
+    CHECK_INT(rc_guard_pipe(mine), 0);
+    to = mine[1];
+    close(mine[0]);
+    close(mine[1]);         /* closed behind the guard's back (libuv's uv_close) */
+    CHECK_INT(pipe(reused), 0);
+    CHECK(reused[0] == to || reused[1] == to, "the number %d is reused", to);
+    CHECK(REFUSED(rc_guard_write(to, "x", 1)), "a reused number is not the student's");
+    close(reused[0]);
+    close(reused[1]);
+
+    /* dup2 onto another's number makes it the student's own pipe. */
+    CHECK_INT(rc_guard_pipe(mine), 0);
+    CHECK_INT(rc_guard_dup2(mine[1], theirs[1]), theirs[1]);
+    CHECK_INT(rc_guard_write(theirs[1], "x", 1), 1);
+    rc_guard_close(mine[0]);
+    rc_guard_close(mine[1]);
+    close(theirs[0]);
+    rc_guard_close(theirs[1]);
+}
+
+static void test_libuv_streams(void)
+{
+    uv_loop_t loop;
+    uv_pipe_t given, made;
+    int theirs[2], mine[2];
+    uv_buf_t buf = uv_buf_init("x", 1);
+
+    uv_loop_init(&loop);
+    CHECK_INT(pipe(theirs), 0);
+    uv_pipe_init(&loop, &given, 0);
+    uv_pipe_open(&given, theirs[1]);
+    CHECK_INT(rc_guard_uv_try_write((uv_stream_t *)&given, &buf, 1), UV_EBADF);
+    CHECK_INT(rc_guard_uv_pipe(mine, 0, 0), 0);
+    uv_pipe_init(&loop, &made, 0);
+    uv_pipe_open(&made, mine[1]);
+    CHECK_INT(rc_guard_uv_try_write((uv_stream_t *)&made, &buf, 1), 1);
+    uv_close((uv_handle_t *)&given, NULL);
+    uv_close((uv_handle_t *)&made, NULL);
+    uv_run(&loop, UV_RUN_DEFAULT);
+    uv_loop_close(&loop);
+    close(theirs[0]);
+    close(mine[0]);
+}
+
+int main(void)
+{
+    test_own_descriptors();
+    test_other_descriptors();
+    test_libuv_streams();
+    return check_finish();
+}
