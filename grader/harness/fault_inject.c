@@ -25,7 +25,7 @@
 
 static atomic_ulong calls[FAMILIES];    /* per family, since the start */
 static atomic_uint armed;               /* families that fail now, or 0 */
-static atomic_ulong armed_nth;          /* the first call to fail, 1-based */
+static atomic_ulong armed_nth;          /* the call to fail, 1-based */
 static atomic_int armed_err;
 static atomic_ulong armed_seen;         /* armed calls since rc_fault_arm */
 static atomic_ulong armed_failed;       /* of them, made to fail */
@@ -73,7 +73,7 @@ int rc_fault_should_fail(unsigned family)
     atomic_fetch_add(&calls[__builtin_ctz(family)], 1);
     if (!(atomic_load(&armed) & family))
         return 0;
-    if (atomic_fetch_add(&armed_seen, 1) + 1 < atomic_load(&armed_nth))
+    if (atomic_fetch_add(&armed_seen, 1) + 1 != atomic_load(&armed_nth))
         return 0;
     atomic_fetch_add(&armed_failed, 1);
     return atomic_load(&armed_err);

@@ -63,18 +63,18 @@ enum {
 };
 
 /*
- * From now on, the `nth` call (1: the very next one) of any family in
- * `families`, counted together, and every later call of them, fails with
- * the positive errno value `err`, until rc_fault_disarm().  Failing every
- * later call too models what runs out (memory, threads): a retry fails
- * again.  Arming again replaces the earlier plan.
+ * Makes the `nth` call from now (1: the very next one) of any family in
+ * `families`, counted together, fail with the positive errno value `err`.
+ * Only that one call fails: the calls before and after it run, so that
+ * what a function allocates after a failed call is seen too (a leak on
+ * its error path).  Arming again replaces the earlier plan.
  */
 void rc_fault_arm(unsigned families, unsigned long nth, int err);
 
 /*
  * Stops failing calls.  Returns how many calls were made to fail since
- * the last rc_fault_arm(): 0 means the code under test made fewer than
- * `nth` such calls and ran its normal path.
+ * the last rc_fault_arm() (0 or 1): 0 means the code under test made
+ * fewer than `nth` such calls and ran its normal path.
  */
 unsigned long rc_fault_disarm(void);
 
