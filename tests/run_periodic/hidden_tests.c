@@ -938,4 +938,7 @@ RC_TEST(run_periodic, add_failure_returns_minus_one)
 {
     check_add_faults(RC_FAULT_ALLOC, "malloc/calloc/realloc", ENOMEM);
     check_add_faults(RC_FAULT_THREAD, "pthread_create", EAGAIN);
+    /* ENOMEM, which the header documents, is also an error of *_init. */
+    check_add_faults(RC_FAULT_MUTEX | RC_FAULT_COND, "pthread_mutex_init/pthread_cond_init",
+                     ENOMEM);
 }
