@@ -25,9 +25,12 @@
  *   RC_FAULT_UV       uv_loop_init, uv_timer_init, uv_timer_start,
  *                     uv_pipe_init, uv_pipe_open, uv_tcp_init, uv_tcp_open,
  *                     uv_poll_init, uv_poll_start, uv_read_start (fail:
- *                     returns -err, libuv's convention; nothing is done)
+ *                     returns -err, libuv's convention; nothing is done;
+ *                     only in exercises that link libuv: fault_inject_uv.c)
  *
  * A failed call does nothing else: no memory, no thread, no handle.
+ * free() and pthread_detach() are wrapped too, never to fail, only to
+ * keep the counts of live blocks and threads below.
  *
  * State is per process (Criterion runs each test in a process of its
  * own) and thread-safe: student threads may call the wrapped functions
