@@ -108,6 +108,15 @@ $(BUILD)/tests/test_print_guard: grader/tests/test_print_guard.c grader/harness/
 	@mkdir -p $(@D)
 	@$(if $(Q),echo "  CC      $<")
 	$(Q)$(CC) $(GRADER_CFLAGS) -Wno-missing-prototypes -o $@ $(filter %.c,$^)
+# The fault injection of test binaries, linked as they link it (the wrap
+# flags are scripts/student/lib.sh's, as grader/build.c uses them).
+FAULT_WRAPS := $(shell sed -n 's/^RC_WRAP_FAULTS\(_UV\)*=//p' scripts/student/lib.sh 2>/dev/null)
+FAULT_SOURCES := grader/harness/fault_inject.c grader/harness/fault_inject_uv.c
+$(BUILD)/tests/test_fault_inject: grader/tests/test_fault_inject.c $(FAULT_SOURCES) \
+		grader/harness/fault_inject.h
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(GRADER_CFLAGS) -I grader/harness -o $@ $(filter %.c,$^) $(FAULT_WRAPS) -luv -pthread
 
 # The rules of one exercise, derived from the manifest for each of them:
 # its kit check (reference 100, stub 0, every mutant below 100) and its

@@ -18,7 +18,8 @@
 #define LOG_MAX_BYTES 4000
 
 static const char *const harness_files[] = { "test_support.c", "exit_guard.c", "report_hook.c",
-                                             "fd_guard.c", "print_guard.c" };
+                                             "fd_guard.c", "print_guard.c", "fault_inject.c",
+                                             "fault_inject_uv.c", "fault_inject.h" };
 
 /*
  * The student's calls that grader/harness/fd_guard.c (descriptors) and
@@ -46,6 +47,15 @@ static const char *const guarded_calls[] = {
     "-Werror=implicit-function-declaration", "-fno-common", "-fno-omit-frame-pointer", \
     "-I", "."
 #define WRAP_EXIT "-Wl,--wrap=exit,--wrap=_exit,--wrap=_Exit,--wrap=quick_exit,--wrap=pthread_exit"
+/* The calls the tests can make fail (harness/fault_inject.h); test binaries only. */
+#define WRAP_FAULTS "-Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc,--wrap=reallocarray," \
+    "--wrap=aligned_alloc,--wrap=posix_memalign,--wrap=free,--wrap=pthread_create," \
+    "--wrap=pthread_join,--wrap=pthread_tryjoin_np,--wrap=pthread_timedjoin_np," \
+    "--wrap=pthread_clockjoin_np,--wrap=pthread_detach,--wrap=pthread_mutex_init," \
+    "--wrap=pthread_cond_init,--wrap=sem_init"
+#define WRAP_FAULTS_UV "-Wl,--wrap=uv_loop_init,--wrap=uv_timer_init,--wrap=uv_timer_start," \
+    "--wrap=uv_pipe_init,--wrap=uv_pipe_open,--wrap=uv_tcp_init,--wrap=uv_tcp_open," \
+    "--wrap=uv_poll_init,--wrap=uv_poll_start,--wrap=uv_read_start"
 
 /* Copies the student's file, refusing links, devices and huge files. */
 static int copy_student_file(const char *from, const char *to, enum build_status *status,
@@ -171,11 +181,30 @@ static void free_owned(char **owned, size_t n)
         free(owned[i]);
 }
 
-/* The harness sources linked into the test binary and the race driver. */
+/*
+ * The harness sources linked into the test binary and the race driver;
+ * test binaries of exercises that link libuv also get fault_inject_uv.c.
+ */
 static const char *const test_harness[] = { "test_support.c", "exit_guard.c", "report_hook.c",
-                                            "fd_guard.c", "print_guard.c", NULL };
+                                            "fd_guard.c", "print_guard.c", "fault_inject.c",
+                                            NULL };
+static const char *const test_harness_uv[] = { "test_support.c", "exit_guard.c",
+                                               "report_hook.c", "fd_guard.c", "print_guard.c",
+                                               "fault_inject.c", "fault_inject_uv.c", NULL };
 static const char *const driver_harness[] = { "test_support.c", "exit_guard.c", "fd_guard.c",
                                               "print_guard.c", NULL };
+
+/* Whether the manifest's libs ("pthread uv m") name libuv. */
+static bool links_uv(const char *libs)
+{
+    char *copy = xstrdup(libs), *save = NULL;
+    bool found = false;
+
+    for (char *lib = strtok_r(copy, " \t", &save); lib; lib = strtok_r(NULL, " \t", &save))
+        found = found || !strcmp(lib, "uv");
+    free(copy);
+    return found;
+}
 
 /* "x.c" -> "x.o" */
 static char *object_name(const char *source)
@@ -195,7 +224,8 @@ static char *object_name(const char *source)
 static int link_program(const build_request *req, bool criterion, bool hidden, char **log)
 {
     const char *main_source = criterion ? tests_source(hidden) : "race_driver.c";
-    const char *const *harness = criterion ? test_harness : driver_harness;
+    bool uv = links_uv(req->exercise->libs);
+    const char *const *harness = !criterion ? driver_harness : uv ? test_harness_uv : test_harness;
     char *const kit_flags[] = { CC_FLAGS, "-O0", NULL };
     const char *flags[] = { CC_FLAGS };
     char *argv[64], *owned[64] = { 0 };
@@ -220,6 +250,9 @@ static int link_program(const build_request *req, bool criterion, bool hidden, c
         argv[argc++] = "student.o";
         argv[argc++] = WRAP_EXIT;
         if (criterion) {
+            argv[argc++] = WRAP_FAULTS;
+            if (uv)
+                argv[argc++] = WRAP_FAULTS_UV;
             argv[argc++] = "-lcriterion";
             argv[argc++] = "-lcjson";
         }

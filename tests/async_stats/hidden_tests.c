@@ -11,6 +11,7 @@
 #define _GNU_SOURCE
 #include "async_stats.h"
 #include "racecourse_test.h"
+#include "fault_inject.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -1079,4 +1080,144 @@ RC_TEST(async_stats, large_input_is_fast)
               "each read must be proportional to the bytes read; do not rescan or copy everything "
               "received so far (strcat, strlen on a growing text) nor the rest of the buffer for "
               "each number; grow arrays by doubling", cpu, limit);
+}
+
+/* ---- error paths (fault injection, see fault_inject.h) ---------------- */
+
+#define FAULT_MAX_K 64
+#define FAULT_STREAMS 3
+
+static const char *const fault_texts[FAULT_STREAMS] = { "1 2 3\n", "10 20\n", "0.5 1.5 2.5 3.5" };
+static const double fault_values[FAULT_STREAMS][4] = {
+    { 1, 2, 3 }, { 10, 20 }, { 0.5, 1.5, 2.5, 3.5 },
+};
+static const size_t fault_counts[FAULT_STREAMS] = { 3, 2, 4 };
+
+/* Opens the streams (the second a socket), each holding its whole text, writers closed. */
+static void open_fault_streams(int fds[FAULT_STREAMS])
+{
+    for (size_t i = 0; i < FAULT_STREAMS; i++) {
+        size_t len = strlen(fault_texts[i]);
+        int pair[2];
+
+        open_stream(pair, i == 1);
+        cr_assert_eq(write(pair[1], fault_texts[i], len), (ssize_t)len,
+                     "write failed (test setup)");
+        close(pair[1]);
+        fds[i] = pair[0];
+    }
+}
+
+/*
+ * After a failed uv_* call: each stream is either fine (error 0, right
+ * numbers) or carries the error; every descriptor is closed; overall
+ * holds the fine streams.
+ */
+static void check_streams_after(const int *fds, const summary *per, const summary *all,
+                                unsigned long k, int err)
+{
+    size_t good = 0;
+
+    for (size_t i = 0; i < FAULT_STREAMS; i++) {
+        char what[96];
+
+        snprintf(what, sizeof what, "stream %zu (uv_* call %lu failed on another stream)", i, k);
+        if (per[i].error == 0) {
+            check_summary(&per[i], fault_values[i], fault_counts[i], what);
+            good += fault_counts[i];
+        } else {
+            cr_assert_eq(per[i].error, err, "stream %zu has error %d (%s) when uv_* call %lu "
+                         "failed with %s: a failed uv_* call gives its stream that error",
+                         i, per[i].error, strerror(per[i].error), k, strerror(err));
+        }
+        cr_assert(!fd_is_open(fds[i]), "descriptor %d (stream %zu) is still open after "
+                  "async_stats returned (uv_* call %lu failed): close it on the error path "
+                  "too (close(fd) before uv_pipe_open succeeded, uv_close after)",
+                  fds[i], i, k);
+    }
+    cr_assert_eq(all->count, good, "overall counts %zu numbers, but the streams that were "
+                 "fine hold %zu (uv_* call %lu failed)", all->count, good, k);
+}
+
+/*
+ * async_stats on three streams with call k of `families` (named `what`)
+ * failing with `err`, for k = 1, 2, ... until k is past the last such
+ * call (then every stream must be read right).  After each failed run:
+ * async_stats returned `err`, left no handle on the loop and nothing
+ * allocated; with `streams`, also check_streams_after().
+ */
+static void check_stats_faults(unsigned families, const char *what, int err, bool streams)
+{
+    for (unsigned long k = 1; k <= FAULT_MAX_K; k++) {
+        summary per[FAULT_STREAMS] = { poisoned(), poisoned(), poisoned() };
+        summary all = poisoned();
+        int fds[FAULT_STREAMS];
+        unsigned long failed;
+        uv_loop_t loop;
+        long blocks;
+        int rc, closed;
+
+        open_fault_streams(fds);
+        cr_assert_eq(uv_loop_init(&loop), 0, "uv_loop_init failed (test setup)");
+        blocks = rc_fault_live_blocks();
+        rc_fault_arm(families, k, err);
+        rc = async_stats(&loop, fds, FAULT_STREAMS, per, &all);
+        failed = rc_fault_disarm();
+        blocks = rc_fault_live_blocks() - blocks;
+        closed = uv_loop_close(&loop);
+        if (failed == 0) {
+            cr_assert_eq(rc, 0, "async_stats returned %d (%s), expected 0", rc, strerror(rc));
+            for (size_t i = 0; i < FAULT_STREAMS; i++)
+                check_summary(&per[i], fault_values[i], fault_counts[i], "a stream");
+            return;
+        }
+        cr_assert_eq(rc, err, "async_stats returned %d (%s) when call %lu of %s failed with "
+                     "%s: return that error (positive: libuv returns it negated)",
+                     rc, strerror(rc), k, what, strerror(err));
+        cr_assert_eq(closed, 0, "async_stats returned %s (call %lu of %s failed) but left a "
+                     "handle on the loop (uv_loop_close: %s): uv_close every handle that was "
+                     "initialised, even when a later call on it failed",
+                     strerror(err), k, what, uv_strerror(closed));
+        cr_assert_leq(blocks, 0, "async_stats returned %s (call %lu of %s failed) without "
+                      "freeing %ld block(s) it had allocated", strerror(err), k, what, blocks);
+        if (streams)
+            check_streams_after(fds, per, &all, k, err);
+        for (size_t i = 0; i < FAULT_STREAMS; i++)
+            close(fds[i]);      /* those it left open (EBADF for the others) */
+    }
+}
+
+RC_TEST(async_stats, uv_failure_stays_with_its_stream)
+{
+    check_stats_faults(RC_FAULT_UV, "uv_pipe_init/uv_pipe_open/uv_read_start...", ENOMEM, true);
+}
+
+RC_TEST(async_stats, out_of_memory_cleans_up)
+{
+    check_stats_faults(RC_FAULT_ALLOC, "malloc/calloc/realloc", ENOMEM, false);
+}
+
+RC_TEST(async_stats, summarize_out_of_memory)
+{
+    const double values[3] = { 3, 1, 2 };
+
+    for (unsigned long k = 1; k <= FAULT_MAX_K; k++) {
+        long blocks = rc_fault_live_blocks();
+        unsigned long failed;
+        summary out = poisoned();
+        int rc;
+
+        rc_fault_arm(RC_FAULT_ALLOC, k, ENOMEM);
+        rc = summarize(values, 3, &out);
+        failed = rc_fault_disarm();
+        blocks = rc_fault_live_blocks() - blocks;
+        cr_assert_leq(blocks, 0, "summarize did not free %ld block(s) it allocated", blocks);
+        if (failed == 0) {
+            cr_assert_eq(rc, 0, "summarize returned %d (%s), expected 0", rc, strerror(rc));
+            cr_assert(out.median == 2, "summarize({3, 1, 2}): median %g, expected 2", out.median);
+            return;
+        }
+        cr_assert_eq(rc, ENOMEM, "summarize returned %d (%s) when allocation %lu failed: "
+                     "return ENOMEM", rc, strerror(rc), k);
+    }
 }

@@ -12,6 +12,7 @@
 #define _GNU_SOURCE
 #include "five_tasks.h"
 #include "racecourse_test.h"
+#include "fault_inject.h"
 
 #include <errno.h>
 #include <math.h>
@@ -851,4 +852,196 @@ RC_TEST(five_tasks, records_use_monotonic_clock)
     cr_assert_eq(rc, 0, "run_async returned %d (%s), expected 0", rc, strerror(rc));
     check_records_within("run_async", records, SEED_N, t0, t1);
     close_loop_with(&loop, NULL, "after run_async");
+}
+
+/* ---- error paths (fault injection, see fault_inject.h) ---------------- */
+
+/* Beyond this many failing calls a plan is taken to loop on a failure. */
+#define FAULT_MAX_K 64
+
+typedef int (*thread_plan)(task_record *records);
+
+static int plan_parallel(task_record *records)
+{
+    return run_parallel(SEED, SEED_N, record_work, &R, records);
+}
+
+static int plan_pool(task_record *records)
+{
+    return run_pool(SEED, SEED_N, 2, record_work, &R, records);
+}
+
+/* What one run of a plan with a failing call left behind. */
+typedef struct fault_run {
+    int rc;
+    unsigned long failed;       /* calls made to fail */
+    unsigned long created;      /* threads it did start */
+    unsigned long joins;        /* join calls it made */
+    long threads, blocks;       /* still live after it returned */
+    int started, finished;      /* work() calls at its return */
+} fault_run;
+
+static void run_with_fault(thread_plan plan, unsigned families, unsigned long k, int err,
+                           fault_run *run)
+{
+    task_record records[SEED_N + 1];
+    long threads = rc_fault_live_threads(), blocks = rc_fault_live_blocks();
+    unsigned long creates = rc_fault_calls(RC_FAULT_THREAD);
+    unsigned long joins = rc_fault_calls(RC_FAULT_JOIN);
+    unsigned long failed_creates;
+
+    memset(records, 0, sizeof records);
+    recorder_reset(SEED, SEED_N, 0.1);
+    rc_fault_arm(families, k, err);
+    run->rc = plan(records);
+    run->failed = rc_fault_disarm();
+    pthread_mutex_lock(&R.lock);
+    run->started = R.started;
+    run->finished = R.finished;
+    pthread_mutex_unlock(&R.lock);
+    run->threads = rc_fault_live_threads() - threads;
+    run->blocks = rc_fault_live_blocks() - blocks;
+    failed_creates = (families & RC_FAULT_THREAD) ? run->failed : 0;
+    run->created = rc_fault_calls(RC_FAULT_THREAD) - creates - failed_creates;
+    run->joins = rc_fault_calls(RC_FAULT_JOIN) - joins;
+}
+
+/*
+ * Runs `plan` with the k-th call of `families` (named `what`) failing with
+ * `err`, for k = 1, 2, ... until a run makes fewer such calls than k:
+ * that run took the normal path and must succeed.  After each failed run:
+ * the plan returned `err`, joined every thread it had started, freed what
+ * it allocated, no work() call was still running or came later; with
+ * `started_ran`, as many tasks ran as threads started.  Only counts are
+ * checked, which do not depend on timing (the other tests check which
+ * task ran where).
+ */
+static void check_plan_faults(const char *name, thread_plan plan, unsigned families,
+                              const char *what, int err, bool started_ran)
+{
+    for (unsigned long k = 1; k <= FAULT_MAX_K; k++) {
+        fault_run run;
+        int later;
+
+        run_with_fault(plan, families, k, err, &run);
+        if (run.failed == 0) {
+            cr_assert_eq(run.rc, 0, "%s returned %d (%s), expected 0", name, run.rc,
+                         strerror(run.rc));
+            cr_assert_eq(run.started, SEED_N, "%s ran %d task(s) of %d", name, run.started,
+                         SEED_N);
+            cr_assert_eq(run.threads, 0, "%s returned with %ld thread(s) not joined", name,
+                         run.threads);
+            cr_assert_geq(run.joins, run.created, "%s started %lu thread(s) but joined %lu: "
+                          "join every thread (pthread_detach does not wait)",
+                          name, run.created, run.joins);
+            return;
+        }
+        cr_assert_eq(run.rc, err,
+                     "%s returned %d (%s) when call %lu of %s failed with %s: return that error",
+                     name, run.rc, strerror(run.rc), k, what, strerror(err));
+        cr_assert_eq(run.threads, 0,
+                     "%s returned %s (call %lu of %s failed) with %ld thread(s) it had started "
+                     "not joined: join every thread that did start before returning the error",
+                     name, strerror(err), k, what, run.threads);
+        cr_assert_geq(run.joins, run.created,
+                      "%s returned %s (call %lu of %s failed) after starting %lu thread(s) but "
+                      "joining %lu: join every thread that did start (pthread_detach does not "
+                      "wait)", name, strerror(err), k, what, run.created, run.joins);
+        cr_assert_eq(run.started, run.finished,
+                     "%s returned %s (call %lu of %s failed) while %d work() call(s) still ran: "
+                     "join the threads that did start first",
+                     name, strerror(err), k, what, run.started - run.finished);
+        cr_assert_leq(run.blocks, 0,
+                      "%s returned %s (call %lu of %s failed) without freeing %ld block(s) it "
+                      "had allocated: free them on the error path too",
+                      name, strerror(err), k, what, run.blocks);
+        rc_sleep(2 * rc_unit());
+        pthread_mutex_lock(&R.lock);
+        later = R.started - run.started;
+        pthread_mutex_unlock(&R.lock);
+        cr_assert_eq(later, 0,
+                     "%s returned %s (call %lu of %s failed), then work() was still called %d "
+                     "time(s): no task may run after the plan returned",
+                     name, strerror(err), k, what, later);
+        if (started_ran)
+            cr_assert_eq((unsigned long)run.started, run.created,
+                         "%s started %lu thread(s) before pthread_create failed (call %lu), "
+                         "but %d task(s) ran: each thread that did start runs its task, "
+                         "the others do not",
+                         name, run.created, k, run.started);
+    }
+}
+
+RC_TEST(five_tasks, parallel_start_failure_joins_started)
+{
+    check_plan_faults("run_parallel", plan_parallel, RC_FAULT_THREAD, "pthread_create", EAGAIN,
+                      true);
+}
+
+RC_TEST(five_tasks, parallel_out_of_memory_cleans_up)
+{
+    check_plan_faults("run_parallel", plan_parallel, RC_FAULT_ALLOC, "malloc/calloc/realloc",
+                      ENOMEM, false);
+}
+
+RC_TEST(five_tasks, pool_start_failure_joins_started)
+{
+    check_plan_faults("run_pool", plan_pool, RC_FAULT_THREAD, "pthread_create", EAGAIN, false);
+    check_plan_faults("run_pool", plan_pool, RC_FAULT_MUTEX | RC_FAULT_COND,
+                      "pthread_mutex_init/pthread_cond_init", EAGAIN, false);
+}
+
+RC_TEST(five_tasks, pool_out_of_memory_cleans_up)
+{
+    check_plan_faults("run_pool", plan_pool, RC_FAULT_ALLOC, "malloc/calloc/realloc", ENOMEM,
+                      false);
+}
+
+/*
+ * run_async with the k-th uv_* call (or allocation) failing: it returns
+ * that error and leaves nothing on the loop, for every k.
+ */
+static void check_async_faults(unsigned families, const char *what, int err)
+{
+    task_spec tasks[SEED_N];
+    task_record records[SEED_N];
+
+    seed_async(tasks, 0.1);
+    for (unsigned long k = 1; k <= FAULT_MAX_K; k++) {
+        long blocks = rc_fault_live_blocks();
+        unsigned long failed;
+        uv_loop_t loop;
+        int rc, closed;
+
+        cr_assert_eq(uv_loop_init(&loop), 0, "test setup: uv_loop_init failed");
+        rc_fault_arm(families, k, err);
+        rc = run_async(&loop, tasks, SEED_N, records);
+        failed = rc_fault_disarm();
+        blocks = rc_fault_live_blocks() - blocks;
+        closed = uv_loop_close(&loop);
+        if (failed == 0) {
+            cr_assert_eq(rc, 0, "run_async returned %d (%s), expected 0", rc, strerror(rc));
+            cr_assert_eq(closed, 0, "after run_async, uv_loop_close failed (%s)",
+                         uv_strerror(closed));
+            return;
+        }
+        cr_assert_eq(rc, err,
+                     "run_async returned %d (%s) when call %lu of %s failed with %s: return "
+                     "that error (positive: libuv returns it negated)",
+                     rc, strerror(rc), k, what, strerror(err));
+        cr_assert_eq(closed, 0,
+                     "run_async returned %s (call %lu of %s failed) but left a handle on the "
+                     "loop (uv_loop_close: %s): uv_close the timers already initialised and run "
+                     "the loop until their close callbacks ran",
+                     strerror(err), k, what, uv_strerror(closed));
+        cr_assert_leq(blocks, 0,
+                      "run_async returned %s (call %lu of %s failed) without freeing %ld "
+                      "block(s) it had allocated", strerror(err), k, what, blocks);
+    }
+}
+
+RC_TEST(five_tasks, async_failure_leaves_no_handle)
+{
+    check_async_faults(RC_FAULT_UV, "uv_timer_init/uv_timer_start", ENOMEM);
+    check_async_faults(RC_FAULT_ALLOC, "malloc/calloc/realloc", ENOMEM);
 }

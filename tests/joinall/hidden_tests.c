@@ -20,6 +20,7 @@
 #define _GNU_SOURCE
 #include "joinall.h"
 #include "racecourse_test.h"
+#include "fault_inject.h"
 
 #include <errno.h>
 #include <math.h>
@@ -675,4 +676,68 @@ RC_TEST(joinall, results_and_joined_may_be_null)
     cr_assert(joined[0] && joined[1], "joinall(threads, 2, 20 units, NULL, "
               "joined) left joined[] = { %d, %d }, expected both true",
               joined[0], joined[1]);
+}
+
+/* ---- error paths (fault injection, see fault_inject.h) ---------------- */
+
+/*
+ * joinall on 4 ended threads with its k-th join failing with EINVAL, for
+ * k = 1, 2, ... and both kinds of join (forever, and with a deadline):
+ * -1 with errno EINVAL; joined[] marks exactly the threads it really
+ * joined, each with its result; a second call joins the rest.
+ */
+RC_TEST(joinall, join_failure_marks_exactly_the_joined)
+{
+    static const double timeouts[] = { -1.0, 50.0 };
+
+    for (size_t t_i = 0; t_i < 2; t_i++) {
+        double timeout = t_i ? timeouts[t_i] * rc_unit() : timeouts[t_i];
+        const char *shown = t_i ? "50 units" : "-1";
+
+        for (unsigned long k = 1; k <= 8; k++) {
+            pthread_t t[MAX_THREADS];
+            void *results[MAX_THREADS];
+            bool joined[MAX_THREADS];
+            size_t n = start_threads(t, "QQQQ", 0), marked = 0;
+            long live = rc_fault_live_threads(), really;
+            unsigned long failed;
+            int got, saved;
+
+            fill(results, joined, n);
+            errno = 0;
+            rc_fault_arm(RC_FAULT_JOIN, k, EINVAL);
+            got = joinall(t, n, timeout, results, joined);
+            saved = errno;
+            failed = rc_fault_disarm();
+            really = live - rc_fault_live_threads();
+            if (failed == 0) {
+                expect_return(got, 0, "joinall(threads, 4, ...)");
+                expect_joined(results, joined, "JJJJ", "joinall(threads, 4, ...)");
+                break;
+            }
+            cr_assert_eq(got, -1, "joinall(threads, 4, %s, ...) returned %d when join "
+                         "number %lu failed with EINVAL, expected -1 with errno EINVAL: an "
+                         "error from a join (not a timeout) is returned, not counted",
+                         shown, got, k);
+            cr_assert_eq(saved, EINVAL, "joinall(threads, 4, %s, ...) set errno to %d (%s) "
+                         "when join number %lu failed with EINVAL: set errno to that error",
+                         shown, saved, strerror(saved), k);
+            for (size_t i = 0; i < n; i++) {
+                if (!joined[i])
+                    continue;
+                marked++;
+                cr_assert_eq(results[i], value_of(i), "after join number %lu failed, "
+                             "joined[%zu] is true but results[%zu] is %p, expected %p",
+                             k, i, i, results[i], value_of(i));
+            }
+            cr_assert_eq((long)marked, really, "joinall(threads, 4, %s, ...) really joined "
+                         "%ld thread(s) before join number %lu failed, but marked %zu in "
+                         "joined[]: mark each thread as soon as it is joined, and only then",
+                         shown, really, k, marked);
+            errno = 0;
+            got = joinall(t, n, -1, results, joined);
+            expect_return(got, 0, "a second joinall(threads, 4, -1, ...) after a failed join");
+            expect_joined(results, joined, "JJJJ", "the second joinall");
+        }
+    }
 }

@@ -13,6 +13,7 @@
 #define _GNU_SOURCE
 #include "racecourse_test.h"
 #include "pingpong.h"
+#include "fault_inject.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -81,14 +82,56 @@ static void record_hit(size_t player, void *ctx)
     atomic_fetch_sub(&g->in_hit, 1);
 }
 
+/*
+ * A fault for the next game (fault_inject.h): when `families` is not 0,
+ * the caller thread makes call `nth` of them fail with `err` inside
+ * pingpong, and records what the call left behind.
+ */
+typedef struct game_fault {
+    unsigned families;
+    unsigned long nth;
+    int err;
+    unsigned long before;       /* calls of the families before pingpong */
+    unsigned long failed;       /* calls made to fail (0: normal path) */
+    atomic_int hits_after;      /* hits begun after the failed call */
+    long threads, blocks;       /* live after pingpong returned */
+    unsigned long created;      /* threads pingpong started */
+    unsigned long joins;        /* join calls it made */
+} game_fault;
+
+static game_fault FAULT;
+
+/* record_hit, noting a hit made after the failed call. */
+static void fault_hit(size_t player, void *ctx)
+{
+    if (rc_fault_calls(FAULT.families) - FAULT.before >= FAULT.nth)
+        atomic_fetch_add(&FAULT.hits_after, 1);
+    record_hit(player, ctx);
+}
+
 static void *caller_main(void *arg)
 {
     game *g = arg;
+    long threads = rc_fault_live_threads(), blocks = rc_fault_live_blocks();
+    unsigned long creates = rc_fault_calls(RC_FAULT_THREAD);
+    unsigned long joins = rc_fault_calls(RC_FAULT_JOIN);
+    void (*hit)(size_t, void *) = FAULT.families ? fault_hit : record_hit;
 
     g->caller = pthread_self();
-    g->rc = pingpong(g->players, g->rounds, g->null_hit ? NULL : record_hit, g);
+    if (FAULT.families) {
+        FAULT.before = rc_fault_calls(FAULT.families);
+        rc_fault_arm(FAULT.families, FAULT.nth, FAULT.err);
+    }
+    g->rc = pingpong(g->players, g->rounds, g->null_hit ? NULL : hit, g);
+    if (FAULT.families)
+        FAULT.failed = rc_fault_disarm();
     g->started_at_return = atomic_load(&g->started);
     g->in_hit_at_return = atomic_load(&g->in_hit);
+    FAULT.threads = rc_fault_live_threads() - threads;
+    FAULT.blocks = rc_fault_live_blocks() - blocks;
+    FAULT.created = rc_fault_calls(RC_FAULT_THREAD) - creates -
+                    ((FAULT.families & RC_FAULT_THREAD) ? FAULT.failed : 0);
+    FAULT.joins = rc_fault_calls(RC_FAULT_JOIN) - joins;
     sem_post(&g->done);
     return NULL;
 }
@@ -710,4 +753,123 @@ RC_TEST(pingpong, bsem_never_more_than_limit)
                   atomic_load(&st.max_holders), STRESS_LIMIT);
     expect_free_places(s, STRESS_LIMIT, "after every thread gave its places back");
     bsem_destroy(s);
+}
+
+/* ---- error paths (fault injection, see fault_inject.h) ---------------- */
+
+#define FAULT_MAX_K 64
+
+/*
+ * Plays 4 players x 3 rounds with call k of `families` (named `what`)
+ * failing with `err`, for k = 1, 2, ... until a game makes fewer such
+ * calls than k (the normal path: a complete game).  After each failed
+ * game: pingpong returned `err`, joined every thread it started, freed
+ * what it allocated, and no hit came after it returned; with
+ * `no_hit_after`, none came after the failed call either.  The order of
+ * the hits is the other tests' business: counts do not depend on timing.
+ */
+static void check_game_faults(unsigned families, const char *what, int err, bool no_hit_after)
+{
+    for (unsigned long k = 1; k <= FAULT_MAX_K; k++) {
+        size_t later;
+        int rc;
+
+        reset_game(4, 3, 0.2, 0.2);
+        memset(&FAULT, 0, sizeof FAULT);
+        FAULT = (game_fault){ .families = families, .nth = k, .err = err };
+        rc = play_game();
+        if (FAULT.failed == 0) {
+            cr_assert_eq(rc, 0, "pingpong returned %d (%s), expected 0", rc, strerror(rc));
+            cr_assert_eq(G.started_at_return, (size_t)12, "pingpong(4 players, 3 rounds) "
+                         "returned after %zu hits, expected 12", G.started_at_return);
+            cr_assert_eq(G.in_hit_at_return, 0, "pingpong returned while a hit was running");
+            cr_assert_eq(FAULT.threads, 0, "pingpong returned with %ld player thread(s) not "
+                         "joined: join every one of them", FAULT.threads);
+            cr_assert_geq(FAULT.joins, FAULT.created, "pingpong started %lu player thread(s) "
+                          "but joined %lu: join every one (pthread_detach does not wait)",
+                          FAULT.created, FAULT.joins);
+            return;
+        }
+        cr_assert_eq(rc, err, "pingpong returned %d (%s) when call %lu of %s failed with %s: "
+                     "return that error", rc, strerror(rc), k, what, strerror(err));
+        cr_assert_eq(FAULT.threads, 0,
+                     "pingpong returned %s (call %lu of %s failed) with %ld player thread(s) "
+                     "not joined: tell the players already started to stop, and join them",
+                     strerror(err), k, what, FAULT.threads);
+        cr_assert_geq(FAULT.joins, FAULT.created,
+                      "pingpong returned %s (call %lu of %s failed) after starting %lu player "
+                      "thread(s) but joining %lu: join every one (pthread_detach does not wait)",
+                      strerror(err), k, what, FAULT.created, FAULT.joins);
+        cr_assert_eq(G.in_hit_at_return, 0,
+                     "pingpong returned %s (call %lu of %s failed) while a hit was running",
+                     strerror(err), k, what);
+        cr_assert_leq(FAULT.blocks, 0,
+                      "pingpong returned %s (call %lu of %s failed) without freeing %ld "
+                      "block(s) it had allocated", strerror(err), k, what, FAULT.blocks);
+        cr_assert_eq(atomic_load(&G.first_overlap), NO_HIT,
+                     "two hits overlapped after call %lu of %s failed", k, what);
+        if (no_hit_after)
+            cr_assert_eq(atomic_load(&FAULT.hits_after), 0,
+                         "%d hit(s) came after call %lu of %s had failed: once a player "
+                         "cannot be started, the game is off (simplest: serve the first "
+                         "ball only once every player is seated)",
+                         atomic_load(&FAULT.hits_after), k, what);
+        rc_sleep(3 * 0.2 * rc_unit());
+        later = atomic_load(&G.started) - G.started_at_return;
+        cr_assert_eq(later, 0, "%zu hit(s) came after pingpong had returned %s (call %lu of "
+                     "%s failed)", later, strerror(err), k, what);
+    }
+}
+
+RC_TEST(pingpong, start_failure_joins_started)
+{
+    check_game_faults(RC_FAULT_THREAD, "pthread_create", EAGAIN, true);
+}
+
+RC_TEST(pingpong, out_of_memory_cleans_up)
+{
+    check_game_faults(RC_FAULT_ALLOC, "malloc/calloc/realloc", ENOMEM, false);
+}
+
+/*
+ * bsem_create(2) with call k of `families` failing with `err`, for every
+ * k: NULL with errno `err` and nothing left allocated, or (past the last
+ * call) a working semaphore.
+ */
+static void check_bsem_create_faults(unsigned families, const char *what, int err)
+{
+    for (unsigned long k = 1; k <= FAULT_MAX_K; k++) {
+        long blocks = rc_fault_live_blocks();
+        unsigned long failed;
+        bsem *s;
+        int saved;
+
+        errno = 0;
+        rc_fault_arm(families, k, err);
+        s = bsem_create(2);
+        saved = errno;
+        failed = rc_fault_disarm();
+        blocks = rc_fault_live_blocks() - blocks;
+        if (failed == 0) {
+            cr_assert_not_null(s, "bsem_create(2) returned NULL (errno %s)", strerror(saved));
+            expect_free_places(s, 2, "after bsem_create(2)");
+            bsem_destroy(s);
+            return;
+        }
+        cr_assert_null(s, "bsem_create(2) returned a semaphore although call %lu of %s "
+                       "failed with %s: return NULL with errno set", k, what, strerror(err));
+        cr_assert_eq(saved, err, "bsem_create(2) returned NULL with errno %d (%s) when call "
+                     "%lu of %s failed with %s: set errno to that error",
+                     saved, strerror(saved), k, what, strerror(err));
+        cr_assert_leq(blocks, 0, "bsem_create(2) returned NULL (call %lu of %s failed) without "
+                      "freeing %ld block(s) it had allocated: free them, and destroy what "
+                      "was initialised", k, what, blocks);
+    }
+}
+
+RC_TEST(pingpong, bsem_create_failure_cleans_up)
+{
+    check_bsem_create_faults(RC_FAULT_ALLOC, "malloc/calloc/realloc", ENOMEM);
+    check_bsem_create_faults(RC_FAULT_MUTEX | RC_FAULT_COND | RC_FAULT_SEM,
+                             "pthread_mutex_init/pthread_cond_init/sem_init", EAGAIN);
 }

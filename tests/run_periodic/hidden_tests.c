@@ -20,6 +20,7 @@
  */
 #include "racecourse_test.h"
 #include "run_periodic.h"
+#include "fault_inject.h"
 
 #include <errno.h>
 #include <math.h>
@@ -776,4 +777,168 @@ RC_TEST(run_periodic, no_busy_waiting)
                  "(pthread_cond_timedwait), do not poll the clock",
                  cpu * 1e3, wall * 1e3);
     rp_destroy(rp);
+}
+
+/* ---- error paths (fault injection, see fault_inject.h) ---------------- */
+
+#define FAULT_MAX_K 64
+
+/*
+ * rp_create() with call k of `families` (named `what`) failing with `err`,
+ * for k = 1, 2, ...: NULL with errno `err`, nothing left allocated and no
+ * thread left, until k is past the last such call; then a scheduler.
+ */
+static void check_create_faults(unsigned families, const char *what, int err)
+{
+    for (unsigned long k = 1; k <= FAULT_MAX_K; k++) {
+        long blocks = rc_fault_live_blocks(), threads = rc_fault_live_threads();
+        unsigned long failed;
+        run_periodic *rp;
+        int saved;
+
+        errno = 0;
+        rc_fault_arm(families, k, err);
+        rp = rp_create();
+        saved = errno;
+        failed = rc_fault_disarm();
+        blocks = rc_fault_live_blocks() - blocks;
+        threads = rc_fault_live_threads() - threads;
+        if (failed == 0) {
+            cr_assert_not_null(rp, "rp_create returned NULL (errno %d: %s), expected a new "
+                               "scheduler", saved, strerror(saved));
+            rp_destroy(rp);
+            return;
+        }
+        cr_assert_null(rp, "rp_create returned a scheduler although call %lu of %s failed "
+                       "with %s: return NULL with errno set", k, what, strerror(err));
+        cr_assert_eq(saved, err, "rp_create returned NULL with errno %d (%s) when call %lu of "
+                     "%s failed with %s: set errno to that error",
+                     saved, strerror(saved), k, what, strerror(err));
+        cr_assert_leq(blocks, 0, "rp_create returned NULL (call %lu of %s failed) without "
+                      "freeing %ld block(s) it had allocated", k, what, blocks);
+        cr_assert_eq(threads, 0, "rp_create returned NULL (call %lu of %s failed) with %ld "
+                     "thread(s) it had started not joined", k, what, threads);
+    }
+}
+
+RC_TEST(run_periodic, create_failure_returns_null)
+{
+    check_create_faults(RC_FAULT_ALLOC, "malloc/calloc/realloc", ENOMEM);
+    check_create_faults(RC_FAULT_MUTEX | RC_FAULT_COND, "pthread_mutex_init/pthread_cond_init",
+                        EAGAIN);
+}
+
+/* Static: a job that wrongly runs after its test failed writes here. */
+static counter FAULT_A, FAULT_B;
+
+/*
+ * rp_start with its k-th pthread_create failing, for k = 1, 2, ...: it
+ * returns the error, joins what it started, no job runs, and the
+ * scheduler is left stopped (a second rp_start starts it).
+ */
+RC_TEST(run_periodic, start_failure_leaves_it_stopped)
+{
+    for (unsigned long k = 1; k <= FAULT_MAX_K; k++) {
+        long threads0 = rc_fault_live_threads(), threads;
+        run_periodic *rp = new_scheduler();
+        unsigned long failed;
+        int rc, runs;
+
+        memset(&FAULT_A, 0, sizeof FAULT_A);
+        add_job(rp, 5, &FAULT_A);
+        threads = rc_fault_live_threads();
+        rc_fault_arm(RC_FAULT_THREAD, k, EAGAIN);
+        rc = rp_start(rp);
+        failed = rc_fault_disarm();
+        runs = atomic_load(&FAULT_A.runs);
+        threads = rc_fault_live_threads() - threads;
+        if (failed == 0) {
+            cr_assert_eq(rc, 0, "rp_start returned %d (%s), expected 0", rc, strerror(rc));
+            cr_assert(wait_for(&FAULT_A.runs, 1, 40), "a job of 5 units did not run within "
+                      "40 units of rp_start");
+            rp_destroy(rp);
+            cr_assert_eq(rc_fault_live_threads(), threads0, "rp_destroy left %ld thread(s) "
+                         "not joined", rc_fault_live_threads() - threads0);
+            return;
+        }
+        cr_assert_eq(rc, EAGAIN, "rp_start returned %d (%s) when its pthread_create number "
+                     "%lu failed with EAGAIN: return that error", rc, strerror(rc), k);
+        cr_assert_eq(threads, 0, "rp_start failed (pthread_create number %lu) but left %ld "
+                     "thread(s) it had started running: join them before returning the error",
+                     k, threads);
+        rc_sleep(8 * rc_unit());
+        cr_assert_eq(atomic_load(&FAULT_A.runs), runs, "a job ran after rp_start had failed "
+                     "(pthread_create number %lu): a failed start leaves the scheduler stopped",
+                     k);
+        rc = rp_start(rp);
+        cr_assert_eq(rc, 0, "rp_start after a failed rp_start returned %d (%s), expected 0: "
+                     "a start that failed must leave the scheduler stopped, not started",
+                     rc, strerror(rc));
+        cr_assert(wait_for(&FAULT_A.runs, runs + 1, 40), "after a failed rp_start and a "
+                  "successful one, a job of 5 units did not run within 40 units");
+        rp_destroy(rp);
+        cr_assert_eq(rc_fault_live_threads(), threads0, "rp_destroy left %ld thread(s) not "
+                     "joined", rc_fault_live_threads() - threads0);
+    }
+}
+
+/*
+ * rp_add on a stopped scheduler (whose threads, if any, are idle) with
+ * call k of `families` failing with `err`, for k = 1, 2, ...: -1 with
+ * errno `err`, nothing allocated or started left behind, and once the
+ * scheduler is started the other job runs and the refused one never does.
+ */
+static void check_add_faults(unsigned families, const char *what, int err)
+{
+    for (unsigned long k = 1; k <= FAULT_MAX_K; k++) {
+        long threads0 = rc_fault_live_threads(), threads, blocks;
+        run_periodic *rp = new_scheduler();
+        unsigned long failed;
+        int id, saved;
+
+        memset(&FAULT_A, 0, sizeof FAULT_A);
+        memset(&FAULT_B, 0, sizeof FAULT_B);
+        add_job(rp, 2, &FAULT_A);
+        threads = rc_fault_live_threads();
+        blocks = rc_fault_live_blocks();
+        errno = 0;
+        rc_fault_arm(families, k, err);
+        id = rp_add(rp, 2 * rc_unit(), count_run, &FAULT_B);
+        saved = errno;
+        failed = rc_fault_disarm();
+        threads = rc_fault_live_threads() - threads;
+        blocks = rc_fault_live_blocks() - blocks;
+        if (failed == 0) {
+            cr_assert_geq(id, 0, "rp_add returned %d (errno %d: %s), expected a job id",
+                          id, saved, strerror(saved));
+            rp_destroy(rp);
+            return;
+        }
+        cr_assert_eq(id, -1, "rp_add returned %d although call %lu of %s failed with %s: "
+                     "return -1 with errno set", id, k, what, strerror(err));
+        cr_assert_eq(saved, err, "rp_add returned -1 with errno %d (%s) when call %lu of %s "
+                     "failed with %s: set errno to that error",
+                     saved, strerror(saved), k, what, strerror(err));
+        cr_assert_eq(threads, 0, "rp_add failed (call %lu of %s) but left %ld thread(s) it had "
+                     "started", k, what, threads);
+        cr_assert_leq(blocks, 0, "rp_add failed (call %lu of %s) without freeing %ld block(s) "
+                      "it had allocated", k, what, blocks);
+        start(rp);
+        cr_assert(wait_for(&FAULT_A.runs, 3, 40), "after a failed rp_add, the job added "
+                  "before it did not run 3 times within 40 units of rp_start");
+        cr_assert_eq(atomic_load(&FAULT_B.runs), 0, "the job whose rp_add failed (call %lu "
+                     "of %s) ran: a refused job must never run", k, what);
+        rp_destroy(rp);
+        cr_assert_eq(rc_fault_live_threads(), threads0, "rp_destroy left %ld thread(s) not "
+                     "joined", rc_fault_live_threads() - threads0);
+    }
+}
+
+RC_TEST(run_periodic, add_failure_returns_minus_one)
+{
+    check_add_faults(RC_FAULT_ALLOC, "malloc/calloc/realloc", ENOMEM);
+    check_add_faults(RC_FAULT_THREAD, "pthread_create", EAGAIN);
+    /* ENOMEM, which the header documents, is also an error of *_init. */
+    check_add_faults(RC_FAULT_MUTEX | RC_FAULT_COND, "pthread_mutex_init/pthread_cond_init",
+                     ENOMEM);
 }
