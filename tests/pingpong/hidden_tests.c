@@ -687,11 +687,11 @@ RC_TEST(pingpong, bsem_woken_acquire_rechecks)
             taken_back++;
             rc_sleep(2 * rc_unit());
             cr_assert(!atomic_load(&waiter->returned), "bsem_acquire returned while "
-                      "another thread held the only place of a bsem with limit 1: "
-                      "a release woke it, but a bsem_try_acquire took the freed "
-                      "place before it ran.  A woken thread must check the count "
-                      "again (wait in a while loop, not an if) before it takes a "
-                      "place");
+                      "another thread held the only place of a bsem with limit 1 "
+                      "(a release woke it, and a bsem_try_acquire got the freed "
+                      "place too): two holders.  A woken thread must check the "
+                      "count again (wait in a while loop, not an if), and "
+                      "try_acquire must check and take a place under one lock");
             rc = bsem_release(s);
             cr_assert_eq(rc, 0, "bsem_release of the only place returned %d (%s), "
                          "expected 0", rc, strerror(rc));
