@@ -32,27 +32,36 @@ static void swap(double *a, double *b)
     *b = t;
 }
 
-/* The k-th smallest of v[0..n) (v is reordered); quickselect, Lomuto. */
+/*
+ * The k-th smallest of v[0..n) (v is reordered so that v[0..k) are no
+ * larger); quickselect with a random pivot and a three-way partition, so
+ * that many equal values (a stream of 1s and 2s) stay linear.
+ */
 static double select_kth(double *v, size_t n, size_t k)
 {
-    size_t lo = 0, hi = n - 1;
+    size_t lo = 0, hi = n;          /* the k-th is in v[lo..hi) */
     uint64_t seed = 0x9e3779b97f4a7c15u;
 
-    while (lo < hi) {
-        size_t store = lo;
+    while (hi - lo > 1) {
+        size_t lt = lo, i = lo, gt = hi;    /* < pivot | == pivot | ? | > pivot */
+        double pivot;
 
         seed = seed * 6364136223846793005u + 1442695040888963407u;
-        swap(&v[lo + (size_t)(seed >> 33) % (hi - lo + 1)], &v[hi]);
-        for (size_t i = lo; i < hi; i++)
-            if (v[i] < v[hi])
-                swap(&v[i], &v[store++]);
-        swap(&v[store], &v[hi]);
-        if (store == k)
-            return v[k];
-        if (store < k)
-            lo = store + 1;
+        pivot = v[lo + (size_t)(seed >> 33) % (hi - lo)];
+        while (i < gt) {
+            if (v[i] < pivot)
+                swap(&v[i++], &v[lt++]);
+            else if (v[i] > pivot)
+                swap(&v[i], &v[--gt]);
+            else
+                i++;
+        }
+        if (k < lt)
+            hi = lt;
+        else if (k >= gt)
+            lo = gt;
         else
-            hi = store - 1;
+            return pivot;
     }
     return v[k];
 }
