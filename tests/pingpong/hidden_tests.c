@@ -29,6 +29,12 @@
 RC_SUITE(pingpong);
 
 #define MAX_HITS 4096           /* hits recorded in detail */
+/*
+ * The final hit of every game lasts this many units: a game that returns
+ * before its last player's final hit has returned (a join forgotten) is
+ * then seen in every test, whatever the load of the machine.
+ */
+#define LAST_HOLD 10
 #define NO_HIT SIZE_MAX
 
 /* ---------------------------------------------------------------------
@@ -317,7 +323,7 @@ static int thread_count_settled(int baseline, double units)
 
 RC_TEST(pingpong, two_players_alternate)
 {
-    int rc = play(2, 500, 0, 0);
+    int rc = play(2, 500, 0, LAST_HOLD);
 
     check_complete_game(rc);
     check_order();
@@ -325,7 +331,7 @@ RC_TEST(pingpong, two_players_alternate)
 
 RC_TEST(pingpong, many_players_take_turns)
 {
-    int rc = play(5, 100, 0, 0);
+    int rc = play(5, 100, 0, LAST_HOLD);
 
     check_complete_game(rc);
     check_order();
@@ -334,7 +340,7 @@ RC_TEST(pingpong, many_players_take_turns)
 RC_TEST(pingpong, hits_never_overlap)
 {
     /* Each hit lasts a unit: a player that gets the turn too early is seen. */
-    int rc = play(3, 5, 1, 1);
+    int rc = play(3, 5, 1, LAST_HOLD);
 
     check_complete_game(rc);
     check_order();
@@ -342,7 +348,7 @@ RC_TEST(pingpong, hits_never_overlap)
 
 RC_TEST(pingpong, each_player_own_thread)
 {
-    int rc = play(4, 25, 0, 0);
+    int rc = play(4, 25, 0, LAST_HOLD);
 
     check_complete_game(rc);
     check_threads();
@@ -350,7 +356,7 @@ RC_TEST(pingpong, each_player_own_thread)
 
 RC_TEST(pingpong, one_player)
 {
-    int rc = play(1, 50, 0, 0);
+    int rc = play(1, 50, 0, LAST_HOLD);
 
     check_complete_game(rc);
     check_order();
@@ -365,7 +371,7 @@ RC_TEST(pingpong, all_threads_joined)
 
     /* The final hit is long: a game that forgets to join its last player
      * returns while that hit still runs. */
-    rc = play(3, 4, 0.1, 10);
+    rc = play(3, 4, 0.1, LAST_HOLD);
     check_complete_game(rc);
     now = thread_count_settled(baseline, 3);
     cr_assert_eq(now, baseline, "after pingpong returned the process had %d "
@@ -401,7 +407,7 @@ RC_TEST(pingpong, no_busy_waiting)
 
     /* 3 players, 4 rounds, every hit sleeps a unit: about 12 units of
      * waiting in which the players must use (almost) no CPU. */
-    reset_game(3, 4, 1, 1);
+    reset_game(3, 4, 1, LAST_HOLD);
     wall = rc_now();
     cpu = rc_process_cpu();
     rc = play_game();
@@ -464,12 +470,13 @@ static void *bsem_call_main(void *arg)
  */
 static bsem_call *start_call_notify(int (*op)(bsem *), bsem *s, sem_t *done)
 {
-    static bsem_call calls[16];
+    enum { MAX_CALLS = 128 };
+    static bsem_call calls[MAX_CALLS];
     static size_t used;
     bsem_call *call;
     pthread_t thread;
 
-    cr_assert_lt(used, 16, "test setup: too many calls");
+    cr_assert_lt(used, MAX_CALLS, "test setup: too many calls");
     call = &calls[used++];
     call->op = op;
     call->s = s;
@@ -683,6 +690,65 @@ RC_TEST(pingpong, bsem_acquire_no_busy_wait)
     cr_assert_lt(cpu, 0.05 * wall, "%d threads waiting in bsem_acquire used %.0f ms "
                  "of CPU in %.0f ms: waiting must block (pthread_cond_wait or "
                  "sem_wait), not loop on a check", WAITERS, cpu * 1e3, wall * 1e3);
+    bsem_release(s);
+    bsem_destroy(s);
+}
+
+/*
+ * Exclusion, forced.  A bsem of limit 1 is held by the test; a second
+ * thread waits in bsem_acquire.  The test releases the place and at once
+ * takes it back with bsem_try_acquire, before the woken thread runs.  The
+ * woken thread must then find the place taken and wait again: if it
+ * returns, two threads hold a bsem of limit 1.  Rounds where the woken
+ * thread wins the place prove nothing and are simply played again, so a
+ * bsem that does not exclude is caught on every run (the try_acquire wins
+ * in most rounds), whatever Helgrind can or cannot see of its ordering.
+ */
+RC_TEST(pingpong, bsem_woken_acquire_rechecks)
+{
+    enum { ROUNDS = 60, WANTED = 5 };
+    bsem *s = create(1);
+    int taken_back = 0;
+    int rc;
+
+    expect_free_places(s, 1, "on a new bsem with limit 1");   /* the test holds it */
+    for (int round = 0; round < ROUNDS && taken_back < WANTED; round++) {
+        bsem_call *waiter = start_call(bsem_acquire, s);
+
+        rc_sleep(0.2 * rc_unit());
+        cr_assert(!atomic_load(&waiter->returned), "bsem_acquire returned %d while "
+                  "the only place of a bsem with limit 1 was taken: it must wait "
+                  "until the place is released", atomic_load(&waiter->rc));
+        rc = bsem_release(s);
+        cr_assert_eq(rc, 0, "bsem_release of the only place returned %d (%s), "
+                     "expected 0", rc, strerror(rc));
+        rc = bsem_try_acquire(s);
+        cr_assert(rc == 0 || rc == EAGAIN, "bsem_try_acquire returned %d (%s), "
+                  "expected 0 or EAGAIN", rc, strerror(rc));
+        if (rc == 0) {
+            /* The test took the place back first: the waiter must go on waiting. */
+            taken_back++;
+            rc_sleep(2 * rc_unit());
+            cr_assert(!atomic_load(&waiter->returned), "bsem_acquire returned while "
+                      "another thread held the only place of a bsem with limit 1 "
+                      "(a release woke it, and a bsem_try_acquire got the freed "
+                      "place too): two holders.  A woken thread must check the "
+                      "count again (wait in a while loop, not an if), and "
+                      "try_acquire must check and take a place under one lock");
+            rc = bsem_release(s);
+            cr_assert_eq(rc, 0, "bsem_release of the only place returned %d (%s), "
+                         "expected 0", rc, strerror(rc));
+        }
+        rc = finish_call(waiter, 50, "bsem_acquire kept waiting after bsem_release "
+                         "freed the only place: release must wake a waiting thread");
+        cr_assert_eq(rc, 0, "bsem_acquire returned %d (%s) after waiting, expected 0",
+                     rc, strerror(rc));
+        /* The waiter's place is the test's now: places belong to no thread. */
+    }
+    rc = bsem_release(s);
+    cr_assert_eq(rc, 0, "bsem_release of the only place returned %d (%s), expected 0",
+                 rc, strerror(rc));
+    expect_free_places(s, 1, "after the place was handed round and given back");
     bsem_release(s);
     bsem_destroy(s);
 }

@@ -6,12 +6,30 @@
  *    plain (unsynchronised) variables: only pingpong's turn-taking orders
  *    those accesses, so a player that passes the turn before its hit ends,
  *    or a turn that is not handed over through a semaphore, is a race.
- * 2. A bsem of limit 1 used as a lock around a plain counter: its acquire
- *    must order each holder after the previous release.
+ * 2. A bsem of limit 1 used as a lock by 4 threads, with acquire and
+ *    try_acquire, holding the place a little now and then (usleep) so
+ *    that the others queue up.
  * 3. A bsem of limit 2 hammered by 4 threads with acquire, try_acquire and
  *    release, holding each place a little (usleep) so that holders overlap
  *    and a count checked outside the lock is seen.
  * 4. Releases beyond the limit from 3 threads at once.
+ *
+ * What this program asks Helgrind, and what it leaves to the tests.  The
+ * games (1) order plain data with pingpong's own semaphores: that ordering
+ * is the exercise, and Helgrind models a post followed by the wait it
+ * wakes.  The bsem parts (2-4) order none of the driver's data through
+ * the bsem: the driver counts holders with atomics (which Helgrind neither
+ * reports nor takes as ordering), so Helgrind judges only the accesses
+ * the student's bsem makes to its own fields.  A bsem may rightly be built
+ * from semaphores alone (free places and holders), and Helgrind's model
+ * of semaphores, which pairs each wait with a post of its own choosing
+ * and does not see sem_trywait take a post, cannot follow the ordering
+ * such a bsem gives its holders: a plain counter "guarded" by it is
+ * reported as a race in correct code.  Whether a bsem excludes is checked
+ * by the hidden tests (bsem_acquire_waits_for_release,
+ * bsem_woken_acquire_rechecks, which forces a second holder on a bsem
+ * that does not exclude on every run, and bsem_never_more_than_limit);
+ * this driver still complains when it sees too many holders at once.
  *
  * Exit status RC_EXIT_PASSED (42) when it ran to the end; 1, with a
  * message, when an operation returned something wrong.
@@ -22,6 +40,7 @@
 #include <errno.h>
 #include <pthread.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -83,19 +102,51 @@ static void play(size_t players, size_t rounds)
 
 enum { LOCK_THREADS = 4, LOCK_ROUNDS = 25 };
 
+/* Holders of a bsem, counted without ordering anything (see the top). */
+typedef struct holders {
+    atomic_int now, max;
+    atomic_long entries;        /* places taken in all */
+    atomic_int bad_rc;          /* an unexpected return value, or 0 */
+} holders;
+
+static void holders_enter(holders *h)
+{
+    int now = atomic_fetch_add(&h->now, 1) + 1;
+    int max = atomic_load(&h->max);
+
+    while (now > max && !atomic_compare_exchange_weak(&h->max, &max, now))
+        ;
+    atomic_fetch_add(&h->entries, 1);
+}
+
+static void holders_leave(holders *h)
+{
+    atomic_fetch_sub(&h->now, 1);
+}
+
+static void holders_note(holders *h, int rc)
+{
+    if (rc != 0)
+        atomic_store(&h->bad_rc, rc);
+}
+
 static bsem *lock_sem;
-static long locked_counter;     /* guarded by lock_sem alone */
+static holders lock_holders;
 
 static void *lock_main(void *arg)
 {
     (void)arg;
     for (int i = 0; i < LOCK_ROUNDS; i++) {
-        if (bsem_try_acquire(lock_sem) != 0)
-            bsem_acquire(lock_sem);
-        locked_counter++;
+        int rc = bsem_try_acquire(lock_sem);
+
+        if (rc == EAGAIN)
+            rc = bsem_acquire(lock_sem);
+        holders_note(&lock_holders, rc);
+        holders_enter(&lock_holders);
         if (i % 5 == 0)
             usleep(200);        /* hold it: let the others queue up */
-        bsem_release(lock_sem);
+        holders_leave(&lock_holders);
+        holders_note(&lock_holders, bsem_release(lock_sem));
     }
     return NULL;
 }
@@ -105,8 +156,7 @@ static void *lock_main(void *arg)
 enum { POOL_LIMIT = 2, POOL_THREADS = 4, POOL_ROUNDS = 25 };
 
 static bsem *pool_sem;
-static pthread_mutex_t pool_lock = PTHREAD_MUTEX_INITIALIZER;
-static int pool_holders, pool_max_holders, pool_bad_rc;
+static holders pool_holders;
 
 static void *pool_main(void *arg)
 {
@@ -116,24 +166,11 @@ static void *pool_main(void *arg)
 
         if (rc == EAGAIN)
             rc = bsem_acquire(pool_sem);
-        pthread_mutex_lock(&pool_lock);
-        if (rc != 0)
-            pool_bad_rc = rc;
-        if (++pool_holders > pool_max_holders)
-            pool_max_holders = pool_holders;
-        pthread_mutex_unlock(&pool_lock);
-
+        holders_note(&pool_holders, rc);
+        holders_enter(&pool_holders);
         usleep(300);            /* two holders at once */
-
-        pthread_mutex_lock(&pool_lock);
-        pool_holders--;
-        pthread_mutex_unlock(&pool_lock);
-        rc = bsem_release(pool_sem);
-        if (rc != 0) {
-            pthread_mutex_lock(&pool_lock);
-            pool_bad_rc = rc;
-            pthread_mutex_unlock(&pool_lock);
-        }
+        holders_leave(&pool_holders);
+        holders_note(&pool_holders, bsem_release(pool_sem));
     }
     return NULL;
 }
@@ -150,6 +187,21 @@ static void *over_main(void *arg)
 
     *rc = bsem_release(over_sem);
     return NULL;
+}
+
+/* Complains about what the threads of part 2 or 3 saw. */
+static void check_holders(holders *h, int limit, long entries)
+{
+    int bad = atomic_load(&h->bad_rc);
+
+    if (bad != 0)
+        fail("bsem_acquire, bsem_try_acquire or bsem_release", bad);
+    if (atomic_load(&h->max) > limit)
+        complain("%d holders of a bsem of limit %d at once",
+                 atomic_load(&h->max), limit);
+    if (atomic_load(&h->entries) != entries)
+        complain("a bsem of limit %d let %ld of %ld acquires through", limit,
+                 atomic_load(&h->entries), entries);
 }
 
 static void run_threads(int n, void *(*fn)(void *), int *args)
@@ -179,9 +231,7 @@ int main(void)
         return 1;
     }
     run_threads(LOCK_THREADS, lock_main, NULL);
-    if (locked_counter != LOCK_THREADS * LOCK_ROUNDS)
-        complain("a bsem of limit 1 let %ld of %d increments through",
-                 locked_counter, LOCK_THREADS * LOCK_ROUNDS);
+    check_holders(&lock_holders, 1, LOCK_THREADS * LOCK_ROUNDS);
     bsem_destroy(lock_sem);
 
     pool_sem = bsem_create(POOL_LIMIT);
@@ -190,11 +240,7 @@ int main(void)
         return 1;
     }
     run_threads(POOL_THREADS, pool_main, NULL);
-    if (pool_bad_rc != 0)
-        fail("bsem_acquire or bsem_release", pool_bad_rc);
-    if (pool_max_holders > POOL_LIMIT)
-        complain("%d holders of a bsem of limit %d at once",
-                 pool_max_holders, POOL_LIMIT);
+    check_holders(&pool_holders, POOL_LIMIT, POOL_THREADS * POOL_ROUNDS);
     bsem_destroy(pool_sem);
 
     over_sem = bsem_create(POOL_LIMIT);

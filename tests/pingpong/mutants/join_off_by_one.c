@@ -4,9 +4,9 @@
  * Bug: the join loop stops one player short, so pingpong returns (and frees the
  * table) while the last player is still making its final hit.
  *
- * Caught by: hidden test all_threads_joined (its final hit is long: the
- * hit is still running, or not yet made, when pingpong returns; the thread
- * count stays high) - deterministic.
+ * Caught by: every hidden game test (the final hit of each game is long:
+ * it is still running, or not yet made, when pingpong returns; in
+ * all_threads_joined the thread count also stays high) - deterministic.
  *
  * (Otherwise a copy of solutions/pingpong/pingpong.c.)
  */
