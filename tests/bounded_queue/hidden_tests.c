@@ -136,6 +136,17 @@ static bool join_within(pthread_t thread, double max_s)
     return true;
 }
 
+/*
+ * Gives threads that are about to block in the queue the time to do so
+ * (5 units: far longer than a loaded machine takes to run a ready
+ * thread), so that a bq_close that wakes only some of the waiters is
+ * caught on every run, not only when every thread happened to be waiting.
+ */
+static void let_threads_block(void)
+{
+    rc_sleep(unit(5));
+}
+
 /* ---- argument errors --------------------------------------------------- */
 
 RC_TEST(bounded_queue, create_zero_capacity_is_einval)
@@ -569,6 +580,7 @@ RC_TEST(bounded_queue, producers_and_consumers_wake_each_other)
     cr_assert(atomic_load(&received) == 2 * ROUNDS,
               "%d consumers waiting in bq_get took only %zu of the %d items put, 25 units after the last put",
               THREADS, atomic_load(&received), 2 * ROUNDS);
+    let_threads_block();
     bq_close(q);
     for (int i = 0; i < THREADS; i++) {
         cr_assert(join_within(threads[i], unit(25)),
@@ -601,6 +613,7 @@ RC_TEST(bounded_queue, producers_and_consumers_wake_each_other)
                       THREADS, rc, err_name(rc), took);
         }
     }
+    let_threads_block();
     bq_close(q);
     for (int i = 0; i < THREADS; i++) {
         cr_assert(join_within(threads[i], unit(25)),
@@ -670,6 +683,7 @@ RC_TEST(bounded_queue, mpmc_no_loss_or_duplicate)
         cr_assert(producers[i].error == 0, "bq_put returned %d (%s) in a producer",
                   producers[i].error, err_name(producers[i].error));
     }
+    let_threads_block();
     bq_close(q);
     for (int i = 0; i < CONSUMERS; i++) {
         cr_assert(join_within(cthreads[i], unit(25)),
@@ -1092,6 +1106,7 @@ RC_TEST(bounded_queue, size_empty_full_under_load)
                   "2 producers and 2 consumers stopped moving for 50 units (%zu of %d items taken): "
                   "threads wait forever, a wake-up was lost", now_received, 2 * PER_PRODUCER);
     }
+    let_threads_block();
     bq_close(q);
     for (int i = 0; i < 2; i++) {
         cr_assert(join_within(pthreads[i], unit(25)) && join_within(cthreads[i], unit(25)),
