@@ -31,6 +31,8 @@
 #define RC_EXIT_PASSED 42
 /* Exit status when the code under test called exit() or a relative. */
 #define RC_EXIT_CALLED 43
+/* Exit status RC_EXIT_KIT_CRASH + signal: the test crashed in its own code. */
+#define RC_EXIT_KIT_CRASH 100
 /* Per-test timeout (seconds) when the grader does not pass --timeout. */
 #define RC_DEFAULT_TIMEOUT 10.0
 
@@ -46,6 +48,7 @@
     Test(suite, name, .exit_code = RC_EXIT_PASSED, ##__VA_ARGS__)        \
     {                                                                    \
         rc_guard_this_thread();                                          \
+        rc_catch_crashes();                                              \
         rc_body_##suite##_##name();                                      \
         rc_test_reached_end();                                           \
     }                                                                    \
@@ -56,6 +59,13 @@
  * the test as failed (see exit_guard.c).  Called by RC_TEST only.
  */
 void rc_guard_this_thread(void);
+
+/*
+ * Makes a crash in the kit's own code (not in the student's) end the test
+ * with RC_EXIT_KIT_CRASH + the signal (see exit_guard.c).  Called by
+ * RC_TEST only.
+ */
+void rc_catch_crashes(void);
 
 /* Ends the current test process as passed.  Called by RC_TEST only. */
 void rc_test_reached_end(void) __attribute__((noreturn));
