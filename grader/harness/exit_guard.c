@@ -19,8 +19,10 @@
  * code is told from the student's by where the linker put it: the test
  * file, test_support.o and this file come first (grader/build.c), the
  * student's object after them, so the kit's code ends at
- * rc_kit_code_end(), the last function of this file (-O0 keeps source
- * order).
+ * rc_kit_code_end(), near the end of this file (-O0 keeps source order).
+ *
+ * The wrappers at the end of this file give the code under test a
+ * spurious wake-up when a test asks for one (rc_spurious_wakeups).
  */
 #define _GNU_SOURCE
 #include "racecourse_test.h"
@@ -167,7 +169,61 @@ void rc_catch_crashes(void)
         sigaction(crash_signals[i], &action, &previous[i]);
 }
 
-/* Keep last: the end of the kit's code (see the top of this file). */
+/* The end of the kit's code (see the top of this file): only wrappers follow. */
 void rc_kit_code_end(void)
 {
+}
+
+/*
+ * ---- spurious wake-ups on demand, after the kit's code ------------------
+ *
+ * Below rc_kit_code_end() on purpose: these wrappers only pass the code
+ * under test's calls on, and a crash under them (a bad mutex, say) is that
+ * code's, not the kit's.  The grader links test programs with
+ * --wrap=pthread_cond_wait,--wrap=pthread_cond_timedwait (grader/build.c),
+ * so the waits of the code under test come here.  The weak references
+ * keep programs linked without those options (race drivers, the student's
+ * coverage build) linking: there nothing calls the wrappers.
+ */
+extern int __real_pthread_cond_wait(pthread_cond_t *cond, pthread_mutex_t *mutex)
+    __attribute__((weak));
+extern int __real_pthread_cond_timedwait(pthread_cond_t *cond, pthread_mutex_t *mutex,
+                                         const struct timespec *abstime) __attribute__((weak));
+int __wrap_pthread_cond_wait(pthread_cond_t *cond, pthread_mutex_t *mutex);
+int __wrap_pthread_cond_timedwait(pthread_cond_t *cond, pthread_mutex_t *mutex,
+                                  const struct timespec *abstime);
+
+static _Thread_local int spurious_left;     /* this thread's waits to cut short */
+
+void rc_spurious_wakeups(int n)
+{
+    spurious_left = n > 0 ? n : 0;
+}
+
+/*
+ * Whether this wait wakes up at once, with no signal.  The mutex stays
+ * held (as if let go and taken again with nobody in between), so the
+ * condition the caller saw false is still false when the wait returns.
+ */
+static bool wake_up_spuriously(void)
+{
+    if (spurious_left == 0)
+        return false;
+    spurious_left--;
+    return true;
+}
+
+int __wrap_pthread_cond_wait(pthread_cond_t *cond, pthread_mutex_t *mutex)
+{
+    if (wake_up_spuriously())
+        return 0;
+    return __real_pthread_cond_wait(cond, mutex);
+}
+
+int __wrap_pthread_cond_timedwait(pthread_cond_t *cond, pthread_mutex_t *mutex,
+                                  const struct timespec *abstime)
+{
+    if (wake_up_spuriously())
+        return 0;
+    return __real_pthread_cond_timedwait(cond, mutex, abstime);
 }

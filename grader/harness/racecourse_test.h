@@ -25,6 +25,7 @@
 #define RACECOURSE_TEST_H
 
 #include <criterion/criterion.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 /* Exit status of a test body that ran to its end. */
@@ -84,5 +85,17 @@ double rc_process_cpu(void);
 
 /* Number of threads in this process now (from /proc/self/status), or -1. */
 int rc_thread_count(void);
+
+/*
+ * The next n condition-variable waits (pthread_cond_wait and
+ * pthread_cond_timedwait) of the calling thread in the code under test
+ * return 0 at once, the mutex still held: a spurious wake-up, which POSIX
+ * allows at any time.  Code that waits in a
+ * while loop waits again; code that waits in an `if` goes on with its
+ * condition false, on every run instead of when the scheduler happens to
+ * let another thread in first.  Only in programs the grader links (with
+ * --wrap for those two functions); n <= 0 turns it off.
+ */
+void rc_spurious_wakeups(int n);
 
 #endif

@@ -230,6 +230,8 @@ static void *producer_main(void *arg)
 {
     producer_arg *p = arg;
 
+    rc_spurious_wakeups(1);     /* an `if` around the wait fails on every run */
+
     for (size_t i = 0; i < p->count; i++) {
         int rc = bq_put(p->q, ITEM(p->first + i));
 
@@ -277,6 +279,7 @@ RC_TEST(bounded_queue, fifo_order)
     producer.count = 500;
     cr_assert(pthread_create(&thread, NULL, producer_main, &producer) == 0,
               "test setup: cannot start a thread");
+    let_threads_block();        /* the producer waits on a full queue at least once */
     until = rc_now() + unit(50);
     for (size_t expected = 1; expected <= 500; expected++) {
         double left = until - rc_now();
@@ -516,6 +519,8 @@ static void *consumer_main(void *arg)
     void *out;
     int rc;
 
+    rc_spurious_wakeups(1);     /* an `if` around the wait fails on every run */
+
     while ((rc = bq_get(c->q, &out)) == 0) {
         size_t n = NUM(out);
 
@@ -559,6 +564,7 @@ RC_TEST(bounded_queue, producers_and_consumers_wake_each_other)
         cr_assert(pthread_create(&threads[i], NULL, consumer_main, &consumers[i]) == 0,
                   "test setup: cannot start a thread");
     }
+    let_threads_block();
     for (size_t round = 0; round < ROUNDS; round++) {
         rc_sleep(unit(0.25));
         for (size_t k = 1; k <= 2; k++) {
@@ -599,6 +605,7 @@ RC_TEST(bounded_queue, producers_and_consumers_wake_each_other)
         cr_assert(pthread_create(&threads[i], NULL, producer_main, &producers[i]) == 0,
                   "test setup: cannot start a thread");
     }
+    let_threads_block();
     for (size_t round = 0; round < ROUNDS; round++) {
         rc_sleep(unit(0.25));
         for (size_t k = 1; k <= 2; k++) {
@@ -648,6 +655,8 @@ RC_TEST(bounded_queue, mpmc_no_loss_or_duplicate)
         cr_assert(pthread_create(&cthreads[i], NULL, consumer_main, &consumers[i]) == 0,
                   "test setup: cannot start a thread");
     }
+    let_threads_block();
+    started = stalled_since = rc_now();
     for (int i = 0; i < PRODUCERS; i++) {
         producers[i] = (producer_arg){ .q = q, .first = 1 + (size_t)i * PER_PRODUCER,
                                        .count = PER_PRODUCER, .progress = &put_count };
@@ -1086,12 +1095,20 @@ RC_TEST(bounded_queue, size_empty_full_under_load)
     atomic_init(&received, 0);
     for (int i = 0; i < 2; i++) {
         producers[i] = (producer_arg){ .q = q, .first = 1, .count = PER_PRODUCER };
-        consumers[i] = (consumer_arg){ .q = q, .received = &received };
         cr_assert(pthread_create(&pthreads[i], NULL, producer_main, &producers[i]) == 0,
                   "test setup: cannot start a thread");
+    }
+    /* The producers fill the queue and wait: it must hold exactly CAPACITY items. */
+    let_threads_block();
+    cr_assert(bq_size(q) == CAPACITY && bq_full(q),
+              "2 producers putting into a queue of capacity %d with nobody taking: bq_size returned %zu, "
+              "bq_full %s", CAPACITY, bq_size(q), bq_full(q) ? "true" : "false");
+    for (int i = 0; i < 2; i++) {
+        consumers[i] = (consumer_arg){ .q = q, .received = &received };
         cr_assert(pthread_create(&cthreads[i], NULL, consumer_main, &consumers[i]) == 0,
                   "test setup: cannot start a thread");
     }
+    stalled_since = rc_now();
     while (atomic_load(&received) < 2 * PER_PRODUCER) {
         size_t size = bq_size(q), now_received = atomic_load(&received);
 
@@ -1111,6 +1128,11 @@ RC_TEST(bounded_queue, size_empty_full_under_load)
     for (int i = 0; i < 2; i++) {
         cr_assert(join_within(pthreads[i], unit(25)) && join_within(cthreads[i], unit(25)),
                   "a thread blocked in bq_put or bq_get did not wake up when the queue was closed");
+        cr_assert(producers[i].error == 0, "bq_put returned %d (%s) in a producer",
+                  producers[i].error, err_name(producers[i].error));
+        cr_assert(consumers[i].last_result == EPIPE,
+                  "bq_get returned %d (%s) in a consumer, expected EPIPE once the queue was closed and empty",
+                  consumers[i].last_result, err_name(consumers[i].last_result));
     }
     cr_assert(bq_size(q) == 0 && bq_empty(q) && !bq_full(q),
               "after every item was taken, bq_size is %zu, bq_empty %s, bq_full %s",
