@@ -25,6 +25,7 @@
 #define RACECOURSE_TEST_H
 
 #include <criterion/criterion.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -85,6 +86,35 @@ double rc_process_cpu(void);
 
 /* Number of threads in this process now (from /proc/self/status), or -1. */
 int rc_thread_count(void);
+
+/*
+ * Seconds that the threads of this process other than the caller have
+ * spent running or ready to run (waiting for a CPU), summed over the
+ * threads alive now (/proc/self/task/N/schedstat); -1 when the kernel
+ * does not keep the count.  A thread that spins or polls is runnable all
+ * the time, on an idle machine or a busy one alike, and a blocked thread
+ * not at all: unlike CPU time, which a busy machine shares out, this
+ * tells polling from blocking whatever else the machine runs.
+ */
+double rc_runnable_others(void);
+
+/*
+ * rc_runnable_others() over a span, measured by a thread of its own: for
+ * code under test that runs on the test's thread, or threads that end
+ * before the test could look.  rc_watch_start() starts the watcher (0, or
+ * pthread_create's error); it waits after_s, then watches for_s.
+ * rc_watch_finish() joins it; then `runnable` is how long the other
+ * threads were running or ready to run in the `span` seconds watched (-1
+ * when the kernel does not say).  The watcher's own wake-ups never count.
+ */
+typedef struct rc_watch {
+    pthread_t thread;
+    double after_s, for_s;      /* set by rc_watch_start */
+    double runnable, span;      /* set by the watcher */
+} rc_watch;
+
+int rc_watch_start(rc_watch *w, double after_s, double for_s);
+void rc_watch_finish(rc_watch *w);
 
 /*
  * The next n condition-variable waits (pthread_cond_wait and
