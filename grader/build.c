@@ -28,8 +28,8 @@ static const char *const harness_files[] = { "test_support.c", "exit_guard.c", "
     "-Werror=implicit-function-declaration", "-fno-common", "-fno-omit-frame-pointer", \
     "-I", "."
 #define WRAP_EXIT "-Wl,--wrap=exit,--wrap=_exit,--wrap=_Exit,--wrap=quick_exit,--wrap=pthread_exit"
-/* Tests only: spurious wake-ups on demand (rc_spurious_wakeups in test_support.c). */
-#define WRAP_COND_WAIT "-Wl,--wrap=pthread_cond_wait,--wrap=pthread_cond_timedwait"
+/* Tests only: spurious wake-ups and late locks on demand (exit_guard.c). */
+#define WRAP_TESTS "-Wl,--wrap=pthread_cond_wait,--wrap=pthread_cond_timedwait,--wrap=pthread_mutex_lock"
 
 /* Copies the student's file, refusing links, devices and huge files. */
 static int copy_student_file(const char *from, const char *to, enum build_status *status,
@@ -203,7 +203,7 @@ static int link_program(const build_request *req, bool criterion, bool hidden, c
         argv[argc++] = "student.o";
         argv[argc++] = WRAP_EXIT;
         if (criterion) {
-            argv[argc++] = WRAP_COND_WAIT;
+            argv[argc++] = WRAP_TESTS;
             argv[argc++] = "-lcriterion";
             argv[argc++] = "-lcjson";
         }

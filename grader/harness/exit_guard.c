@@ -22,7 +22,8 @@
  * rc_kit_code_end(), near the end of this file (-O0 keeps source order).
  *
  * The wrappers at the end of this file give the code under test a
- * spurious wake-up when a test asks for one (rc_spurious_wakeups).
+ * spurious wake-up or a late lock when a test asks for one
+ * (rc_spurious_wakeups, rc_delay_locks).
  */
 #define _GNU_SOURCE
 #include "racecourse_test.h"
@@ -175,13 +176,13 @@ void rc_kit_code_end(void)
 }
 
 /*
- * ---- spurious wake-ups on demand, after the kit's code ------------------
+ * ---- spurious wake-ups and late locks on demand, after the kit's code ---
  *
  * Below rc_kit_code_end() on purpose: these wrappers only pass the code
  * under test's calls on, and a crash under them (a bad mutex, say) is that
- * code's, not the kit's.  The grader links test programs with
- * --wrap=pthread_cond_wait,--wrap=pthread_cond_timedwait (grader/build.c),
- * so the waits of the code under test come here.  The weak references
+ * code's, not the kit's.  The grader links test programs with --wrap for
+ * pthread_cond_wait, pthread_cond_timedwait and pthread_mutex_lock
+ * (grader/build.c), so those calls of the code under test come here.  The weak references
  * keep programs linked without those options (race drivers, the student's
  * coverage build) linking: there nothing calls the wrappers.
  */
@@ -189,11 +190,14 @@ extern int __real_pthread_cond_wait(pthread_cond_t *cond, pthread_mutex_t *mutex
     __attribute__((weak));
 extern int __real_pthread_cond_timedwait(pthread_cond_t *cond, pthread_mutex_t *mutex,
                                          const struct timespec *abstime) __attribute__((weak));
+extern int __real_pthread_mutex_lock(pthread_mutex_t *mutex) __attribute__((weak));
 int __wrap_pthread_cond_wait(pthread_cond_t *cond, pthread_mutex_t *mutex);
+int __wrap_pthread_mutex_lock(pthread_mutex_t *mutex);
 int __wrap_pthread_cond_timedwait(pthread_cond_t *cond, pthread_mutex_t *mutex,
                                   const struct timespec *abstime);
 
 static _Thread_local int spurious_left;     /* this thread's waits to cut short */
+static _Thread_local double lock_delay_s;   /* this thread's sleep before each lock */
 
 void rc_spurious_wakeups(int n)
 {
@@ -226,4 +230,15 @@ int __wrap_pthread_cond_timedwait(pthread_cond_t *cond, pthread_mutex_t *mutex,
     if (wake_up_spuriously())
         return 0;
     return __real_pthread_cond_timedwait(cond, mutex, abstime);
+}
+
+void rc_delay_locks(double seconds)
+{
+    lock_delay_s = seconds > 0 ? seconds : 0;
+}
+
+int __wrap_pthread_mutex_lock(pthread_mutex_t *mutex)
+{
+    rc_sleep(lock_delay_s);
+    return __real_pthread_mutex_lock(mutex);
 }

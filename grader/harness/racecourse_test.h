@@ -128,4 +128,13 @@ void rc_watch_finish(rc_watch *w);
  */
 void rc_spurious_wakeups(int n);
 
+/*
+ * From now on, each pthread_mutex_lock of the calling thread in the code
+ * under test first sleeps `seconds` (0 or less: no more delay).  Several
+ * threads that look at shared data without the lock and then lock to act
+ * on it (check-then-act) all look before any of them acts, on every run.
+ * Only in programs the grader links, like rc_spurious_wakeups.
+ */
+void rc_delay_locks(double seconds);
+
 #endif

@@ -40,6 +40,7 @@ typedef struct game {
     bool null_hit;              /* call pingpong with hit == NULL */
     double hold_s;              /* how long each hit takes */
     double last_hold_s;         /* how long the game's final hit takes */
+    double patience_units;      /* play_game's limit beyond the hits' own time */
 
     atomic_size_t started;      /* hits begun */
     atomic_int in_hit;          /* hits running now */
@@ -122,6 +123,7 @@ static void reset_game(size_t players, size_t rounds, double hold_units,
     G.rounds = rounds;
     G.hold_s = hold_units * rc_unit();
     G.last_hold_s = last_hold_units * rc_unit();
+    G.patience_units = 50;
     atomic_init(&G.first_overlap, NO_HIT);
     atomic_init(&G.bad_player, NO_HIT);
     sem_init(&G.done, 0, 0);
@@ -136,7 +138,7 @@ static void reset_game(size_t players, size_t rounds, double hold_units,
 static int play_game(void)
 {
     double total = (double)(G.players * G.rounds) * G.hold_s + G.last_hold_s;
-    double limit = 50 * rc_unit() + 2 * total;
+    double limit = G.patience_units * rc_unit() + 2 * total;
     pthread_t caller;
 
     cr_assert_eq(pthread_create(&caller, NULL, caller_main, &G), 0,
@@ -272,10 +274,18 @@ static int thread_count_settled(int baseline, double units)
 
 /* --------------------------------------------------------------------- */
 
+/*
+ * Order only: 100 hits, with time for a slow game (two players that poll
+ * for their turn crawl on a busy machine, and no_busy_waiting is what
+ * fails them, on every run).
+ */
 RC_TEST(pingpong, two_players_alternate)
 {
-    int rc = play(2, 500, 0, 0);
+    int rc;
 
+    reset_game(2, 50, 0, 0);
+    G.patience_units = 150;
+    rc = play_game();
     check_complete_game(rc);
     check_order();
 }
@@ -700,12 +710,44 @@ static void *stress_main(void *arg)
     return NULL;
 }
 
+/* bsem_try_acquire that takes the lock 10 units late (rc_delay_locks). */
+static int late_try_acquire(bsem *s)
+{
+    int rc;
+
+    rc_delay_locks(10 * rc_unit());
+    rc = bsem_try_acquire(s);
+    rc_delay_locks(0);
+    return rc;
+}
+
 RC_TEST(pingpong, bsem_never_more_than_limit)
 {
     static stress st;
     pthread_t threads[STRESS_THREADS];
-    bsem *s = create(STRESS_LIMIT);
-    int bad;
+    bsem *s = create(STRESS_LIMIT), *last = create(2);
+    int bad, rc[2];
+
+    /*
+     * Two threads at once try to take the last free place, each taking the
+     * lock late: a check of the count made before the lock (check-then-act)
+     * lets both in on every run, not only when the scheduler is unlucky.
+     */
+    cr_assert_eq(try_acquire(last), 0, "bsem_try_acquire on a new bsem with limit 2 did not return 0");
+    {
+        bsem_call *a = start_call(late_try_acquire, last), *b = start_call(late_try_acquire, last);
+
+        rc[0] = finish_call(a, 100, "bsem_try_acquire had not returned after 2 seconds: it must never wait");
+        rc[1] = finish_call(b, 100, "bsem_try_acquire had not returned after 2 seconds: it must never wait");
+    }
+    cr_assert((rc[0] == 0 && rc[1] == EAGAIN) || (rc[0] == EAGAIN && rc[1] == 0),
+              "two threads called bsem_try_acquire at once for the last free place of a bsem and got "
+              "%d (%s) and %d (%s): exactly one must get it and the other EAGAIN.  Check the count and "
+              "take the place in one step, under one lock", rc[0], strerror(rc[0]), rc[1], strerror(rc[1]));
+    expect_free_places(last, 0, "after both calls");
+    bsem_release(last);
+    bsem_release(last);
+    bsem_destroy(last);
 
     st.s = s;
     for (int i = 0; i < STRESS_THREADS; i++)

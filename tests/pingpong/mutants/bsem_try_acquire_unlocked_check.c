@@ -6,8 +6,9 @@
  * check-then-act.  Two threads can both see the last free place.
  *
  * Caught by: the race check (Helgrind: the unlocked read of s->taken
- * races with the locked writes of other threads); sometimes also by
- * bsem_never_more_than_limit.
+ * races with the locked writes of other threads) and
+ * bsem_never_more_than_limit (two threads take the lock late, so both
+ * look at the count before either takes the place).
  *
  * (Otherwise a copy of solutions/pingpong/pingpong.c.)
  */
