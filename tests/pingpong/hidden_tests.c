@@ -275,15 +275,18 @@ static int thread_count_settled(int baseline, double units)
 /* --------------------------------------------------------------------- */
 
 /*
- * Order only: 100 hits, with time for a slow game (two players that poll
- * for their turn crawl on a busy machine, and no_busy_waiting is what
- * fails them, on every run).
+ * 100 hits, with time for a slow game (two players that poll for their
+ * turn crawl on a busy machine, and no_busy_waiting is what fails them,
+ * on every run).  Each hit takes a tenth of a unit, so that a player that
+ * passes the turn before its hit overlaps with the next one, and the last
+ * hit a unit, so that a pingpong that does not wait for it returns while
+ * it runs: on every run, not only when the scheduler is unlucky.
  */
 RC_TEST(pingpong, two_players_alternate)
 {
     int rc;
 
-    reset_game(2, 50, 0, 0);
+    reset_game(2, 50, 0.1, 1);
     G.patience_units = 150;
     rc = play_game();
     check_complete_game(rc);
@@ -292,7 +295,8 @@ RC_TEST(pingpong, two_players_alternate)
 
 RC_TEST(pingpong, many_players_take_turns)
 {
-    int rc = play(5, 100, 0, 0);
+    /* the last hit takes a unit: a pingpong that returns before it ends is seen */
+    int rc = play(5, 100, 0, 1);
 
     check_complete_game(rc);
     check_order();
@@ -309,7 +313,8 @@ RC_TEST(pingpong, hits_never_overlap)
 
 RC_TEST(pingpong, each_player_own_thread)
 {
-    int rc = play(4, 25, 0, 0);
+    /* the last hit takes a unit: a pingpong that returns before it ends is seen */
+    int rc = play(4, 25, 0, 1);
 
     check_complete_game(rc);
     check_threads();
