@@ -1,7 +1,7 @@
 /*
  * racecourse_test.h - what every racecourse test file includes.
  *
- * Tests are Criterion tests with three additions:
+ * Tests are Criterion tests with these additions:
  *
  *   RC_TEST(suite, name)   a test that passes only if its body runs to the
  *                          end.  Code under test that calls exit(), _exit()
@@ -15,8 +15,16 @@
  *                          margins; RC_TIME_SCALE=k in the environment
  *                          multiplies the unit by k for slow machines.
  *
- *   rc_now(), rc_sleep(), rc_process_cpu(), rc_thread_count()
+ *   rc_now(), rc_sleep(), rc_process_cpu(), rc_thread_count(),
+ *   rc_runnable_others(), rc_watch_start()
  *                          small measuring helpers, documented below.
+ *
+ *   rc_spurious_wakeups(), rc_delay_locks()
+ *                          make the interleaving a bug needs happen on
+ *                          every run, not when the scheduler allows.
+ *
+ * A test that crashes in its own code, not in the code under test, is
+ * reported as a bug of the kit (rc_catch_crashes, exit_guard.c).
  *
  * A suite declares its per-test timeout with RC_SUITE(suite); the grader
  * passes the manifest's test_timeout_s with --timeout, which overrides it.
