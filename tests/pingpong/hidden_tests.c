@@ -275,28 +275,32 @@ static int thread_count_settled(int baseline, double units)
 /* --------------------------------------------------------------------- */
 
 /*
- * 100 hits, with time for a slow game (two players that poll for their
- * turn crawl on a busy machine, and no_busy_waiting is what fails them,
- * on every run).  Each hit takes a tenth of a unit, so that a player that
- * passes the turn before its hit overlaps with the next one, and the last
- * hit a unit, so that a pingpong that does not wait for it returns while
- * it runs: on every run, not only when the scheduler is unlucky.
+ * The order tests play a few dozen hits, with time for a slow game:
+ * players that poll for their turn crawl on a busy machine, and
+ * no_busy_waiting is what fails them, on every run.  Each hit takes a
+ * tenth of a unit, so that a player that passes the turn before its hit
+ * overlaps with the next one, and the last hit 5 units, so that a
+ * pingpong that does not wait for it returns while it runs: on every run,
+ * not only when the scheduler is unlucky.
  */
+static int play_patiently(size_t players, size_t rounds)
+{
+    reset_game(players, rounds, 0.1, 5);
+    G.patience_units = 150;
+    return play_game();
+}
+
 RC_TEST(pingpong, two_players_alternate)
 {
-    int rc;
+    int rc = play_patiently(2, 25);
 
-    reset_game(2, 50, 0.1, 1);
-    G.patience_units = 150;
-    rc = play_game();
     check_complete_game(rc);
     check_order();
 }
 
 RC_TEST(pingpong, many_players_take_turns)
 {
-    /* the last hit takes a unit: a pingpong that returns before it ends is seen */
-    int rc = play(5, 100, 0, 1);
+    int rc = play_patiently(5, 10);
 
     check_complete_game(rc);
     check_order();
@@ -313,8 +317,7 @@ RC_TEST(pingpong, hits_never_overlap)
 
 RC_TEST(pingpong, each_player_own_thread)
 {
-    /* the last hit takes a unit: a pingpong that returns before it ends is seen */
-    int rc = play(4, 25, 0, 1);
+    int rc = play_patiently(4, 10);
 
     check_complete_game(rc);
     check_threads();
@@ -322,7 +325,8 @@ RC_TEST(pingpong, each_player_own_thread)
 
 RC_TEST(pingpong, one_player)
 {
-    int rc = play(1, 50, 0, 0);
+    /* the last hit takes 5 units: a pingpong that returns before it ends is seen */
+    int rc = play(1, 50, 0, 5);
 
     check_complete_game(rc);
     check_order();
