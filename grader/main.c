@@ -22,6 +22,7 @@
 #include <libgen.h>
 #include <limits.h>
 #include <math.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,6 +43,19 @@ typedef struct cli {
     bool verbose;
 } cli;
 
+/* --jobs by default: the cores this process may run on (1 to 64). */
+static int default_jobs(void)
+{
+    cpu_set_t cpus;
+    long n = -1;
+
+    if (sched_getaffinity(0, sizeof cpus, &cpus) == 0)
+        n = CPU_COUNT(&cpus);
+    if (n < 1)
+        n = sysconf(_SC_NPROCESSORS_ONLN);
+    return n < 1 ? 1 : n > 64 ? 64 : (int)n;
+}
+
 static void usage(FILE *out)
 {
     fprintf(out,
@@ -53,7 +67,8 @@ static void usage(FILE *out)
         "  --tests DIR        hidden tests and race drivers (default: KIT/tests)\n"
         "  --kit DIR          the kit: manifest, headers, harness (default: the\n"
         "                     folder above this program's build/)\n"
-        "  --jobs N           exercises graded at once (default: 1)\n"
+        "  --jobs N           exercises graded at once (default: the number of\n"
+        "                     cores, here %d)\n"
         "  --test-jobs N      tests run at once inside one exercise (default: 2)\n"
         "  --no-race          skip the race check (its points leave the maximum)\n"
         "  --race-only        run the race check alone (no tests)\n"
@@ -67,7 +82,8 @@ static void usage(FILE *out)
         "  --make-vars        print the manifest as make variables and exit\n"
         "  --check-manifest   check manifest.ini against the kit's files and tests, quickly\n"
         "  --show-hidden-messages\n"
-        "                     students' reports quote hidden tests' messages too\n");
+        "                     students' reports quote hidden tests' messages too\n",
+        default_jobs());
     for (const output_format *f = output_formats; f->name; f++)
         fprintf(out, "  --%s FILE%*s%s\n", f->name, (int)(13 - strlen(f->name)), "",
                 f->description);
@@ -227,7 +243,7 @@ static int write_outputs(const cli *c, const grade_result *result, const manifes
 
 int main(int argc, char **argv)
 {
-    cli c = { .grade = { .submission_dir = ".", .jobs = 1, .test_jobs = 2, .race = true,
+    cli c = { .grade = { .submission_dir = ".", .jobs = default_jobs(), .test_jobs = 2, .race = true,
                          .tests = true, .repeat = 1, .time_scale = 1.0 } };
     manifest m;
     grade_result result;

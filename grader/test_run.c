@@ -65,6 +65,14 @@ static char *failure_messages(const cJSON *entry)
     return strbuf_detach(&sb);
 }
 
+/* The signal of a crash in the test's own code (RC_EXIT_KIT_CRASH + signal), or 0. */
+static int kit_crash_signal(int exit_code)
+{
+    int signal = exit_code - RC_EXIT_KIT_CRASH;
+
+    return signal > 0 && signal < 65 ? signal : 0;
+}
+
 static void classify_entry(const cJSON *entry, double test_timeout_s, test_result *t)
 {
     int signal = (int)number(entry, "signal");
@@ -79,10 +87,24 @@ static void classify_entry(const cJSON *entry, double test_timeout_s, test_resul
         t->status = TEST_TIMEOUT;
         t->message = xasprintf("did not finish within %g s: a deadlock, or a wait "
                                "that is never woken up?", test_timeout_s);
+    } else if (kit_crash_signal(exit_code)) {
+        /* The harness saw the crash strike in the test file's code. */
+        t->status = TEST_FAILED;
+        t->message = xasprintf("%s%sthe test crashed with %s in its own code, not in yours: "
+                               "a bug of the kit, not of your file (tell your instructor)",
+                               failures, *failures ? "\nthen " : "",
+                               signal_description(kit_crash_signal(exit_code)));
+    } else if ((signal || cJSON_IsTrue(crashed)) && *failures) {
+        /*
+         * A failed assertion ends the test body, but threads it started
+         * may still run: a crash after it is not what failed the test.
+         */
+        t->status = TEST_FAILED;
+        t->message = xasprintf("%s\n(after this failure, as the test was ending, its program "
+                               "crashed with %s)", failures, signal_description(signal));
     } else if (signal || cJSON_IsTrue(crashed)) {
         t->status = TEST_CRASHED;
-        t->message = xasprintf("crashed with %s%s%s", signal_description(signal),
-                               *failures ? "\n" : "", failures);
+        t->message = xasprintf("crashed with %s", signal_description(signal));
     } else if (*failures) {
         t->status = TEST_FAILED;
         t->message = xstrdup(failures);

@@ -10,11 +10,31 @@
  * its end.  pthread_exit() is left alone on the threads the code started,
  * but on the test's own thread it would end the test silently (and leave
  * the test process waiting for nothing), so there it counts as exit().
+ *
+ * A crash is the other way a test ends early.  rc_catch_crashes() makes
+ * a test that crashes in the kit's own code (the test file, or a library
+ * function the test file called) end with RC_EXIT_KIT_CRASH + the signal,
+ * which the grader reports as a bug of the kit, never of the student's
+ * code; any other crash goes on to kill the test as before.  The kit's
+ * code is told from the student's by where the linker put it: the test
+ * file, test_support.o and this file come first (grader/build.c), the
+ * student's object after them, so the kit's code ends at
+ * rc_kit_code_end(), near the end of this file (-O0 keeps source order).
+ *
+ * The wrappers at the end of this file give the code under test a
+ * spurious wake-up or a late lock when a test asks for one
+ * (rc_spurious_wakeups, rc_delay_locks).
  */
+#define _GNU_SOURCE
 #include "racecourse_test.h"
 
+#include <execinfo.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdbool.h>
+#include <stdint.h>
+#include <string.h>
+#include <ucontext.h>
 
 extern void __real__exit(int status) __attribute__((noreturn));
 extern void __real_pthread_exit(void *value) __attribute__((noreturn));
@@ -66,4 +86,159 @@ void __wrap_pthread_exit(void *value)
     if (pthread_equal(pthread_self(), guarded_thread))
         __real__exit(RC_EXIT_CALLED);
     __real_pthread_exit(value);
+}
+
+/* ---- crashes ----------------------------------------------------------- */
+
+static const int crash_signals[] = { SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT };
+static struct sigaction previous[sizeof crash_signals / sizeof crash_signals[0]];
+
+extern const char __executable_start[], etext[];
+void rc_kit_code_end(void);
+
+static bool in_program(uintptr_t pc)
+{
+    return pc >= (uintptr_t)__executable_start && pc < (uintptr_t)etext;
+}
+
+/* The faulting instruction's address, 0 when this machine is not known. */
+static uintptr_t fault_pc(const void *context)
+{
+    const ucontext_t *uc = context;
+
+#if defined(__x86_64__)
+    return (uintptr_t)uc->uc_mcontext.gregs[REG_RIP];
+#elif defined(__aarch64__)
+    return (uintptr_t)uc->uc_mcontext.pc;
+#else
+    (void)uc;
+    return 0;
+#endif
+}
+
+/*
+ * The innermost code of the program itself (not of a library) on the
+ * crashed thread's stack: the faulting instruction, or when that is in a
+ * library (a NULL passed to free(), abort()), the program's code that
+ * called it.  0 when none is found.
+ */
+static uintptr_t innermost_program_code(const void *context)
+{
+    void *frames[64];
+    uintptr_t pc = fault_pc(context);
+    int n, i = 0;
+
+    if (pc == 0 || in_program(pc))
+        return pc;
+    n = backtrace(frames, 64);
+    while (i < n && (uintptr_t)frames[i] != pc)    /* this handler's own frames */
+        i++;
+    for (; i < n; i++)
+        if (in_program((uintptr_t)frames[i]))
+            return (uintptr_t)frames[i];
+    return 0;
+}
+
+static void on_crash(int sig, siginfo_t *info, void *context)
+{
+    uintptr_t pc = innermost_program_code(context);
+
+    if (pc && pc < (uintptr_t)rc_kit_code_end)
+        __real__exit(RC_EXIT_KIT_CRASH + sig);
+    for (size_t i = 0; i < sizeof crash_signals / sizeof crash_signals[0]; i++) {
+        if (crash_signals[i] != sig)
+            continue;
+        if (previous[i].sa_flags & SA_SIGINFO)
+            previous[i].sa_sigaction(sig, info, context);
+        else if (previous[i].sa_handler != SIG_DFL && previous[i].sa_handler != SIG_IGN)
+            previous[i].sa_handler(sig);
+    }
+    raise(sig);     /* the default action again (SA_RESETHAND) */
+}
+
+void rc_catch_crashes(void)
+{
+    struct sigaction action;
+    void *frame;
+
+    backtrace(&frame, 1);       /* loads the unwinder now, not in the handler */
+    memset(&action, 0, sizeof action);
+    action.sa_sigaction = on_crash;
+    action.sa_flags = SA_SIGINFO | SA_RESETHAND | SA_NODEFER;
+    sigemptyset(&action.sa_mask);
+    for (size_t i = 0; i < sizeof crash_signals / sizeof crash_signals[0]; i++)
+        sigaction(crash_signals[i], &action, &previous[i]);
+}
+
+/* The end of the kit's code (see the top of this file): only wrappers follow. */
+void rc_kit_code_end(void)
+{
+}
+
+/*
+ * ---- spurious wake-ups and late locks on demand, after the kit's code ---
+ *
+ * Below rc_kit_code_end() on purpose: these wrappers only pass the code
+ * under test's calls on, and a crash under them (a bad mutex, say) is that
+ * code's, not the kit's.  The grader links test programs with --wrap for
+ * pthread_cond_wait, pthread_cond_timedwait and pthread_mutex_lock
+ * (grader/build.c), so those calls of the code under test come here.  The weak references
+ * keep programs linked without those options (race drivers, the student's
+ * coverage build) linking: there nothing calls the wrappers.
+ */
+extern int __real_pthread_cond_wait(pthread_cond_t *cond, pthread_mutex_t *mutex)
+    __attribute__((weak));
+extern int __real_pthread_cond_timedwait(pthread_cond_t *cond, pthread_mutex_t *mutex,
+                                         const struct timespec *abstime) __attribute__((weak));
+extern int __real_pthread_mutex_lock(pthread_mutex_t *mutex) __attribute__((weak));
+int __wrap_pthread_cond_wait(pthread_cond_t *cond, pthread_mutex_t *mutex);
+int __wrap_pthread_mutex_lock(pthread_mutex_t *mutex);
+int __wrap_pthread_cond_timedwait(pthread_cond_t *cond, pthread_mutex_t *mutex,
+                                  const struct timespec *abstime);
+
+static _Thread_local int spurious_left;     /* this thread's waits to cut short */
+static _Thread_local double lock_delay_s;   /* this thread's sleep before each lock */
+
+void rc_spurious_wakeups(int n)
+{
+    spurious_left = n > 0 ? n : 0;
+}
+
+/*
+ * Whether this wait wakes up at once, with no signal.  The mutex stays
+ * held (as if let go and taken again with nobody in between), so the
+ * condition the caller saw false is still false when the wait returns.
+ */
+static bool wake_up_spuriously(void)
+{
+    if (spurious_left == 0)
+        return false;
+    spurious_left--;
+    return true;
+}
+
+int __wrap_pthread_cond_wait(pthread_cond_t *cond, pthread_mutex_t *mutex)
+{
+    if (wake_up_spuriously())
+        return 0;
+    return __real_pthread_cond_wait(cond, mutex);
+}
+
+int __wrap_pthread_cond_timedwait(pthread_cond_t *cond, pthread_mutex_t *mutex,
+                                  const struct timespec *abstime)
+{
+    if (wake_up_spuriously())
+        return 0;
+    return __real_pthread_cond_timedwait(cond, mutex, abstime);
+}
+
+void rc_delay_locks(double seconds)
+{
+    lock_delay_s = seconds > 0 ? seconds : 0;
+}
+
+int __wrap_pthread_mutex_lock(pthread_mutex_t *mutex)
+{
+    rc_sleep(lock_delay_s);
+    return __real_pthread_mutex_lock(mutex);
 }

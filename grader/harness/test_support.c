@@ -2,6 +2,7 @@
 #define _GNU_SOURCE
 #include "racecourse_test.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -67,4 +68,76 @@ int rc_thread_count(void)
             break;
     fclose(status);
     return threads;
+}
+
+/* Seconds task `tid` of this process has been on a CPU or waiting for one, or -1. */
+static double task_runnable(const char *tid)
+{
+    char path[300];
+    unsigned long long on_cpu, waiting;
+    FILE *stat;
+    int got;
+
+    snprintf(path, sizeof path, "/proc/self/task/%s/schedstat", tid);
+    stat = fopen(path, "r");
+    if (!stat)
+        return -1;
+    got = fscanf(stat, "%llu %llu", &on_cpu, &waiting);
+    fclose(stat);
+    return got == 2 ? (double)(on_cpu + waiting) / 1e9 : -1;
+}
+
+double rc_runnable_others(void)
+{
+    char self[32];
+    struct dirent *entry;
+    double total = 0;
+    bool known = false;
+    DIR *tasks = opendir("/proc/self/task");
+
+    if (!tasks)
+        return -1;
+    snprintf(self, sizeof self, "%d", (int)gettid());
+    while ((entry = readdir(tasks)) != NULL) {
+        double seconds;
+
+        if (entry->d_name[0] == '.' || !strcmp(entry->d_name, self))
+            continue;
+        seconds = task_runnable(entry->d_name);
+        if (seconds >= 0) {
+            total += seconds;
+            known = true;
+        }
+    }
+    closedir(tasks);
+    return known ? total : -1;
+}
+
+static void *watch_main(void *arg)
+{
+    rc_watch *w = arg;
+    double from;
+
+    rc_sleep(w->after_s);
+    from = rc_now();
+    w->runnable = rc_runnable_others();
+    rc_sleep(w->for_s);
+    if (w->runnable >= 0)
+        w->runnable = rc_runnable_others() - w->runnable;
+    w->span = rc_now() - from;
+    return NULL;
+}
+
+int rc_watch_start(rc_watch *w, double after_s, double for_s)
+{
+    w->after_s = after_s;
+    w->for_s = for_s;
+    w->runnable = -1;
+    w->span = 0;
+    return pthread_create(&w->thread, NULL, watch_main, w);
+}
+
+void rc_watch_finish(rc_watch *w)
+{
+    pthread_join(w->thread, NULL);
 }

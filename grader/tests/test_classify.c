@@ -28,12 +28,18 @@ static const char *const report =
     ENTRY("exits", "failed", 0, 43, false, "")
     ENTRY("exit_zero", "passed", 0, 0, false, "")
     ENTRY("skipped", "skipped", 0, 0, false, "")
+    ENTRY("kit_crash", "failed", 0, 111, false, "")
+    ENTRY("kit_crash_after_failure", "failed", 0, 106, false,
+          "{\"file\":\"hidden_tests.c\",\"line\":30,\"message\":\"queue is empty\"}")
+    ENTRY("crash_after_failure", "failed", 11, 0, false,
+          "{\"file\":\"hidden_tests.c\",\"line\":40,\"message\":\"a thread is stuck\"}")
     "this line is not JSON and is ignored\n";
 
 static manifest_test tests[] = {
     { "passes", 10, "" }, { "asserts", 10, "check the order" }, { "segfaults", 10, "" },
     { "hangs", 10, "" }, { "exits", 10, "" }, { "exit_zero", 10, "" }, { "skipped", 10, "" },
-    { "never_reported", 10, "" },
+    { "never_reported", 10, "" }, { "kit_crash", 10, "" }, { "kit_crash_after_failure", 10, "" },
+    { "crash_after_failure", 10, "" },
 };
 #define N_TESTS (sizeof tests / sizeof *tests)
 
@@ -73,6 +79,29 @@ static void test_report(void)
     free_strings(out);
 }
 
+/* A crash is the student's only when it did not strike in the test's own code. */
+static void test_crash_blame(void)
+{
+    test_result out[N_TESTS];
+
+    test_classify(report, tests, N_TESTS, 5, 60, 0, 0, out);
+    CHECK_INT(out[2].status, TEST_CRASHED);
+    CHECK_STR(out[2].message, "crashed with SIGSEGV (segmentation fault: an invalid memory access)");
+    CHECK_INT(out[8].status, TEST_FAILED);
+    CHECK_INT(out[8].score, 0);
+    CHECK_HAS(out[8].message, "the test crashed with SIGSEGV");
+    CHECK_HAS(out[8].message, "in its own code, not in yours: a bug of the kit");
+    CHECK_HAS(out[8].message, "tell your instructor");
+    CHECK(!strstr(out[8].message, "hidden_tests.c"), "no failure to show: %s", out[8].message);
+    CHECK_INT(out[9].status, TEST_FAILED);
+    CHECK_HAS(out[9].message, "hidden_tests.c:30: queue is empty\nthen the test crashed with SIGABRT");
+    CHECK_INT(out[10].status, TEST_FAILED);
+    CHECK_INT(out[10].score, 0);
+    CHECK_HAS(out[10].message, "hidden_tests.c:40: a thread is stuck\n(after this failure");
+    CHECK_HAS(out[10].message, "crashed with SIGSEGV");
+    free_strings(out);
+}
+
 static void test_whole_run_failures(void)
 {
     test_result out[N_TESTS];
@@ -90,6 +119,7 @@ static void test_whole_run_failures(void)
 int main(void)
 {
     test_report();
+    test_crash_blame();
     test_whole_run_failures();
     return check_finish();
 }

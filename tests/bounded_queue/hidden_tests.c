@@ -56,7 +56,13 @@ static const char *err_name(int err)
     }
 }
 
-/* ---- one queue call on a thread of its own ---------------------------- */
+/*
+ * ---- one queue call on a thread of its own ----------------------------
+ *
+ * Tests keep a call (and any other argument of a thread they start) in a
+ * static variable, never on their stack: after a failed assertion the
+ * test's stack is gone while the thread may still run and write to it.
+ */
 
 typedef enum { OP_PUT, OP_GET, OP_PUT_TIMED, OP_GET_TIMED } op_kind;
 
@@ -129,6 +135,17 @@ static bool join_within(pthread_t thread, double max_s)
         rc_sleep(0.001);
     }
     return true;
+}
+
+/*
+ * Gives threads that are about to block in the queue the time to do so
+ * (5 units: far longer than a loaded machine takes to run a ready
+ * thread), so that a bq_close that wakes only some of the waiters is
+ * caught on every run, not only when every thread happened to be waiting.
+ */
+static void let_threads_block(void)
+{
+    rc_sleep(unit(5));
 }
 
 /* ---- argument errors --------------------------------------------------- */
@@ -214,6 +231,8 @@ static void *producer_main(void *arg)
 {
     producer_arg *p = arg;
 
+    rc_spurious_wakeups(1);     /* an `if` around the wait fails on every run */
+
     for (size_t i = 0; i < p->count; i++) {
         int rc = bq_put(p->q, ITEM(p->first + i));
 
@@ -231,7 +250,7 @@ RC_TEST(bounded_queue, fifo_order)
 {
     bqueue *q = new_queue(3);
     size_t next_put = 1, next_get = 1;
-    producer_arg producer = { 0 };
+    static producer_arg producer;
     pthread_t thread;
     double until;
     void *out;
@@ -261,11 +280,13 @@ RC_TEST(bounded_queue, fifo_order)
     producer.count = 500;
     cr_assert(pthread_create(&thread, NULL, producer_main, &producer) == 0,
               "test setup: cannot start a thread");
+    let_threads_block();        /* the producer waits on a full queue at least once */
     until = rc_now() + unit(50);
     for (size_t expected = 1; expected <= 500; expected++) {
-        double left = until - rc_now();
-
-        rc = bq_get_timed(q, &out, left > 0.001 ? left : 0.001);
+        /* Try once, and again after a short sleep: the order is what this
+         * test checks; how a timed get waits is the timeout tests' business. */
+        while ((rc = bq_get_timed(q, &out, 0.0)) == ETIMEDOUT && rc_now() < until)
+            rc_sleep(0.0002);
         cr_assert(rc == 0, "bq_get_timed returned %d (%s) while a producer was putting items: "
                   "500 items through a queue of capacity 3 took more than 50 units",
                   rc, err_name(rc));
@@ -345,7 +366,7 @@ RC_TEST(bounded_queue, null_is_an_item)
 RC_TEST(bounded_queue, put_blocks_while_full)
 {
     bqueue *q = new_queue(2);
-    call put;
+    static call put;
     void *out;
     int rc;
 
@@ -374,7 +395,7 @@ RC_TEST(bounded_queue, put_blocks_while_full)
 RC_TEST(bounded_queue, get_blocks_while_empty)
 {
     bqueue *q = new_queue(2);
-    call get;
+    static call get;
     int rc;
 
     call_start(&get, OP_GET, q, NULL, 0);
@@ -405,7 +426,7 @@ RC_TEST(bounded_queue, woken_get_rechecks_queue)
 
     for (int round = 0; round < 40 && taken_first < 5; round++) {
         void *a = ITEM(2 * round + 1), *b = ITEM(2 * round + 2), *out;
-        call get;
+        static call get;
         int rc;
 
         call_start(&get, OP_GET, q, NULL, 0);
@@ -449,7 +470,7 @@ RC_TEST(bounded_queue, woken_put_rechecks_queue)
     for (int round = 0; round < 40 && taken_first < 5; round++) {
         void *first = ITEM(3 * round + 1), *waiting = ITEM(3 * round + 2), *barging = ITEM(3 * round + 3);
         void *out;
-        call put;
+        static call put;
         int rc;
 
         rc = bq_put(q, first);
@@ -500,6 +521,8 @@ static void *consumer_main(void *arg)
     void *out;
     int rc;
 
+    rc_spurious_wakeups(1);     /* an `if` around the wait fails on every run */
+
     while ((rc = bq_get(c->q, &out)) == 0) {
         size_t n = NUM(out);
 
@@ -528,12 +551,12 @@ static void *consumer_main(void *arg)
 RC_TEST(bounded_queue, producers_and_consumers_wake_each_other)
 {
     enum { THREADS = 2, ROUNDS = 20 };
+    static atomic_size_t received;
+    static consumer_arg consumers[THREADS];
+    static producer_arg producers[THREADS];
     bqueue *q = new_queue(1);
-    atomic_size_t received;
-    consumer_arg consumers[THREADS];
-    producer_arg producers[THREADS];
     pthread_t threads[THREADS];
-    double started, took;
+    double started, took, until;
     void *out;
     int rc;
 
@@ -543,6 +566,7 @@ RC_TEST(bounded_queue, producers_and_consumers_wake_each_other)
         cr_assert(pthread_create(&threads[i], NULL, consumer_main, &consumers[i]) == 0,
                   "test setup: cannot start a thread");
     }
+    let_threads_block();
     for (size_t round = 0; round < ROUNDS; round++) {
         rc_sleep(unit(0.25));
         for (size_t k = 1; k <= 2; k++) {
@@ -557,6 +581,14 @@ RC_TEST(bounded_queue, producers_and_consumers_wake_each_other)
                       THREADS, rc, err_name(rc), took);
         }
     }
+    /* Closing while the last item is still in the queue is another test's business. */
+    until = rc_now() + unit(25);
+    while (atomic_load(&received) < 2 * ROUNDS && rc_now() < until)
+        rc_sleep(0.001);
+    cr_assert(atomic_load(&received) == 2 * ROUNDS,
+              "%d consumers waiting in bq_get took only %zu of the %d items put, 25 units after the last put",
+              THREADS, atomic_load(&received), 2 * ROUNDS);
+    let_threads_block();
     bq_close(q);
     for (int i = 0; i < THREADS; i++) {
         cr_assert(join_within(threads[i], unit(25)),
@@ -575,6 +607,7 @@ RC_TEST(bounded_queue, producers_and_consumers_wake_each_other)
         cr_assert(pthread_create(&threads[i], NULL, producer_main, &producers[i]) == 0,
                   "test setup: cannot start a thread");
     }
+    let_threads_block();
     for (size_t round = 0; round < ROUNDS; round++) {
         rc_sleep(unit(0.25));
         for (size_t k = 1; k <= 2; k++) {
@@ -589,6 +622,7 @@ RC_TEST(bounded_queue, producers_and_consumers_wake_each_other)
                       THREADS, rc, err_name(rc), took);
         }
     }
+    let_threads_block();
     bq_close(q);
     for (int i = 0; i < THREADS; i++) {
         cr_assert(join_within(threads[i], unit(25)),
@@ -604,9 +638,9 @@ RC_TEST(bounded_queue, mpmc_no_loss_or_duplicate)
     enum { PRODUCERS = 4, CONSUMERS = 4, PER_PRODUCER = 2000, TOTAL = PRODUCERS * PER_PRODUCER };
     static atomic_uint seen[TOTAL + 1];
     bqueue *q = new_queue(3);
-    atomic_size_t received, put_count, bad_items;
-    producer_arg producers[PRODUCERS];
-    consumer_arg consumers[CONSUMERS];
+    static atomic_size_t received, put_count, bad_items;
+    static producer_arg producers[PRODUCERS];
+    static consumer_arg consumers[CONSUMERS];
     pthread_t pthreads[PRODUCERS], cthreads[CONSUMERS];
     size_t last_progress = (size_t)-1;
     double started = rc_now(), stalled_since = started;
@@ -623,6 +657,8 @@ RC_TEST(bounded_queue, mpmc_no_loss_or_duplicate)
         cr_assert(pthread_create(&cthreads[i], NULL, consumer_main, &consumers[i]) == 0,
                   "test setup: cannot start a thread");
     }
+    let_threads_block();
+    started = stalled_since = rc_now();
     for (int i = 0; i < PRODUCERS; i++) {
         producers[i] = (producer_arg){ .q = q, .first = 1 + (size_t)i * PER_PRODUCER,
                                        .count = PER_PRODUCER, .progress = &put_count };
@@ -658,6 +694,7 @@ RC_TEST(bounded_queue, mpmc_no_loss_or_duplicate)
         cr_assert(producers[i].error == 0, "bq_put returned %d (%s) in a producer",
                   producers[i].error, err_name(producers[i].error));
     }
+    let_threads_block();
     bq_close(q);
     for (int i = 0; i < CONSUMERS; i++) {
         cr_assert(join_within(cthreads[i], unit(25)),
@@ -684,7 +721,7 @@ RC_TEST(bounded_queue, close_wakes_every_waiter)
 {
     enum { WAITERS = 3 };
     bqueue *empty = new_queue(2), *full = new_queue(2);
-    call gets[WAITERS + 1], puts[WAITERS + 1];
+    static call gets[WAITERS + 1], puts[WAITERS + 1];
     void *out;
     int rc;
 
@@ -732,7 +769,7 @@ RC_TEST(bounded_queue, close_wakes_every_waiter)
 RC_TEST(bounded_queue, close_drains_then_epipe)
 {
     bqueue *q = new_queue(4), *full = new_queue(1);
-    call c;
+    static call c;
     void *out;
     double started;
     int rc;
@@ -791,7 +828,7 @@ RC_TEST(bounded_queue, close_drains_then_epipe)
 RC_TEST(bounded_queue, get_timed_times_out_on_time)
 {
     bqueue *q = new_queue(2);
-    call get;
+    static call get;
     double took;
 
     call_start(&get, OP_GET_TIMED, q, ITEM(99), unit(5));
@@ -812,7 +849,7 @@ RC_TEST(bounded_queue, get_timed_times_out_on_time)
 RC_TEST(bounded_queue, put_timed_times_out_on_time)
 {
     bqueue *q = new_queue(2);
-    call put;
+    static call put;
     void *out;
     double took;
     int rc;
@@ -841,7 +878,7 @@ RC_TEST(bounded_queue, put_timed_times_out_on_time)
 RC_TEST(bounded_queue, timeout_zero_tries_once)
 {
     bqueue *q = new_queue(1);
-    call c;
+    static call c;
     void *out;
     int rc;
 
@@ -872,7 +909,7 @@ RC_TEST(bounded_queue, negative_or_infinite_timeout_waits)
     static const double timeouts[] = { -1.0, INFINITY };
     static const char *names[] = { "-1", "INFINITY" };
     bqueue *q = new_queue(1);
-    call c;
+    static call c;
     void *out;
     int rc;
 
@@ -909,7 +946,7 @@ RC_TEST(bounded_queue, negative_or_infinite_timeout_waits)
 RC_TEST(bounded_queue, timed_waits_wake_early)
 {
     bqueue *q = new_queue(1);
-    call c;
+    static call c;
     double put_at, got_at, taken_at;
     void *out;
     int rc;
@@ -1003,8 +1040,8 @@ RC_TEST(bounded_queue, blocked_waiters_use_no_cpu)
 {
     enum { WAITERS = 3 };
     bqueue *empty = new_queue(1), *full = new_queue(1);
-    call waiters[WAITERS];
-    double cpu_before[WAITERS], used = 0, wall;
+    static call waiters[WAITERS];
+    double cpu_before[WAITERS], used = 0, wall, runnable;
     long switches;
 
     cr_assert(bq_put(full, ITEM(1)) == 0, "bq_put failed on an empty queue");
@@ -1016,9 +1053,12 @@ RC_TEST(bounded_queue, blocked_waiters_use_no_cpu)
     for (int i = 0; i < WAITERS; i++)
         cpu_before[i] = thread_cpu(waiters[i].thread);
     switches = context_switches();
+    runnable = rc_runnable_others();
     wall = rc_now();
     rc_sleep(unit(10));
     switches = context_switches() - switches;
+    if (runnable >= 0)
+        runnable = rc_runnable_others() - runnable;
     for (int i = 0; i < WAITERS; i++)
         used += thread_cpu(waiters[i].thread) - cpu_before[i];
     wall = rc_now() - wall;
@@ -1027,10 +1067,12 @@ RC_TEST(bounded_queue, blocked_waiters_use_no_cpu)
         cr_assert(!call_done(&waiters[i]),
                   "a bq_get on an empty queue or a bq_put on a full queue returned %d (%s) before anything changed",
                   waiters[i].result, err_name(waiters[i].result));
-    cr_assert(used < 0.05 * wall && switches <= 30,
+    /* A polling thread is runnable all the time, however little CPU a busy machine gives it. */
+    cr_assert(used < 0.05 * wall && switches <= 30 && runnable < 0.5 * wall,
               "while 3 threads were blocked in bq_get, bq_get_timed and bq_put for %.0f ms, they used %.1f ms of "
-              "CPU and were switched in and out %ld times: blocked threads must sleep on a condition variable "
-              "(pthread_cond_wait), not spin or poll", wall * 1e3, used * 1e3, switches);
+              "CPU, were running or ready to run for %.0f ms and were switched in and out %ld times: blocked "
+              "threads must sleep on a condition variable (pthread_cond_wait), not spin or poll",
+              wall * 1e3, used * 1e3, runnable * 1e3, switches);
     bq_close(empty);
     bq_close(full);
     for (int i = 0; i < WAITERS; i++)
@@ -1039,38 +1081,65 @@ RC_TEST(bounded_queue, blocked_waiters_use_no_cpu)
     bq_destroy(full);
 }
 
+/*
+ * Two producers and two consumers pass items through a small queue while
+ * the test's thread reads bq_size, bq_empty and bq_full.  Only a stall
+ * fails it, never slowness: a slow (say, polling) queue is another test's
+ * business.  The threads' arguments are static: a thread still running
+ * after a failed assertion must not find them on a stack that is gone.
+ */
 RC_TEST(bounded_queue, size_empty_full_under_load)
 {
-    enum { CAPACITY = 4, PER_PRODUCER = 3000 };
+    enum { CAPACITY = 4, PER_PRODUCER = 1000 };
+    static atomic_size_t received;
+    static producer_arg producers[2];
+    static consumer_arg consumers[2];
     bqueue *q = new_queue(CAPACITY);
-    atomic_size_t received;
-    producer_arg producers[2];
-    consumer_arg consumers[2];
     pthread_t pthreads[2], cthreads[2];
-    double until = rc_now() + unit(75);
+    size_t last_received = 0;
+    double stalled_since = rc_now();
 
     atomic_init(&received, 0);
     for (int i = 0; i < 2; i++) {
         producers[i] = (producer_arg){ .q = q, .first = 1, .count = PER_PRODUCER };
-        consumers[i] = (consumer_arg){ .q = q, .received = &received };
         cr_assert(pthread_create(&pthreads[i], NULL, producer_main, &producers[i]) == 0,
                   "test setup: cannot start a thread");
+    }
+    /* The producers fill the queue and wait: it must hold exactly CAPACITY items. */
+    let_threads_block();
+    cr_assert(bq_size(q) == CAPACITY && bq_full(q),
+              "2 producers putting into a queue of capacity %d with nobody taking: bq_size returned %zu, "
+              "bq_full %s", CAPACITY, bq_size(q), bq_full(q) ? "true" : "false");
+    for (int i = 0; i < 2; i++) {
+        consumers[i] = (consumer_arg){ .q = q, .received = &received };
         cr_assert(pthread_create(&cthreads[i], NULL, consumer_main, &consumers[i]) == 0,
                   "test setup: cannot start a thread");
     }
+    stalled_since = rc_now();
     while (atomic_load(&received) < 2 * PER_PRODUCER) {
-        size_t size = bq_size(q);
+        size_t size = bq_size(q), now_received = atomic_load(&received);
 
         cr_assert(size <= CAPACITY, "bq_size returned %zu for a queue of capacity %d", size, CAPACITY);
         (void)bq_empty(q);
         (void)bq_full(q);
-        cr_assert(rc_now() < until, "2 producers and 2 consumers did not pass %d items through the queue in 75 units "
-                  "(%zu taken)", 2 * PER_PRODUCER, atomic_load(&received));
+        if (now_received != last_received) {
+            last_received = now_received;
+            stalled_since = rc_now();
+        }
+        cr_assert(rc_now() - stalled_since < unit(50),
+                  "2 producers and 2 consumers stopped moving for 50 units (%zu of %d items taken): "
+                  "threads wait forever, a wake-up was lost", now_received, 2 * PER_PRODUCER);
     }
+    let_threads_block();
     bq_close(q);
     for (int i = 0; i < 2; i++) {
         cr_assert(join_within(pthreads[i], unit(25)) && join_within(cthreads[i], unit(25)),
                   "a thread blocked in bq_put or bq_get did not wake up when the queue was closed");
+        cr_assert(producers[i].error == 0, "bq_put returned %d (%s) in a producer",
+                  producers[i].error, err_name(producers[i].error));
+        cr_assert(consumers[i].last_result == EPIPE,
+                  "bq_get returned %d (%s) in a consumer, expected EPIPE once the queue was closed and empty",
+                  consumers[i].last_result, err_name(consumers[i].last_result));
     }
     cr_assert(bq_size(q) == 0 && bq_empty(q) && !bq_full(q),
               "after every item was taken, bq_size is %zu, bq_empty %s, bq_full %s",

@@ -53,6 +53,7 @@ typedef struct recorder {
     size_t stranger_index;      /* index of the first one (n: sentinel) */
     int wrong_spec;             /* calls whose spec differs from tasks[i] */
     bool hold_first;            /* task 0 waits until task 1 has started */
+    double late_locks_s;        /* after a task, the worker's locks are this late */
 } recorder;
 
 static recorder R;
@@ -147,6 +148,7 @@ static void record_work(const task_spec *task, void *ctx)
     if (i >= 0)
         r->end[i] = rc_now();
     pthread_mutex_unlock(&r->lock);
+    rc_delay_locks(r->late_locks_s);
 }
 
 /* ---- checks shared by the tests -------------------------------------- */
@@ -564,6 +566,12 @@ static double tiny_time(size_t i)
     return i % 7 == 0 ? 0.05 : 0;
 }
 
+static double five_units(size_t i)
+{
+    (void)i;
+    return 5;
+}
+
 RC_TEST(five_tasks, pool_stress_each_once)
 {
     enum { N = 400 };
@@ -586,6 +594,19 @@ RC_TEST(five_tasks, pool_stress_each_once)
         check_each_once(plan);
         cr_assert(R.max_active <= (int)w, "%s ran %d tasks at once", plan, R.max_active);
     }
+
+    /*
+     * 3 tasks of 5 units, 2 workers: both finish their first task together
+     * and come back for the last one, each taking its lock 2 units late.
+     * A worker that checks what is left before it takes the lock
+     * (check-then-act) lets both in, on every run.
+     */
+    make_tasks(tasks, 3, names, five_units);
+    recorder_reset(tasks, 3, 1.0);
+    R.late_locks_s = 2 * rc_unit();
+    rc = run_pool(tasks, 3, 2, record_work, &R, records);
+    cr_assert_eq(rc, 0, "run_pool(3 tasks, 2 workers) returned %d (%s), expected 0", rc, strerror(rc));
+    check_each_once("run_pool(3 tasks, 2 workers), both workers back for the last task at once");
 }
 
 /* ---- run_async ------------------------------------------------------- */

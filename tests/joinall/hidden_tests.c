@@ -76,11 +76,18 @@ static void *worker_main(void *arg)
             give_up.tv_sec++;
             give_up.tv_nsec -= 1000000000L;
         }
+        bool released;
+
         pthread_mutex_lock(&lock);
         while (!w->released &&
                pthread_cond_timedwait(&changed, &lock, &give_up) != ETIMEDOUT)
             ;
+        released = w->released;
         pthread_mutex_unlock(&lock);
+        /* A released thread ends 2 units later: a joinall called right
+         * after the release must wait for it, on every run. */
+        if (released)
+            rc_sleep(2 * rc_unit());
     }
     return value_of(i);
 }
@@ -291,13 +298,14 @@ RC_TEST(joinall, unjoined_threads_stay_joinable)
     pthread_t t[MAX_THREADS];
     void *results[MAX_THREADS];
     bool joined[MAX_THREADS];
-    size_t n = start_threads(t, "QHQHQ", 0);
+    size_t n = start_threads(t, "SHSHS", 2);
     int got;
 
+    /* The S threads end 2 units in: joinall must wait for them, then give up on the H ones. */
     fill(results, joined, n);
     got = joinall(t, n, 6 * rc_unit(), results, joined);
-    expect_return(got, 2, "joinall on 3 ended and 2 running threads with a "
-                  "timeout of 6 units");
+    expect_return(got, 2, "joinall on 3 threads that end after 2 units and 2 "
+                  "that run on, with a timeout of 6 units");
     expect_joined(results, joined, "J-J-J", "the timed-out joinall");
     expect_joinable(t[1], 1);
     expect_joinable(t[3], 3);
@@ -345,8 +353,8 @@ RC_TEST(joinall, second_call_waits_for_the_rest)
     wait_until_alive(base, 2);          /* the Q threads have ended */
     fill(results, joined, n);
     got = joinall(t, n, 5 * rc_unit(), results, joined);
-    expect_return(got, 2, "the first joinall(Q H Q H, 5 units)");
-    expect_joined(results, joined, "J-J-", "the first joinall(Q H Q H, 5 units)");
+    expect_return(got, 2, "the first joinall(S H S H, 5 units)");
+    expect_joined(results, joined, "J-J-", "the first joinall(S H S H, 5 units)");
 
     release_all(n);
     wait_until_alive(base, 0);

@@ -47,6 +47,7 @@ typedef struct game {
     bool null_hit;              /* call pingpong with hit == NULL */
     double hold_s;              /* how long each hit takes */
     double last_hold_s;         /* how long the game's final hit takes */
+    double patience_units;      /* play_game's limit beyond the hits' own time */
 
     atomic_size_t started;      /* hits begun */
     atomic_int in_hit;          /* hits running now */
@@ -171,6 +172,7 @@ static void reset_game(size_t players, size_t rounds, double hold_units,
     G.rounds = rounds;
     G.hold_s = hold_units * rc_unit();
     G.last_hold_s = last_hold_units * rc_unit();
+    G.patience_units = 50;
     atomic_init(&G.first_overlap, NO_HIT);
     atomic_init(&G.bad_player, NO_HIT);
     sem_init(&G.done, 0, 0);
@@ -185,7 +187,7 @@ static void reset_game(size_t players, size_t rounds, double hold_units,
 static int play_game(void)
 {
     double total = (double)(G.players * G.rounds) * G.hold_s + G.last_hold_s;
-    double limit = 50 * rc_unit() + 2 * total;
+    double limit = G.patience_units * rc_unit() + 2 * total;
     pthread_t caller;
 
     cr_assert_eq(pthread_create(&caller, NULL, caller_main, &G), 0,
@@ -321,9 +323,25 @@ static int thread_count_settled(int baseline, double units)
 
 /* --------------------------------------------------------------------- */
 
+/*
+ * The order tests play a few dozen hits, with time for a slow game:
+ * players that poll for their turn crawl on a busy machine, and
+ * no_busy_waiting is what fails them, on every run.  Each hit takes a
+ * tenth of a unit, so that a player that passes the turn before its hit
+ * overlaps with the next one, and the last hit 5 units, so that a
+ * pingpong that does not wait for it returns while it runs: on every run,
+ * not only when the scheduler is unlucky.
+ */
+static int play_patiently(size_t players, size_t rounds)
+{
+    reset_game(players, rounds, 0.1, 5);
+    G.patience_units = 150;
+    return play_game();
+}
+
 RC_TEST(pingpong, two_players_alternate)
 {
-    int rc = play(2, 500, 0, LAST_HOLD);
+    int rc = play_patiently(2, 25);
 
     check_complete_game(rc);
     check_order();
@@ -331,7 +349,7 @@ RC_TEST(pingpong, two_players_alternate)
 
 RC_TEST(pingpong, many_players_take_turns)
 {
-    int rc = play(5, 100, 0, LAST_HOLD);
+    int rc = play_patiently(5, 10);
 
     check_complete_game(rc);
     check_order();
@@ -348,7 +366,7 @@ RC_TEST(pingpong, hits_never_overlap)
 
 RC_TEST(pingpong, each_player_own_thread)
 {
-    int rc = play(4, 25, 0, LAST_HOLD);
+    int rc = play_patiently(4, 10);
 
     check_complete_game(rc);
     check_threads();
@@ -356,7 +374,8 @@ RC_TEST(pingpong, each_player_own_thread)
 
 RC_TEST(pingpong, one_player)
 {
-    int rc = play(1, 50, 0, LAST_HOLD);
+    /* the last hit takes 5 units: a pingpong that returns before it ends is seen */
+    int rc = play(1, 50, 0, 5);
 
     check_complete_game(rc);
     check_order();
@@ -402,23 +421,31 @@ RC_TEST(pingpong, zero_rounds)
 
 RC_TEST(pingpong, no_busy_waiting)
 {
+    static rc_watch w;
     double wall, cpu;
     int rc;
 
     /* 3 players, 4 rounds, every hit sleeps a unit: about 12 units of
-     * waiting in which the players must use (almost) no CPU. */
-    reset_game(3, 4, 1, LAST_HOLD);
+     * waiting in which the players must use (almost) no CPU.  From 2 to
+     * 10 units, two players that poll are runnable all the time however
+     * busy the machine is (twice the span); blocked ones only as they
+     * wake up. */
+    reset_game(3, 4, 1, 1);
+    cr_assert_eq(rc_watch_start(&w, 2 * rc_unit(), 8 * rc_unit()), 0,
+                 "test setup: pthread_create failed");
     wall = rc_now();
     cpu = rc_process_cpu();
     rc = play_game();
     cpu = rc_process_cpu() - cpu;
     wall = rc_now() - wall;
+    rc_watch_finish(&w);
     check_complete_game(rc);
-    cr_assert_lt(cpu, 0.05 * wall,
-                 "the game used %.0f ms of CPU in %.0f ms, while the players were "
-                 "mostly waiting for their turn (each hit sleeps): a player must "
-                 "wait in sem_wait, which blocks, not in a loop (sem_trywait or a "
-                 "flag checked in a loop is busy waiting)", cpu * 1e3, wall * 1e3);
+    cr_assert(cpu < 0.05 * wall && w.runnable < w.span,
+              "the game used %.0f ms of CPU in %.0f ms, and its threads were running or "
+              "ready to run for %.0f ms of %.0f ms, while the players were mostly waiting "
+              "for their turn (each hit sleeps): a player must wait in sem_wait, which "
+              "blocks, not in a loop (sem_trywait or a flag checked in a loop is busy "
+              "waiting)", cpu * 1e3, wall * 1e3, w.runnable * 1e3, w.span * 1e3);
 }
 
 RC_TEST(pingpong, invalid_arguments)
@@ -656,7 +683,7 @@ RC_TEST(pingpong, bsem_acquire_no_busy_wait)
     bsem *s = create(1);
     bsem_call *waiters[WAITERS];
     sem_t woke;
-    double wall, cpu;
+    double wall, cpu, runnable;
     int rc = bsem_acquire(s);
 
     cr_assert_eq(rc, 0, "bsem_acquire on a new bsem returned %d (%s), expected 0",
@@ -667,8 +694,11 @@ RC_TEST(pingpong, bsem_acquire_no_busy_wait)
     rc_sleep(1 * rc_unit());
     wall = rc_now();
     cpu = rc_process_cpu();
+    runnable = rc_runnable_others();
     rc_sleep(10 * rc_unit());
     cpu = rc_process_cpu() - cpu;
+    if (runnable >= 0)
+        runnable = rc_runnable_others() - runnable;
     wall = rc_now() - wall;
     for (int i = 0; i < WAITERS; i++)
         cr_assert(!atomic_load(&waiters[i]->returned), "bsem_acquire returned "
@@ -687,9 +717,11 @@ RC_TEST(pingpong, bsem_acquire_no_busy_wait)
         cr_assert_eq(rc, 0, "bsem_acquire returned %d (%s) after waiting, "
                      "expected 0", rc, strerror(rc));
     }
-    cr_assert_lt(cpu, 0.05 * wall, "%d threads waiting in bsem_acquire used %.0f ms "
-                 "of CPU in %.0f ms: waiting must block (pthread_cond_wait or "
-                 "sem_wait), not loop on a check", WAITERS, cpu * 1e3, wall * 1e3);
+    /* Waiters that poll are runnable all the time, however busy the machine is. */
+    cr_assert(cpu < 0.05 * wall && runnable < 0.5 * wall, "%d threads waiting in "
+              "bsem_acquire used %.0f ms of CPU in %.0f ms and were running or ready "
+              "to run for %.0f ms: waiting must block (pthread_cond_wait or sem_wait), "
+              "not loop on a check", WAITERS, cpu * 1e3, wall * 1e3, runnable * 1e3);
     bsem_release(s);
     bsem_destroy(s);
 }
@@ -796,12 +828,44 @@ static void *stress_main(void *arg)
     return NULL;
 }
 
+/* bsem_try_acquire that takes the lock 10 units late (rc_delay_locks). */
+static int late_try_acquire(bsem *s)
+{
+    int rc;
+
+    rc_delay_locks(10 * rc_unit());
+    rc = bsem_try_acquire(s);
+    rc_delay_locks(0);
+    return rc;
+}
+
 RC_TEST(pingpong, bsem_never_more_than_limit)
 {
     static stress st;
     pthread_t threads[STRESS_THREADS];
-    bsem *s = create(STRESS_LIMIT);
-    int bad;
+    bsem *s = create(STRESS_LIMIT), *last = create(2);
+    int bad, rc[2];
+
+    /*
+     * Two threads at once try to take the last free place, each taking the
+     * lock late: a check of the count made before the lock (check-then-act)
+     * lets both in on every run, not only when the scheduler is unlucky.
+     */
+    cr_assert_eq(try_acquire(last), 0, "bsem_try_acquire on a new bsem with limit 2 did not return 0");
+    {
+        bsem_call *a = start_call(late_try_acquire, last), *b = start_call(late_try_acquire, last);
+
+        rc[0] = finish_call(a, 100, "bsem_try_acquire had not returned after 2 seconds: it must never wait");
+        rc[1] = finish_call(b, 100, "bsem_try_acquire had not returned after 2 seconds: it must never wait");
+    }
+    cr_assert((rc[0] == 0 && rc[1] == EAGAIN) || (rc[0] == EAGAIN && rc[1] == 0),
+              "two threads called bsem_try_acquire at once for the last free place of a bsem and got "
+              "%d (%s) and %d (%s): exactly one must get it and the other EAGAIN.  Check the count and "
+              "take the place in one step, under one lock", rc[0], strerror(rc[0]), rc[1], strerror(rc[1]));
+    expect_free_places(last, 0, "after both calls");
+    bsem_release(last);
+    bsem_release(last);
+    bsem_destroy(last);
 
     st.s = s;
     for (int i = 0; i < STRESS_THREADS; i++)

@@ -5,7 +5,9 @@
  * then locks to take it (check-then-act): two workers can both see the
  * last task left, and the second one takes index n, past the end.
  * Caught by: the race check (unlocked read of p->next against the locked
- * increment, flagged every run); sometimes pool_stress_each_once (task n).
+ * increment, flagged every run) and pool_stress_each_once (its last part
+ * makes both workers take their lock late when they come back for the
+ * last task).
  */
 #include "five_tasks.h"
 
