@@ -179,6 +179,7 @@ typedef struct one_timer {
     size_t *order;              /* task indexes by due time */
     size_t n, next;             /* order[next] is the next task to fire */
     task_record *records;
+    int error;                  /* a failed re-arm, as a positive errno */
     int closed;
 } one_timer;
 
@@ -215,9 +216,9 @@ static void on_one_fired(uv_timer_t *timer)
         clock_gettime(CLOCK_MONOTONIC, &t->records[t->order[t->next]].finished);
         t->next++;
     }
-    if (t->next == t->n ||
-        uv_timer_start(timer, on_one_fired,
-                       t->due[t->order[t->next]] - now, 0) != 0)
+    if (t->next < t->n)
+        t->error = -uv_timer_start(timer, on_one_fired, t->due[t->order[t->next]] - now, 0);
+    if (t->next == t->n || t->error)
         uv_close((uv_handle_t *)timer, on_one_closed);
 }
 
@@ -259,6 +260,8 @@ int run_async(uv_loop_t *loop, const task_spec *tasks, size_t n,
         uv_close((uv_handle_t *)&t.timer, on_one_closed);
     while (!t.closed)
         uv_run(loop, UV_RUN_ONCE);
+    if (!err)
+        err = t.error;
 out:
     free(t.order);
     free(t.due);

@@ -132,8 +132,21 @@ bsem *bsem_create(unsigned limit)
         errno = ENOMEM;
         return NULL;
     }
-    sem_init(&s->lock, 0, 1);
-    sem_init(&s->queue, 0, 0);
+    if (sem_init(&s->lock, 0, 1) != 0) {
+        int err = errno;
+
+        free(s);
+        errno = err;
+        return NULL;
+    }
+    if (sem_init(&s->queue, 0, 0) != 0) {
+        int err = errno;
+
+        sem_destroy(&s->lock);
+        free(s);
+        errno = err;
+        return NULL;
+    }
     s->limit = limit;
     s->taken = 0;
     s->queued = 0;

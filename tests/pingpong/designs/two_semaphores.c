@@ -124,7 +124,14 @@ bsem *bsem_create(unsigned limit)
         errno = err;
         return NULL;
     }
-    sem_init(&s->holders, 0, 0);
+    if (sem_init(&s->holders, 0, 0) != 0) {
+        int err = errno;
+
+        sem_destroy(&s->free_places);
+        free(s);
+        errno = err;
+        return NULL;
+    }
     return s;
 }
 
