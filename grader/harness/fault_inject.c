@@ -29,6 +29,7 @@ static atomic_ulong armed_nth;          /* the call to fail, 1-based */
 static atomic_int armed_err;
 static atomic_ulong armed_seen;         /* armed calls since rc_fault_arm */
 static atomic_ulong armed_failed;       /* of them, made to fail */
+static atomic_long settle_ns;            /* the failing call's wait first */
 static atomic_long live_blocks;
 static atomic_long live_threads;
 
@@ -39,7 +40,13 @@ void rc_fault_arm(unsigned families, unsigned long nth, int err)
     atomic_store(&armed_err, err);
     atomic_store(&armed_seen, 0ul);
     atomic_store(&armed_failed, 0ul);
+    atomic_store(&settle_ns, 0l);
     atomic_store(&armed, families);
+}
+
+void rc_fault_settle(double seconds)
+{
+    atomic_store(&settle_ns, seconds > 0 ? (long)(seconds * 1e9) : 0l);
 }
 
 unsigned long rc_fault_disarm(void)
@@ -76,6 +83,13 @@ int rc_fault_should_fail(unsigned family)
     if (atomic_fetch_add(&armed_seen, 1) + 1 != atomic_load(&armed_nth))
         return 0;
     atomic_fetch_add(&armed_failed, 1);
+    if (atomic_load(&settle_ns) > 0) {
+        long ns = atomic_load(&settle_ns);
+        struct timespec wait = { .tv_sec = ns / 1000000000l, .tv_nsec = ns % 1000000000l };
+
+        while (nanosleep(&wait, &wait) != 0 && errno == EINTR)
+            continue;
+    }
     return atomic_load(&armed_err);
 }
 

@@ -75,6 +75,14 @@ enum {
 void rc_fault_arm(unsigned families, unsigned long nth, int err);
 
 /*
+ * Makes the failing call of the current plan wait `seconds` before it
+ * fails, so that the threads the code under test started before it have
+ * run by then: what they do before the failure then never depends on how
+ * busy the machine is.  rc_fault_arm() resets it to 0.
+ */
+void rc_fault_settle(double seconds);
+
+/*
  * Stops failing calls.  Returns how many calls were made to fail since
  * the last rc_fault_arm() (0 or 1): 0 means the code under test made
  * fewer than `nth` such calls and ran its normal path.

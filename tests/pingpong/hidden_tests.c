@@ -108,6 +108,13 @@ typedef struct game_fault {
 
 static game_fault FAULT;
 
+/*
+ * The failing call waits this long (units) first: the players started
+ * before it have made their hits by then, on every run (a game that lets
+ * them hit before every player is seated overlaps them every time).
+ */
+#define FAULT_SETTLE_UNITS 5
+
 /* record_hit, noting a hit made after the failed call. */
 static void fault_hit(size_t player, void *ctx)
 {
@@ -128,6 +135,7 @@ static void *caller_main(void *arg)
     if (FAULT.families) {
         FAULT.before = rc_fault_calls(FAULT.families);
         rc_fault_arm(FAULT.families, FAULT.nth, FAULT.err);
+        rc_fault_settle(FAULT_SETTLE_UNITS * rc_unit());
     }
     g->rc = pingpong(g->players, g->rounds, g->null_hit ? NULL : hit, g);
     if (FAULT.families)
@@ -904,7 +912,7 @@ static void check_game_faults(unsigned families, const char *what, int err, bool
         size_t later;
         int rc;
 
-        reset_game(4, 3, 0.2, 0.2);
+        reset_game(4, 3, 1, 1);
         memset(&FAULT, 0, sizeof FAULT);
         FAULT = (game_fault){ .families = families, .nth = k, .err = err };
         rc = play_game();
@@ -944,7 +952,7 @@ static void check_game_faults(unsigned families, const char *what, int err, bool
                          "cannot be started, the game is off (simplest: serve the first "
                          "ball only once every player is seated)",
                          atomic_load(&FAULT.hits_after), k, what);
-        rc_sleep(3 * 0.2 * rc_unit());
+        rc_sleep(3 * rc_unit());
         later = atomic_load(&G.started) - G.started_at_return;
         cr_assert_eq(later, 0, "%zu hit(s) came after pingpong had returned %s (call %lu of "
                      "%s failed)", later, strerror(err), k, what);
