@@ -105,10 +105,24 @@ bqueue *bq_create(size_t capacity)
         errno = err;
         return NULL;
     }
-    sem_init(&q->slots, 0, (unsigned)capacity);   /* capacity <= SEM_VALUE_MAX */
-    sem_init(&q->filled, 0, 0);
+    if (sem_init(&q->slots, 0, (unsigned)capacity) != 0)  /* capacity <= SEM_VALUE_MAX */
+        goto fail_slots;
+    if (sem_init(&q->filled, 0, 0) != 0)
+        goto fail_filled;
     q->capacity = capacity;
     return q;
+
+fail_filled:
+    err = errno;
+    sem_destroy(&q->slots);
+    errno = err;
+fail_slots:
+    err = errno;
+    pthread_mutex_destroy(&q->lock);
+    free(q->items);
+    free(q);
+    errno = err;
+    return NULL;
 }
 
 void bq_destroy(bqueue *q)
