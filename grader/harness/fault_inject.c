@@ -17,6 +17,7 @@
 #include <pthread.h>
 #include <semaphore.h>
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <time.h>
@@ -30,6 +31,9 @@ static atomic_int armed_err;
 static atomic_ulong armed_seen;         /* armed calls since rc_fault_arm */
 static atomic_ulong armed_failed;       /* of them, made to fail */
 static atomic_long settle_ns;            /* the failing call's wait first */
+#define JOIN_TARGETS_MAX 64
+static pthread_t join_targets[JOIN_TARGETS_MAX];   /* rc_fault_only_joins_of */
+static atomic_size_t n_join_targets;    /* 0: every join is in the plan */
 static atomic_long live_blocks;
 static atomic_long live_threads;
 
@@ -41,7 +45,18 @@ void rc_fault_arm(unsigned families, unsigned long nth, int err)
     atomic_store(&armed_seen, 0ul);
     atomic_store(&armed_failed, 0ul);
     atomic_store(&settle_ns, 0l);
+    atomic_store(&n_join_targets, (size_t)0);
     atomic_store(&armed, families);
+}
+
+void rc_fault_only_joins_of(const pthread_t *threads, size_t n)
+{
+    if (n > JOIN_TARGETS_MAX)
+        n = JOIN_TARGETS_MAX;
+    atomic_store(&n_join_targets, (size_t)0);
+    for (size_t i = 0; i < n; i++)
+        join_targets[i] = threads[i];
+    atomic_store(&n_join_targets, n);
 }
 
 void rc_fault_settle(double seconds)
@@ -197,6 +212,40 @@ int __real_pthread_clockjoin_np(pthread_t thread, void **result, clockid_t clock
                                 const struct timespec *at);
 int __real_pthread_detach(pthread_t thread);
 
+/*
+ * A new thread may get the id of a target that was joined and ended: that
+ * id then names a thread the code under test started, no longer a target
+ * (0 is no thread's id).
+ */
+static void forget_join_target(pthread_t thread)
+{
+    size_t n = atomic_load(&n_join_targets);
+
+    for (size_t i = 0; i < n; i++)
+        if (pthread_equal(join_targets[i], thread))
+            join_targets[i] = (pthread_t)0;
+}
+
+/* Whether a join of `thread` is in the plan (rc_fault_only_joins_of). */
+static bool join_in_plan(pthread_t thread)
+{
+    size_t n = atomic_load(&n_join_targets);
+
+    for (size_t i = 0; i < n; i++)
+        if (pthread_equal(join_targets[i], thread))
+            return true;
+    return n == 0;
+}
+
+/* rc_fault_should_fail() for a join of `thread`: other joins are only counted. */
+static int join_should_fail(pthread_t thread)
+{
+    if (join_in_plan(thread))
+        return rc_fault_should_fail(RC_FAULT_JOIN);
+    atomic_fetch_add(&calls[__builtin_ctz(RC_FAULT_JOIN)], 1);
+    return 0;
+}
+
 int __wrap_pthread_create(pthread_t *thread, const pthread_attr_t *attr, thread_main fn,
                           void *arg);
 int __wrap_pthread_join(pthread_t thread, void **result);
@@ -218,6 +267,8 @@ int __wrap_pthread_create(pthread_t *thread, const pthread_attr_t *attr, thread_
     err = __real_pthread_create(thread, attr, fn, arg);
     if (err)
         atomic_fetch_sub(&live_threads, 1);
+    else
+        forget_join_target(*thread);
     return err;
 }
 
@@ -231,21 +282,21 @@ static int joined(int err)
 
 int __wrap_pthread_join(pthread_t thread, void **result)
 {
-    int err = rc_fault_should_fail(RC_FAULT_JOIN);
+    int err = join_should_fail(thread);
 
     return err ? err : joined(__real_pthread_join(thread, result));
 }
 
 int __wrap_pthread_tryjoin_np(pthread_t thread, void **result)
 {
-    int err = rc_fault_should_fail(RC_FAULT_JOIN);
+    int err = join_should_fail(thread);
 
     return err ? err : joined(__real_pthread_tryjoin_np(thread, result));
 }
 
 int __wrap_pthread_timedjoin_np(pthread_t thread, void **result, const struct timespec *at)
 {
-    int err = rc_fault_should_fail(RC_FAULT_JOIN);
+    int err = join_should_fail(thread);
 
     return err ? err : joined(__real_pthread_timedjoin_np(thread, result, at));
 }
@@ -253,7 +304,7 @@ int __wrap_pthread_timedjoin_np(pthread_t thread, void **result, const struct ti
 int __wrap_pthread_clockjoin_np(pthread_t thread, void **result, clockid_t clock,
                                 const struct timespec *at)
 {
-    int err = rc_fault_should_fail(RC_FAULT_JOIN);
+    int err = join_should_fail(thread);
 
     return err ? err : joined(__real_pthread_clockjoin_np(thread, result, clock, at));
 }

@@ -54,6 +54,9 @@
 #ifndef RACECOURSE_FAULT_INJECT_H
 #define RACECOURSE_FAULT_INJECT_H
 
+#include <pthread.h>
+#include <stddef.h>
+
 /* The families of calls; combine them with |. */
 enum {
     RC_FAULT_ALLOC = 1u << 0,
@@ -81,6 +84,14 @@ void rc_fault_arm(unsigned families, unsigned long nth, int err);
  * busy the machine is.  rc_fault_arm() resets it to 0.
  */
 void rc_fault_settle(double seconds);
+
+/*
+ * Narrows the current plan's joins to joins of `threads[0..n)`: a join of
+ * any other thread (a helper the code under test started itself) is
+ * counted in rc_fault_calls() but never made to fail, nor counted towards
+ * `nth`.  At most 64 threads; rc_fault_arm() resets it to every join.
+ */
+void rc_fault_only_joins_of(const pthread_t *threads, size_t n);
 
 /*
  * Stops failing calls.  Returns how many calls were made to fail since

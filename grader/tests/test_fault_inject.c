@@ -83,6 +83,30 @@ static void test_threads(void)
     CHECK_INT(rc_fault_live_threads() - live, 0);
 }
 
+/* rc_fault_only_joins_of: other joins never fail; a reused id drops out. */
+static void test_join_targets(void)
+{
+    pthread_t target, helper;
+    void *result = NULL;
+
+    CHECK_INT(pthread_create(&target, NULL, returns_arg, &result), 0);
+    CHECK_INT(pthread_create(&helper, NULL, returns_arg, NULL), 0);
+    rc_fault_arm(RC_FAULT_JOIN, 1, EINVAL);
+    rc_fault_only_joins_of(&target, 1);
+    CHECK_INT(pthread_join(helper, NULL), 0);           /* not a target: joined */
+    CHECK_INT(pthread_join(target, &result), EINVAL);   /* the first target join */
+    CHECK_INT(rc_fault_disarm(), 1);
+    CHECK_INT(pthread_join(target, &result), 0);
+
+    rc_fault_arm(RC_FAULT_JOIN, 1, EINVAL);
+    rc_fault_only_joins_of(&target, 1);
+    /* glibc usually gives the new thread the joined target's id: it is
+     * then the code's own thread, no longer a target */
+    CHECK_INT(pthread_create(&helper, NULL, returns_arg, NULL), 0);
+    CHECK_INT(pthread_join(helper, NULL), 0);
+    CHECK_INT(rc_fault_disarm(), 0);
+}
+
 static void test_inits(void)
 {
     pthread_mutex_t mutex;
@@ -122,6 +146,7 @@ int main(void)
 {
     test_alloc();
     test_threads();
+    test_join_targets();
     test_inits();
     test_uv();
     return check_finish();

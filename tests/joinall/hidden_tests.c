@@ -689,8 +689,10 @@ RC_TEST(joinall, results_and_joined_may_be_null)
 /* ---- error paths (fault injection, see fault_inject.h) ---------------- */
 
 /*
- * joinall on 4 ended threads with its k-th join failing with EINVAL, for
- * k = 1, 2, ... and both kinds of join (forever, and with a deadline):
+ * joinall on 4 ended threads with its k-th join of one of them failing
+ * with EINVAL (joins of helper threads a design starts itself never
+ * fail), for k = 1, 2, ... and both kinds of join (forever, and with a
+ * deadline):
  * -1 with errno EINVAL; joined[] marks exactly the threads it really
  * joined, each with its result; a second call joins the rest.
  */
@@ -714,6 +716,7 @@ RC_TEST(joinall, join_failure_marks_exactly_the_joined)
             fill(results, joined, n);
             errno = 0;
             rc_fault_arm(RC_FAULT_JOIN, k, EINVAL);
+            rc_fault_only_joins_of(t, n);       /* not a design's own helpers */
             got = joinall(t, n, timeout, results, joined);
             saved = errno;
             failed = rc_fault_disarm();
