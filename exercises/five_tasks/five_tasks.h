@@ -103,8 +103,9 @@ int run_parallel(const task_spec *tasks, size_t n, task_work work, void *ctx,
  * Returns when every worker has been joined.
  *
  * Taking "the next task" is a read-and-increment of shared state by
- * several threads: it must be done under a lock, so that no two workers
- * take the same task and none is skipped.
+ * several threads: it must be one indivisible step (under a lock, or an
+ * atomic fetch-and-add), so that no two workers take the same task and
+ * none is skipped.
  *
  * Returns 0, EINVAL when workers is 0 or tasks, work or records is NULL
  * (n > 0), ENOMEM, or the error of pthread_create or pthread_mutex_init.
