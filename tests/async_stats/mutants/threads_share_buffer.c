@@ -3,6 +3,7 @@
  * read into the one shared buffer, without a lock: a data race (and
  * numbers mixed up between sources when two reads overlap).
  * Caught by: reads_on_the_calling_thread, and the race check (Helgrind).
+ * Grade varies: which tests the overlapping reads spoil (reads_on_the_calling_thread fails every run)
  */
 /*
  * async_stats.c - reference solution, with the one bug above.

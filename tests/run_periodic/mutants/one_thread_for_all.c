@@ -4,6 +4,7 @@
  * every other job (the workers are created but never get work).
  * Caught by: slow_job_does_not_delay_others (the fast job runs about 3
  * times instead of 12); it also breaks cancel during a run.
+ * Grade varies: the race check (Helgrind sees the unordered calls of fn on some runs only)
  */
 #include "run_periodic.h"
 
