@@ -125,6 +125,17 @@ int rc_watch_start(rc_watch *w, double after_s, double for_s);
 void rc_watch_finish(rc_watch *w);
 
 /*
+ * How many times a busy-waiting check measures before it fails.  A thread
+ * that polls shows as busy in every measurement; a blocked thread shows
+ * as busy only when the machine happened to be overloaded at a bad
+ * moment.  So a check measures again when it sees activity, and fails
+ * only when every one of its RC_BUSY_TRIES measurements saw it: the
+ * polling submission is caught on every run, a correct one never blamed
+ * for the load.
+ */
+#define RC_BUSY_TRIES 3
+
+/*
  * The next n condition-variable waits (pthread_cond_wait and
  * pthread_cond_timedwait) of the calling thread in the code under test
  * return 0 at once, the mutex still held: a spurious wake-up, which POSIX

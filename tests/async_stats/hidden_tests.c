@@ -697,19 +697,24 @@ RC_TEST(async_stats, waiting_uses_no_cpu)
     double wall, cpu;
     int rc;
 
-    fd = feed_open(&f, false, "1 2 3\n");
-    f.delay = 20 * rc_unit();       /* silent for 20 units, then everything */
-    feed_start(&f);
-    /* from 4 to 16 units: async_stats waits for the silent writer */
-    cr_assert_eq(rc_watch_start(&w, 4 * rc_unit(), 12 * rc_unit()), 0, "pthread_create failed (test setup)");
-    wall = rc_now();
-    cpu = rc_process_cpu();
-    rc = run_stats(&fd, 1, per, NULL);
-    cpu = rc_process_cpu() - cpu;
-    wall = rc_now() - wall;
-    cr_assert_eq(rc, 0, "async_stats returned %d, expected 0", rc);
-    feeds_finish(&f, &fd, 1);
-    rc_watch_finish(&w);
+    for (int try = 0; try < RC_BUSY_TRIES; try++) {
+        per[0] = poisoned();
+        fd = feed_open(&f, false, "1 2 3\n");
+        f.delay = 20 * rc_unit();       /* silent for 20 units, then everything */
+        feed_start(&f);
+        /* from 4 to 16 units: async_stats waits for the silent writer */
+        cr_assert_eq(rc_watch_start(&w, 4 * rc_unit(), 12 * rc_unit()), 0, "pthread_create failed (test setup)");
+        wall = rc_now();
+        cpu = rc_process_cpu();
+        rc = run_stats(&fd, 1, per, NULL);
+        cpu = rc_process_cpu() - cpu;
+        wall = rc_now() - wall;
+        cr_assert_eq(rc, 0, "async_stats returned %d, expected 0", rc);
+        feeds_finish(&f, &fd, 1);
+        rc_watch_finish(&w);
+        if (cpu < 0.1 * wall && w.runnable < 0.5 * w.span)
+            break;
+    }
     cr_assert(cpu < 0.1 * wall && w.runnable < 0.5 * w.span,
               "async_stats used %.3f s of CPU in %.3f s while waiting for a silent source, and was running "
               "or ready to run for %.3f s of %.3f s: let the loop wait (uv_run sleeps in epoll), do not "

@@ -438,16 +438,20 @@ RC_TEST(pingpong, no_busy_waiting)
      * 10 units, two players that poll are runnable all the time however
      * busy the machine is (twice the span); blocked ones only as they
      * wake up. */
-    reset_game(3, 4, 1, 1);
-    cr_assert_eq(rc_watch_start(&w, 2 * rc_unit(), 8 * rc_unit()), 0,
-                 "test setup: pthread_create failed");
-    wall = rc_now();
-    cpu = rc_process_cpu();
-    rc = play_game();
-    cpu = rc_process_cpu() - cpu;
-    wall = rc_now() - wall;
-    rc_watch_finish(&w);
-    check_complete_game(rc);
+    for (int try = 0; try < RC_BUSY_TRIES; try++) {
+        reset_game(3, 4, 1, 1);
+        cr_assert_eq(rc_watch_start(&w, 2 * rc_unit(), 8 * rc_unit()), 0,
+                     "test setup: pthread_create failed");
+        wall = rc_now();
+        cpu = rc_process_cpu();
+        rc = play_game();
+        cpu = rc_process_cpu() - cpu;
+        wall = rc_now() - wall;
+        rc_watch_finish(&w);
+        check_complete_game(rc);
+        if (cpu < 0.05 * wall && w.runnable < w.span)
+            break;
+    }
     cr_assert(cpu < 0.05 * wall && w.runnable < w.span,
               "the game used %.0f ms of CPU in %.0f ms, and its threads were running or "
               "ready to run for %.0f ms of %.0f ms, while the players were mostly waiting "
@@ -700,14 +704,18 @@ RC_TEST(pingpong, bsem_acquire_no_busy_wait)
     for (int i = 0; i < WAITERS; i++)
         waiters[i] = start_call_notify(bsem_acquire, s, &woke);
     rc_sleep(1 * rc_unit());
-    wall = rc_now();
-    cpu = rc_process_cpu();
-    runnable = rc_runnable_others();
-    rc_sleep(10 * rc_unit());
-    cpu = rc_process_cpu() - cpu;
-    if (runnable >= 0)
-        runnable = rc_runnable_others() - runnable;
-    wall = rc_now() - wall;
+    for (int try = 0; try < RC_BUSY_TRIES; try++) {
+        wall = rc_now();
+        cpu = rc_process_cpu();
+        runnable = rc_runnable_others();
+        rc_sleep(10 * rc_unit());
+        cpu = rc_process_cpu() - cpu;
+        if (runnable >= 0)
+            runnable = rc_runnable_others() - runnable;
+        wall = rc_now() - wall;
+        if (cpu < 0.05 * wall && runnable < 0.5 * wall)
+            break;
+    }
     for (int i = 0; i < WAITERS; i++)
         cr_assert(!atomic_load(&waiters[i]->returned), "bsem_acquire returned "
                   "while the only place of a bsem with limit 1 was taken");

@@ -765,14 +765,18 @@ RC_TEST(run_periodic, no_busy_waiting)
     add_job(rp, 10000, &c);
     start(rp);
     rc_sleep(rc_unit());
-    cpu = rc_process_cpu();
-    runnable = rc_runnable_others();
-    wall = rc_now();
-    rc_sleep(10 * rc_unit());
-    cpu = rc_process_cpu() - cpu;
-    if (runnable >= 0)
-        runnable = rc_runnable_others() - runnable;
-    wall = rc_now() - wall;
+    for (int try = 0; try < RC_BUSY_TRIES; try++) {
+        cpu = rc_process_cpu();
+        runnable = rc_runnable_others();
+        wall = rc_now();
+        rc_sleep(10 * rc_unit());
+        cpu = rc_process_cpu() - cpu;
+        if (runnable >= 0)
+            runnable = rc_runnable_others() - runnable;
+        wall = rc_now() - wall;
+        if (cpu < 0.03 * wall && runnable < 0.5 * wall)
+            break;
+    }
     timed_stop(rp, "with intervals of an hour and no fn running");
     /* A polling thread is runnable all the time, however busy the machine is. */
     cr_assert(cpu < 0.03 * wall && runnable < 0.5 * wall, "while waiting for a "
