@@ -17,7 +17,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define NOBODY 65534
 
 /* The work shared by the grading threads. */
 typedef struct grading {
@@ -50,7 +49,7 @@ static void set_error(grading *g, int err, char *message)
 static char *make_work_dir(const char *base, const char *slug, unsigned run_as)
 {
     char *dir = xasprintf("%s/%s", base, slug);
-    uid_t owner = run_as ? run_as : NOBODY;
+    uid_t owner = run_as ? run_as : SANDBOX_NOBODY;
 
     if (mkdir(dir, 0700) != 0 || (geteuid() == 0 && chown(dir, owner, owner) != 0)) {
         free(dir);

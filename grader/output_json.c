@@ -1,6 +1,6 @@
 /*
- * output_json.c - the grade as JSON, the format of SPEC section 3 and
- * docs/json-format.md.  cJSON does the escaping.
+ * output_json.c - the grade as JSON, in the format docs/json-format.md
+ * describes.  cJSON does the escaping.
  */
 #include "output.h"
 #include "utf8.h"
