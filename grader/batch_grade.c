@@ -30,16 +30,6 @@ static const char *const ex_status_names[] = {
     [EX_MISSING] = GB_MISSING, [EX_NOT_ATTEMPTED] = GB_NOT_ATTEMPTED, [EX_OK] = GB_OK,
 };
 
-/* Whether the kit has hidden tests for `slug` (grade.c decides the same way). */
-static bool has_hidden_tests(const grade_options *g, const char *slug)
-{
-    char *path = xasprintf("%s/%s/hidden_tests.c", g->tests_dir, slug);
-    bool found = is_file(path);
-
-    free(path);
-    return found;
-}
-
 /*
  * An exercise that was not graded: 0 points out of its usual maximum,
  * every test and the race check "not run: <why>".  The JSON report has
@@ -49,28 +39,16 @@ static bool has_hidden_tests(const grade_options *g, const char *slug)
 static void not_graded(const grade_options *g, const manifest_exercise *mx, const char *why,
                        exercise_result *ex)
 {
-    bool hidden = has_hidden_tests(g, mx->slug);
-    const manifest_test *tests = hidden ? mx->hidden_tests : mx->public_tests;
-    size_t n = hidden ? mx->n_hidden : mx->n_public;
+    char *message = xasprintf("not run: %s", why);
 
     memset(ex, 0, sizeof *ex);
     ex->slug = xstrdup(mx->slug);
     ex->build = BUILD_FAILED;
     ex->build_log = xasprintf("not graded: %s", why);
-    ex->tests = xcalloc(n, sizeof *ex->tests);
-    ex->n_tests = n;
-    for (size_t i = 0; i < n; i++) {
-        ex->tests[i].name = xstrdup(tests[i].name);
-        ex->tests[i].hint = xstrdup(tests[i].hint);
-        ex->tests[i].message = xasprintf("not run: %s", why);
-        ex->tests[i].status = TEST_SKIPPED;
-        ex->tests[i].max_score = tests[i].points;
-        ex->max_score += tests[i].points;
-    }
+    grade_tests_not_run(g, mx, message, ex);
     ex->race.status = RACE_SKIPPED;
-    ex->race.message = xasprintf("not run: %s", why);
-    ex->race.max_score = g->race && mx->race ? mx->race_points : 0;
-    ex->max_score += ex->race.max_score;
+    ex->race.message = message;
+    grade_score(g, mx, ex);
 }
 
 /*
@@ -536,7 +514,8 @@ void batch_submission_finish(batch_submission *s, batch_outcome *out)
         all.r.max_score += all.r.exercises[k].max_score;
         if (all.status[k] < overall)
             overall = all.status[k];
-        if (has_hidden_tests(&o->grade, all.r.exercises[k].slug)) {
+        if (build_uses_hidden_tests(o->grade.tests_dir, all.r.exercises[k].slug,
+                                    o->grade.public_only)) {
             free(all.r.tests_kind);
             all.r.tests_kind = xstrdup("hidden");
         }
