@@ -5,8 +5,8 @@
  */
 #define _GNU_SOURCE
 #include "gradebook_summary.h"
+#include "output_md.h"
 #include "result.h"
-#include "utf8.h"
 #include "util.h"
 
 #include <stdbool.h>
@@ -17,6 +17,7 @@
 #define TOP_TESTS 8             /* tests listed per exercise */
 #define TOP_FINDINGS 8          /* race findings listed per exercise */
 #define N_BUCKETS 5
+#define TEXT_MAX 200            /* bytes of an id or a test's name */
 
 /* Score bands, in percent of the maximum: 0, 1-49, 50-79, 80-99, 100. */
 static const char *const bucket_names[N_BUCKETS] = { "0", "1-49", "50-79", "80-99", "100" };
@@ -39,26 +40,20 @@ typedef struct tallies {
     size_t n, cap;
 } tallies;
 
-/* Student text (an id) as inline Markdown: every mark escaped, one line. */
+/* Student text (an id, a test's name) as inline Markdown (output_md.h), one line. */
 static void md_text(strbuf *sb, const char *text)
 {
-    char *clean = utf8_clean(text, 200);
+    char *escaped = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&escaped, &len);
 
-    for (const unsigned char *p = (const unsigned char *)clean; *p; p++) {
-        if (*p == '<')
-            strbuf_addstr(sb, "&lt;");
-        else if (*p == '>')
-            strbuf_addstr(sb, "&gt;");
-        else if (*p == '&')
-            strbuf_addstr(sb, "&amp;");
-        else if (*p < 0x20 || *p == 0x7f)
-            strbuf_addstr(sb, "\xEF\xBF\xBD");
-        else if (*p < 0x80 && strchr("\\`*_[]{}()#+-.!|~$@:", *p))
-            strbuf_addf(sb, "\\%c", *p);
-        else
-            strbuf_add(sb, p, 1);
-    }
-    free(clean);
+    if (!f)
+        abort();                /* out of memory, as xmalloc() does */
+    md_inline(f, text, TEXT_MAX);
+    if (fclose(f) != 0)
+        abort();
+    strbuf_add(sb, escaped, len);
+    free(escaped);
 }
 
 /* Adds `name` to the tally (once per call) and returns its entry. */
