@@ -6,7 +6,7 @@
 #include "grade_memo.h"
 #include "gradebook.h"
 #include "hash.h"
-#include "output.h"
+#include "output_json.h"
 #include "result_json.h"
 #include "sandbox.h"
 #include "stub_match.h"
@@ -94,16 +94,10 @@ static char *json_report(const batch_job *job, const grade_result *r, const outp
                          enum gb_status overall, int *err)
 {
     const batch_options *o = job->options;
-    size_t len;
-    char *text = print_report(output_json, r, c, &len, err), *printed, *id;
-    char hex[HASH64_HEX_LEN + 1], *whole;
-    cJSON *json, *stamp, *exercises, *prints;
+    char hex[HASH64_HEX_LEN + 1], *whole, *printed, *text, *id;
+    cJSON *json = output_json_tree(r, c), *stamp, *exercises, *prints;
     hash64 all;
 
-    if (!text)
-        return NULL;
-    json = cJSON_Parse(text);
-    free(text);
     if (!json) {
         *err = ENOMEM;
         return NULL;
