@@ -47,21 +47,31 @@ static bool still_at_start(bool at_start, char c)
     return at_start && ((c >= '0' && c <= '9') || c == ' ' || c == '\t');
 }
 
+/*
+ * Writes the character at *p as md_char() does, moves *p past it and
+ * keeps *at_start up to date.  False when there is no character to write.
+ */
+static bool md_next(FILE *out, const char **p, bool *at_start)
+{
+    unsigned code = 0;
+    size_t len = **p ? utf8_char(*p, &code) : 0;
+
+    if (!len)
+        return false;           /* the end (a bad byte cannot follow utf8_clean()) */
+    md_char(out, *p, len, *at_start);
+    *at_start = still_at_start(*at_start, **p);
+    *p += len;
+    return true;
+}
+
 void md_inline(FILE *out, const char *text, size_t max)
 {
     char *clean = utf8_clean(text, max);
-    unsigned code = 0;
+    const char *p = clean;
     bool at_start = true;
 
-    for (const char *p = clean; *p;) {
-        size_t len = utf8_char(p, &code);
-
-        if (!len)
-            break;              /* cannot happen after utf8_clean() */
-        md_char(out, p, len, at_start);
-        at_start = still_at_start(at_start, *p);
-        p += len;
-    }
+    while (md_next(out, &p, &at_start))
+        ;
     free(clean);
 }
 
@@ -80,7 +90,6 @@ void md_code(FILE *out, const char *text, size_t max)
 void md_inline_code(FILE *out, const char *text, size_t max)
 {
     char *clean = utf8_clean(text, max);
-    unsigned code = 0;
     bool at_start = true;
 
     for (const char *p = clean; *p;) {
@@ -107,11 +116,8 @@ void md_inline_code(FILE *out, const char *text, size_t max)
             at_start = false;
             continue;
         }
-        if (!(run = utf8_char(p, &code)))
-            break;              /* cannot happen after utf8_clean() */
-        md_char(out, p, run, at_start);
-        at_start = still_at_start(at_start, *p);
-        p += run;
+        if (!md_next(out, &p, &at_start))
+            break;
     }
     free(clean);
 }
