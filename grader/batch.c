@@ -407,8 +407,9 @@ static bool unchanged(const batch_options *o, const submission *s)
         const stamp_exercise *ex = report_stamp_find(&stamp, o->exercises[k]->slug);
 
         same = ex && !strcmp(ex->fingerprint, s->fingerprints[k]) &&
-               strcmp(ex->status, GB_ERROR) != 0 &&
-               !(!strcmp(ex->status, GB_TIMED_OUT) && stamp.time_limit_s < o->time_limit_s);
+               gb_status_from_name(ex->status) != GB_S_ERROR &&
+               !(gb_status_from_name(ex->status) == GB_S_TIMED_OUT &&
+                 stamp.time_limit_s < o->time_limit_s);
     }
     report_stamp_free(&stamp);
     return same;

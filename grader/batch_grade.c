@@ -6,7 +6,7 @@
 #include "grade_memo.h"
 #include "gradebook.h"
 #include "hash.h"
-#include "output.h"
+#include "output_json.h"
 #include "result_json.h"
 #include "sandbox.h"
 #include "stub_match.h"
@@ -23,23 +23,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-/* An exercise's status, in the order that makes a submission's (gradebook.h). */
-enum ex_status { EX_ERROR, EX_TIMED_OUT, EX_BUILD_FAILED, EX_MISSING, EX_NOT_ATTEMPTED, EX_OK };
-static const char *const ex_status_names[] = {
-    [EX_ERROR] = GB_ERROR, [EX_TIMED_OUT] = GB_TIMED_OUT, [EX_BUILD_FAILED] = GB_BUILD_FAILED,
-    [EX_MISSING] = GB_MISSING, [EX_NOT_ATTEMPTED] = GB_NOT_ATTEMPTED, [EX_OK] = GB_OK,
-};
-
-/* Whether the kit has hidden tests for `slug` (grade.c decides the same way). */
-static bool has_hidden_tests(const grade_options *g, const char *slug)
-{
-    char *path = xasprintf("%s/%s/hidden_tests.c", g->tests_dir, slug);
-    bool found = is_file(path);
-
-    free(path);
-    return found;
-}
-
 /*
  * An exercise that was not graded: 0 points out of its usual maximum,
  * every test and the race check "not run: <why>".  The JSON report has
@@ -49,28 +32,16 @@ static bool has_hidden_tests(const grade_options *g, const char *slug)
 static void not_graded(const grade_options *g, const manifest_exercise *mx, const char *why,
                        exercise_result *ex)
 {
-    bool hidden = has_hidden_tests(g, mx->slug);
-    const manifest_test *tests = hidden ? mx->hidden_tests : mx->public_tests;
-    size_t n = hidden ? mx->n_hidden : mx->n_public;
+    char *message = xasprintf("not run: %s", why);
 
     memset(ex, 0, sizeof *ex);
     ex->slug = xstrdup(mx->slug);
     ex->build = BUILD_FAILED;
     ex->build_log = xasprintf("not graded: %s", why);
-    ex->tests = xcalloc(n, sizeof *ex->tests);
-    ex->n_tests = n;
-    for (size_t i = 0; i < n; i++) {
-        ex->tests[i].name = xstrdup(tests[i].name);
-        ex->tests[i].hint = xstrdup(tests[i].hint);
-        ex->tests[i].message = xasprintf("not run: %s", why);
-        ex->tests[i].status = TEST_SKIPPED;
-        ex->tests[i].max_score = tests[i].points;
-        ex->max_score += tests[i].points;
-    }
+    grade_tests_not_run(g, mx, message, ex);
     ex->race.status = RACE_SKIPPED;
-    ex->race.message = xasprintf("not run: %s", why);
-    ex->race.max_score = g->race && mx->race ? mx->race_points : 0;
-    ex->max_score += ex->race.max_score;
+    ex->race.message = message;
+    grade_score(g, mx, ex);
 }
 
 /*
@@ -78,22 +49,22 @@ static void not_graded(const grade_options *g, const manifest_exercise *mx, cons
  * when it was built and scored 0 with the course's stub untouched
  * (stub_match.h); the label never changes the grade.
  */
-static enum ex_status graded_status(const batch_job *job, const manifest_exercise *mx,
+static enum gb_status graded_status(const batch_job *job, const manifest_exercise *mx,
                                     const exercise_result *ex)
 {
     char *mine, *stub;
     bool untouched;
 
     if (ex->build != BUILD_OK)
-        return ex->build == BUILD_MISSING ? EX_MISSING : EX_BUILD_FAILED;
+        return ex->build == BUILD_MISSING ? GB_S_MISSING : GB_S_BUILD_FAILED;
     if (ex->score != 0)
-        return EX_OK;
+        return GB_S_OK;
     mine = xasprintf("%s/exercises/%s/%s.c", job->dir, mx->slug, mx->slug);
     stub = xasprintf("%s/exercises/%s/%s.c", job->options->grade.kit_dir, mx->slug, mx->slug);
     untouched = stub_match_untouched(mine, stub);
     free(mine);
     free(stub);
-    return untouched ? EX_NOT_ATTEMPTED : EX_OK;
+    return untouched ? GB_S_NOT_ATTEMPTED : GB_S_OK;
 }
 
 /* Reads back what `write` printed into memory; NULL with *err on a failure. */
@@ -119,20 +90,14 @@ static char *print_report(output_writer write, const grade_result *r, const outp
 
 /* The grader's JSON report with the batch stamp (gradebook.h) added. */
 static char *json_report(const batch_job *job, const grade_result *r, const output_context *c,
-                         const enum ex_status *status, const char *const *fingerprints,
-                         enum ex_status overall, int *err)
+                         const enum gb_status *status, const char *const *fingerprints,
+                         enum gb_status overall, int *err)
 {
     const batch_options *o = job->options;
-    size_t len;
-    char *text = print_report(output_json, r, c, &len, err), *printed, *id;
-    char hex[HASH64_HEX_LEN + 1], *whole;
-    cJSON *json, *stamp, *exercises, *prints;
+    char hex[HASH64_HEX_LEN + 1], *whole, *printed, *text, *id;
+    cJSON *json = output_json_tree(r, c), *stamp, *exercises, *prints;
     hash64 all;
 
-    if (!text)
-        return NULL;
-    json = cJSON_Parse(text);
-    free(text);
     if (!json) {
         *err = ENOMEM;
         return NULL;
@@ -141,10 +106,10 @@ static char *json_report(const batch_job *job, const grade_result *r, const outp
     id = utf8_clean(job->id, SIZE_MAX);
     cJSON_AddStringToObject(stamp, "id", id);
     free(id);
-    cJSON_AddStringToObject(stamp, "status", ex_status_names[overall]);
+    cJSON_AddStringToObject(stamp, "status", gb_status_name(overall));
     exercises = cJSON_AddObjectToObject(stamp, "exercises");
     for (size_t k = 0; k < r->n_exercises; k++)
-        cJSON_AddStringToObject(exercises, r->exercises[k].slug, ex_status_names[status[k]]);
+        cJSON_AddStringToObject(exercises, r->exercises[k].slug, gb_status_name(status[k]));
     hash64_init(&all);
     for (size_t k = 0; k < r->n_exercises; k++)
         hash64_add_str(&all, fingerprints[k]);
@@ -175,17 +140,17 @@ static char *json_report(const batch_job *job, const grade_result *r, const outp
 
 /* What the Markdown report says first about the exercises not graded. */
 static void markdown_note(strbuf *sb, const batch_options *o, const grade_result *r,
-                          const enum ex_status *status, enum ex_status which)
+                          const enum gb_status *status, enum gb_status which)
 {
     const char *sep = "";
 
     for (size_t k = 0; k < r->n_exercises; k++) {
         if (status[k] != which)
             continue;
-        if (!*sep && which == EX_NOT_ATTEMPTED)
+        if (!*sep && which == GB_S_NOT_ATTEMPTED)
             strbuf_addstr(sb, "> **Not attempted.** These files are the stubs as they were "
                           "handed out, so they score 0:");
-        else if (!*sep && which == EX_TIMED_OUT)
+        else if (!*sep && which == GB_S_TIMED_OUT)
             strbuf_addf(sb, "> **Timed out.** This submission used up its time limit of %g s "
                         "(`grade batch --time-limit`) before these exercises started; they "
                         "were not graded and score 0:", o->time_limit_s);
@@ -207,7 +172,7 @@ static void markdown_note(strbuf *sb, const batch_options *o, const grade_result
  * The ones not attempted (the stub untouched) are named in a note too.
  */
 static char *markdown_report(const batch_options *o, const grade_result *r,
-                             const output_context *c, const enum ex_status *status, int *err)
+                             const output_context *c, const enum gb_status *status, int *err)
 {
     grade_result shown = *r;
     size_t len;
@@ -218,28 +183,28 @@ static char *markdown_report(const batch_options *o, const grade_result *r,
     shown.exercises = xcalloc(r->n_exercises, sizeof *shown.exercises);
     shown.n_exercises = 0;
     for (size_t k = 0; k < r->n_exercises; k++)
-        if (status[k] != EX_TIMED_OUT && status[k] != EX_ERROR)
+        if (status[k] != GB_S_TIMED_OUT && status[k] != GB_S_ERROR)
             shown.exercises[shown.n_exercises++] = r->exercises[k];     /* shallow */
     text = print_report(output_markdown, &shown, c, &len, err);
     free(shown.exercises);
     for (size_t k = 0; k < r->n_exercises; k++)
-        noted = noted || status[k] == EX_NOT_ATTEMPTED;
+        noted = noted || status[k] == GB_S_NOT_ATTEMPTED;
     if (!text || (shown.n_exercises == r->n_exercises && !noted))
         return text;
     title_end = strstr(text, "\n\n");
     title_end = title_end ? title_end + 2 : text + len;
     strbuf_add(&sb, text, (size_t)(title_end - text));
-    markdown_note(&sb, o, r, status, EX_ERROR);
-    markdown_note(&sb, o, r, status, EX_TIMED_OUT);
-    markdown_note(&sb, o, r, status, EX_NOT_ATTEMPTED);
+    markdown_note(&sb, o, r, status, GB_S_ERROR);
+    markdown_note(&sb, o, r, status, GB_S_TIMED_OUT);
+    markdown_note(&sb, o, r, status, GB_S_NOT_ATTEMPTED);
     strbuf_addstr(&sb, title_end);
     free(text);
     return strbuf_detach(&sb);
 }
 
 static int write_reports(const batch_job *job, const grade_result *r,
-                         const enum ex_status *status, const char *const *fingerprints,
-                         enum ex_status overall, char **error)
+                         const enum gb_status *status, const char *const *fingerprints,
+                         enum gb_status overall, char **error)
 {
     output_context context = { .manifest = job->options->grade.manifest, .color = false,
                                .show_hidden_messages = job->options->show_hidden_messages };
@@ -264,20 +229,20 @@ static int write_reports(const batch_job *job, const grade_result *r,
 }
 
 /* "180/200, timed out (pingpong: timed out, async_stats: timed out)" */
-static char *outcome_line(const grade_result *r, const enum ex_status *status,
-                          enum ex_status overall)
+static char *outcome_line(const grade_result *r, const enum gb_status *status,
+                          enum gb_status overall)
 {
     strbuf sb = STRBUF_INIT;
     const char *sep = " (";
 
-    strbuf_addf(&sb, "%d/%d, %s", r->score, r->max_score, ex_status_names[overall]);
+    strbuf_addf(&sb, "%d/%d, %s", r->score, r->max_score, gb_status_name(overall));
     for (size_t k = 0; k < r->n_exercises; k++) {
-        if (status[k] == EX_OK)
+        if (status[k] == GB_S_OK)
             continue;
-        strbuf_addf(&sb, "%s%s: %s", sep, r->exercises[k].slug, ex_status_names[status[k]]);
+        strbuf_addf(&sb, "%s%s: %s", sep, r->exercises[k].slug, gb_status_name(status[k]));
         sep = ", ";
     }
-    if (overall != EX_OK)
+    if (overall != GB_S_OK)
         strbuf_addstr(&sb, ")");
     return strbuf_detach(&sb);
 }
@@ -293,7 +258,7 @@ struct batch_submission {
     pthread_mutex_t lock;       /* guards errors; the rest is the caller's */
     strbuf errors;              /* "slug: what failed; ..." */
     grade_result r;             /* each exercise filled by its grading */
-    enum ex_status *status;     /* exercises 0 to next - 1 were started */
+    enum gb_status *status;     /* exercises 0 to next - 1 were started */
 };
 
 batch_submission *batch_submission_new(const batch_job *job)
@@ -386,7 +351,7 @@ void batch_submission_grade(batch_submission *s, size_t k)
             grade_result_free(&one);
         why = xasprintf("the grader failed: %s", error ? error : strerror(err ? err : EIO));
         not_graded(&o->grade, mx, why, ex);
-        s->status[k] = EX_ERROR;
+        s->status[k] = GB_S_ERROR;
         pthread_mutex_lock(&s->lock);
         strbuf_addf(&s->errors, "%s%s: %s", s->errors.len ? "; " : "", mx->slug, why);
         pthread_mutex_unlock(&s->lock);
@@ -399,39 +364,30 @@ void batch_submission_grade(batch_submission *s, size_t k)
         grade_result_free(&one);
     }
     if (bytes)
-        grade_memo_settle(o->memo, mx->slug, bytes, len, s->status[k] == EX_ERROR ? NULL : ex);
+        grade_memo_settle(o->memo, mx->slug, bytes, len, s->status[k] == GB_S_ERROR ? NULL : ex);
     free(bytes);
 }
 
 /* A submission's reports: every exercise it holds, in manifest order. */
 typedef struct merged {
     grade_result r;
-    enum ex_status *status;
+    enum gb_status *status;
     const char **fingerprints;
     char **kept;                /* fingerprints read from the earlier report */
 } merged;
 
-/* The status that `word` spells, or -1. */
-static int ex_status_from_name(const char *word)
-{
-    for (int s = 0; word && s <= EX_OK; s++)
-        if (!strcmp(word, ex_status_names[s]))
-            return s;
-    return -1;
-}
-
 /* The earlier report's result for `slug`, with its status and fingerprint; false if none. */
 static bool earlier_exercise(const cJSON *report, const char *slug, exercise_result *ex,
-                             enum ex_status *status, char **fingerprint)
+                             enum gb_status *status, char **fingerprint)
 {
     const cJSON *stamp = cJSON_GetObjectItemCaseSensitive(report, "batch"), *item;
     const cJSON *word = cJSON_GetObjectItemCaseSensitive(
         cJSON_GetObjectItemCaseSensitive(stamp, "exercises"), slug);
     const cJSON *print = cJSON_GetObjectItemCaseSensitive(
         cJSON_GetObjectItemCaseSensitive(stamp, "fingerprints"), slug);
-    int s = ex_status_from_name(cJSON_IsString(word) ? word->valuestring : NULL);
+    enum gb_status s = gb_status_from_name(cJSON_IsString(word) ? word->valuestring : NULL);
 
-    if (s < 0)
+    if (s == GB_N_STATUSES)
         return false;
     cJSON_ArrayForEach(item, cJSON_GetObjectItemCaseSensitive(report, "exercises")) {
         const cJSON *name = cJSON_GetObjectItemCaseSensitive(item, "slug");
@@ -440,7 +396,7 @@ static bool earlier_exercise(const cJSON *report, const char *slug, exercise_res
             continue;
         if (exercise_result_from_json(item, ex) != 0)
             return false;
-        *status = (enum ex_status)s;
+        *status = s;
         *fingerprint = xstrdup(cJSON_IsString(print) ? print->valuestring : "");
         return true;
     }
@@ -452,7 +408,7 @@ static bool earlier_exercise(const cJSON *report, const char *slug, exercise_res
  * submission's earlier report that this run did not grade, so that a run
  * of some exercises never drops the others (docs/batch.md).
  */
-static void merge(const batch_job *job, grade_result *run, const enum ex_status *status,
+static void merge(const batch_job *job, grade_result *run, const enum gb_status *status,
                   merged *out)
 {
     const batch_options *o = job->options;
@@ -505,7 +461,7 @@ void batch_submission_finish(batch_submission *s, batch_outcome *out)
     const batch_options *o = job->options;
     size_t n = o->n_exercises, k;
     grade_result r = s->r;
-    enum ex_status *status = s->status, overall = EX_OK;
+    enum gb_status *status = s->status, overall = GB_S_OK;
     merged all = { 0 };
     char *why, *error = NULL;
 
@@ -520,7 +476,7 @@ void batch_submission_finish(batch_submission *s, batch_outcome *out)
     for (k = 0; k < n; k++) {
         if (k >= s->next) {
             not_graded(&o->grade, o->exercises[k], why, &r.exercises[k]);
-            status[k] = EX_TIMED_OUT;
+            status[k] = GB_S_TIMED_OUT;
         }
     }
     free(why);
@@ -536,13 +492,14 @@ void batch_submission_finish(batch_submission *s, batch_outcome *out)
         all.r.max_score += all.r.exercises[k].max_score;
         if (all.status[k] < overall)
             overall = all.status[k];
-        if (has_hidden_tests(&o->grade, all.r.exercises[k].slug)) {
+        if (build_uses_hidden_tests(o->grade.tests_dir, all.r.exercises[k].slug,
+                                    o->grade.public_only)) {
             free(all.r.tests_kind);
             all.r.tests_kind = xstrdup("hidden");
         }
     }
     all.r.duration_s = now_seconds() - s->started;
-    out->failed = overall == EX_ERROR;
+    out->failed = overall == GB_S_ERROR;
     if (write_reports(job, &all.r, all.status, all.fingerprints, overall, &error) != 0) {
         out->failed = true;
         strbuf_addf(&s->errors, "%s%s", s->errors.len ? "; " : "", error);

@@ -98,6 +98,15 @@ static const char *tests_source(bool hidden)
     return hidden ? "hidden_tests.c" : "public_tests.c";
 }
 
+bool build_uses_hidden_tests(const char *tests_dir, const char *slug, bool public_only)
+{
+    char *path = xasprintf("%s/%s/hidden_tests.c", tests_dir, slug);
+    bool found = !public_only && is_file(path);
+
+    free(path);
+    return found;
+}
+
 /* Copies the kit's files the build needs into the work directory. */
 static int copy_kit_files(const build_request *req, bool *hidden, bool *race)
 {
@@ -111,7 +120,7 @@ static int copy_kit_files(const build_request *req, bool *hidden, bool *race)
     char *driver_to = xasprintf("%s/race_driver.c", req->work_dir);
     int err = 0;
 
-    *hidden = !req->public_only && is_file(hidden_tests);
+    *hidden = build_uses_hidden_tests(req->tests_dir, slug, req->public_only);
     *race = *race && is_file(driver);
     tests_to = xasprintf("%s/%s", req->work_dir, tests_source(*hidden));
     if (!is_file(header) || (!*hidden && !is_file(public_tests)))

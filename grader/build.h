@@ -41,6 +41,14 @@ typedef struct build_output {
 } build_output;
 
 /*
+ * Whether the hidden tests of `slug` are used: the kit has
+ * <tests_dir>/<slug>/hidden_tests.c and `public_only` does not refuse
+ * them.  The one place that decides it: the build, the grade and a batch
+ * that did not grade an exercise all ask here.
+ */
+bool build_uses_hidden_tests(const char *tests_dir, const char *slug, bool public_only);
+
+/*
  * Builds the exercise.  A missing student file, a compile error or a
  * refused object is a build status (out->status), not an error.  Returns
  * 0; or an errno value when the grader could not do its part: ENOENT when

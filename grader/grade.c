@@ -17,7 +17,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define NOBODY 65534
 
 /* The work shared by the grading threads. */
 typedef struct grading {
@@ -50,7 +49,7 @@ static void set_error(grading *g, int err, char *message)
 static char *make_work_dir(const char *base, const char *slug, unsigned run_as)
 {
     char *dir = xasprintf("%s/%s", base, slug);
-    uid_t owner = run_as ? run_as : NOBODY;
+    uid_t owner = run_as ? run_as : SANDBOX_NOBODY;
 
     if (mkdir(dir, 0700) != 0 || (geteuid() == 0 && chown(dir, owner, owner) != 0)) {
         free(dir);
@@ -71,17 +70,13 @@ static char *object_cache_dir(const char *kit_dir)
     return dir;
 }
 
-/* Whether the hidden tests of `slug` are used: present, and not refused. */
+/* Whether the hidden tests of `slug` are used (build.h decides). */
 static bool has_hidden_tests(const grade_options *o, const char *slug)
 {
-    char *path = xasprintf("%s/%s/hidden_tests.c", o->tests_dir, slug);
-    bool found = !o->public_only && is_file(path);
-
-    free(path);
-    return found;
+    return build_uses_hidden_tests(o->tests_dir, slug, o->public_only);
 }
 
-/* Marks every test as not run, for a build that failed. */
+/* Marks every test as not run, with `why` as its message. */
 static void tests_not_run(const manifest_test *tests, size_t n, const char *why,
                           exercise_result *ex)
 {
@@ -94,6 +89,15 @@ static void tests_not_run(const manifest_test *tests, size_t n, const char *why,
         ex->tests[i].status = TEST_SKIPPED;
         ex->tests[i].max_score = tests[i].points;
     }
+}
+
+void grade_tests_not_run(const grade_options *o, const manifest_exercise *mx, const char *why,
+                         exercise_result *ex)
+{
+    if (has_hidden_tests(o, mx->slug))
+        tests_not_run(mx->hidden_tests, mx->n_hidden, why, ex);
+    else
+        tests_not_run(mx->public_tests, mx->n_public, why, ex);
 }
 
 /* Keeps, for each test, its first result that is not a pass. */
@@ -233,7 +237,7 @@ static void tampered_result(exercise_result *ex)
     ex->race.message = xstrdup(why);
 }
 
-static void score(const grade_options *o, const manifest_exercise *mx, exercise_result *ex)
+void grade_score(const grade_options *o, const manifest_exercise *mx, exercise_result *ex)
 {
     ex->score = ex->max_score = 0;
     for (size_t i = 0; i < ex->n_tests; i++) {
@@ -282,10 +286,7 @@ static int grade_exercise(grading *g, const manifest_exercise *mx, exercise_resu
 
         free(ex->race.message);
         ex->race.message = xstrdup(o->race && mx->race ? why : "not run (race check off)");
-        if (has_hidden_tests(o, mx->slug))
-            tests_not_run(mx->hidden_tests, mx->n_hidden, why, ex);
-        else
-            tests_not_run(mx->public_tests, mx->n_public, why, ex);
+        grade_tests_not_run(o, mx, why, ex);
     } else if ((err = seal_for_runs(o, &built, dir, run_as, &sealed)) == 0) {
         double tests_started = now_seconds();
         bool tampered = false;
@@ -314,7 +315,7 @@ static int grade_exercise(grading *g, const manifest_exercise *mx, exercise_resu
     }
 done:
     build_output_free(&built);
-    score(o, mx, ex);
+    grade_score(o, mx, ex);
     ex->seconds = now_seconds() - started;
     if (!o->keep_work)
         remove_tree(dir);

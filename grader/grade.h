@@ -45,4 +45,21 @@ typedef struct grade_options {
  */
 int grade_submission(const grade_options *options, grade_result *out, char **error);
 
+/*
+ * Fills ex->tests with the tests that grading with `options` runs for
+ * `mx` (the hidden ones when build_uses_hidden_tests() says so, else the
+ * public ones), each skipped (not run) with `why` as its message: for an
+ * exercise that was not built, or not graded at all.
+ */
+void grade_tests_not_run(const grade_options *options, const manifest_exercise *mx,
+                         const char *why, exercise_result *ex);
+
+/*
+ * Sets ex's score and maximum from its tests and its race check, as the
+ * scoring above says: the race check's points count only when
+ * options->race and the exercise has one, and are earned when it was clean.
+ */
+void grade_score(const grade_options *options, const manifest_exercise *mx,
+                 exercise_result *ex);
+
 #endif

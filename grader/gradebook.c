@@ -1,10 +1,9 @@
 /*
  * gradebook.c - the reports read back, and grades.csv; see gradebook.h.
- * (summary.md: gradebook_summary.c.)
+ * (summary.md: gradebook_summary.c; the rows' helpers: gradebook_rows.c.)
  *
- * grades.csv follows RFC 4180: a header row, CRLF line ends, a field in
- * double quotes (quotes doubled) when it holds a comma, a quote, a line
- * break or space at either end.  Text is made valid UTF-8 first.
+ * grades.csv follows RFC 4180: a header row, CRLF line ends, and each
+ * field as gb_csv_field() writes it.
  */
 #define _GNU_SOURCE
 #include "gradebook.h"
@@ -12,57 +11,16 @@
 #include "gradebook_export.h"
 #include "gradebook_overrides.h"
 #include "gradebook_rows.h"
-#include "utf8.h"
+#include "gradebook_summary.h"
 #include "util.h"
 
 #include <cjson/cJSON.h>
 #include <errno.h>
-#include <math.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-const char *const gb_status_names[] = {
-    [GB_S_ERROR] = GB_ERROR, [GB_S_TIMED_OUT] = GB_TIMED_OUT,
-    [GB_S_BUILD_FAILED] = GB_BUILD_FAILED, [GB_S_MISSING] = GB_MISSING,
-    [GB_S_NOT_ATTEMPTED] = GB_NOT_ATTEMPTED, [GB_S_OK] = GB_OK,
-    [GB_S_NOT_GRADED] = GB_NOT_GRADED,
-};
-
 /* ---- reading reports ---- */
-
-const cJSON *gb_member(const cJSON *object, const char *key)
-{
-    return cJSON_IsObject(object) ? cJSON_GetObjectItemCaseSensitive(object, key) : NULL;
-}
-
-const char *gb_string(const cJSON *object, const char *key)
-{
-    const cJSON *item = gb_member(object, key);
-
-    return cJSON_IsString(item) ? item->valuestring : NULL;
-}
-
-int gb_int(const cJSON *object, const char *key)
-{
-    const cJSON *item = gb_member(object, key);
-
-    if (!cJSON_IsNumber(item) || !isfinite(item->valuedouble) ||
-        fabs(item->valuedouble) > INT32_MAX)
-        return 0;
-    return (int)lround(item->valuedouble);
-}
-
-/* The status that `text` spells, or GB_N_STATUSES when it is none. */
-static enum gb_status known_status(const char *text)
-{
-    size_t s = 0;
-
-    while (text && s < GB_N_STATUSES && strcmp(text, gb_status_names[s]) != 0)
-        s++;
-    return text ? (enum gb_status)s : GB_N_STATUSES;
-}
 
 /* The stamp's exercises: its "exercises" words and "fingerprints". */
 static void read_stamp_exercises(const cJSON *stamp, report_stamp *out)
@@ -147,7 +105,7 @@ static enum gb_status exercise_status(const cJSON *stamp, const cJSON *ex)
 {
     const char *slug = gb_string(ex, "slug");
     const cJSON *said_by_stamp = gb_member(stamp, "exercises");
-    enum gb_status said = known_status(slug ? gb_string(said_by_stamp, slug) : NULL);
+    enum gb_status said = gb_status_from_name(slug ? gb_string(said_by_stamp, slug) : NULL);
     const char *build = gb_string(gb_member(ex, "build"), "status");
 
     if (said != GB_N_STATUSES)
@@ -220,36 +178,7 @@ static void load_row(const gradebook_request *req, const gradebook_entry *entry,
     r->status = worst;
 }
 
-static int by_id(const void *a, const void *b)
-{
-    return strcmp(((const gb_row *)a)->id, ((const gb_row *)b)->id);
-}
-
-const gb_row *gb_find_row(const gb_row *rows, size_t n, const char *id)
-{
-    gb_row key = { .id = id };
-
-    return bsearch(&key, rows, n, sizeof *rows, by_id);
-}
-
 /* ---- grades.csv ---- */
-
-void gb_csv_field(strbuf *sb, const char *text)
-{
-    char *clean = utf8_clean(text, SIZE_MAX);
-    size_t len = strlen(clean);
-    bool quote = strpbrk(clean, ",\"\r\n") || (len && (clean[0] == ' ' || clean[len - 1] == ' '));
-
-    if (!quote) {
-        strbuf_add(sb, clean, len);
-    } else {
-        strbuf_addstr(sb, "\"");
-        for (const char *p = clean; *p; p++)
-            strbuf_add(sb, *p == '"' ? "\"\"" : p, *p == '"' ? 2 : 1);
-        strbuf_addstr(sb, "\"");
-    }
-    free(clean);
-}
 
 static char *csv_text(const gradebook_request *req, const gb_row *rows, size_t n)
 {
@@ -281,12 +210,12 @@ static char *csv_text(const gradebook_request *req, const gb_row *rows, size_t n
                 strbuf_addstr(&sb, ",");
             if (r->report && r->ex[k].status != GB_S_OK)
                 strbuf_addf(&notes, "%s%s: %s", notes.len ? "; " : "",
-                            req->exercises[k]->slug, gb_status_names[r->ex[k].status]);
+                            req->exercises[k]->slug, gb_status_name(r->ex[k].status));
         }
         if (r->overridden)
             strbuf_addf(&notes, "%s%s", notes.len ? "; " : "", r->overridden);
         strbuf_addstr(&sb, ",");
-        gb_csv_field(&sb, gb_status_names[r->status]);
+        gb_csv_field(&sb, gb_status_name(r->status));
         strbuf_addstr(&sb, ",");
         gb_csv_field(&sb, notes.len ? notes.data : "");
         if (commits) {
@@ -307,7 +236,7 @@ static char *csv_text(const gradebook_request *req, const gb_row *rows, size_t n
 static bool apply_override(const gradebook_request *req, gb_row *rows, size_t n,
                            const gb_override *o)
 {
-    gb_row key = { .id = o->id }, *r = bsearch(&key, rows, n, sizeof *rows, by_id);
+    gb_row key = { .id = o->id }, *r = bsearch(&key, rows, n, sizeof *rows, gb_row_by_id);
     size_t k = 0;
     gb_exercise *rx;
     int before;
@@ -433,7 +362,7 @@ int gradebook_write(const gradebook_request *req, gradebook_counts *counts, char
     memset(counts, 0, sizeof *counts);
     for (size_t i = 0; i < req->n_entries; i++)
         load_row(req, &req->entries[i], &rows[i]);
-    qsort(rows, req->n_entries, sizeof *rows, by_id);
+    qsort(rows, req->n_entries, sizeof *rows, gb_row_by_id);
     for (size_t i = 0; i < req->n_entries; i++)
         apply_late_rule(req, &rows[i]);
     if ((err = apply_overrides(req, rows, req->n_entries, error)) != 0)

@@ -38,18 +38,27 @@
  * any of its exercises has, else "ok"; a submission without a usable report is
  * "not graded".
  */
-#define GB_OK "ok"
-#define GB_BUILD_FAILED "build failed"
-#define GB_MISSING "missing"
-#define GB_NOT_ATTEMPTED "not attempted"
-#define GB_TIMED_OUT "timed out"
-#define GB_ERROR "error"
-#define GB_NOT_GRADED "not graded"
+enum gb_status {
+    GB_S_ERROR,                 /* "error" */
+    GB_S_TIMED_OUT,             /* "timed out" */
+    GB_S_BUILD_FAILED,          /* "build failed" */
+    GB_S_MISSING,               /* "missing" */
+    GB_S_NOT_ATTEMPTED,         /* "not attempted" */
+    GB_S_OK,                    /* "ok" */
+    GB_N_STATUSES,              /* the statuses of an exercise end here */
+    GB_S_NOT_GRADED = GB_N_STATUSES,    /* "not graded": a submission without a report */
+};
+
+/* How the CSV, the stamp and the summary spell `status`. */
+const char *gb_status_name(enum gb_status status);
+
+/* The exercise status that `word` spells, or GB_N_STATUSES when none (or NULL). */
+enum gb_status gb_status_from_name(const char *word);
 
 /* One exercise of a stamp: its status word and its own fingerprint. */
 typedef struct stamp_exercise {
     char *slug;
-    char *status;               /* a word of the list above */
+    char *status;               /* gb_status_name() of its status */
     char *fingerprint;          /* "" in a report older than per-exercise fingerprints */
 } stamp_exercise;
 

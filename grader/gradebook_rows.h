@@ -1,7 +1,10 @@
 /*
- * gradebook_rows.h - what gradebook.c (reports, grades.csv) and
- * gradebook_summary.c (summary.md) share: a submission's row as read
- * back from its report.  Internal to the gradebook; see gradebook.h.
+ * gradebook_rows.h - what gradebook.c (reports, grades.csv),
+ * gradebook_summary.c (summary.md) and gradebook_export.c (LMS imports)
+ * share: a submission's row as read back from its report, and the helpers
+ * that read it (gradebook_rows.c).  Internal to the gradebook; see
+ * gradebook.h.  gradebook.c makes the rows and hands them to the others;
+ * none of them calls back into gradebook.c.
  */
 #ifndef RACECOURSE_GRADEBOOK_ROWS_H
 #define RACECOURSE_GRADEBOOK_ROWS_H
@@ -11,13 +14,6 @@
 #include "util.h"
 
 #include <cjson/cJSON.h>
-
-/* The statuses of gradebook.h; a submission takes the first one an exercise has. */
-enum gb_status { GB_S_ERROR, GB_S_TIMED_OUT, GB_S_BUILD_FAILED, GB_S_MISSING,
-                 GB_S_NOT_ATTEMPTED, GB_S_OK, GB_N_STATUSES, GB_S_NOT_GRADED = GB_N_STATUSES };
-
-/* Their spellings (GB_OK ...), indexed by enum gb_status, GB_S_NOT_GRADED included. */
-extern const char *const gb_status_names[];
 
 /* One exercise of one submission. */
 typedef struct gb_exercise {
@@ -48,10 +44,10 @@ int gb_int(const cJSON *object, const char *key);
 /* Adds `text` to `sb` as one CSV field (RFC 4180 quoting, valid UTF-8). */
 void gb_csv_field(strbuf *sb, const char *text);
 
+/* Orders rows by id (strcmp), for qsort() and bsearch() of gb_row. */
+int gb_row_by_id(const void *a, const void *b);
+
 /* The row of `id` in rows (sorted by id), or NULL. */
 const gb_row *gb_find_row(const gb_row *rows, size_t n, const char *id);
-
-/* summary.md for `rows` (sorted by id), as a malloc'd string. */
-char *gradebook_summary(const gradebook_request *request, const gb_row *rows, size_t n);
 
 #endif

@@ -4,9 +4,9 @@
  * race findings most often reported).  See gradebook.h and docs/batch.md.
  */
 #define _GNU_SOURCE
-#include "gradebook_rows.h"
+#include "gradebook_summary.h"
+#include "output_md.h"
 #include "result.h"
-#include "utf8.h"
 #include "util.h"
 
 #include <stdbool.h>
@@ -17,24 +17,22 @@
 #define TOP_TESTS 8             /* tests listed per exercise */
 #define TOP_FINDINGS 8          /* race findings listed per exercise */
 #define N_BUCKETS 5
+#define TEXT_MAX 200            /* bytes of an id or a test's name */
 
 /* Score bands, in percent of the maximum: 0, 1-49, 50-79, 80-99, 100. */
 static const char *const bucket_names[N_BUCKETS] = { "0", "1-49", "50-79", "80-99", "100" };
 
-/*
- * The race check's statuses, as the JSON spells them, in the order of
- * enum race_status: shown with race_status_words(), the words of the
- * students' reports.
- */
-static const char *const race_statuses[] = { "clean", "race", "timeout", "crashed", "skipped" };
-#define N_RACE_STATUSES (sizeof race_statuses / sizeof *race_statuses)
+/* The race check's statuses (the JSON spells them race_status_name()). */
+#define N_RACE_STATUSES (RACE_SKIPPED + 1)
+/* A test's statuses other than passed: TEST_FAILED + s for s below this. */
+#define N_NOT_PASSED (TEST_SKIPPED - TEST_FAILED + 1)
 
 /* A name and how many submissions it concerns (a test, a finding). */
 typedef struct tally {
     char *name;
     size_t count;
     size_t order;               /* first seen: breaks ties */
-    size_t by_status[5];        /* tests: failed, crashed, timeout, skipped, other */
+    size_t by_status[N_NOT_PASSED + 1];     /* tests: failed ... skipped, other */
 } tally;
 
 typedef struct tallies {
@@ -42,26 +40,20 @@ typedef struct tallies {
     size_t n, cap;
 } tallies;
 
-/* Student text (an id) as inline Markdown: every mark escaped, one line. */
+/* Student text (an id, a test's name) as inline Markdown (output_md.h), one line. */
 static void md_text(strbuf *sb, const char *text)
 {
-    char *clean = utf8_clean(text, 200);
+    char *escaped = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&escaped, &len);
 
-    for (const unsigned char *p = (const unsigned char *)clean; *p; p++) {
-        if (*p == '<')
-            strbuf_addstr(sb, "&lt;");
-        else if (*p == '>')
-            strbuf_addstr(sb, "&gt;");
-        else if (*p == '&')
-            strbuf_addstr(sb, "&amp;");
-        else if (*p < 0x20 || *p == 0x7f)
-            strbuf_addstr(sb, "\xEF\xBF\xBD");
-        else if (*p < 0x80 && strchr("\\`*_[]{}()#+-.!|~$@:", *p))
-            strbuf_addf(sb, "\\%c", *p);
-        else
-            strbuf_add(sb, p, 1);
-    }
-    free(clean);
+    if (!f)
+        abort();                /* out of memory, as xmalloc() does */
+    md_inline(f, text, TEXT_MAX);
+    if (fclose(f) != 0)
+        abort();
+    strbuf_add(sb, escaped, len);
+    free(escaped);
 }
 
 /* Adds `name` to the tally (once per call) and returns its entry. */
@@ -203,9 +195,6 @@ static bool any_passed(const cJSON *ex)
 static void summary_tests(strbuf *sb, const manifest_exercise *mx, const gb_row *rows, size_t n,
                           size_t k)
 {
-    static const char *const test_statuses[] = { "failed", "crashed", "timeout", "skipped" };
-    static const enum test_status test_enum[] = { TEST_FAILED, TEST_CRASHED, TEST_TIMEOUT,
-                                                  TEST_SKIPPED };
     tallies t = { 0 };
     size_t shown = 0, tried = 0, none = 0;
 
@@ -227,7 +216,8 @@ static void summary_tests(strbuf *sb, const manifest_exercise *mx, const gb_row 
             if (!name || !status || !strcmp(status, "passed"))
                 continue;
             entry = count(&t, name);
-            while (s < 4 && strcmp(status, test_statuses[s]) != 0)
+            while (s < N_NOT_PASSED &&
+                   strcmp(status, test_status_name((enum test_status)(TEST_FAILED + s))) != 0)
                 s++;
             entry->by_status[s]++;
         }
@@ -261,10 +251,12 @@ static void summary_tests(strbuf *sb, const manifest_exercise *mx, const gb_row 
             md_text(sb, e->name);
         }
         strbuf_addf(sb, ": %zu of %zu (%.0f%%;", e->count, tried, percent(e->count, tried));
-        for (size_t s = 0; s < 5; s++) {
+        for (size_t s = 0; s <= N_NOT_PASSED; s++) {
             if (!e->by_status[s])
                 continue;
-            strbuf_addf(sb, "%s %s %zu", sep, s < 4 ? test_status_words(test_enum[s]) : "other",
+            strbuf_addf(sb, "%s %s %zu", sep,
+                        s < N_NOT_PASSED ? test_status_words((enum test_status)(TEST_FAILED + s))
+                                         : "other",
                         e->by_status[s]);
             sep = ",";
         }
@@ -346,7 +338,7 @@ static void summary_race(strbuf *sb, const gb_row *rows, size_t n, size_t k)
             gb_int(race, "max_score") <= 0 || !status)
             continue;
         checked++;
-        while (s < N_RACE_STATUSES && strcmp(status, race_statuses[s]) != 0)
+        while (s < N_RACE_STATUSES && strcmp(status, race_status_name((enum race_status)s)) != 0)
             s++;
         by_status[s]++;
         count_findings(gb_member(race, "reports"), &t, &kinds);
@@ -398,7 +390,7 @@ static void summary_exercises(strbuf *sb, const gradebook_request *req, const gb
         for (size_t s = 0; s < GB_S_OK; s++) {
             if (!by_status[s])
                 continue;
-            strbuf_addf(sb, "%s%s %zu", *sep ? sep : " (", gb_status_names[s], by_status[s]);
+            strbuf_addf(sb, "%s%s %zu", *sep ? sep : " (", gb_status_name((enum gb_status)s), by_status[s]);
             sep = ", ";
         }
         strbuf_addf(sb, "%s.\n\n", *sep ? ")" : "");
@@ -425,7 +417,7 @@ static void summary_attention(strbuf *sb, const gb_row *rows, size_t n)
                 strbuf_addstr(sb, "## Submissions to look at\n\n");
             any = true;
             if (first)
-                strbuf_addf(sb, "- %s: ", gb_status_names[which[w]]);
+                strbuf_addf(sb, "- %s: ", gb_status_name(which[w]));
             else
                 strbuf_addstr(sb, ", ");
             md_text(sb, rows[i].id);
@@ -459,7 +451,7 @@ char *gradebook_summary(const gradebook_request *req, const gb_row *rows, size_t
                 "%zu graded, %zu not graded.\n\nSubmissions by status:",
                 req->manifest->version, tests ? tests : "hidden", n, graded, n - graded);
     for (size_t s = GB_N_STATUSES; s-- > 0;)
-        strbuf_addf(&sb, " %s %zu%s", gb_status_names[s], by_status[s], s ? "," : ".\n\n");
+        strbuf_addf(&sb, " %s %zu%s", gb_status_name((enum gb_status)s), by_status[s], s ? "," : ".\n\n");
     summary_scores(&sb, req, rows, n);
     summary_exercises(&sb, req, rows, n);
     summary_attention(&sb, rows, n);

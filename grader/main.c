@@ -127,9 +127,11 @@ static int parse_args(int argc, char **argv, cli *c)
         { "check-manifest", no_argument, NULL, OPT_CHECK_MANIFEST },
         { "show-hidden-messages", no_argument, NULL, OPT_SHOW_HIDDEN },
     };
-    size_t n_options = 17;
+    size_t n_options = 0;
     int opt;
 
+    while (options[n_options].name)
+        n_options++;
     for (size_t f = 0; output_formats[f].name; f++)
         options[n_options++] = (struct option){ output_formats[f].name, required_argument,
                                                 NULL, OPT_FORMAT + (int)f };

@@ -1,13 +1,12 @@
 /* object_cache.c - see object_cache.h. */
 #define _GNU_SOURCE
 #include "object_cache.h"
+#include "hash.h"
 #include "toolchain.h"
 #include "util.h"
 
 #include <dirent.h>
 #include <errno.h>
-#include <inttypes.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,29 +14,8 @@
 
 #define COMPILER_OUTPUT_MAX (256u << 10)
 
-/*
- * FNV-1a, 64 bits: enough to tell inputs apart for a cache that only
- * ever serves the kit's own files (not a defence against collisions made
- * on purpose; students cannot write into it).
- */
-static uint64_t fnv1a(uint64_t hash, const void *data, size_t len)
-{
-    const unsigned char *bytes = data;
-
-    for (size_t i = 0; i < len; i++) {
-        hash ^= bytes[i];
-        hash *= 0x100000001b3ULL;
-    }
-    return hash;
-}
-
-static uint64_t hash_string(uint64_t hash, const char *s)
-{
-    return fnv1a(hash, s, strlen(s) + 1);
-}
-
 /* Hashes a file's name and contents; false when it cannot be read. */
-static bool hash_file(uint64_t *hash, const char *dir, const char *name)
+static bool hash_file(hash64 *hash, const char *dir, const char *name)
 {
     char *path = xasprintf("%s/%s", dir, name);
     size_t len;
@@ -46,8 +24,8 @@ static bool hash_file(uint64_t *hash, const char *dir, const char *name)
     free(path);
     if (!data)
         return false;
-    *hash = hash_string(*hash, name);
-    *hash = fnv1a(*hash, data, len);
+    hash64_add_str(hash, name);
+    hash64_add(hash, data, len);
     free(data);
     return true;
 }
@@ -64,24 +42,30 @@ static int is_header(const struct dirent *entry)
     return len > 2 && !strcmp(entry->d_name + len - 2, ".h");
 }
 
-/* The cache key of compiling `source` in `work_dir` with `flags`. */
+/*
+ * The cache key of compiling `source` in `work_dir` with `flags`: the
+ * hash of hash.h over the flags, the source and every header beside it,
+ * as hex digits (object_cache.h: the inputs that make the object).
+ */
 static bool cache_key(const char *work_dir, const char *source, char *const flags[],
-                      uint64_t *key)
+                      char key[HASH64_HEX_LEN + 1])
 {
     struct dirent **headers;
     int n = scandir(work_dir, &headers, is_header, by_name);
     bool ok = n >= 0;
+    hash64 h;
 
-    *key = 0xcbf29ce484222325ULL;
+    hash64_init(&h);
     for (size_t i = 0; flags[i]; i++)
-        *key = hash_string(*key, flags[i]);
-    ok = ok && hash_file(key, work_dir, source);
+        hash64_add_str(&h, flags[i]);
+    ok = ok && hash_file(&h, work_dir, source);
     for (int i = 0; i < n; i++) {
-        ok = ok && hash_file(key, work_dir, headers[i]->d_name);
+        ok = ok && hash_file(&h, work_dir, headers[i]->d_name);
         free(headers[i]);
     }
     if (n >= 0)
         free(headers);
+    hash64_hex(&h, key);
     return ok;
 }
 
@@ -105,12 +89,12 @@ int kit_object(const char *cache_dir, const char *work_dir, const char *source,
     char *object_path = xasprintf("%s/%s", work_dir, object);
     char *cached = NULL, **argv;
     size_t n_flags = 0;
-    uint64_t key;
+    char key[HASH64_HEX_LEN + 1];
     int code;
 
     *log = NULL;
-    if (cache_dir && cache_key(work_dir, source, flags, &key)) {
-        cached = xasprintf("%s/%016" PRIx64 ".o", cache_dir, key);
+    if (cache_dir && cache_key(work_dir, source, flags, key)) {
+        cached = xasprintf("%s/%s.o", cache_dir, key);
         if (copy_file(cached, object_path, 0644) == 0) {
             *log = xstrdup("");
             free(cached);

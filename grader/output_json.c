@@ -1,8 +1,8 @@
 /*
- * output_json.c - the grade as JSON, the format of SPEC section 3 and
- * docs/json-format.md.  cJSON does the escaping.
+ * output_json.c - the grade as JSON, in the format docs/json-format.md
+ * describes.  cJSON does the escaping.
  */
-#include "output.h"
+#include "output_json.h"
 #include "utf8.h"
 
 #include <cjson/cJSON.h>
@@ -81,12 +81,10 @@ static cJSON *exercise_json(const exercise_result *ex)
     return json;
 }
 
-int output_json(const grade_result *result, const output_context *context, FILE *out)
+cJSON *output_json_tree(const grade_result *result, const output_context *context)
 {
     cJSON *json = cJSON_CreateObject();
     cJSON *exercises;
-    char *text;
-    int err = 0;
 
     cJSON_AddNumberToObject(json, "score", result->score);
     cJSON_AddNumberToObject(json, "max_score", result->max_score);
@@ -97,7 +95,15 @@ int output_json(const grade_result *result, const output_context *context, FILE 
     exercises = cJSON_AddArrayToObject(json, "exercises");
     for (size_t i = 0; i < result->n_exercises; i++)
         cJSON_AddItemToArray(exercises, exercise_json(&result->exercises[i]));
-    text = cJSON_Print(json);
+    return json;
+}
+
+int output_json(const grade_result *result, const output_context *context, FILE *out)
+{
+    cJSON *json = output_json_tree(result, context);
+    char *text = json ? cJSON_Print(json) : NULL;
+    int err = 0;
+
     if (!text || fprintf(out, "%s\n", text) < 0)
         err = text ? EIO : ENOMEM;
     free(text);

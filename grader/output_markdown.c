@@ -8,18 +8,15 @@
  * to try next.
  *
  * Student text (test messages, build logs, race findings) never reaches
- * the page raw: multi-line text goes into a top-level <pre> block with
- * &, < and > as entities (an HTML block of that kind ends only at
- * "</pre>", which escaped text cannot contain), and one-line text is
- * backslash-escaped (every ASCII punctuation mark) with <, > and & as
- * entities.  GitHub limits a step summary to 1 MiB, so each message is
+ * the page raw: it is escaped by output_md.h (a <pre> block for
+ * multi-line text, backslashes and entities inline).  GitHub limits a step summary to 1 MiB, so each message is
  * cut at MESSAGE_MAX bytes and a message repeated by the next test is
  * shown once.
  */
 #include "output.h"
+#include "output_md.h"
 #include "output_student.h"
 #include "util.h"
-#include "utf8.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -27,155 +24,6 @@
 
 #define MESSAGE_MAX 2000        /* bytes of one test message or finding */
 #define LOG_MAX 6000            /* bytes of a build log */
-
-/* Marks that mean something anywhere in a line (and GitHub's $math$ and @mentions)... */
-#define INLINE_MARKS "\\`*_[]|~$@"
-/* ...and those that do at the start of a block, such as a list item's text. */
-#define BLOCK_MARKS "#+-=.)"
-
-/*
- * Writes the character c[0..len) of inline text, escaped: marks with a
- * backslash (BLOCK_MARKS too when `at_start`), <, > and & as entities, a
- * line break as a space, any other control character as U+FFFD.
- */
-static void md_char(FILE *out, const char *c, size_t len, bool at_start)
-{
-    if (len != 1) {
-        fwrite(c, 1, len, out);
-        return;
-    }
-    switch (*c) {
-    case '<':  fputs("&lt;", out); return;
-    case '>':  fputs("&gt;", out); return;
-    case '&':  fputs("&amp;", out); return;
-    case '\n': case '\r': case '\t': fputc(' ', out); return;
-    default:
-        break;
-    }
-    if ((unsigned char)*c < 0x20 || *c == 0x7f) {
-        fputs("\xEF\xBF\xBD", out);
-        return;
-    }
-    if (strchr(INLINE_MARKS, *c) || (at_start && strchr(BLOCK_MARKS, *c)))
-        fputc('\\', out);
-    fputc(*c, out);
-}
-
-/* Whether the text after `c` is still at the start of its block ("  12" of "  12. x"). */
-static bool still_at_start(bool at_start, char c)
-{
-    return at_start && ((c >= '0' && c <= '9') || c == ' ' || c == '\t');
-}
-
-/* Writes `text` as inline Markdown: every character literal, on one line. */
-static void md_inline(FILE *out, const char *text)
-{
-    char *clean = utf8_clean(text, MESSAGE_MAX);
-    unsigned code = 0;
-    bool at_start = true;
-
-    for (const char *p = clean; *p;) {
-        size_t len = utf8_char(p, &code);
-
-        if (!len)
-            break;              /* cannot happen after utf8_clean() */
-        md_char(out, p, len, at_start);
-        at_start = still_at_start(at_start, *p);
-        p += len;
-    }
-    free(clean);
-}
-
-/*
- * Writes `text` as a `code span` when that is safe and simple (no
- * backtick, line break, |, <, > or &: slugs, file names, commands), else
- * as escaped inline text.
- */
-static void md_code(FILE *out, const char *text)
-{
-    char *clean = utf8_clean(text, MESSAGE_MAX);
-
-    if (*clean && !strpbrk(clean, "`\n\r|<>&")) {
-        fprintf(out, "`%s`", clean);
-    } else {
-        md_inline(out, clean);
-    }
-    free(clean);
-}
-
-/*
- * Writes `text` (the manifest's own hints, trusted) inline, keeping its
- * `code spans`: a span is copied as it is (Markdown shows it literally,
- * HTML and all); everything else is escaped as md_inline does.
- */
-static void md_inline_code(FILE *out, const char *text)
-{
-    char *clean = utf8_clean(text, MESSAGE_MAX);
-    unsigned code = 0;
-    bool at_start = true;
-
-    for (const char *p = clean; *p;) {
-        size_t run = strspn(p, "`");
-
-        if (run) {
-            const char *q = p + run;
-
-            /* The closing run is one of exactly `run` backticks. */
-            while ((q = strchr(q, '`'))) {
-                size_t close = strspn(q, "`");
-
-                if (close == run)
-                    break;
-                q += close;
-            }
-            if (q && !memchr(p, '\n', (size_t)(q - p))) {
-                fwrite(p, 1, (size_t)(q + run - p), out);
-                p = q + run;
-            } else {
-                for (; run; run--, p++)
-                    md_char(out, p, 1, false);
-            }
-            at_start = false;
-            continue;
-        }
-        if (!(run = utf8_char(p, &code)))
-            break;              /* cannot happen after utf8_clean() */
-        md_char(out, p, run, at_start);
-        at_start = still_at_start(at_start, *p);
-        p += run;
-    }
-    free(clean);
-}
-
-/* Writes `text` as a top-level <pre> block, at most `max` bytes of it. */
-static void md_pre(FILE *out, const char *text, size_t max)
-{
-    char *clean = utf8_clean(text, max);
-    unsigned code = 0;
-
-    fputs("\n<pre>", out);
-    for (const char *p = clean; *p;) {
-        size_t len = utf8_char(p, &code);
-
-        if (!len)
-            break;              /* cannot happen after utf8_clean() */
-        if (*p == '<')
-            fputs("&lt;", out);
-        else if (*p == '>')
-            fputs("&gt;", out);
-        else if (*p == '&')
-            fputs("&amp;", out);
-        else if (*p == '\r' || (*p != '\n' && *p != '\t' &&
-                                ((unsigned char)*p < 0x20 || *p == 0x7f)))
-            fputs("\xEF\xBF\xBD", out);
-        else
-            fwrite(p, 1, len, out);
-        p += len;
-    }
-    /* A <pre> block ends at "</pre>"; a blank line after it ends the HTML block. */
-    fputs(clean[0] && clean[strlen(clean) - 1] == '\n' ? "</pre>\n\n" : "\n</pre>\n\n", out);
-    free(clean);
-}
 
 static size_t tests_passed(const exercise_result *ex)
 {
@@ -194,7 +42,7 @@ static void print_table(const grade_result *result, FILE *out)
         const exercise_result *ex = &result->exercises[i];
 
         fprintf(out, "| %s | ", ex->score == ex->max_score ? "\xE2\x9C\x85" : "\xE2\x9D\x8C");
-        md_inline(out, ex->slug);
+        md_inline(out, ex->slug, MESSAGE_MAX);
         fprintf(out, " | %d/%d | %s | %zu/%zu | %s |\n", ex->score, ex->max_score,
                 build_status_name(ex->build), tests_passed(ex), ex->n_tests,
                 ex->race.status == RACE_SKIPPED && ex->race.max_score == 0 ?
@@ -206,7 +54,7 @@ static void print_hint(const test_result *t, FILE *out)
 {
     if (t->hint && *t->hint) {
         fputs("Hint: ", out);
-        md_inline_code(out, t->hint);
+        md_inline_code(out, t->hint, MESSAGE_MAX);
         fputs("\n\n", out);
     }
 }
@@ -225,7 +73,7 @@ static void print_failed_tests(const exercise_result *ex, FILE *out)
         if (t->status == TEST_PASSED)
             continue;
         fputs("- **", out);
-        md_inline(out, t->name);
+        md_inline(out, t->name, MESSAGE_MAX);
         fprintf(out, "** %s, %d/%d", test_status_words(t->status), t->score, t->max_score);
         if (t->status == TEST_SKIPPED || !*t->message) {
             fputs("\n", out);
@@ -269,12 +117,12 @@ static void print_race(const exercise_result *ex, FILE *out)
             char *where = f->line > 0 ? xasprintf("%s:%d", f->file, f->line) : xstrdup(f->file);
 
             if (!strstr(f->message, where)) {     /* the sentence usually names it */
-                md_code(out, where);
+                md_code(out, where, MESSAGE_MAX);
                 fputs(": ", out);
             }
             free(where);
         }
-        md_inline(out, f->message);
+        md_inline(out, f->message, MESSAGE_MAX);
         fputs("\n", out);
     }
     if (r->n_findings)
@@ -296,7 +144,7 @@ static void print_next(const exercise_result *ex, const manifest_exercise *mx, F
         char *path = xasprintf("exercises/%s/%s.c", ex->slug, ex->slug);
 
         fputs("- write ", out);
-        md_code(out, path);
+        md_code(out, path, MESSAGE_MAX);
         fputs(" and grade again\n", out);
         free(path);
     } else if (ex->build == BUILD_FAILED) {
@@ -306,7 +154,7 @@ static void print_next(const exercise_result *ex, const manifest_exercise *mx, F
     if (test_failed || test_hung) {
         command = xasprintf("make check EX=%s", ex->slug);
         fputs("- ", out);
-        md_code(out, command);
+        md_code(out, command, MESSAGE_MAX);
         fputs(" runs the public tests with their full output\n", out);
         free(command);
     }
@@ -318,13 +166,13 @@ static void print_next(const exercise_result *ex, const manifest_exercise *mx, F
         ex->race.status == RACE_CRASHED) {
         command = xasprintf("make race EX=%s", ex->slug);
         fputs("- ", out);
-        md_code(out, command);
+        md_code(out, command, MESSAGE_MAX);
         fputs(" shows Helgrind's full report\n", out);
         free(command);
     }
     if (mx && mx->n_hints) {
         fputs("- ", out);
-        md_inline_code(out, mx->hints[0]);
+        md_inline_code(out, mx->hints[0], MESSAGE_MAX);
         fputs("\n", out);
     }
     fputs("\n", out);
@@ -336,18 +184,18 @@ static void print_exercise(const exercise_result *ex, const output_context *c, F
 
     if (ex->score == ex->max_score) {
         fputs("\xE2\x9C\x85 **", out);
-        md_inline(out, ex->slug);
+        md_inline(out, ex->slug, MESSAGE_MAX);
         fprintf(out, "** %d/%d: %s%s.\n\n", ex->score, ex->max_score,
                 ex->max_score ? "every test passed" : "nothing to grade",
                 ex->race.status == RACE_CLEAN ? ", no race found" : "");
         return;
     }
     fputs("### \xE2\x9D\x8C ", out);
-    md_inline(out, ex->slug);
+    md_inline(out, ex->slug, MESSAGE_MAX);
     fprintf(out, ": %d/%d\n\n", ex->score, ex->max_score);
     if (mx && mx->title && *mx->title) {
         fputs("*", out);
-        md_inline(out, mx->title);
+        md_inline(out, mx->title, MESSAGE_MAX);
         fputs("*\n\n", out);
     }
     if (ex->build == BUILD_MISSING) {
@@ -367,12 +215,12 @@ static int write_markdown(const grade_result *result, const output_context *cont
 {
     fprintf(out, "## racecourse: %d/%d\n\n", result->score, result->max_score);
     fputs("Graded ", out);
-    md_code(out, result->submission ? result->submission : ".");
+    md_code(out, result->submission ? result->submission : ".", MESSAGE_MAX);
     fputs(" with the ", out);
-    md_inline(out, result->tests_kind ? result->tests_kind : "public");
+    md_inline(out, result->tests_kind ? result->tests_kind : "public", MESSAGE_MAX);
     fprintf(out, " tests%s", context->manifest ? " (kit " : "");
     if (context->manifest) {
-        md_inline(out, context->manifest->version);
+        md_inline(out, context->manifest->version, MESSAGE_MAX);
         fputs(")", out);
     }
     fprintf(out, " in %.1f s.\n\n", result->duration_s);
@@ -381,7 +229,7 @@ static int write_markdown(const grade_result *result, const output_context *cont
     for (size_t i = 0; i < result->n_exercises; i++)
         print_exercise(&result->exercises[i], context, out);
     fputs("<sub>Student code ran in: ", out);
-    md_inline(out, result->containment ? result->containment : "unknown");
+    md_inline(out, result->containment ? result->containment : "unknown", MESSAGE_MAX);
     fputs(".</sub>\n", out);
     return ferror(out) ? EIO : 0;
 }

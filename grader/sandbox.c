@@ -23,7 +23,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#define NOBODY 65534
 #define TERM_GRACE_S 0.25       /* between SIGTERM and SIGKILL */
 #define DRAIN_S 1.0             /* reading what is left after the end */
 #define KEEPER_STATUS_FD 4      /* the keeper's report to the grader */
@@ -243,7 +242,7 @@ static void run_target(const sandbox_job *job)
     sigaction(SIGTERM, &dfl, NULL);
     err = apply_limits(job);
     if (!err && as_root) {
-        uid_t user = job->run_as ? job->run_as : NOBODY;
+        uid_t user = job->run_as ? job->run_as : SANDBOX_NOBODY;
 
         if (setgroups(0, NULL) != 0 || setgid(user) != 0 || setuid(user) != 0)
             err = errno;

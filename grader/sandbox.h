@@ -36,6 +36,9 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+/* The user and group "nobody": runs are theirs when no user was claimed (run_as 0). */
+#define SANDBOX_NOBODY 65534
+
 typedef struct sandbox_limits {
     double wall_s;              /* hard wall-clock limit of the whole run */
     double cpu_s;               /* RLIMIT_CPU of each process */

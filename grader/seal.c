@@ -1,6 +1,7 @@
 /* seal.c - see seal.h. */
 #define _GNU_SOURCE
 #include "seal.h"
+#include "sandbox.h"
 #include "util.h"
 
 #include <dirent.h>
@@ -11,7 +12,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define NOBODY 65534
 #define SEAL_FILE_MAX (256u << 20)  /* larger files are fingerprinted by size and inode */
 
 /* The mode a sealed file gets: programs run, kit text is read, the rest is private. */
@@ -103,7 +103,7 @@ static int fingerprint(const char *dir, char out[HASH64_HEX_LEN + 1])
 
 int seal_work_dir(const char *dir, unsigned run_as, seal *s)
 {
-    uid_t user = run_as ? run_as : NOBODY;
+    uid_t user = run_as ? run_as : SANDBOX_NOBODY;
     bool root = geteuid() == 0;
     int err;
 

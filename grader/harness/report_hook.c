@@ -12,7 +12,7 @@
  *    "signal":0,"exit_code":42,"timed_out":false,"crashed":false,
  *    "seconds":0.01,"failures":[{"file":"f.c","line":7,"message":"..."}]}
  *
- * The grader classifies each test from these fields (grader/test_report.c).
+ * The grader classifies each test from these fields (grader/test_run.c).
  */
 #define _GNU_SOURCE
 #include <criterion/criterion.h>
