@@ -172,6 +172,7 @@ static int run_race_check(const grading *g, const manifest_exercise *mx,
         .sealed_dir = sealed->dir, .suppressions = supp,
         .student_file = built->student_file, .timeout_s = mx->race_timeout_s * o->time_scale,
         .run_as = run_as, .debug_symbols = g->debug_symbols,
+        .memcheck = mx->check == CHECK_MEMCHECK,
     };
     int err = 0;
 

@@ -36,6 +36,8 @@ typedef struct race_finding {
 /* The race check of an exercise. */
 typedef struct race_result {
     enum race_status status;
+    const char *check;          /* static: "helgrind" or "memcheck"; NULL
+                                   (helgrind) when not run */
     int score, max_score;
     race_finding *findings;     /* folded duplicates, at most a handful */
     size_t n_findings;
