@@ -90,12 +90,18 @@ static const hg_part *find_part(const hg_error *e, const char *needle)
     return NULL;
 }
 
-/* The number after `marker` in `text`, or 0. */
+/* The number after `marker` in `text` ("1,112" is 1112), or 0. */
 static unsigned long number_after(const char *text, const char *marker)
 {
     const char *at = text ? strstr(text, marker) : NULL;
+    unsigned long n = 0;
 
-    return at ? strtoul(at + strlen(marker), NULL, 10) : 0;
+    if (!at)
+        return 0;
+    for (at += strlen(marker); (*at >= '0' && *at <= '9') || *at == ','; at++)
+        if (*at != ',')
+            n = n * 10 + (unsigned long)(*at - '0');
+    return n;
 }
 
 static void describe_access(const hg_error *e, const char *student_file, strbuf *b)
@@ -147,7 +153,7 @@ static void describe_leak(const hg_error *e, const char *student_file, strbuf *b
 {
     const char *t = e->parts[0].text ? e->parts[0].text : "";
     const char *in = strstr(t, " in ");
-    unsigned long blocks = in ? strtoul(in + 4, NULL, 10) : 1;
+    unsigned long blocks = in ? number_after(in, " in ") : 1;
 
     strbuf_addf(b, "%.*s in %lu block%s allocated here: ", in ? (int)(in - t) : 1,
                 in ? t : "?", blocks, blocks == 1 ? "" : "s");
