@@ -139,6 +139,8 @@ static void describe_access(const hg_error *e, const char *student_file, strbuf 
         strbuf_addstr(b, "; freed here: ");
         put_where(b, addr, student_file);
     }
+    if (!freed && addr && addr->n_frames)   /* "... alloc'd" and its stack */
+        alloc = addr;
     if (alloc && alloc->n_frames) {
         strbuf_addstr(b, "; allocated here: ");
         put_where(b, alloc, student_file);
