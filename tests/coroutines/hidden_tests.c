@@ -14,6 +14,7 @@
 #include "coroutines.h"
 #include "racecourse_test.h"
 #include "mem_guard.h"
+#include "fault_inject.h"
 
 #include <errno.h>
 #include <math.h>
@@ -431,6 +432,37 @@ RC_TEST(coroutines, ten_thousand_coroutines_fit)
         co_destroy(many[i]);
 }
 
+RC_TEST(coroutines, create_out_of_memory)
+{
+    co *c;
+
+    for (unsigned long k = 1;; k++) {
+        long blocks = rc_fault_live_blocks();
+        int failed;
+
+        rc_fault_arm(RC_FAULT_ALLOC, k, ENOMEM);
+        errno = 0;
+        c = co_create(count_to, AS_PTR(1), 0);
+        failed = rc_fault_disarm();
+        if (!failed)
+            break;
+        cr_assert(c == NULL && errno == ENOMEM, "allocation %lu of co_create failed: expected "
+                  "NULL with ENOMEM, got %p with errno %d", k, (void *)c, errno);
+        cr_assert_eq(rc_fault_live_blocks(), blocks, "allocation %lu of co_create failed, and "
+                     "what it had allocated before was not freed", k);
+    }
+    cr_assert_not_null(c, "co_create failed with no allocation failing (errno %d)", errno);
+    co_destroy(c);
+    errno = 0;
+    c = co_create(count_to, NULL, (size_t)1 << 45);
+    cr_assert(c == NULL && errno == ENOMEM, "a stack of 32 TiB cannot be had: expected NULL with "
+              "ENOMEM, got %p with errno %d", (void *)c, errno);
+    errno = 0;
+    c = co_create(count_to, NULL, SIZE_MAX);
+    cr_assert(c == NULL && errno == ENOMEM, "a stack of SIZE_MAX bytes: expected NULL with "
+              "ENOMEM, got %p with errno %d", (void *)c, errno);
+}
+
 /* ------------------------------------------------------------ round robin */
 
 static void *named(co *self, void *arg)
@@ -673,6 +705,7 @@ static void *task_misusing_sleep(co *self, void *arg)
 {
     co *inner = make(plain_sleeper, NULL, 0);
 
+    (void)self;
     (void)arg;
     sleep_errors[0] = AS_INT(co_resume(inner, NULL));    /* not a task */
     co_destroy(inner);
@@ -829,6 +862,54 @@ RC_TEST(coroutines, loop_bad_arguments)
     cr_assert_not_null(l, "co_loop_create returned NULL");
     cr_assert_eq(co_loop_spawn(l, nap, NULL), 0, "co_loop_spawn failed");
     co_loop_destroy(l);     /* a task spawned and never run */
+}
+
+static int spawned_ran;
+
+static void *count_run(co *self, void *arg)
+{
+    (void)arg;
+    co_sleep(self, 0);
+    spawned_ran++;
+    return NULL;
+}
+
+RC_TEST(coroutines, loop_spawn_out_of_memory)
+{
+    co_loop *l = NULL;
+    int spawned = 0;
+
+    for (unsigned long k = 1; !l; k++) {
+        rc_fault_arm(RC_FAULT_ALLOC, k, ENOMEM);
+        errno = 0;
+        l = co_loop_create();
+        if (!rc_fault_disarm())
+            break;
+        cr_assert(l == NULL && errno == ENOMEM, "allocation %lu of co_loop_create failed: "
+                  "expected NULL with ENOMEM", k);
+    }
+    cr_assert_not_null(l, "co_loop_create failed with no allocation failing");
+    for (unsigned long k = 1; k < 200; k++) {
+        int rc, failed;
+
+        rc_fault_arm(RC_FAULT_ALLOC, k % 3 + 1, ENOMEM);
+        rc = co_loop_spawn(l, count_run, NULL);
+        failed = rc_fault_disarm();
+        if (!failed) {
+            cr_assert_eq(rc, 0, "co_loop_spawn returned %d with no allocation failing", rc);
+            spawned++;
+        } else if (rc == 0) {
+            spawned++;          /* the failure was not on its path: fine */
+        } else {
+            cr_assert_eq(rc, ENOMEM, "co_loop_spawn returned %d when an allocation failed, "
+                         "expected ENOMEM", rc);
+        }
+    }
+    spawned_ran = 0;
+    cr_assert_eq(co_loop_run(l), 0, "co_loop_run failed after failed spawns");
+    cr_assert_eq(spawned_ran, spawned, "%d tasks were spawned, %d ran: a spawn that returned "
+                 "ENOMEM must add nothing, one that returned 0 must run", spawned, spawned_ran);
+    co_loop_destroy(l);
 }
 
 static pthread_t test_thread;

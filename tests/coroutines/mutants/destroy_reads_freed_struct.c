@@ -16,7 +16,8 @@
  * The loop keeps a FIFO of tasks ready to run and a binary min-heap of
  * sleepers ordered by (deadline, sequence number): equal deadlines wake in
  * the order the tasks went to sleep.  When nothing is ready, it sleeps in
- * clock_nanosleep() until the earliest deadline.
+ * clock_nanosleep() until the earliest deadline.  Both arrays are grown
+ * by co_loop_spawn() to hold every task, so running never allocates.
  */
 #define _GNU_SOURCE
 #include "coroutines.h"
@@ -50,9 +51,11 @@ struct co {
 
 struct co_loop {
     co **ready;                 /* FIFO ring of tasks that can run */
-    size_t ready_head, ready_len, ready_cap;
+    size_t ready_head, ready_len;
     co **heap;                  /* min-heap of sleepers */
-    size_t heap_len, heap_cap;
+    size_t heap_len;
+    size_t cap;                 /* of both arrays: at least the tasks */
+    size_t tasks;               /* spawned and not yet returned */
     unsigned long next_seq;
     bool running;
 };
@@ -75,8 +78,7 @@ static void trampoline(void)
 
     self->transfer = self->fn(self, self->arg);
     self->state = CO_DONE;
-    swapcontext(&self->context, &self->caller);
-    abort();                    /* a finished coroutine is never resumed */
+    swapcontext(&self->context, &self->caller);     /* never resumed again */
 }
 
 co *co_create(co_fn fn, void *arg, size_t stack_size)
@@ -186,26 +188,39 @@ static bool earlier(const co *a, const co *b)
     return a->deadline < b->deadline || (a->deadline == b->deadline && a->seq < b->seq);
 }
 
-static int heap_push(co_loop *l, co *t)
+/* Makes room for one more task in both arrays.  0 or ENOMEM. */
+static int reserve(co_loop *l)
 {
-    size_t i;
+    size_t cap = l->cap ? 2 * l->cap : 16;
+    co **heap, **ready;
 
-    if (l->heap_len == l->heap_cap) {
-        size_t cap = l->heap_cap ? 2 * l->heap_cap : 16;
-        co **grown = realloc(l->heap, cap * sizeof *grown);
+    if (l->tasks < l->cap)
+        return 0;
+    heap = realloc(l->heap, cap * sizeof *heap);
+    if (!heap)
+        return ENOMEM;
+    l->heap = heap;
+    ready = malloc(cap * sizeof *ready);
+    if (!ready)
+        return ENOMEM;
+    for (size_t i = 0; i < l->ready_len; i++)
+        ready[i] = l->ready[(l->ready_head + i) % l->cap];
+    free(l->ready);
+    l->ready = ready;
+    l->ready_head = 0;
+    l->cap = cap;
+    return 0;
+}
 
-        if (!grown)
-            return ENOMEM;
-        l->heap = grown;
-        l->heap_cap = cap;
-    }
-    i = l->heap_len++;
+static void heap_push(co_loop *l, co *t)
+{
+    size_t i = l->heap_len++;
+
     while (i > 0 && earlier(t, l->heap[(i - 1) / 2])) {
         l->heap[i] = l->heap[(i - 1) / 2];
         i = (i - 1) / 2;
     }
     l->heap[i] = t;
-    return 0;
 }
 
 static co *heap_pop(co_loop *l)
@@ -230,30 +245,16 @@ static co *heap_pop(co_loop *l)
     return top;
 }
 
-static int ready_push(co_loop *l, co *t)
+static void ready_push(co_loop *l, co *t)
 {
-    if (l->ready_len == l->ready_cap) {
-        size_t cap = l->ready_cap ? 2 * l->ready_cap : 16;
-        co **grown = malloc(cap * sizeof *grown);
-
-        if (!grown)
-            return ENOMEM;
-        for (size_t i = 0; i < l->ready_len; i++)
-            grown[i] = l->ready[(l->ready_head + i) % l->ready_cap];
-        free(l->ready);
-        l->ready = grown;
-        l->ready_cap = cap;
-        l->ready_head = 0;
-    }
-    l->ready[(l->ready_head + l->ready_len++) % l->ready_cap] = t;
-    return 0;
+    l->ready[(l->ready_head + l->ready_len++) % l->cap] = t;
 }
 
 static co *ready_pop(co_loop *l)
 {
     co *t = l->ready[l->ready_head];
 
-    l->ready_head = (l->ready_head + 1) % l->ready_cap;
+    l->ready_head = (l->ready_head + 1) % l->cap;
     l->ready_len--;
     return t;
 }
@@ -266,17 +267,18 @@ co_loop *co_loop_create(void)
 int co_loop_spawn(co_loop *l, co_fn fn, void *arg)
 {
     co *t;
-    int err;
 
     if (!l || !fn)
         return EINVAL;
+    if (reserve(l) != 0)
+        return ENOMEM;
     t = co_create(fn, arg, 0);
     if (!t)
         return errno;
     t->loop = l;
-    if ((err = ready_push(l, t)) != 0)
-        co_destroy(t);
-    return err;
+    l->tasks++;
+    ready_push(l, t);
+    return 0;
 }
 
 void co_sleep(co *self, double seconds)
@@ -300,63 +302,53 @@ static void sleep_until(double deadline)
     double whole = floor(deadline);
 
     ts.tv_sec = (time_t)whole;
-    ts.tv_nsec = (long)((deadline - whole) * 1e9);
-    if (ts.tv_nsec > 999999999)
-        ts.tv_nsec = 999999999;
+    ts.tv_nsec = (long)fmin((deadline - whole) * 1e9, 999999999.0);
     while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR)
         ;
 }
 
 /* Runs task t once; files it again as sleeping, or frees it. */
-static int run_task(co_loop *l, co *t)
+static void run_task(co_loop *l, co *t)
 {
     t->sleeping = false;
     co_resume(t, NULL);
     if (co_done(t)) {
         co_destroy(t);
-        return 0;
+        l->tasks--;
+        return;
     }
     if (!t->sleeping)           /* co_yield: a sleep of 0 */
         t->deadline = now();
     t->seq = l->next_seq++;
-    if (heap_push(l, t) != 0) {
-        co_destroy(t);
-        return ENOMEM;
-    }
-    return 0;
+    heap_push(l, t);
 }
 
 int co_loop_run(co_loop *l)
 {
-    int err = 0;
-
     if (!l || l->running || (running && running->loop))
         return EINVAL;
     l->running = true;
-    while (!err && (l->ready_len || l->heap_len)) {
-        if (!l->ready_len) {
-            if (l->heap[0]->deadline > now())
-                sleep_until(l->heap[0]->deadline);
-        }
-        double t = now();
+    while (l->ready_len || l->heap_len) {
+        double t;
 
-        while (l->heap_len && l->heap[0]->deadline <= t && !err)
-            err = ready_push(l, heap_pop(l));
-        for (size_t n = l->ready_len; n > 0 && !err; n--)
-            err = run_task(l, ready_pop(l));
+        if (!l->ready_len && l->heap[0]->deadline > now())
+            sleep_until(l->heap[0]->deadline);
+        t = now();
+        while (l->heap_len && l->heap[0]->deadline <= t)
+            ready_push(l, heap_pop(l));
+        for (size_t n = l->ready_len; n > 0; n--)
+            run_task(l, ready_pop(l));
     }
     l->running = false;
-    return err;
+    return 0;
 }
 
 void co_loop_destroy(co_loop *l)
 {
     if (!l)
         return;
-    while (l->ready_len)
+    while (l->ready_len)        /* sleepers exist only while it runs */
         co_destroy(ready_pop(l));
-    while (l->heap_len)
-        co_destroy(heap_pop(l));
     free(l->ready);
     free(l->heap);
     free(l);
