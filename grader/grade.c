@@ -241,6 +241,7 @@ static void score(const grade_options *o, const manifest_exercise *mx, exercise_
         ex->score += ex->tests[i].score;
         ex->max_score += ex->tests[i].max_score;
     }
+    ex->race.check = mx->check == CHECK_MEMCHECK ? "memcheck" : "helgrind";  /* run or not */
     ex->race.max_score = o->race && mx->race ? mx->race_points : 0;
     ex->race.score = ex->race.status == RACE_CLEAN ? ex->race.max_score : 0;
     ex->score += ex->race.score;

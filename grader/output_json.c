@@ -41,7 +41,7 @@ static cJSON *race_json(const race_result *race)
     cJSON *json = cJSON_CreateObject();
     cJSON *reports;
 
-    bool memcheck = race->check && !strcmp(race->check, "memcheck");
+    bool memcheck = race_is_memcheck(race);
 
     /* SPEC 3: memcheck's findings use the status "errors". */
     cJSON_AddStringToObject(json, "status", memcheck && race->status == RACE_FOUND

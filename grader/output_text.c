@@ -102,7 +102,7 @@ static void print_race(const exercise_result *ex, const output_context *c, FILE 
                        r->status == RACE_FOUND ? "errors found" :
                        r->status == RACE_TIMEOUT ? "timed out" :
                        r->status == RACE_CRASHED ? "stopped early" : "not run";
-    bool memcheck = r->check && !strcmp(r->check, "memcheck");
+    bool memcheck = race_is_memcheck(r);
     char label[64];
 
     if (r->status == RACE_SKIPPED && r->max_score == 0)

@@ -9,6 +9,7 @@
 #ifndef RACECOURSE_RESULT_H
 #define RACECOURSE_RESULT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 enum test_status { TEST_PASSED, TEST_FAILED, TEST_CRASHED, TEST_TIMEOUT, TEST_SKIPPED };
@@ -79,6 +80,8 @@ const char *test_status_name(enum test_status status);
  */
 const char *test_status_words(enum test_status status);
 const char *race_status_words(enum race_status status);
+/* Whether the second check that ran is memcheck (else Helgrind). */
+bool race_is_memcheck(const race_result *r);
 /* "ok", "failed", "missing". */
 const char *build_status_name(enum build_status status);
 /* "clean", "race", "timeout", "crashed", "skipped". */
