@@ -81,6 +81,20 @@ static void trampoline(void)
     swapcontext(&self->context, &self->caller);     /* never resumed again */
 }
 
+/*
+ * Makes c's context start trampoline() on c's stack.  A function of its
+ * own: getcontext returns twice, and the caller's locals must not live
+ * across it.
+ */
+static void prepare_context(co *c)
+{
+    getcontext(&c->context);
+    c->context.uc_stack.ss_sp = c->stack;
+    c->context.uc_stack.ss_size = c->stack_bytes;
+    c->context.uc_link = NULL;
+    makecontext(&c->context, trampoline, 0);
+}
+
 co *co_create(co_fn fn, void *arg, size_t stack_size)
 {
     long page = sysconf(_SC_PAGESIZE);
@@ -109,11 +123,7 @@ co *co_create(co_fn fn, void *arg, size_t stack_size)
     c->fn = fn;
     c->arg = arg;
     c->state = CO_SUSPENDED;
-    getcontext(&c->context);
-    c->context.uc_stack.ss_sp = c->stack;
-    c->context.uc_stack.ss_size = c->stack_bytes;
-    c->context.uc_link = NULL;
-    makecontext(&c->context, trampoline, 0);
+    prepare_context(c);
     return c;
 }
 
