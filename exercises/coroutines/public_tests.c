@@ -217,14 +217,14 @@ static void *long_nap(co *self, void *arg)
 
 RC_TEST(coroutines_public, loop_sleeps_while_all_tasks_sleep)
 {
-    double naps[3] = { 30, 30, 30 };
+    double naps[3] = { 22, 22, 22 };
     co_loop *l = co_loop_create();
     rc_watch w;
 
     cr_assert_not_null(l, "co_loop_create returned NULL (errno %d)", errno);
     for (int i = 0; i < 3; i++)
         cr_assert_eq(co_loop_spawn(l, long_nap, &naps[i]), 0, "co_loop_spawn failed");
-    cr_assert_eq(rc_watch_start(&w, 5 * rc_unit(), 20 * rc_unit()), 0, "test setup failed");
+    cr_assert_eq(rc_watch_start(&w, 4 * rc_unit(), 14 * rc_unit()), 0, "test setup failed");
     cr_assert_eq(co_loop_run(l), 0, "co_loop_run failed");
     rc_watch_finish(&w);
     if (w.runnable >= 0)
