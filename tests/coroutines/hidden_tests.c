@@ -468,6 +468,8 @@ RC_TEST(coroutines, create_out_of_memory)
 
 /* ------------------------------------------------------------ round robin */
 
+static int sent_non_null;       /* resumes that sent something else than NULL */
+
 static void *named(co *self, void *arg)
 {
     const char *name = arg;
@@ -477,7 +479,7 @@ static void *named(co *self, void *arg)
         char who[2] = { name[0], '\0' };
 
         note(who, i);
-        co_yield(self, AS_PTR(123));
+        sent_non_null += co_yield(self, AS_PTR(123)) != NULL;
     }
     return AS_PTR(456);
 }
@@ -488,9 +490,12 @@ RC_TEST(coroutines, round_robin_interleaves_foo_and_bar)
     int rc;
 
     trace[0] = '\0';
+    sent_non_null = 0;
     rc = co_round_robin(cos, 2);
     cr_assert_eq(rc, 0, "co_round_robin returned %d", rc);
     cr_assert_str_eq(trace, "f0 b0 f1 b1 f2 b2 f3 b3 ", "the output was \"%s\"", trace);
+    cr_assert_eq(sent_non_null, 0, "co_round_robin must resume with NULL (it sent a yielded "
+                 "value back %d times)", sent_non_null);
     cr_assert(co_done(cos[0]) && co_done(cos[1]), "both must be done");
     co_destroy(cos[0]);
     co_destroy(cos[1]);
