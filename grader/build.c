@@ -19,12 +19,14 @@
 
 static const char *const harness_files[] = { "test_support.c", "exit_guard.c", "report_hook.c",
                                              "fd_guard.c", "print_guard.c", "fault_inject.c",
-                                             "fault_inject_uv.c", "fault_inject.h" };
+                                             "fault_inject_uv.c", "fault_inject.h", "mem_guard.c",
+                                             "mem_guard.h" };
 
 /*
- * The student's calls that grader/harness/fd_guard.c (descriptors) and
- * print_guard.c (printing) guard: in the student's object only, NAME
- * becomes rc_guard_NAME (guard_object()).
+ * The student's calls that grader/harness/fd_guard.c (descriptors),
+ * print_guard.c (printing) and mem_guard.c (mappings, coroutine stacks)
+ * guard: in the student's object only, NAME becomes rc_guard_NAME
+ * (guard_object()).
  */
 static const char *const guarded_calls[] = {
     "pipe", "pipe2", "socketpair", "eventfd", "timerfd_create", "epoll_create",
@@ -35,7 +37,8 @@ static const char *const guarded_calls[] = {
     "uv_try_write", "uv_try_write2",
     "printf", "fprintf", "vprintf", "vfprintf", "__printf_chk", "__fprintf_chk",
     "__vprintf_chk", "__vfprintf_chk", "puts", "fputs", "putchar", "fputc", "putc", "fwrite",
-    "perror", NULL,
+    "perror",
+    "mmap", "mmap64", "munmap", "mprotect", "makecontext", NULL,
 };
 
 /*
@@ -198,12 +201,13 @@ static void free_owned(char **owned, size_t n)
  */
 static const char *const test_harness[] = { "test_support.c", "exit_guard.c", "report_hook.c",
                                             "fd_guard.c", "print_guard.c", "fault_inject.c",
-                                            NULL };
+                                            "mem_guard.c", NULL };
 static const char *const test_harness_uv[] = { "test_support.c", "exit_guard.c",
                                                "report_hook.c", "fd_guard.c", "print_guard.c",
-                                               "fault_inject.c", "fault_inject_uv.c", NULL };
+                                               "fault_inject.c", "fault_inject_uv.c",
+                                               "mem_guard.c", NULL };
 static const char *const driver_harness[] = { "test_support.c", "exit_guard.c", "fd_guard.c",
-                                              "print_guard.c", NULL };
+                                              "print_guard.c", "mem_guard.c", NULL };
 
 /* Whether the manifest's libs ("pthread uv m") name libuv. */
 static bool links_uv(const char *libs)

@@ -176,6 +176,7 @@ static int run_race_check(const grading *g, const manifest_exercise *mx,
         .sealed_dir = sealed->dir, .suppressions = supp,
         .student_file = built->student_file, .timeout_s = mx->race_timeout_s * o->time_scale,
         .run_as = run_as, .debug_symbols = g->debug_symbols,
+        .memcheck = mx->check == CHECK_MEMCHECK,
     };
     int err = 0;
 
@@ -244,6 +245,7 @@ void grade_score(const grade_options *o, const manifest_exercise *mx, exercise_r
         ex->score += ex->tests[i].score;
         ex->max_score += ex->tests[i].max_score;
     }
+    ex->race.check = mx->check == CHECK_MEMCHECK ? "memcheck" : "helgrind";  /* run or not */
     ex->race.max_score = o->race && mx->race ? mx->race_points : 0;
     ex->race.score = ex->race.status == RACE_CLEAN ? ex->race.max_score : 0;
     ex->score += ex->race.score;

@@ -200,6 +200,10 @@ static int set_exercise_key(loader *ld, manifest_exercise *ex, const char *key, 
     } else if (!strcmp(key, "race")) {
         if (!parse_switch(value, &ex->race))
             return fail(ld, "race must be on or off", NULL, NULL);
+    } else if (!strcmp(key, "check")) {
+        if (strcmp(value, "helgrind") != 0 && strcmp(value, "memcheck") != 0)
+            return fail(ld, "check must be helgrind or memcheck, not \"%s\"%s", value, "");
+        ex->check = !strcmp(value, "memcheck") ? CHECK_MEMCHECK : CHECK_HELGRIND;
     } else if (!strcmp(key, "race_points")) {
         if (!parse_count(value, 0, 100, &ex->race_points))
             return fail(ld, "race_points must be a whole number from 0 to 100", NULL, NULL);

@@ -22,6 +22,12 @@ typedef struct manifest_test {
     char *hint;
 } manifest_test;
 
+/* The second check of an exercise (manifest key `check`). */
+enum manifest_check {
+    CHECK_HELGRIND,             /* data races, lock order (threads) */
+    CHECK_MEMCHECK,             /* invalid accesses and leaks (one thread) */
+};
+
 typedef struct manifest_exercise {
     char *slug;
     char *title;
@@ -31,7 +37,8 @@ typedef struct manifest_exercise {
                                    "" when none (see docs/manifest.md) */
     double test_timeout_s;      /* Criterion's per-test timeout */
     double run_timeout_s;       /* wall limit of one whole test binary run */
-    bool race;                  /* whether the race check runs */
+    bool race;                  /* whether the second check runs */
+    enum manifest_check check;  /* which one: helgrind (default) or memcheck */
     int race_points;
     double race_timeout_s;
     int coverage_lines;         /* minimum % of the reference, 0 = unchecked */

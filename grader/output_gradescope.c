@@ -127,14 +127,16 @@ static cJSON *test_entry(const exercise_result *ex, const test_result *t, size_t
 static cJSON *race_entry(const exercise_result *ex, size_t ex_number, size_t number)
 {
     const race_result *r = &ex->race;
-    cJSON *json = entry(ex->slug, "race check (Helgrind)", ex_number, number, r->score,
-                        r->max_score, r->status == RACE_CLEAN);
+    bool memcheck = race_is_memcheck(r);
+    cJSON *json = entry(ex->slug, memcheck ? "memcheck check (Valgrind)" : "race check (Helgrind)",
+                        ex_number, number, r->score, r->max_score, r->status == RACE_CLEAN);
     cJSON *extra;
     strbuf sb = STRBUF_INIT;
     char *text;
 
     if (r->status == RACE_CLEAN)
-        strbuf_addstr(&sb, "clean: Helgrind found no race");
+        strbuf_addstr(&sb, memcheck ? "clean: memcheck found no invalid access and no leak"
+                                    : "clean: Helgrind found no race");
     else
         strbuf_addf(&sb, "%s", r->message && *r->message ? r->message :
                                race_status_name(r->status));
@@ -147,7 +149,8 @@ static cJSON *race_entry(const exercise_result *ex, size_t ex_number, size_t num
         strbuf_addstr(&sb, str(f->message));
     }
     if (r->status == RACE_FOUND || r->status == RACE_TIMEOUT || r->status == RACE_CRASHED)
-        strbuf_addf(&sb, "\nTo see Helgrind's full report: make race EX=%s", ex->slug);
+        strbuf_addf(&sb, "\nTo see %s's full report: make race EX=%s",
+                    memcheck ? "memcheck" : "Helgrind", ex->slug);
     text = strbuf_detach(&sb);
     add_text(json, "output", text, OUTPUT_MAX);
     free(text);

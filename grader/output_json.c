@@ -8,8 +8,10 @@
 #include <cjson/cJSON.h>
 #include <errno.h>
 #include <math.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 
 /* Adds student-touched text as valid UTF-8 (cJSON escapes the rest). */
 static void add_text(cJSON *json, const char *key, const char *text)
@@ -39,7 +41,12 @@ static cJSON *race_json(const race_result *race)
     cJSON *json = cJSON_CreateObject();
     cJSON *reports;
 
-    cJSON_AddStringToObject(json, "status", race_status_name(race->status));
+    bool memcheck = race_is_memcheck(race);
+
+    /* SPEC 3: memcheck's findings use the status "errors". */
+    cJSON_AddStringToObject(json, "status", memcheck && race->status == RACE_FOUND
+                                                ? "errors" : race_status_name(race->status));
+    cJSON_AddStringToObject(json, "kind", memcheck ? "memcheck" : "helgrind");
     cJSON_AddNumberToObject(json, "score", race->score);
     cJSON_AddNumberToObject(json, "max_score", race->max_score);
     add_text(json, "message", race->message);

@@ -167,7 +167,8 @@ static void print_next(const exercise_result *ex, const manifest_exercise *mx, F
         command = xasprintf("make race EX=%s", ex->slug);
         fputs("- ", out);
         md_code(out, command, MESSAGE_MAX);
-        fputs(" shows Helgrind's full report\n", out);
+        fputs(race_is_memcheck(&ex->race) ? " shows memcheck's full report\n"
+                                          : " shows Helgrind's full report\n", out);
         free(command);
     }
     if (mx && mx->n_hints) {

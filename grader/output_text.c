@@ -102,11 +102,12 @@ static void print_race(const exercise_result *ex, const output_context *c, FILE 
                        r->status == RACE_FOUND ? "errors found" :
                        r->status == RACE_TIMEOUT ? "timed out" :
                        r->status == RACE_CRASHED ? "stopped early" : "not run";
+    bool memcheck = race_is_memcheck(r);
     char label[64];
 
     if (r->status == RACE_SKIPPED && r->max_score == 0)
         return;                 /* switched off: no points at stake, nothing to say */
-    snprintf(label, sizeof label, "  race    %s", word);
+    snprintf(label, sizeof label, "  %-7s %s", memcheck ? "memcheck" : "race", word);
     score_line(out, c, label, r->score, r->max_score);
     if (r->status == RACE_CLEAN)
         return;
@@ -117,8 +118,8 @@ static void print_race(const exercise_result *ex, const output_context *c, FILE 
         indented(out, 0, r->findings[i].message);
     }
     if (r->status == RACE_FOUND || r->status == RACE_TIMEOUT)
-        fprintf(out, "            next: run `make race EX=%s` to see Helgrind's full report\n",
-                ex->slug);
+        fprintf(out, "            next: run `make race EX=%s` to see %s's full report\n",
+                ex->slug, memcheck ? "memcheck" : "Helgrind");
 }
 
 static void print_exercise(const exercise_result *ex, const output_context *c, FILE *out)

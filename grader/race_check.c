@@ -3,6 +3,7 @@
 #include "race_check.h"
 #include "debug_symbols.h"
 #include "helgrind_report.h"
+#include "memcheck_report.h"
 #include "sandbox.h"
 #include "util.h"
 #include "harness/racecourse_test.h"
@@ -66,9 +67,17 @@ static int open_xml(const char *dir)
 int race_check(const race_request *req, race_result *out)
 {
     char *supp_option = xasprintf("--suppressions=%s", req->suppressions);
-    char *argv[] = { "/usr/bin/valgrind", "--tool=helgrind", "--xml=yes", "--xml-fd=3",
-                     supp_option, "--child-silent-after-fork=yes", "--error-limit=no",
-                     (char *)req->driver, NULL };
+    char *helgrind[] = { "/usr/bin/valgrind", "--tool=helgrind", "--xml=yes", "--xml-fd=3",
+                         supp_option, "--child-silent-after-fork=yes", "--error-limit=no",
+                         (char *)req->driver, NULL };
+    /* Leaks that nothing points to any more are errors; still reachable is not. */
+    char *memcheck[] = { "/usr/bin/valgrind", "--tool=memcheck", "--xml=yes", "--xml-fd=3",
+                         "--leak-check=full", "--show-leak-kinds=definite,possible",
+                         "--errors-for-leak-kinds=definite,possible",
+                         "--child-silent-after-fork=yes", "--error-limit=no",
+                         (char *)req->driver, NULL };
+    char **argv = req->memcheck ? memcheck : helgrind;
+    const char *tool = req->memcheck ? "memcheck" : "Helgrind";
     char *envp[] = { "PATH=/usr/bin:/bin", "LANG=C", NULL };
     sandbox_job job = {
         .argv = argv,
@@ -96,7 +105,10 @@ int race_check(const race_request *req, race_result *out)
     err = sandbox_run(&job, &run);
     if (err)
         goto done;
-    read_err = helgrind_report_read(xml, req->student_file, RACE_FINDINGS_SHOWN, out);
+    out->check = req->memcheck ? "memcheck" : "helgrind";
+    read_err = req->memcheck
+        ? memcheck_report_read(xml, req->student_file, RACE_FINDINGS_SHOWN, out)
+        : helgrind_report_read(xml, req->student_file, RACE_FINDINGS_SHOWN, out);
     if (run.timed_out) {
         out->status = RACE_TIMEOUT;
         out->message = xasprintf("the race driver did not finish within %g s: a deadlock, "
@@ -106,8 +118,10 @@ int race_check(const race_request *req, race_result *out)
         out->message = early_end_message(&run);
     } else if (out->n_errors > 0) {
         out->status = RACE_FOUND;
-        out->message = xasprintf("Helgrind reported %zu error%s while the race driver "
-                                 "ran your code", out->n_errors, out->n_errors == 1 ? "" : "s");
+        out->message = xasprintf("%s reported %zu error%s while the %s driver "
+                                 "ran your code", tool, out->n_errors,
+                                 out->n_errors == 1 ? "" : "s",
+                                 req->memcheck ? "memcheck" : "race");
     } else {
         out->status = RACE_CLEAN;
         out->message = xstrdup("");

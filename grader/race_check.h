@@ -4,10 +4,14 @@
  * The race driver (tests/<slug>/race_driver.c, a plain program built with
  * the student's file) runs under `valgrind --tool=helgrind --xml=yes` in
  * the sandbox, with the kit's suppressions (grader/helgrind.supp).  The
- * XML report is read by helgrind_report.c.  The outcome:
+ * XML report is read by helgrind_report.c.  An exercise with one thread
+ * (manifest `check = memcheck`) runs its driver under memcheck instead,
+ * with the full leak check; memcheck_report.c reads that report.  The
+ * outcome:
  *
  *   clean    the driver ran to its end and Helgrind reported no error
- *   race     Helgrind reported at least one error (the findings say where)
+ *   race     Helgrind (or memcheck) reported at least one error (the
+ *            findings say where); JSON calls it "errors" for memcheck
  *   timeout  the driver did not finish in time (a deadlock?)
  *   crashed  the driver crashed, stopped early, or its code called exit()
  */
@@ -15,6 +19,8 @@
 #define RACECOURSE_RACE_CHECK_H
 
 #include "result.h"
+
+#include <stdbool.h>
 
 typedef struct race_request {
     const char *driver;             /* the race driver binary */
@@ -25,6 +31,9 @@ typedef struct race_request {
     double timeout_s;
     unsigned run_as;                /* the run's user (sandbox_claim_user) */
     const char *debug_symbols;      /* debug_symbols_dir(), or NULL */
+    bool memcheck;                  /* memcheck (invalid accesses, leaks; the
+                                       exercise has one thread) instead of
+                                       Helgrind: manifest `check = memcheck` */
 } race_request;
 
 /* Findings kept after folding duplicates. */

@@ -3,6 +3,7 @@
 #include "util.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 const char *test_status_name(enum test_status status)
 {
@@ -131,4 +132,9 @@ void grade_result_free(grade_result *result)
     free(result->submission);
     free(result->containment);
     free(result->tests_kind);
+}
+
+bool race_is_memcheck(const race_result *r)
+{
+    return r && r->check && !strcmp(r->check, "memcheck");
 }

@@ -9,6 +9,7 @@
 #ifndef RACECOURSE_RESULT_H
 #define RACECOURSE_RESULT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 enum test_status { TEST_PASSED, TEST_FAILED, TEST_CRASHED, TEST_TIMEOUT, TEST_SKIPPED };
@@ -36,6 +37,8 @@ typedef struct race_finding {
 /* The race check of an exercise. */
 typedef struct race_result {
     enum race_status status;
+    const char *check;          /* static: "helgrind" or "memcheck"; NULL
+                                   (helgrind) when not run */
     int score, max_score;
     race_finding *findings;     /* folded duplicates, at most a handful */
     size_t n_findings;
@@ -77,6 +80,8 @@ const char *test_status_name(enum test_status status);
  */
 const char *test_status_words(enum test_status status);
 const char *race_status_words(enum race_status status);
+/* Whether the second check that ran is memcheck (else Helgrind). */
+bool race_is_memcheck(const race_result *r);
 /* "ok", "failed", "missing". */
 const char *build_status_name(enum build_status status);
 /* "clean", "race", "timeout", "crashed", "skipped". */

@@ -50,7 +50,13 @@ static void read_race(const cJSON *json, race_result *race)
     const cJSON *reports = member(json, "reports"), *item;
     size_t i = 0;
 
+    const cJSON *kind = member(json, "kind"), *status = member(json, "status");
+
     race->status = status_of(json, "status", race_name, RACE_SKIPPED + 1, RACE_CRASHED);
+    if (cJSON_IsString(status) && !strcmp(status->valuestring, "errors"))
+        race->status = RACE_FOUND;          /* memcheck's word for it */
+    race->check = cJSON_IsString(kind) && !strcmp(kind->valuestring, "memcheck")
+        ? "memcheck" : "helgrind";
     race->score = (int)number(json, "score");
     race->max_score = (int)number(json, "max_score");
     race->message = text(json, "message");

@@ -11,7 +11,7 @@ set -euo pipefail
 packages=(
     gcc make pkg-config binutils   # compiler, linker, nm/readelf/objdump
     libcriterion-dev               # the tests (Criterion)
-    valgrind                       # the race check (Helgrind)
+    valgrind                       # the race check (Helgrind), memcheck, valgrind.h
     gcovr                          # coverage reports
     inotify-tools                  # make watch: re-check on every save
     libuv1-dev                     # the event loop of the async exercises

@@ -18,7 +18,8 @@ static const char *const good =
     "allow = poll eventfd\nallow = write\n"
     "race = on\nrace_points = 20\nhint = think first\nhint = then type\n"
     "public.one = 50\npublic.two = 30\nhidden.h1 = 80\nhint.h1 = look at h1 ; inline comment\n\n"
-    "[beta]\nrace = off\npublic.only = 100\n";
+    "[beta]\nrace = off\npublic.only = 100\n"
+    "[gamma]\ncheck = memcheck\nrace_points = 15\npublic.t = 85\n";
 
 /* Loads `text` as a manifest; the error message (or NULL) in *error. */
 static int load(const char *text, manifest *m, char **error)
@@ -56,7 +57,7 @@ static void test_good_manifest(void)
     CHECK_INT(load(good, &m, &error), 0);
     CHECK(error == NULL, "no error message");
     CHECK_STR(m.version, "9.9.9");
-    CHECK_INT(m.n_exercises, 2);
+    CHECK_INT(m.n_exercises, 3);
     alpha = manifest_find(&m, "alpha");
     beta = manifest_find(&m, "beta");
     CHECK(alpha && beta && alpha == &m.exercises[0], "exercises in file order");
@@ -76,7 +77,10 @@ static void test_good_manifest(void)
           "a public test is not a hidden one");
     CHECK(!beta->race && beta->n_hidden == 0, "beta: race off, no hidden tests");
     CHECK_STR(beta->allow, "");
-    CHECK(manifest_find(&m, "gamma") == NULL, "no gamma");
+    CHECK_INT(alpha->check, CHECK_HELGRIND);
+    CHECK(manifest_find(&m, "gamma") && manifest_find(&m, "gamma")->check == CHECK_MEMCHECK,
+          "gamma: check = memcheck");
+    CHECK(manifest_find(&m, "delta") == NULL, "no delta");
     manifest_free(&m);
 }
 
@@ -111,6 +115,8 @@ static void test_refusals(void)
             "libs may name pthread, uv and m");
     refused("[racecourse]\nformat = 1\n[a]\npublic.t = 80\nallow = uv_fs_*\n",
             "allow lists function names");
+    refused("[racecourse]\nformat = 1\n[a]\npublic.t = 80\ncheck = drd\n",
+            "check must be helgrind or memcheck, not \"drd\"");
     refused("[racecourse]\nformat = 1\n[a]\nthis line has no equals sign\n", "syntax error");
     {
         strbuf long_line = STRBUF_INIT;

@@ -129,6 +129,18 @@ rc_fault_link() {
     fi
 }
 
+# rc_mem_guard OBJECT: sends the object's mmap, munmap, mprotect and
+# makecontext to grader/harness/mem_guard.c (link it too), as
+# grader/build.c does for the student's object: stacks are then registered
+# with Valgrind, and the tests can see the stack size given to makecontext.
+rc_mem_guard() {
+    local name args=()
+    for name in mmap mmap64 munmap mprotect makecontext; do
+        args+=("--redefine-sym=$name=rc_guard_$name")
+    done
+    objcopy "${args[@]}" "$1"
+}
+
 # rc_compile_log LOG: the first lines of a compiler's output, indented.
 rc_compile_log() {
     head -n 25 "$1" | sed 's/^/            /'

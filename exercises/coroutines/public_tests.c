@@ -1,0 +1,275 @@
+/*
+ * public_tests.c - a few of the grader's checks for coroutines, for you
+ * to run with `make check EX=coroutines`.  The hidden tests check much
+ * more: every error return, nested coroutines, stack sizes, 10,000
+ * coroutines at once, the loop's order, new tasks from a task, running
+ * the loop again.
+ *
+ * Times are in units of rc_unit() (0.02 s; RC_TIME_SCALE=k multiplies it
+ * on a slow machine): "sleep 3 s" of the course is 3 units here.
+ */
+#define _GNU_SOURCE
+#include "coroutines.h"
+#include "racecourse_test.h"
+
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+RC_SUITE(coroutines_public);
+
+#define AS_PTR(n) ((void *)(intptr_t)(n))
+#define AS_INT(p) ((int)(intptr_t)(p))
+
+/* def count(n): for i in range(1, n + 1): yield i; return 99 */
+static void *count_to(co *self, void *arg)
+{
+    for (int i = 1; i <= AS_INT(arg); i++)
+        co_yield(self, AS_PTR(i));
+    return AS_PTR(99);
+}
+
+RC_TEST(coroutines_public, generator_yields_then_returns)
+{
+    co *g = co_create(count_to, AS_PTR(3), 0);
+
+    cr_assert_not_null(g, "co_create(count_to, 3, 0) returned NULL (errno %d)", errno);
+    cr_assert(!co_done(g), "co_done is true for a coroutine that has not started");
+    for (int i = 1; i <= 3; i++) {
+        void *got = co_resume(g, NULL);
+
+        cr_assert_eq(AS_INT(got), i, "resume %d returned %d, expected %d (the value yielded)",
+                     i, AS_INT(got), i);
+        cr_assert(!co_done(g), "co_done is true after resume %d, but the body has not returned", i);
+    }
+    cr_assert_eq(AS_INT(co_resume(g, NULL)), 99,
+                 "the 4th resume must return what the body returned (99)");
+    cr_assert(co_done(g), "co_done is false after the body returned");
+    co_destroy(g);
+}
+
+/*
+ * The course's running average, driven with send():
+ *     def averager():
+ *         total, n, avg = 0, 0, None
+ *         while True:
+ *             x = yield avg
+ *             total += x; n += 1; avg = total / n
+ */
+static void *averager(co *self, void *arg)
+{
+    long total = 0, n = 0, avg = -1;
+
+    (void)arg;
+    for (;;) {
+        long x = (long)(intptr_t)co_yield(self, AS_PTR(avg));
+
+        if (x < 0)
+            return AS_PTR(1000 + n);
+        total += x;
+        n++;
+        avg = total / n;
+    }
+}
+
+RC_TEST(coroutines_public, send_values_both_ways)
+{
+    co *a = co_create(averager, NULL, 0);
+    int got;
+
+    cr_assert_not_null(a, "co_create returned NULL (errno %d)", errno);
+    got = AS_INT(co_resume(a, AS_PTR(555)));
+    cr_assert_eq(got, -1, "priming resume (value 555, to be ignored) returned %d: expected the "
+                 "first yielded value, -1", got);
+    got = AS_INT(co_resume(a, AS_PTR(10)));
+    cr_assert_eq(got, 10, "send(10) returned %d, expected the average 10: the value given to "
+                 "co_resume must come out of the co_yield the coroutine is stopped in", got);
+    got = AS_INT(co_resume(a, AS_PTR(30)));
+    cr_assert_eq(got, 20, "send(30) returned %d, expected the average 20", got);
+    got = AS_INT(co_resume(a, AS_PTR(-1)));
+    cr_assert_eq(got, 1002, "send(-1) (stop) returned %d, expected 1002: 2 values were "
+                 "averaged, the priming 555 must not count", got);
+    cr_assert(co_done(a), "co_done is false after the body returned");
+    co_destroy(a);
+}
+
+RC_TEST(coroutines_public, resume_finished_is_einval)
+{
+    co *g = co_create(count_to, AS_PTR(0), 0);
+    void *got;
+
+    cr_assert_not_null(g, "co_create returned NULL (errno %d)", errno);
+    cr_assert_eq(AS_INT(co_resume(g, NULL)), 99, "the first resume must run the body to its end");
+    errno = 0;
+    got = co_resume(g, NULL);
+    cr_assert(got == NULL && errno == EINVAL, "resuming a finished coroutine returned %p with "
+              "errno %d: expected NULL and EINVAL (%d)", got, errno, EINVAL);
+    errno = 0;
+    got = co_resume(NULL, NULL);
+    cr_assert(got == NULL && errno == EINVAL, "co_resume(NULL) must return NULL with EINVAL");
+    co_destroy(g);
+}
+
+/* The seed's foo and bar, writing to a shared log instead of printing. */
+typedef struct log {
+    char text[256];
+} log_t;
+
+static log_t shared_log;
+
+static void say(const char *who, int i)
+{
+    size_t len = strlen(shared_log.text);
+
+    snprintf(shared_log.text + len, sizeof shared_log.text - len, "%s%d ", who, i);
+}
+
+static void *foo(co *self, void *arg)
+{
+    for (int i = 0; i < AS_INT(arg); i++) {
+        say("foo", i);
+        co_yield(self, NULL);
+    }
+    return NULL;
+}
+
+static void *bar(co *self, void *arg)
+{
+    for (int i = 0; i < AS_INT(arg); i++) {
+        say("bar", i);
+        co_yield(self, NULL);
+    }
+    return NULL;
+}
+
+RC_TEST(coroutines_public, round_robin_interleaves_foo_and_bar)
+{
+    co *cos[2] = { co_create(foo, AS_PTR(3), 0), co_create(bar, AS_PTR(3), 0) };
+    int rc;
+
+    cr_assert(cos[0] && cos[1], "co_create returned NULL (errno %d)", errno);
+    shared_log.text[0] = '\0';
+    rc = co_round_robin(cos, 2);
+    cr_assert_eq(rc, 0, "co_round_robin returned %d, expected 0", rc);
+    cr_assert_str_eq(shared_log.text, "foo0 bar0 foo1 bar1 foo2 bar2 ",
+                     "the output was \"%s\": each coroutine runs until its next yield, in turn",
+                     shared_log.text);
+    cr_assert(co_done(cos[0]) && co_done(cos[1]), "co_round_robin returned before both were done");
+    co_destroy(cos[0]);
+    co_destroy(cos[1]);
+}
+
+/* One of the seed's five tasks: sleeps its time, then notes when it ended. */
+typedef struct sleeper {
+    double units;
+    double ended;               /* seconds after the start */
+    int place;                  /* 1 = first to end */
+    double deadline;            /* when it went to sleep + its time */
+} sleeper;
+
+static double loop_start;
+static int finished;
+
+static void *sleepy_task(co *self, void *arg)
+{
+    sleeper *s = arg;
+
+    s->deadline = rc_now() + s->units * rc_unit();
+    co_sleep(self, s->units * rc_unit());
+    s->ended = rc_now() - loop_start;
+    s->place = ++finished;
+    return NULL;
+}
+
+RC_TEST(coroutines_public, five_tasks_take_the_longest)
+{
+    sleeper tasks[5] = { { 3, 0, 0, 0 }, { 15, 0, 0, 0 }, { 8, 0, 0, 0 }, { 20, 0, 0, 0 },
+                         { 10, 0, 0, 0 } };
+    co_loop *l = co_loop_create();
+    double took;
+    int rc;
+
+    cr_assert_not_null(l, "co_loop_create returned NULL (errno %d)", errno);
+    for (int i = 0; i < 5; i++)
+        cr_assert_eq(co_loop_spawn(l, sleepy_task, &tasks[i]), 0, "co_loop_spawn failed");
+    finished = 0;
+    loop_start = rc_now();
+    rc = co_loop_run(l);
+    took = (rc_now() - loop_start) / rc_unit();
+    cr_assert_eq(rc, 0, "co_loop_run returned %d, expected 0", rc);
+    for (int i = 0; i < 5; i++) {
+        /*
+         * Its place among the deadlines (3, 8, 10, 15, 20 units after the
+         * tasks went to sleep); deadlines closer than one unit (a task
+         * that went to sleep late on a busy machine) may come either way.
+         */
+        int first = 1, last = 0;
+
+        for (int k = 0; k < 5; k++) {
+            first += tasks[k].deadline + rc_unit() < tasks[i].deadline;
+            last += tasks[k].deadline < tasks[i].deadline + rc_unit();
+        }
+        cr_assert(tasks[i].place >= first && tasks[i].place <= last, "the task sleeping %g "
+                  "units ended in place %d, expected %d: wake sleepers in the order of their "
+                  "deadlines", tasks[i].units, tasks[i].place,
+                  tasks[i].place < first ? first : last);
+        cr_assert_geq(tasks[i].ended / rc_unit(), tasks[i].units - 0.01,
+                      "the task sleeping %g units woke after %.1f: never wake before the deadline",
+                      tasks[i].units, tasks[i].ended / rc_unit());
+    }
+    cr_assert(took < 20 + 30, "the five tasks took %.1f units, expected about 20 (the longest), "
+              "not 56 (the sum): the loop must run the others while one sleeps", took);
+    co_loop_destroy(l);
+}
+
+static void *long_nap(co *self, void *arg)
+{
+    co_sleep(self, *(double *)arg * rc_unit());
+    return NULL;
+}
+
+RC_TEST(coroutines_public, loop_sleeps_while_all_tasks_sleep)
+{
+    double naps[3] = { 22, 22, 22 };
+    co_loop *l = co_loop_create();
+    rc_watch w;
+
+    cr_assert_not_null(l, "co_loop_create returned NULL (errno %d)", errno);
+    for (int i = 0; i < 3; i++)
+        cr_assert_eq(co_loop_spawn(l, long_nap, &naps[i]), 0, "co_loop_spawn failed");
+    cr_assert_eq(rc_watch_start(&w, 4 * rc_unit(), 14 * rc_unit()), 0, "test setup failed");
+    cr_assert_eq(co_loop_run(l), 0, "co_loop_run failed");
+    rc_watch_finish(&w);
+    if (w.runnable >= 0)
+        cr_assert(w.runnable < 0.5 * w.span, "while every task slept, the loop was running for "
+                  "%.0f%% of the time: it must sleep until the earliest deadline "
+                  "(clock_nanosleep), not check the clock in a loop",
+                  100 * w.runnable / w.span);
+    co_loop_destroy(l);
+}
+
+/* Notes its name, then lets the others run, three times. */
+static void *polite(co *self, void *arg)
+{
+    for (int i = 0; i < 3; i++) {
+        say((const char *)arg, i);
+        co_sleep(self, 0);
+    }
+    return NULL;
+}
+
+RC_TEST(coroutines_public, sleep_zero_lets_others_run)
+{
+    co_loop *l = co_loop_create();
+
+    cr_assert_not_null(l, "co_loop_create returned NULL (errno %d)", errno);
+    shared_log.text[0] = '\0';
+    cr_assert_eq(co_loop_spawn(l, polite, "a"), 0, "co_loop_spawn failed");
+    cr_assert_eq(co_loop_spawn(l, polite, "b"), 0, "co_loop_spawn failed");
+    cr_assert_eq(co_loop_run(l), 0, "co_loop_run failed");
+    cr_assert_str_eq(shared_log.text, "a0 b0 a1 b1 a2 b2 ",
+                     "the tasks ran as \"%s\": co_sleep(self, 0) must let the other task run "
+                     "before coming back", shared_log.text);
+    co_loop_destroy(l);
+}
