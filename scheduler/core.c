@@ -262,6 +262,7 @@ struct rc_thread *rc_thread_new(void *(*fn)(void *), void *arg)
     t->arg = arg;
     t->deadline = RC_NO_DEADLINE;
     t->call = "start";
+    t->where = fn ? (uintptr_t)fn + 1 : 0;   /* where() takes a return address */
     rc_strategy_new_thread(t);
     return t;
 }
