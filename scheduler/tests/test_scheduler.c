@@ -173,7 +173,9 @@ static void test_virtual_time(void)
     clock_gettime(CLOCK_MONOTONIC, &b);
     CHECK_INT(rc, 0);
     CHECK(r && !failure(r), "sleepy failed: %s", failure(r) ? str(failure(r), "message") : "");
-    CHECK((b.tv_sec - a.tv_sec) * 1e3 + (b.tv_nsec - a.tv_nsec) / 1e6 < 50,
+    /* Far below the 20 s a real sleep takes, on however busy a machine
+     * (the process's start is most of it: some 10 ms idle, more loaded). */
+    CHECK((b.tv_sec - a.tv_sec) * 1e3 + (b.tv_nsec - a.tv_nsec) / 1e6 < 2000,
           "20 virtual seconds took %.0f ms", (b.tv_sec - a.tv_sec) * 1e3 +
           (b.tv_nsec - a.tv_nsec) / 1e6);
     cJSON_Delete(r);
