@@ -23,7 +23,12 @@ static int read_number(const char *name, unsigned long long *out, unsigned long 
     errno = 0;
     value = strtoull(text, &end, 0);
     if (errno || *end || value < min || text[0] == '-') {
-        fprintf(stderr, "scheduler: %s=\"%s\" is not a number (at least %llu)\n", name, text, min);
+        if (min > 0)
+            fprintf(stderr, "scheduler: %s=\"%s\": want a number, at least %llu\n", name,
+                    text, min);
+        else
+            fprintf(stderr, "scheduler: %s=\"%s\": want a number (decimal or 0x hex)\n",
+                    name, text);
         return -1;
     }
     *out = value;

@@ -140,8 +140,9 @@ void rc_report_text(const char *kind, const char *message, bool threads)
 
         if (t->state == RC_T_FREE)
             continue;
-        fprintf(stderr, "  thread %d: %s in %s %s at %s", t->id, state_name(t), t->call,
-                object_name(t->obj_kind, t->obj_id, obj, sizeof(obj)), rc_where(t->where));
+        object_name(t->obj_kind, t->obj_id, obj, sizeof(obj));
+        fprintf(stderr, "  thread %d: %s in %s%s%s at %s", t->id, state_name(t), t->call,
+                obj[0] && t->obj_kind ? " " : "", t->obj_kind ? obj : "", rc_where(t->where));
         if (w)
             fprintf(stderr, ", waits for thread %d", w->id);
         fputc('\n', stderr);
