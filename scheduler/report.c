@@ -132,7 +132,7 @@ void rc_report_text(const char *kind, const char *message, bool threads)
 
     resolve_all(false);
     fprintf(stderr, "\nscheduler: %s: %s\n", kind, message);
-    fprintf(stderr, "  seed %#llx (%s), step %lu, virtual time %.6f s\n",
+    fprintf(stderr, "  seed 0x%llx (%s), step %lu, virtual time %.6f s\n",
             (unsigned long long)rc->seed, rc_cfg.pct ? "pct" : "random", rc->steps,
             (double)rc->now / 1e9);
     for (int i = 0; threads && i < rc->n_slots; i++) {
@@ -156,7 +156,7 @@ void rc_report_text(const char *kind, const char *message, bool threads)
                 object_name(ev->obj_kind, ev->obj_id, obj, sizeof(obj)), rc_where(ev->where),
                 (double)ev->time / 1e9);
     }
-    fprintf(stderr, "  replay: RC_SCHED_SEED=%#llx RC_SCHED_RUNS=1 RC_SCHED_TRACE=all%s %s\n",
+    fprintf(stderr, "  replay: RC_SCHED_SEED=0x%llx RC_SCHED_RUNS=1 RC_SCHED_TRACE=all%s %s\n",
             (unsigned long long)rc->seed, rc_cfg.pct ? " RC_SCHED_STRATEGY=pct" : "",
             program_invocation_name);
 }
@@ -273,7 +273,7 @@ int rc_report_json(const char *path, unsigned long schedules_run, const struct r
         resolve_all(rc_cfg.trace_all);
         fputs("{ \"kind\": ", out);
         json_cstring(out, f->kind);
-        fprintf(out, ", \"seed\": \"%#llx\", \"schedule\": %lu,\n    \"message\": ",
+        fprintf(out, ", \"seed\": \"0x%llx\", \"schedule\": %lu,\n    \"message\": ",
                 (unsigned long long)f->seed, f->schedule);
         json_cstring(out, f->message);
         fputs(",\n    \"output\": ", out);
