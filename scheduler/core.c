@@ -6,7 +6,6 @@
 #include "rc_internal.h"
 
 #include <linux/futex.h>
-#include <sched.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -50,21 +49,6 @@ static void hand_to(struct rc_thread *t)
 void rc_schedule_start(uint64_t seed)
 {
     struct rc_thread *main_thread;
-    cpu_set_t one;
-
-    /* One thread runs at a time: on one CPU, a hand-over needs no IPI. */
-    if (sched_getaffinity(0, sizeof(one), &one) == 0) {
-        int cpus = CPU_COUNT(&one), pick = (int)(seed % (uint64_t)(cpus ? cpus : 1));
-
-        for (int cpu = 0; cpu < CPU_SETSIZE; cpu++) {
-            if (CPU_ISSET(cpu, &one) && pick-- == 0) {
-                CPU_ZERO(&one);
-                CPU_SET(cpu, &one);
-                sched_setaffinity(0, sizeof(one), &one);
-                break;
-            }
-        }
-    }
 
     /* The thread slots are cleared when taken: fewer pages to touch. */
     memset(rc, 0, offsetof(struct rc_state, threads));
