@@ -222,6 +222,12 @@ void rc_changed(void)
     rc->epoch++;
 }
 
+void rc_poll_for(struct rc_thread *self, const struct rc_thread *owner)
+{
+    self->polled_for = owner ? owner->id : 0;
+    rc_poll(self);
+}
+
 void rc_poll(struct rc_thread *self)
 {
     bool others = false;
@@ -230,16 +236,21 @@ void rc_poll(struct rc_thread *self)
         others |= &rc->threads[i] != self && rc->threads[i].state == RC_T_ALIVE;
     if (!others)
         return;
-    if (self->poll_epoch == rc->epoch) {
+    if (self->polls > 0 && self->poll_epoch == rc->epoch) {
         self->polls++;
     } else {
         self->polls = 1;
         self->poll_epoch = rc->epoch;
     }
     rc_strategy_polled(self);
-    if (self->polls > rc_cfg.max_polls)
-        rc_fail(RC_V_BUSY, "thread %d polled %lu times in a row (%s) while no other "
-                "thread changed anything it could see", self->id, self->polls, self->call);
+    if (self->polls <= rc_cfg.max_polls)
+        return;
+    if (self->polled_for)
+        rc_fail(RC_V_BUSY, "thread %d called %s %lu times in a row, waiting for thread %d, "
+                "while no thread changed anything it could see", self->id, self->call,
+                self->polls, self->polled_for);
+    rc_fail(RC_V_BUSY, "thread %d called %s %lu times in a row while no thread changed "
+            "anything it could see", self->id, self->call, self->polls);
 }
 
 struct rc_thread *rc_thread_new(void *(*fn)(void *), void *arg)

@@ -20,11 +20,20 @@ const char *rc_verdict_name(int verdict)
     return verdict >= 0 && verdict <= RC_V_LIMIT ? names[verdict] : "?";
 }
 
-/* The thread `t` waits for (owner of its mutex, thread it joins), or NULL. */
+/*
+ * The thread `t` waits for (owner of its mutex, thread it joins, or what
+ * its polls wait for), or NULL.
+ */
 static const struct rc_thread *waits_for(const struct rc_thread *t)
 {
     if (t->state != RC_T_ALIVE)
         return NULL;
+    if (t->wait == RC_W_NONE && t->polls > 0 && t->polled_for) {
+        for (int i = 0; i < rc->n_slots; i++)
+            if (rc->threads[i].id == t->polled_for && rc->threads[i].state != RC_T_FREE)
+                return &rc->threads[i];
+        return NULL;
+    }
     switch (t->wait) {
     case RC_W_MUTEX:
     case RC_W_RDLOCK:
