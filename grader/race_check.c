@@ -27,7 +27,7 @@ static char *driver_output(const char *output)
         if (strncmp(line, "==", 2) != 0)
             strbuf_addf(&kept, "%s\n", line);
     free(all);
-    trimmed = first_lines(kept.data ? kept.data : "", 5, 600);
+    trimmed = first_lines(kept.data ? kept.data : "", 8, 900);
     strbuf_release(&kept);
     return trimmed;
 }
@@ -48,6 +48,30 @@ static char *early_end_message(const sandbox_result *run)
     said = driver_output(run->output);
     message = xasprintf("the race driver stopped before its end (exit status %d)%s%s",
                         run->exit_code, *said ? ": " : "", said);
+    free(said);
+    return message;
+}
+
+/*
+ * The driver stopped itself because its threads made no progress
+ * (race_watchdog.c): its own words, without their "race driver: stuck: "
+ * starts, say for how long and which thread is in which call.
+ */
+static char *stuck_message(const sandbox_result *run)
+{
+    strbuf words = STRBUF_INIT;
+    char *said = driver_output(run->output), *line, *save = NULL, *message;
+
+    for (line = strtok_r(said, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+        if (strncmp(line, "race driver: ", 13) == 0)
+            line += 13;
+        if (strncmp(line, "stuck: ", 7) == 0)
+            line += 7;
+        strbuf_addf(&words, "%s%s", words.data ? "\n" : "", line);
+    }
+    message = xasprintf("the race driver stopped itself: %s",
+                        words.data ? words.data : "your code made no progress");
+    strbuf_release(&words);
     free(said);
     return message;
 }
@@ -97,7 +121,10 @@ int race_check(const race_request *req, race_result *out)
     if (err)
         goto done;
     read_err = helgrind_report_read(xml, req->student_file, RACE_FINDINGS_SHOWN, out);
-    if (run.timed_out) {
+    if (run.exited && run.exit_code == RC_EXIT_STUCK) {
+        out->status = RACE_TIMEOUT;
+        out->message = stuck_message(&run);
+    } else if (run.timed_out) {
         out->status = RACE_TIMEOUT;
         out->message = xasprintf("the race driver did not finish within %g s: a deadlock, "
                                  "or a wait that is never woken up?", req->timeout_s);

@@ -8,7 +8,10 @@
  *
  *   clean    the driver ran to its end and Helgrind reported no error
  *   race     Helgrind reported at least one error (the findings say where)
- *   timeout  the driver did not finish in time (a deadlock?)
+ *   timeout  the driver did not finish in time, or stopped itself because
+ *            its threads made no progress (exit status RC_EXIT_STUCK; the
+ *            message then quotes what it said: which thread is blocked in
+ *            which call of the student's code)
  *   crashed  the driver crashed, stopped early, or its code called exit()
  */
 #ifndef RACECOURSE_RACE_CHECK_H
