@@ -11,6 +11,7 @@
 #define _GNU_SOURCE
 #include "helgrind_report.h"
 #include "helgrind_xml.h"
+#include "race_words.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -18,17 +19,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* A finding before folding; message = label [(seen N times)]: body. */
-typedef struct hg_draft {
-    const char *kind;               /* static: "race", ... */
-    const char *label;              /* static: "data race", ... */
-    char *file;                     /* student's file or "" */
-    int line;
-    char *body;
-    char *key;                      /* equal keys are folded */
-    long count;
-    size_t first;                   /* index of its first error, for ties */
-} hg_draft;
+typedef race_draft hg_draft;
+
+/* Where the student reads every error. */
+#define FULL_REPORT "Helgrind's whole report lists them all (`make race`)."
 
 /* --- small helpers ------------------------------------------------------- */
 
@@ -281,6 +275,39 @@ static void put_variable(strbuf *b, const hg_error *e, const char *student_file)
     }
 }
 
+/* The test's function the student's code was running in `part`'s stack
+ * ("job_fn"), or NULL: the innermost frame with source, when it is not the
+ * student's but a frame further out is. */
+static const char *callback_in(const hg_part *part, const char *student_file)
+{
+    int student;
+    const hg_frame *f = pick_frame(part, student_file, &student);
+
+    for (size_t i = 0; student && i < part->n_frames && &part->frames[i] != f; i++)
+        if (part->frames[i].file && !is_system(&part->frames[i]))
+            return part->frames[i].fn;
+    return NULL;
+}
+
+/* Ends a race's sentence with what to do (race_words_race_advice). */
+static void put_advice(strbuf *b, const hg_part *first, const hg_part *other,
+                       const char *student_file)
+{
+    int s1 = 0, s2 = 0;
+    const hg_frame *f1 = pick_frame(first, student_file, &s1);
+    const hg_frame *f2 = pick_frame(other, student_file, &s2);
+    int test_side = f1 && f2 && s1 != s2;
+    char *advice = race_words_race_advice(test_side, 0,
+                                          !test_side ? NULL : s1 ? callback_in(first, student_file)
+                                                                 : callback_in(other, student_file));
+
+    if (!advice)
+        b->failed = 1;
+    else
+        sb_printf(b, ". %s", advice);
+    free(advice);
+}
+
 static void describe_race(const hg_error *e, const char *student_file, strbuf *body,
                           strbuf *key)
 {
@@ -315,34 +342,66 @@ static void describe_race(const hg_error *e, const char *student_file, strbuf *b
     else if (var.len)
         sb_printf(body, "; the memory is %s", var.s);
     free(var.s);
-    sb_printf(body, ". Protect both accesses with the same mutex.");
+    put_advice(body, first, other, student_file);
     put_key_where(key, first, student_file);
     put_key_where(key, other, student_file);
 }
 
+/* "file:line (fn)" of the stack of `part` (malloc'd), or NULL; *line gets
+ * the line when it is the student's, else 0. */
+static char *where_string(const hg_part *part, const char *student_file, int *line, int is_short)
+{
+    strbuf b = {0};
+    int student;
+    const hg_frame *f = pick_frame(part, student_file, &student);
+
+    *line = f && student ? f->line : 0;
+    if (!f)
+        return NULL;
+    if (is_short)
+        put_short_where(&b, part, student_file);
+    else
+        put_where(&b, part, student_file, "");
+    return sb_take(&b);
+}
+
+/*
+ * Helgrind's LockOrder: the first stack takes lock A while holding B (the
+ * violation); "Required order was established by acquisition of lock at
+ * A", then "followed by a later acquisition of lock at B": the place that
+ * takes B while holding A.
+ */
 static void describe_lock_order(const hg_error *e, const char *student_file,
                                 strbuf *body, strbuf *key)
 {
     const hg_part *a = find_part(e, "Required order was established");
     const hg_part *b = find_part(e, "followed by a later acquisition");
+    int line_v, line_b, unused;
+    char *violation = where_string(&e->parts[0], student_file, &line_v, 0);
+    char *other = b && b->n_frames ? where_string(b, student_file, &line_b, 0) : NULL;
+    char *held = a ? where_string(a, student_file, &unused, 1) : NULL;
+    char *text;
 
-    put_where(body, &e->parts[0], student_file, "a thread");
-    sb_printf(body, " takes lock A while holding lock B, but ");
-    if (b && b->n_frames) {
-        put_where(body, b, student_file, "another place");
-        sb_printf(body, " takes B while holding A");
-        if (a && pick_frame(a, student_file, &(int){0})) {
-            sb_printf(body, " (A was taken at ");
-            put_short_where(body, a, student_file);
-            sb_printf(body, ")");
-        }
+    if (!other)
+        line_b = 0;
+    text = race_words_lock_order(violation ? violation : "a thread", line_v, NULL,
+                                 other, line_b, held);
+    if (text)
+        sb_printf(body, "%s", text);
+    else
+        body->failed = 1;
+    free(text);
+    free(violation);
+    free(other);
+    free(held);
+    /* the key does not depend on which of the two Helgrind saw first */
+    if (line_b && line_b < line_v) {
+        put_key_where(key, b, student_file);
+        put_key_where(key, &e->parts[0], student_file);
     } else {
-        sb_printf(body, "elsewhere B is taken while holding A");
+        put_key_where(key, &e->parts[0], student_file);
+        put_key_where(key, b, student_file);
     }
-    sb_printf(body, "; two threads doing both can deadlock. "
-              "Always take locks in one fixed order.");
-    put_key_where(key, &e->parts[0], student_file);
-    put_key_where(key, b, student_file);
 }
 
 /* Helgrind's "Misc" texts, in words: what the code did, what to do. */
@@ -480,28 +539,12 @@ static int draft_error(const hg_error *e, const char *student_file, hg_draft *d)
     return d->file && d->body && d->key ? 0 : ENOMEM;
 }
 
-static void draft_free(hg_draft *d)
-{
-    free(d->file);
-    free(d->body);
-    free(d->key);
-}
-
-static int by_count(const void *x, const void *y)
-{
-    const hg_draft *a = x, *b = y;
-
-    if (a->count != b->count)
-        return a->count > b->count ? -1 : 1;
-    return a->first < b->first ? -1 : a->first > b->first;
-}
-
 /* Folds the errors of `x` into at most `max` findings in `out`. */
 static int build_findings(const hg_xml *x, const char *student_file, size_t max,
                           race_result *out)
 {
     hg_draft *drafts = NULL, d;
-    size_t n = 0, keep, i;
+    size_t n = 0, i;
     int err = 0;
 
     if (x->n_errors && !(drafts = calloc(x->n_errors, sizeof *drafts)))
@@ -511,50 +554,27 @@ static int build_findings(const hg_xml *x, const char *student_file, size_t max,
 
         memset(&d, 0, sizeof d);
         if ((err = draft_error(&x->errors[i], student_file, &d))) {
-            draft_free(&d);
+            race_draft_free(&d);
             goto error;
         }
         for (j = 0; j < n && strcmp(drafts[j].key, d.key) != 0; j++)
             ;
         if (j < n) {
             drafts[j].count += x->errors[i].count;
-            draft_free(&d);
+            race_draft_free(&d);
             continue;
         }
         d.count = x->errors[i].count;
         d.first = i;
         drafts[n++] = d;
     }
-    if (n)
-        qsort(drafts, n, sizeof *drafts, by_count);
-    keep = n < max ? n : max;
-    if (keep && !(out->findings = calloc(keep, sizeof *out->findings))) {
-        err = ENOMEM;
-        goto error;
-    }
-    for (i = 0; i < keep; i++) {
-        race_finding *f = &out->findings[i];
-        strbuf msg = {0};
-
-        sb_printf(&msg, "%s", drafts[i].label);
-        if (drafts[i].count > 1)
-            sb_printf(&msg, " (seen %ld times)", drafts[i].count);
-        sb_printf(&msg, ": %s", drafts[i].body);
-        out->n_findings = i + 1;
-        f->kind = strdup(drafts[i].kind);
-        f->file = drafts[i].file;
-        drafts[i].file = NULL;
-        f->line = drafts[i].line;
-        f->message = sb_take(&msg);
-        if (!f->kind || !f->file || !f->message) {
-            err = ENOMEM;
-            goto error;
-        }
-    }
-    out->n_errors = x->n_errors;
+    err = race_words_findings(drafts, n, max, FULL_REPORT, out);
+    n = 0;
+    if (!err)
+        out->n_errors = x->n_errors;
 error:
     for (i = 0; i < n; i++)
-        draft_free(&drafts[i]);
+        race_draft_free(&drafts[i]);
     free(drafts);
     return err;
 }
