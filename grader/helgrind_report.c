@@ -498,6 +498,21 @@ static void describe_other(const hg_error *e, const char *student_file, strbuf *
     sb_printf(key, "|%s", strip_thread(t));
 }
 
+/* The place a lock order's sentence names first (race_words_lock_order):
+ * of the two that take a lock while holding the other, the student's one
+ * earlier in the file. */
+static const hg_part *first_lock_place(const hg_error *e, const char *student_file)
+{
+    const hg_part *b = find_part(e, "followed by a later acquisition");
+    int s0 = 0, sb = 0;
+    const hg_frame *f0 = pick_frame(&e->parts[0], student_file, &s0);
+    const hg_frame *fb = pick_frame(b, student_file, &sb);
+
+    if (fb && sb && (!s0 || fb->line < f0->line))
+        return b;
+    return &e->parts[0];
+}
+
 /* Fills `d` from error `e`: kind, student's file:line, body, key. */
 static int draft_error(const hg_error *e, const char *student_file, hg_draft *d)
 {
@@ -520,8 +535,7 @@ static int draft_error(const hg_error *e, const char *student_file, hg_draft *d)
     } else if (strcmp(kind, "LockOrder") == 0) {
         d->kind = "lock_order", d->label = "lock order";
         describe_lock_order(e, student_file, &body, &key);
-        if (!pick_frame(at, student_file, &student) || !student)
-            at = find_part(e, "followed by a later acquisition");
+        at = first_lock_place(e, student_file);
     } else if (strcmp(kind, "UnlockUnlocked") == 0 || strcmp(kind, "UnlockForeign") == 0 ||
                strcmp(kind, "UnlockBogus") == 0 || strcmp(kind, "PthAPIerror") == 0 ||
                strcmp(kind, "Misc") == 0) {

@@ -170,6 +170,11 @@ char *race_words_lock_order(const char *place1, int line1, const char *held1,
     const char *p1 = swap ? place2 : place1, *h1 = swap ? held2 : held1;
     const char *p2 = swap ? place1 : place2, *h2 = swap ? held1 : held2;
 
+    /* one "taken at": the first place's when known (ThreadSanitizer knows
+       both, Helgrind only the one that set the order) */
+    if (h1)
+        h2 = NULL;
+
     if (asprintf(&text, "%s takes lock B while holding lock A%s%s%s, and %s takes A while "
                  "holding B%s%s%s; two threads doing both can deadlock, each waiting for "
                  "the lock the other holds. Always take locks in one fixed order.",

@@ -51,8 +51,9 @@ void race_draft_free(race_draft *d);
  * The sentence of a lock order, the same whichever tool saw it: the two
  * places that take one lock while holding the other, the one earlier in
  * the student's file first ("takes lock B while holding lock A"), with
- * where it took A when known (`held1`/`held2` belong to `place1`/`place2`,
- * NULL when unknown).  The places are "file:line (fn)" as the readers
+ * where the first took A when known, else where the second took B
+ * (`held1`/`held2` belong to `place1`/`place2`, NULL when unknown; one is
+ * enough, and Helgrind knows only one).  The places are "file:line (fn)" as the readers
  * write them; `line1`/`line2` order them (0 when not in the student's
  * file: last).  Returns a malloc'd sentence, or NULL (ENOMEM).
  */

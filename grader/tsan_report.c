@@ -617,9 +617,9 @@ static void describe_lock_order(const ts_block *blk, const char *student_file, s
                 b_before = p;
         }
     }
-    *first_out = a;
     place_a = where_string(a, student_file, &line_a, false);
     place_b = b && b->n_frames ? where_string(b, student_file, &line_b, false) : NULL;
+    *first_out = place_b && line_b && (!line_a || line_b < line_a) ? b : a;
     held_a = a_before ? where_string(a_before, student_file, &unused, true) : NULL;
     held_b = b_before && place_b ? where_string(b_before, student_file, &unused, true) : NULL;
     if (!place_b)
@@ -808,12 +808,7 @@ static void draft_block(const ts_block *blk, const char *student_file, ts_draft 
     } else if (starts_with(title, "lock-order-inversion")) {
         d->kind = "lock_order", d->label = "lock order";
         describe_lock_order(blk, student_file, &body, &key, &first);
-        at = first;
-        if (!pick_frame(at, student_file, &student) || !student) {
-            for (size_t i = 1; i < blk->n_parts; i++)
-                if (&blk->parts[i] != first && strstr(blk->parts[i].text, " acquired here while"))
-                    at = &blk->parts[i];
-        }
+        at = first;         /* the place the sentence names first */
     } else if (misuse_index(title) < sizeof misuse_words / sizeof misuse_words[0]) {
         d->kind = "misuse", d->label = "misuse of a pthread call";
         describe_misuse(blk, student_file, &body, &key);
