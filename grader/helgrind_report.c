@@ -410,7 +410,8 @@ static const struct { const char *needle, *did, *advice; } misc_words[] = {
       "locks a mutex it already holds, so it waits for itself forever",
       "Unlock before locking again, and do not call a function that takes the same lock." },
     { "still holds", "finishes while still holding a lock, so no other thread can ever take it",
-      "Unlock on every path before the thread function returns." },
+      "Unlock on every path before returning: look for a return, break or goto between "
+      "a lock and its unlock." },
     { "lock is not held", "signals a condition variable without holding the mutex its waiters use, "
       "so a waiter can miss the wake-up",
       "Lock the mutex, change the shared state, signal, then unlock." },

@@ -159,9 +159,9 @@ void rc_delay_locks(double seconds);
  * rc_watchdog_start() starts a thread that ends the driver with
  * RC_EXIT_STUCK as soon as it is clearly stuck: nothing made progress for
  * RC_STUCK_QUIET_S seconds while the process was mostly blocked (so a
- * machine too busy to run it is not taken for a deadlock), or nothing made
- * progress while it used RC_STUCK_SPIN_S seconds of CPU (a wait that
- * spins).  Before it ends the process it prints, on stderr, which threads
+ * machine too busy to run it is not taken for a deadlock), or for
+ * RC_STUCK_LONG_S seconds whatever ran (a wait that spins, a driver thread
+ * that polls).  Before it ends the process it prints, on stderr, which threads
  * are still inside which call of the code under test and for how long.
  * Returns 0, or pthread_create's error.
  *
@@ -181,7 +181,7 @@ void rc_delay_locks(double seconds);
  * accessed with relaxed atomics.
  */
 #define RC_STUCK_QUIET_S 3.0
-#define RC_STUCK_SPIN_S 10.0
+#define RC_STUCK_LONG_S 10.0
 
 int rc_watchdog_start(void);
 void rc_progress(void);

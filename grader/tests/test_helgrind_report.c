@@ -320,7 +320,8 @@ static void test_misuse_first_and_not_shown(void)
         CHECK_STR(r.findings[0].message,
                   "misuse of a pthread call: q.c:120 (bq_put) finishes while still holding a "
                   "lock, so no other thread can ever take it. Unlock on every path before "
-                  "the thread function returns.");
+                  "returning: look for a return, break or goto between a lock and its "
+                  "unlock.");
         CHECK_STR(r.findings[1].kind, "race");
         CHECK_INT(r.findings[1].line, 90);          /* the most frequent race */
         CHECK_INT(r.findings[3].line, 92);

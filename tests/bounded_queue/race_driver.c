@@ -188,13 +188,17 @@ static void producers_and_consumers(void)
     for (int i = 0; i < PRODUCERS; i++)
         pthread_join(producers[i], NULL);
     RC_DO(bq_close(queue));
-    wait_finished(PRODUCERS + CONSUMERS);
-    for (int i = 0; i < CONSUMERS; i++)
-        pthread_join(consumers[i], NULL);
+    /* The observer looks on while the close wakes the consumers, then
+     * stops: a thread that polls would hide from the watchdog that the
+     * others are blocked (see race_watchdog.c). */
+    pause_ms(5);
     pthread_mutex_lock(&finish_lock);
     observer_running = false;
     pthread_mutex_unlock(&finish_lock);
     pthread_join(watcher, NULL);
+    wait_finished(PRODUCERS + CONSUMERS);
+    for (int i = 0; i < CONSUMERS; i++)
+        pthread_join(consumers[i], NULL);
     if (total_taken != PRODUCERS * PER_PRODUCER)
         fprintf(stderr, "race_driver: %zu items taken, %d put\n", total_taken, PRODUCERS * PER_PRODUCER);
 }
