@@ -29,7 +29,9 @@
  * name of the student's source ("bounded_queue.c"): stack frames in it
  * are the ones a finding points at.  Fills out->findings (a malloc'd
  * array, NULL when there are none; at most `max_findings` after folding
- * duplicates, most frequent first, ties in report order), out->n_findings
+ * duplicates, in the order and with the cap of race_words_findings():
+ * lock misuse first, and a last "not shown: ..." finding of kind "other"
+ * when some were left out), out->n_findings
  * and out->n_errors (the number of <error> elements, before folding);
  * leaves out->status, score and message to the caller.  Findings already
  * in `out` are overwritten, not freed.
@@ -39,8 +41,9 @@
  *            (UnlockUnlocked, UnlockForeign, UnlockBogus, PthAPIerror,
  *            Misc) or "other" (any other kind).
  *   file     `student_file` and the line of the first frame in it, taken
- *            from the first stack (for a race or a lock order that has
- *            none there, from the conflicting access or acquisition); ""
+ *            from the first stack (for a race that has none there, from
+ *            the conflicting access; for a lock order, the place its
+ *            sentence names first, see race_words_lock_order()); ""
  *            and 0 when no frame is in the student's file.  The sentence
  *            then names the first frame with a source file outside system
  *            libraries: "driver.c:30 (main) in the test's code".
