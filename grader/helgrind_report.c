@@ -12,6 +12,7 @@
 #include "helgrind_report.h"
 #include "helgrind_xml.h"
 #include "race_words.h"
+#include "struct_fields.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -214,7 +215,8 @@ static const char *declared_after(const hg_error *e, const hg_part *part)
 }
 
 /* Appends what Valgrind says about the raced-on memory, or nothing. */
-static void put_variable(strbuf *b, const hg_error *e, const char *student_file)
+static void put_variable(strbuf *b, const hg_error *e, const char *student_file,
+                         const struct_layouts *layouts)
 {
     unsigned long size = number_after(e->parts[0].text, " of size ", 0);
 
@@ -242,10 +244,16 @@ static void put_variable(strbuf *b, const hg_error *e, const char *student_file)
             q += strlen(" bytes inside ");
             sb_printf(b, "\"%.*s\"", (int)strcspn(q, ","), q);
         } else if (strstr(t, " inside a block of size ")) {
-            if (size)
+            unsigned long block = number_after(t, " inside a block of size ", 0);
+            char *field = struct_layouts_field(layouts, block, offset);
+
+            if (field)
+                sb_printf(b, "%s", field);
+            else if (size)
                 sb_printf(b, "the %lu bytes at offset %lu of ", size, offset);
-            sb_printf(b, "a heap block of %lu bytes",
-                      number_after(t, " inside a block of size ", 0));
+            if (!field)
+                sb_printf(b, "a heap block of %lu bytes", block);
+            free(field);
             if (part->n_frames) {
                 sb_printf(b, " allocated at ");
                 put_where(b, part, student_file, "an unknown place");
@@ -308,7 +316,8 @@ static void put_advice(strbuf *b, const hg_part *first, const hg_part *other,
     free(advice);
 }
 
-static void describe_race(const hg_error *e, const char *student_file, strbuf *body,
+static void describe_race(const hg_error *e, const char *student_file,
+                          const struct_layouts *layouts, strbuf *body,
                           strbuf *key)
 {
     const hg_part *first = &e->parts[0];
@@ -336,7 +345,7 @@ static void describe_race(const hg_error *e, const char *student_file, strbuf *b
                   first_writes ? "writes" : "reads");
     }
     sb_printf(body, ", and no lock orders the two");
-    put_variable(&var, e, student_file);
+    put_variable(&var, e, student_file, layouts);
     if (var.failed)
         body->failed = 1;
     else if (var.len)
@@ -515,7 +524,8 @@ static const hg_part *first_lock_place(const hg_error *e, const char *student_fi
 }
 
 /* Fills `d` from error `e`: kind, student's file:line, body, key. */
-static int draft_error(const hg_error *e, const char *student_file, hg_draft *d)
+static int draft_error(const hg_error *e, const char *student_file,
+                       const struct_layouts *layouts, hg_draft *d)
 {
     static const hg_part empty;
     strbuf body = {0}, key = {0};
@@ -530,7 +540,7 @@ static int draft_error(const hg_error *e, const char *student_file, hg_draft *d)
         sb_printf(&body, "Helgrind reports a problem of kind \"%s\" without details.", kind);
     } else if (strcmp(kind, "Race") == 0) {
         d->kind = "race", d->label = "data race";
-        describe_race(e, student_file, &body, &key);
+        describe_race(e, student_file, layouts, &body, &key);
         if (!pick_frame(at, student_file, &student) || !student)
             at = find_part(e, "This conflicts with a previous");
     } else if (strcmp(kind, "LockOrder") == 0) {
@@ -555,7 +565,8 @@ static int draft_error(const hg_error *e, const char *student_file, hg_draft *d)
 }
 
 /* Folds the errors of `x` into at most `max` findings in `out`. */
-static int build_findings(const hg_xml *x, const char *student_file, size_t max,
+static int build_findings(const hg_xml *x, const char *student_file,
+                          const struct_layouts *layouts, size_t max,
                           race_result *out)
 {
     hg_draft *drafts = NULL, d;
@@ -568,7 +579,7 @@ static int build_findings(const hg_xml *x, const char *student_file, size_t max,
         size_t j;
 
         memset(&d, 0, sizeof d);
-        if ((err = draft_error(&x->errors[i], student_file, &d))) {
+        if ((err = draft_error(&x->errors[i], student_file, layouts, &d))) {
             race_draft_free(&d);
             goto error;
         }
@@ -599,6 +610,13 @@ error:
 int helgrind_report_read(const char *xml_path, const char *student_file,
                          size_t max_findings, race_result *out)
 {
+    return helgrind_report_read_fields(xml_path, student_file, NULL, max_findings, out);
+}
+
+int helgrind_report_read_fields(const char *xml_path, const char *student_file,
+                                const struct_layouts *layouts, size_t max_findings,
+                                race_result *out)
+{
     hg_xml x = {0};
     int err;
 
@@ -611,7 +629,7 @@ int helgrind_report_read(const char *xml_path, const char *student_file,
         return EINVAL;
     if ((err = hg_xml_read(xml_path, &x)))
         goto error;
-    if ((err = build_findings(&x, student_file, max_findings, out)))
+    if ((err = build_findings(&x, student_file, layouts, max_findings, out)))
         goto error;
     hg_xml_free(&x);
     return 0;

@@ -21,6 +21,7 @@
 #define RACECOURSE_HELGRIND_REPORT_H
 
 #include "result.h"
+#include "struct_fields.h"
 
 #include <stddef.h>
 
@@ -64,5 +65,15 @@
  */
 int helgrind_report_read(const char *xml_path, const char *student_file,
                          size_t max_findings, race_result *out);
+
+/*
+ * The same, naming the field of a raced-on heap block where `layouts`
+ * (the student's structs, struct_fields.h; NULL: none) allows: "the field
+ * \"count\" of the struct bqueue allocated at ..." instead of "the 4 bytes
+ * at offset 160 of a heap block of 176 bytes allocated at ...".
+ */
+int helgrind_report_read_fields(const char *xml_path, const char *student_file,
+                                const struct_layouts *layouts, size_t max_findings,
+                                race_result *out);
 
 #endif

@@ -4,6 +4,8 @@
 #include "debug_symbols.h"
 #include "helgrind_report.h"
 #include "sandbox.h"
+#include "struct_fields.h"
+#include "toolchain.h"
 #include "util.h"
 #include "harness/racecourse_test.h"
 
@@ -13,6 +15,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+/* readelf's text of a race driver's DWARF: a few hundred kB. */
+#define DWARF_TEXT_MAX (16u << 20)
 
 /* Valgrind maps more address space than it uses; this still stops a runaway. */
 #define VALGRIND_MEMORY_MB 16384
@@ -76,6 +81,44 @@ static char *stuck_message(const sandbox_result *run)
     return message;
 }
 
+/* Whether a finding's message holds `text`. */
+static bool strstr_findings(const race_result *r, const char *text)
+{
+    for (size_t i = 0; i < r->n_findings; i++)
+        if (strstr(r->findings[i].message, text))
+            return true;
+    return false;
+}
+
+/*
+ * Reads the findings again, naming the fields of the student's structs
+ * (struct_fields.h) from the driver's DWARF, which readelf prints in the
+ * sandbox.  Keeps the findings as they are when anything fails.
+ */
+static void name_fields(const race_request *req, const char *xml, race_result *out)
+{
+    char *dir = xstrdup(req->driver), *slash = strrchr(dir, '/');
+    char *argv[] = { "readelf", "--debug-dump=info", slash ? slash + 1 : dir, NULL };
+    char *text = NULL;
+    struct_layouts layouts;
+    race_result named = { 0 };
+
+    if (slash)
+        *slash = '\0';
+    if (tool_run(argv, slash ? dir : ".", req->run_as, DWARF_TEXT_MAX, &text) == 0 &&
+        struct_layouts_parse(text, req->student_file, &layouts) == 0) {
+        if (helgrind_report_read_fields(xml, req->student_file, &layouts, RACE_FINDINGS_SHOWN,
+                                        &named) == 0) {
+            race_findings_free(out);
+            out->findings = named.findings;
+            out->n_findings = named.n_findings;
+        }
+        struct_layouts_free(&layouts);
+    }
+    free(text);
+    free(dir);
+}
+
 /*
  * Valgrind's XML goes to a descriptor (--xml-fd=3) of an unlinked file
  * that only the grader can name: Valgrind keeps its own descriptors out of
@@ -121,6 +164,8 @@ int race_check(const race_request *req, race_result *out)
     if (err)
         goto done;
     read_err = helgrind_report_read(xml, req->student_file, RACE_FINDINGS_SHOWN, out);
+    if (!read_err && out->n_errors > 0 && strstr_findings(out, " of a heap block of "))
+        name_fields(req, xml, out);
     if (run.exited && run.exit_code == RC_EXIT_STUCK) {
         out->status = RACE_TIMEOUT;
         out->message = stuck_message(&run);
