@@ -77,12 +77,35 @@ static int add_member(sf_struct *s)
     return 0;
 }
 
-/* Names the unnamed struct at DIE `die` after a typedef. */
-static int name_by_typedef(struct_layouts *l, unsigned long die, const char *name)
+/* A typedef's name and the DIE it names; resolved once all structs are read
+ * (a typedef often comes before its struct). */
+typedef struct sf_typedef {
+    char *name;
+    unsigned long die;
+} sf_typedef;
+
+static int add_typedef(sf_typedef **list, size_t *n, const char *name, unsigned long die)
+{
+    sf_typedef *grown = realloc(*list, (*n + 1) * sizeof *grown);
+
+    if (!grown)
+        return ENOMEM;
+    *list = grown;
+    grown[*n].die = die;
+    if (!(grown[*n].name = strdup(name)))
+        return ENOMEM;
+    (*n)++;
+    return 0;
+}
+
+/* Names the unnamed structs after the typedefs of them. */
+static int name_by_typedefs(struct_layouts *l, const sf_typedef *list, size_t n)
 {
     for (size_t i = 0; i < l->n_structs; i++)
-        if (l->structs[i].die == die && !l->structs[i].name)
-            return (l->structs[i].name = strdup(name)) ? 0 : ENOMEM;
+        for (size_t j = 0; j < n && !l->structs[i].name; j++)
+            if (list[j].die == l->structs[i].die &&
+                !(l->structs[i].name = strdup(list[j].name)))
+                return ENOMEM;
     return 0;
 }
 
@@ -98,6 +121,8 @@ int struct_layouts_parse(const char *text, const char *unit, struct_layouts *out
     int depth = 0, struct_depth = -1, err = 0;
     bool in_member = false, in_typedef = false, in_cu_header = false, in_unit = !unit;
     char *typedef_name = NULL;
+    sf_typedef *typedefs = NULL;
+    size_t n_typedefs = 0;
     const char *tag = "";
     unsigned long die = 0;
 
@@ -146,7 +171,8 @@ int struct_layouts_parse(const char *text, const char *unit, struct_layouts *out
         } else if (in_typedef && typedef_name && (v = attribute(line, "DW_AT_type"))) {
             const char *hex = strstr(v, "<0x");
             if (hex)
-                err = name_by_typedef(out, strtoul(hex + 1, NULL, 16), typedef_name);
+                err = add_typedef(&typedefs, &n_typedefs, typedef_name,
+                                  strtoul(hex + 1, NULL, 16));
         } else if (s && in_member && (v = attribute(line, "DW_AT_name"))) {
             if (!(s->members[s->n_members - 1].name = copy_line_value(v)))
                 err = ENOMEM;
@@ -161,6 +187,11 @@ int struct_layouts_parse(const char *text, const char *unit, struct_layouts *out
             }
         }
     }
+    if (!err)
+        err = name_by_typedefs(out, typedefs, n_typedefs);
+    for (size_t i = 0; i < n_typedefs; i++)
+        free(typedefs[i].name);
+    free(typedefs);
     free(typedef_name);
     if (err)
         struct_layouts_free(out);

@@ -14,6 +14,7 @@
 #define _GNU_SOURCE
 #include "tsan_report.h"
 #include "race_words.h"
+#include "struct_fields.h"
 #include "util.h"
 
 #include <ctype.h>
@@ -390,7 +391,7 @@ static void put_owner(strbuf *b, const ts_block *blk, const char *owner,
 
 /* Appends what ThreadSanitizer says about the raced-on memory, or nothing. */
 static void put_variable(strbuf *b, const ts_block *blk, const ts_part *access,
-                         const char *student_file)
+                         const char *student_file, const struct_layouts *layouts)
 {
     for (size_t i = 1; i < blk->n_parts; i++) {
         const ts_part *part = &blk->parts[i];
@@ -413,9 +414,16 @@ static void put_variable(strbuf *b, const ts_block *blk, const ts_part *access,
             unsigned long long block = address_in(t), at = address_in(access->text);
             unsigned long bytes = number_after(access->text, " of size ", 0);
 
-            if (bytes && block && at >= block && at - block < size)
+            char *field = block && at >= block && at - block < size
+                ? struct_layouts_field(layouts, size, (unsigned long)(at - block)) : NULL;
+
+            if (field)
+                strbuf_addstr(b, field);
+            else if (bytes && block && at >= block && at - block < size)
                 strbuf_addf(b, "the %lu bytes at offset %llu of ", bytes, at - block);
-            strbuf_addf(b, "a heap block of %lu bytes", size);
+            if (!field)
+                strbuf_addf(b, "a heap block of %lu bytes", size);
+            free(field);
             if (part->n_frames) {
                 strbuf_addstr(b, " allocated at ");
                 put_where(b, part, student_file, "an unknown place");
@@ -536,7 +544,8 @@ static void put_advice(strbuf *body, const ts_part *first, const ts_part *other,
     free(held2);
 }
 
-static void describe_race(const ts_block *blk, const char *student_file, strbuf *body,
+static void describe_race(const ts_block *blk, const char *student_file,
+                          const struct_layouts *layouts, strbuf *body,
                           strbuf *key, const ts_part **first_out)
 {
     const ts_part *first = blk->n_parts > 1 ? &blk->parts[1] : &blk->parts[0];
@@ -564,7 +573,7 @@ static void describe_race(const ts_block *blk, const char *student_file, strbuf 
         strbuf_addf(body, " %s %s that another thread also uses", verb, what);
     }
     strbuf_addstr(body, ", and no lock orders the two");
-    put_variable(&var, blk, first, student_file);
+    put_variable(&var, blk, first, student_file, layouts);
     if (var.len)
         strbuf_addf(body, "; the %s is %s", fd ? "descriptor" : "memory", var.data);
     strbuf_release(&var);
@@ -787,7 +796,8 @@ static void describe_other(const ts_block *blk, const char *student_file, strbuf
 }
 
 /* Fills `d` from block `blk`: kind, student's file:line, body, key. */
-static void draft_block(const ts_block *blk, const char *student_file, ts_draft *d)
+static void draft_block(const ts_block *blk, const char *student_file,
+                        const struct_layouts *layouts, ts_draft *d)
 {
     strbuf body = STRBUF_INIT, key = STRBUF_INIT;
     const char *title = blk->parts[0].text;
@@ -801,7 +811,7 @@ static void draft_block(const ts_block *blk, const char *student_file, ts_draft 
         at = crash_stack(blk);
     } else if (starts_with(title, "data race")) {
         d->kind = "race", d->label = "data race";
-        describe_race(blk, student_file, &body, &key, &first);
+        describe_race(blk, student_file, layouts, &body, &key, &first);
         if (!pick_frame(first, student_file, &student) || !student)
             first = find_part(blk, "Previous ");
         at = first;
@@ -834,6 +844,13 @@ static void draft_block(const ts_block *blk, const char *student_file, ts_draft 
 int tsan_report_parse(const char *text, const char *student_file, size_t max_findings,
                       race_result *out)
 {
+    return tsan_report_parse_fields(text, student_file, NULL, max_findings, out);
+}
+
+int tsan_report_parse_fields(const char *text, const char *student_file,
+                             const struct_layouts *layouts, size_t max_findings,
+                             race_result *out)
+{
     ts_block *blocks;
     ts_draft *drafts;
     size_t n_blocks, n = 0;
@@ -851,7 +868,7 @@ int tsan_report_parse(const char *text, const char *student_file, size_t max_fin
         ts_draft d = { 0 };
         size_t j;
 
-        draft_block(&blocks[i], student_file, &d);
+        draft_block(&blocks[i], student_file, layouts, &d);
         out->n_errors += (size_t)d.count;
         for (j = 0; j < n && strcmp(drafts[j].key, d.key) != 0; j++)
             ;

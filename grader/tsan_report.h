@@ -35,6 +35,7 @@
 #define RACECOURSE_TSAN_REPORT_H
 
 #include "result.h"
+#include "struct_fields.h"
 
 #include <stddef.h>
 
@@ -80,6 +81,15 @@
  */
 int tsan_report_parse(const char *text, const char *student_file, size_t max_findings,
                       race_result *out);
+
+/*
+ * The same, naming the field of a raced-on heap block where `layouts`
+ * (the student's structs, struct_fields.h; NULL: none) allows, as
+ * helgrind_report_read_fields() does.
+ */
+int tsan_report_parse_fields(const char *text, const char *student_file,
+                             const struct_layouts *layouts, size_t max_findings,
+                             race_result *out);
 
 /*
  * The same for the file at `path`.  Returns 0, or the errno value of

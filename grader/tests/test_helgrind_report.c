@@ -18,6 +18,7 @@
 #define _GNU_SOURCE
 #include "helgrind_report.h"
 #include "helgrind_xml.h"
+#include "struct_fields.h"
 #include "check.h"
 
 #include <errno.h>
@@ -197,6 +198,63 @@ static void test_race_many(void)
     CHECK_INT(r.n_errors, 4);
     CHECK_INT(r.n_findings, 0);
     CHECK(r.findings == NULL, "max 0 still allocates findings");
+}
+
+/* readelf's text for race_heap.c's struct (trimmed by hand): 80 bytes,
+ * `count` at offset 72; a struct of another unit is not the student's. */
+static const char heap_dwarf[] =
+    " <0><b>: Abbrev Number: 1 (DW_TAG_compile_unit)\n"
+    "    <11>   DW_AT_name        : (indirect line string, offset: 0): other.c\n"
+    " <1><30>: Abbrev Number: 13 (DW_TAG_structure_type)\n"
+    "    <31>   DW_AT_name        : other\n"
+    "    <35>   DW_AT_byte_size   : 80\n"
+    " <2><3d>: Abbrev Number: 2 (DW_TAG_member)\n"
+    "    <3e>   DW_AT_name        : x\n"
+    "    <49>   DW_AT_data_member_location: 0\n"
+    " <2><4a>: Abbrev Number: 0\n"
+    " <0><5b>: Abbrev Number: 1 (DW_TAG_compile_unit)\n"
+    "    <61>   DW_AT_name        : (indirect line string, offset: 0x20): /tmp/race_heap.c\n"
+    " <1><64>: Abbrev Number: 7 (DW_TAG_typedef)\n"
+    "    <65>   DW_AT_name        : (indirect string, offset: 0x4ab): queue\n"
+    "    <6c>   DW_AT_type        : <0x70>\n"
+    " <1><70>: Abbrev Number: 13 (DW_TAG_structure_type)\n"
+    "    <75>   DW_AT_byte_size   : 80\n"
+    " <2><7d>: Abbrev Number: 2 (DW_TAG_member)\n"
+    "    <7e>   DW_AT_name        : (indirect string, offset: 0x55e): lock\n"
+    "    <89>   DW_AT_data_member_location: 0\n"
+    " <2><8a>: Abbrev Number: 2 (DW_TAG_member)\n"
+    "    <8b>   DW_AT_name        : (indirect string, offset: 0x3d7): count\n"
+    "    <96>   DW_AT_data_member_location: 72\n"
+    " <2><97>: Abbrev Number: 0\n";
+
+/* Issue 15: name the field, not "offset 72 of a heap block of 80 bytes". */
+static void test_race_heap_field(void)
+{
+    struct_layouts layouts;
+    race_result r;
+    char *path;
+
+    CHECK_INT(struct_layouts_parse(heap_dwarf, "race_heap.c", &layouts), 0);
+    if (asprintf(&path, "%s/race_heap.xml", fixtures) < 0)
+        exit(2);
+    memset(&r, 0, sizeof r);
+    CHECK_INT(helgrind_report_read_fields(path, "race_heap.c", &layouts, 5, &r), 0);
+    CHECK_INT(r.n_findings, 1);
+    if (r.n_findings == 1)
+        CHECK_STR(r.findings[0].message,
+                  "data race: race_heap.c:28 (queue_size) reads memory that "
+                  "race_heap.c:22 (queue_put) writes in another thread, and no lock "
+                  "orders the two; the memory is the field \"count\" of the struct queue "
+                  "allocated at race_heap.c:13 (queue_create). Protect both accesses with "
+                  "the same mutex.");
+    race_findings_free(&r);
+    struct_layouts_free(&layouts);
+
+    /* every unit: two structs of 80 bytes, so no name */
+    CHECK_INT(struct_layouts_parse(heap_dwarf, NULL, &layouts), 0);
+    CHECK(struct_layouts_field(&layouts, 80, 72) == NULL, "an ambiguous size was named");
+    struct_layouts_free(&layouts);
+    free(path);
 }
 
 static void test_lock_order(void)
@@ -550,6 +608,7 @@ int main(int argc, char **argv)
     test_race_many();
     test_lock_order();
     test_misuse();
+    test_race_heap_field();
     test_test_side();
     test_lock_order_pair();
     test_misuse_first_and_not_shown();

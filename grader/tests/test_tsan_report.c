@@ -13,6 +13,8 @@
 #define _GNU_SOURCE
 #include "tsan_report.h"
 #include "helgrind_report.h"
+#include "struct_fields.h"
+#include "util.h"
 #include "check.h"
 
 #include <errno.h>
@@ -440,6 +442,50 @@ static void test_both_locked(void)
     race_findings_free(&r);
 }
 
+/* The field of the student's struct, from readelf's text of the program. */
+static void test_struct_field(void)
+{
+    struct_layouts layouts;
+    race_result r;
+    char *path, *dwarf, *field;
+
+    if (asprintf(&path, "%s/two_locks.dwarf.txt", fixtures) < 0)
+        exit(2);
+    dwarf = read_file(path, NULL);
+    CHECK(dwarf != NULL, "cannot read %s", path);
+    CHECK_INT(struct_layouts_parse(dwarf ? dwarf : "", "two_locks.c", &layouts), 0);
+    field = struct_layouts_field(&layouts, 120, 80);
+    CHECK_STR(field ? field : "(none)", "the field \"count\" of the struct bqueue");
+    free(field);
+    field = struct_layouts_field(&layouts, 120, 90);
+    CHECK_STR(field ? field : "(none)", "a byte inside the field \"items\" of the struct bqueue");
+    free(field);
+    CHECK(struct_layouts_field(&layouts, 121, 80) == NULL, "a size no struct has was named");
+    CHECK(struct_layouts_field(NULL, 120, 80) == NULL, "no layouts, yet a name");
+    struct_layouts_free(&layouts);
+
+    /* another unit's structs are not the student's */
+    CHECK_INT(struct_layouts_parse(dwarf ? dwarf : "", "bounded_queue.c", &layouts), 0);
+    CHECK_INT(layouts.n_structs, 0);
+    struct_layouts_free(&layouts);
+
+    CHECK_INT(struct_layouts_parse(dwarf ? dwarf : "", "two_locks.c", &layouts), 0);
+    free(path);
+    if (asprintf(&path, "%s/two_locks.txt", fixtures) < 0)
+        exit(2);
+    free(dwarf);
+    dwarf = read_file(path, NULL);
+    CHECK_INT(tsan_report_parse_fields(dwarf ? dwarf : "", "two_locks.c", &layouts, 5, &r), 0);
+    CHECK_INT(r.n_findings, 1);
+    if (r.n_findings == 1)
+        CHECK_HAS(r.findings[0].message, "the memory is the field \"count\" of the struct "
+                  "bqueue allocated at two_locks.c:11 (main).");
+    race_findings_free(&r);
+    struct_layouts_free(&layouts);
+    free(dwarf);
+    free(path);
+}
+
 /*
  * The same programs seen by Helgrind (../helgrind/) and ThreadSanitizer:
  * the same sentences (issue 14: lock orders had A and B swapped).
@@ -500,6 +546,7 @@ int main(int argc, char **argv)
     test_both_locked();
     test_same_words_as_helgrind();
     test_not_shown();
+    test_struct_field();
     test_race_stack_and_static();
     test_race_many();
     test_free_and_leaks();
