@@ -523,6 +523,81 @@ static const hg_part *first_lock_place(const hg_error *e, const char *student_fi
     return &e->parts[0];
 }
 
+/* Keeps a race's memory and places in `d`, for note_shared_memory(). */
+static void remember_race(const hg_error *e, const char *student_file,
+                          const struct_layouts *layouts, hg_draft *d)
+{
+    strbuf var = {0};
+    int unused;
+
+    put_variable(&var, e, student_file, layouts);
+    d->memory = sb_take(&var);
+    d->places[0] = where_string(&e->parts[0], student_file, &unused, 1);
+    d->places[1] = where_string(find_part(e, "This conflicts with a previous"), student_file,
+                                &unused, 1);
+}
+
+/* Whether `place` is among the first `n` of `places`. */
+static int listed(char *const *places, size_t n, const char *place)
+{
+    for (size_t i = 0; i < n; i++)
+        if (!strcmp(places[i], place))
+            return 1;
+    return 0;
+}
+
+/*
+ * Helgrind's XML does not say which locks each access held, and it can
+ * pair two accesses that both hold the lock once a third access, without
+ * it, touched the same memory (the conflicting access it shows comes from
+ * its history, not always the unordered one).  So when several races are
+ * about the same memory, the most frequent of them lists every place they
+ * name: the one without the lock is among them.
+ */
+static int note_shared_memory(hg_draft *drafts, size_t n)
+{
+    enum { MAX_PLACES = 8 };
+
+    for (size_t i = 0; i < n; i++) {
+        const char *memory = drafts[i].memory;
+        char *places[MAX_PLACES], *body;
+        size_t group = 0, n_places = 0, top = i;
+        strbuf list = {0};
+
+        if (!memory || !*memory)
+            continue;
+        for (size_t j = 0; j < n; j++) {
+            if (!drafts[j].memory || strcmp(drafts[j].memory, memory))
+                continue;
+            if (j < i)
+                break;                  /* the group was seen at its first draft */
+            group++;
+            if (drafts[j].count > drafts[top].count)
+                top = j;
+            for (int k = 0; k < 2; k++)
+                if (drafts[j].places[k] && n_places < MAX_PLACES &&
+                    !listed(places, n_places, drafts[j].places[k]))
+                    places[n_places++] = drafts[j].places[k];
+        }
+        if (group < 2 || n_places < 3)
+            continue;
+        for (size_t k = 0; k < n_places; k++)
+            sb_printf(&list, "%s%s", k == 0 ? "" : k + 1 == n_places ? " and " : ", ",
+                      places[k]);
+        if (list.failed || asprintf(&body, "%s %zu findings are about this memory, and "
+                                    "Helgrind can show two accesses that both hold the lock "
+                                    "when another one has none: check that %s all take the "
+                                    "same lock.", drafts[top].body, group, list.s) < 0) {
+            free(list.s);
+            return ENOMEM;
+        }
+        free(list.s);
+        free(drafts[top].body);
+        drafts[top].body = body;
+    }
+    return 0;
+}
+
 /* Fills `d` from error `e`: kind, student's file:line, body, key. */
 static int draft_error(const hg_error *e, const char *student_file,
                        const struct_layouts *layouts, hg_draft *d)
@@ -556,6 +631,8 @@ static int draft_error(const hg_error *e, const char *student_file,
         d->kind = "other", d->label = "thread problem";
         describe_other(e, student_file, &body, &key);
     }
+    if (d->kind && strcmp(d->kind, "race") == 0)
+        remember_race(e, student_file, layouts, d);
     f = pick_frame(at, student_file, &student);
     d->line = f && student ? f->line : 0;
     d->file = strdup(f && student ? student_file : "");
@@ -594,8 +671,10 @@ static int build_findings(const hg_xml *x, const char *student_file,
         d.first = i;
         drafts[n++] = d;
     }
+    if ((err = note_shared_memory(drafts, n)))
+        goto error;
     err = race_words_findings(drafts, n, max, FULL_REPORT, out);
-    n = 0;
+    n = 0;                          /* race_words_findings took the drafts */
     if (!err)
         out->n_errors = x->n_errors;
 error:

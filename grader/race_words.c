@@ -44,7 +44,10 @@ void race_draft_free(race_draft *d)
     free(d->file);
     free(d->body);
     free(d->key);
-    d->file = d->body = d->key = NULL;
+    free(d->memory);
+    free(d->places[0]);
+    free(d->places[1]);
+    d->file = d->body = d->key = d->memory = d->places[0] = d->places[1] = NULL;
 }
 
 /* Marks in `shown` the drafts to show in `slots` places: the first of

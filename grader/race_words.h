@@ -25,6 +25,8 @@ typedef struct race_draft {
     char *key;                      /* equal keys are folded */
     long count;
     size_t first;                   /* index of its first problem, for ties */
+    char *memory;                   /* a race's memory in words, or NULL */
+    char *places[2];                /* a race's two places ("q.c:12"), or NULL */
 } race_draft;
 
 /*

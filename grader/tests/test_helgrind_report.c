@@ -390,6 +390,61 @@ static void test_misuse_first_and_not_shown(void)
     race_findings_free(&r);
 }
 
+/* One Race at q.c:`line` (fn) against q.c:`other` (other_fn), on the byte
+ * at offset 160 of a heap block of 176 bytes. */
+static void add_race(char *xml, size_t size, int unique, int line, const char *fn,
+                     int other, const char *other_fn)
+{
+    size_t len = strlen(xml);
+
+    snprintf(xml + len, size - len,
+             "<error><unique>0x%x</unique><tid>2</tid><kind>Race</kind>\n"
+             " <xwhat><text>Possible data race during write of size 4 at 0x4A4B0E0 by "
+             "thread #2</text></xwhat>\n"
+             " <stack><frame><ip>0x1</ip><obj>/home/s/q</obj><fn>%s</fn>"
+             "<file>q.c</file><line>%d</line></frame></stack>\n"
+             " <xauxwhat><text>This conflicts with a previous read of size 4 by thread "
+             "#3</text></xauxwhat>\n"
+             " <stack><frame><ip>0x2</ip><obj>/home/s/q</obj><fn>%s</fn>"
+             "<file>q.c</file><line>%d</line></frame></stack>\n"
+             " <auxwhat>Address 0x4a4b0e0 is 160 bytes inside a block of size 176 "
+             "alloc'd</auxwhat>\n</error>\n",
+             unique, fn, line, other_fn, other);
+}
+
+/*
+ * Issue 15: Helgrind blamed bq_get against bq_put_timed, both inside the
+ * lock, while bq_size read without it.  Its XML has no lock sets, so when
+ * several races are about one memory, the most frequent lists every place
+ * they name.
+ */
+static void test_shared_memory_places(void)
+{
+    char xml[16384] = "<?xml version=\"1.0\"?>\n<valgrindoutput>\n"
+                      "<protocolversion>4</protocolversion><tool>helgrind</tool>\n";
+    size_t len;
+    race_result r;
+
+    add_race(xml, sizeof xml, 0, 94, "bq_get", 112, "bq_put_timed");
+    add_race(xml, sizeof xml, 1, 94, "bq_get", 262, "bq_size");
+    add_race(xml, sizeof xml, 2, 112, "bq_put_timed", 262, "bq_size");
+    len = strlen(xml);
+    snprintf(xml + len, sizeof xml - len, "<errorcounts>"
+             "<pair><count>9</count><unique>0x0</unique></pair>"
+             "</errorcounts>\n</valgrindoutput>\n");
+    CHECK_INT(read_text_max(xml, "q.c", 5, &r), 0);
+    CHECK_INT(r.n_findings, 3);
+    if (r.n_findings == 3) {
+        CHECK_INT(r.findings[0].line, 94);
+        CHECK_HAS(r.findings[0].message, "(seen 9 times)");
+        CHECK_HAS(r.findings[0].message, " 3 findings are about this memory, and Helgrind can "
+                  "show two accesses that both hold the lock when another one has none: check "
+                  "that q.c:94, q.c:112 and q.c:262 all take the same lock.");
+        CHECK(!strstr(r.findings[1].message, "findings are about"), "the note is repeated");
+    }
+    race_findings_free(&r);
+}
+
 static void test_misuse(void)
 {
     race_result r;
@@ -612,6 +667,7 @@ int main(int argc, char **argv)
     test_test_side();
     test_lock_order_pair();
     test_misuse_first_and_not_shown();
+    test_shared_memory_places();
     test_clean_and_errors();
     test_hand_written();
     test_xml_read();
