@@ -460,6 +460,7 @@ static void describe_misuse(const hg_error *e, const char *student_file, strbuf 
 {
     const char *t = strip_thread(e->parts[0].text ? e->parts[0].text : "");
     const hg_part *code = find_part(e, "with error code");
+    int student = 0;
 
     put_where(body, &e->parts[0], student_file, "a thread");
     if (strcmp(e->kind, "UnlockUnlocked") == 0) {
@@ -482,6 +483,14 @@ static void describe_misuse(const hg_error *e, const char *student_file, strbuf 
         if (code)
             sb_printf(body, " %s", code->text);
         sb_printf(body, ". Check the call's return value and its manual page.");
+    } else if (strstr(t, "still holds") && pick_frame(&e->parts[0], student_file, &student) &&
+               student) {
+        /* not a thread that returned: one the race driver's watchdog
+           stopped while it waited in the student's code */
+        sb_printf(body, " was still waiting there, holding a lock, when the race driver "
+                  "stopped. A thread that waits while it holds a lock blocks every thread "
+                  "that needs that lock: unlock before waiting (pthread_cond_wait unlocks "
+                  "for you), and never lock a mutex you already hold.");
     } else {
         size_t i = 0;
         while (i < sizeof misc_words / sizeof misc_words[0] && !strstr(t, misc_words[i].needle))

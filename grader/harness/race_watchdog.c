@@ -135,8 +135,8 @@ static void print_blocked(double now)
     if (more)
         fprintf(stderr, "race driver: and %u more threads in your code\n", more);
     if (!shown)
-        fprintf(stderr, "race driver: no thread is inside your functions: "
-                "what they started (a thread, a callback) never finished\n");
+        fprintf(stderr, "race driver: the driver's own threads are between calls of your "
+                "functions: what waits is a thread your code started, or a callback it runs\n");
 }
 
 static void stuck(const char *why, double quiet_s)

@@ -359,8 +359,14 @@ static void test_misuse_first_and_not_shown(void)
         add_error(xml, sizeof xml, i, "Race",
                   "Possible data race during read of size 4 at 0x4A4B088 by thread #2",
                   90 + i, "bq_get");
-    add_error(xml, sizeof xml, 6, "Misc", "Thread #3: Exiting thread still holds 1 lock", 120,
-              "bq_put");
+    len = strlen(xml);
+    /* as Helgrind writes it: the thread's exit, in libc */
+    snprintf(xml + len, sizeof xml - len,
+             "<error><unique>0x6</unique><tid>3</tid><kind>Misc</kind>\n"
+             " <xwhat><text>Thread #3: Exiting thread still holds 1 lock</text></xwhat>\n"
+             " <stack><frame><ip>0x1</ip><obj>/usr/lib/x86_64-linux-gnu/libc.so.6</obj>"
+             "<fn>start_thread</fn><file>pthread_create.c</file><line>456</line></frame>"
+             "</stack>\n</error>\n");
     len = strlen(xml);
     snprintf(xml + len, sizeof xml - len, "<errorcounts>"
              "<pair><count>9</count><unique>0x0</unique></pair>"
@@ -374,9 +380,9 @@ static void test_misuse_first_and_not_shown(void)
     CHECK_INT(r.n_findings, 5);
     if (r.n_findings == 5) {
         CHECK_STR(r.findings[0].kind, "misuse");
-        CHECK_INT(r.findings[0].line, 120);
+        CHECK_INT(r.findings[0].line, 0);
         CHECK_STR(r.findings[0].message,
-                  "misuse of a pthread call: q.c:120 (bq_put) finishes while still holding a "
+                  "misuse of a pthread call: a thread finishes while still holding a "
                   "lock, so no other thread can ever take it. Unlock on every path before "
                   "returning: look for a return, break or goto between a lock and its "
                   "unlock.");
@@ -418,6 +424,33 @@ static void add_race(char *xml, size_t size, int unique, int line, const char *f
  * several races are about one memory, the most frequent lists every place
  * they name.
  */
+/* A thread the race driver's watchdog stopped while it waited in the
+ * student's code, holding a lock: not a thread that returned. */
+static void test_stopped_holding(void)
+{
+    char xml[4096] = "<?xml version=\"1.0\"?>\n<valgrindoutput>\n"
+                     "<protocolversion>4</protocolversion><tool>helgrind</tool>\n";
+    size_t len;
+    race_result r;
+
+    add_error(xml, sizeof xml, 0, "Misc", "Thread #1: Exiting thread still holds 1 lock", 18,
+              "bq_create");
+    len = strlen(xml);
+    snprintf(xml + len, sizeof xml - len, "</valgrindoutput>\n");
+    CHECK_INT(read_text(xml, "q.c", &r), 0);
+    CHECK_INT(r.n_findings, 1);
+    if (r.n_findings == 1) {
+        CHECK_INT(r.findings[0].line, 18);
+        CHECK_STR(r.findings[0].message,
+                  "misuse of a pthread call: q.c:18 (bq_create) was still waiting there, "
+                  "holding a lock, when the race driver stopped. A thread that waits while it "
+                  "holds a lock blocks every thread that needs that lock: unlock before "
+                  "waiting (pthread_cond_wait unlocks for you), and never lock a mutex you "
+                  "already hold.");
+    }
+    race_findings_free(&r);
+}
+
 static void test_shared_memory_places(void)
 {
     char xml[16384] = "<?xml version=\"1.0\"?>\n<valgrindoutput>\n"
@@ -668,6 +701,7 @@ int main(int argc, char **argv)
     test_lock_order_pair();
     test_misuse_first_and_not_shown();
     test_shared_memory_places();
+    test_stopped_holding();
     test_clean_and_errors();
     test_hand_written();
     test_xml_read();

@@ -206,12 +206,12 @@ static void producers_and_consumers(void)
 /* Phase 2. */
 static void close_wakes_waiters(void)
 {
-    bqueue *empty = bq_create(1), *full = bq_create(1);
+    bqueue *empty = RC_CALL(bq_create(1)), *full = RC_CALL(bq_create(1));
     waiter waiters[4] = { { empty, 0, 0, 1 }, { empty, 0, 0, 2 }, { empty, 1, 0, 3 },
                           { full, 2, 0, 4 } };
     pthread_t threads[4];
 
-    if (!empty || !full || bq_put(full, ITEM(0)) != 0) {
+    if (!empty || !full || RC_CALL(bq_put(full, ITEM(0))) != 0) {
         fprintf(stderr, "race_driver: bq_create or bq_put failed\n");
         return;
     }
@@ -241,7 +241,7 @@ int main(void)
         fprintf(stderr, "race_driver: cannot start the watchdog thread\n");
         return 2;
     }
-    queue = bq_create(2);
+    queue = RC_CALL(bq_create(2));
     if (!queue) {
         fprintf(stderr, "race_driver: bq_create(2) returned NULL\n");
         return 1;

@@ -232,25 +232,25 @@ int main(void)
     play(2, 40);
     play(1, 10);
 
-    lock_sem = bsem_create(1);
+    lock_sem = RC_CALL(bsem_create(1));
     if (lock_sem == NULL) {
         fail("bsem_create(1)", errno);
         return 1;
     }
     run_threads(LOCK_THREADS, lock_main, NULL);
     check_holders(&lock_holders, 1, LOCK_THREADS * LOCK_ROUNDS);
-    bsem_destroy(lock_sem);
+    RC_DO(bsem_destroy(lock_sem));
 
-    pool_sem = bsem_create(POOL_LIMIT);
+    pool_sem = RC_CALL(bsem_create(POOL_LIMIT));
     if (pool_sem == NULL) {
         fail("bsem_create(2)", errno);
         return 1;
     }
     run_threads(POOL_THREADS, pool_main, NULL);
     check_holders(&pool_holders, POOL_LIMIT, POOL_THREADS * POOL_ROUNDS);
-    bsem_destroy(pool_sem);
+    RC_DO(bsem_destroy(pool_sem));
 
-    over_sem = bsem_create(POOL_LIMIT);
+    over_sem = RC_CALL(bsem_create(POOL_LIMIT));
     if (over_sem == NULL) {
         fail("bsem_create(2)", errno);
         return 1;
@@ -259,7 +259,7 @@ int main(void)
     for (int i = 0; i < OVER_THREADS; i++)
         if (over_rc[i] != EOVERFLOW)
             fail("bsem_release beyond the limit", over_rc[i]);
-    bsem_destroy(over_sem);
+    RC_DO(bsem_destroy(over_sem));
 
     return failures == 0 ? RC_EXIT_PASSED : 1;
 }

@@ -121,13 +121,13 @@ int main(void)
         fprintf(stderr, "race driver: cannot start the watchdog thread\n");
         return 2;
     }
-    rp = rp_create();
+    rp = RC_CALL(rp_create());
     if (!rp) {
         fail("rp_create returned NULL", errno);
         return 1;
     }
     for (int i = 0; i < 2; i++) {
-        ids[i] = rp_add(rp, 0.002, job_fn, &lasting_data[i]);
+        ids[i] = RC_CALL(rp_add(rp, 0.002, job_fn, &lasting_data[i]));
         if (ids[i] < 0) {
             fail("rp_add of a valid job failed", errno);
             return 1;
