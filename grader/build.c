@@ -20,7 +20,7 @@
 static const char *const harness_files[] = { "test_support.c", "exit_guard.c", "report_hook.c",
                                              "fd_guard.c", "print_guard.c", "fault_inject.c",
                                              "fault_inject_uv.c", "fault_inject.h", "mem_guard.c",
-                                             "mem_guard.h" };
+                                             "mem_guard.h", "race_watchdog.c" };
 
 /*
  * The student's calls that grader/harness/fd_guard.c (descriptors),
@@ -207,7 +207,7 @@ static const char *const test_harness_uv[] = { "test_support.c", "exit_guard.c",
                                                "fault_inject.c", "fault_inject_uv.c",
                                                "mem_guard.c", NULL };
 static const char *const driver_harness[] = { "test_support.c", "exit_guard.c", "fd_guard.c",
-                                              "print_guard.c", "mem_guard.c", NULL };
+                                              "print_guard.c", "mem_guard.c", "race_watchdog.c", NULL };
 
 /* Whether the manifest's libs ("pthread uv m") name libuv. */
 static bool links_uv(const char *libs)

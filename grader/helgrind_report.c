@@ -11,6 +11,8 @@
 #define _GNU_SOURCE
 #include "helgrind_report.h"
 #include "helgrind_xml.h"
+#include "race_words.h"
+#include "struct_fields.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -18,17 +20,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* A finding before folding; message = label [(seen N times)]: body. */
-typedef struct hg_draft {
-    const char *kind;               /* static: "race", ... */
-    const char *label;              /* static: "data race", ... */
-    char *file;                     /* student's file or "" */
-    int line;
-    char *body;
-    char *key;                      /* equal keys are folded */
-    long count;
-    size_t first;                   /* index of its first error, for ties */
-} hg_draft;
+typedef race_draft hg_draft;
+
+/* Where the student reads every error. */
+#define FULL_REPORT "Helgrind's whole report lists them all (`make race`)."
 
 /* --- small helpers ------------------------------------------------------- */
 
@@ -220,7 +215,8 @@ static const char *declared_after(const hg_error *e, const hg_part *part)
 }
 
 /* Appends what Valgrind says about the raced-on memory, or nothing. */
-static void put_variable(strbuf *b, const hg_error *e, const char *student_file)
+static void put_variable(strbuf *b, const hg_error *e, const char *student_file,
+                         const struct_layouts *layouts)
 {
     unsigned long size = number_after(e->parts[0].text, " of size ", 0);
 
@@ -248,10 +244,16 @@ static void put_variable(strbuf *b, const hg_error *e, const char *student_file)
             q += strlen(" bytes inside ");
             sb_printf(b, "\"%.*s\"", (int)strcspn(q, ","), q);
         } else if (strstr(t, " inside a block of size ")) {
-            if (size)
+            unsigned long block = number_after(t, " inside a block of size ", 0);
+            char *field = struct_layouts_field(layouts, block, offset);
+
+            if (field)
+                sb_printf(b, "%s", field);
+            else if (size)
                 sb_printf(b, "the %lu bytes at offset %lu of ", size, offset);
-            sb_printf(b, "a heap block of %lu bytes",
-                      number_after(t, " inside a block of size ", 0));
+            if (!field)
+                sb_printf(b, "a heap block of %lu bytes", block);
+            free(field);
             if (part->n_frames) {
                 sb_printf(b, " allocated at ");
                 put_where(b, part, student_file, "an unknown place");
@@ -281,7 +283,41 @@ static void put_variable(strbuf *b, const hg_error *e, const char *student_file)
     }
 }
 
-static void describe_race(const hg_error *e, const char *student_file, strbuf *body,
+/* The test's function the student's code was running in `part`'s stack
+ * ("job_fn"), or NULL: the innermost frame with source, when it is not the
+ * student's but a frame further out is. */
+static const char *callback_in(const hg_part *part, const char *student_file)
+{
+    int student;
+    const hg_frame *f = pick_frame(part, student_file, &student);
+
+    for (size_t i = 0; student && i < part->n_frames && &part->frames[i] != f; i++)
+        if (part->frames[i].file && !is_system(&part->frames[i]))
+            return part->frames[i].fn;
+    return NULL;
+}
+
+/* Ends a race's sentence with what to do (race_words_race_advice). */
+static void put_advice(strbuf *b, const hg_part *first, const hg_part *other,
+                       const char *student_file)
+{
+    int s1 = 0, s2 = 0;
+    const hg_frame *f1 = pick_frame(first, student_file, &s1);
+    const hg_frame *f2 = pick_frame(other, student_file, &s2);
+    int test_side = f1 && f2 && s1 != s2;
+    char *advice = race_words_race_advice(test_side, 0,
+                                          !test_side ? NULL : s1 ? callback_in(first, student_file)
+                                                                 : callback_in(other, student_file));
+
+    if (!advice)
+        b->failed = 1;
+    else
+        sb_printf(b, ". %s", advice);
+    free(advice);
+}
+
+static void describe_race(const hg_error *e, const char *student_file,
+                          const struct_layouts *layouts, strbuf *body,
                           strbuf *key)
 {
     const hg_part *first = &e->parts[0];
@@ -309,40 +345,72 @@ static void describe_race(const hg_error *e, const char *student_file, strbuf *b
                   first_writes ? "writes" : "reads");
     }
     sb_printf(body, ", and no lock orders the two");
-    put_variable(&var, e, student_file);
+    put_variable(&var, e, student_file, layouts);
     if (var.failed)
         body->failed = 1;
     else if (var.len)
         sb_printf(body, "; the memory is %s", var.s);
     free(var.s);
-    sb_printf(body, ". Protect both accesses with the same mutex.");
+    put_advice(body, first, other, student_file);
     put_key_where(key, first, student_file);
     put_key_where(key, other, student_file);
 }
 
+/* "file:line (fn)" of the stack of `part` (malloc'd), or NULL; *line gets
+ * the line when it is the student's, else 0. */
+static char *where_string(const hg_part *part, const char *student_file, int *line, int is_short)
+{
+    strbuf b = {0};
+    int student;
+    const hg_frame *f = pick_frame(part, student_file, &student);
+
+    *line = f && student ? f->line : 0;
+    if (!f)
+        return NULL;
+    if (is_short)
+        put_short_where(&b, part, student_file);
+    else
+        put_where(&b, part, student_file, "");
+    return sb_take(&b);
+}
+
+/*
+ * Helgrind's LockOrder: the first stack takes lock A while holding B (the
+ * violation); "Required order was established by acquisition of lock at
+ * A", then "followed by a later acquisition of lock at B": the place that
+ * takes B while holding A.
+ */
 static void describe_lock_order(const hg_error *e, const char *student_file,
                                 strbuf *body, strbuf *key)
 {
     const hg_part *a = find_part(e, "Required order was established");
     const hg_part *b = find_part(e, "followed by a later acquisition");
+    int line_v, line_b, unused;
+    char *violation = where_string(&e->parts[0], student_file, &line_v, 0);
+    char *other = b && b->n_frames ? where_string(b, student_file, &line_b, 0) : NULL;
+    char *held = a ? where_string(a, student_file, &unused, 1) : NULL;
+    char *text;
 
-    put_where(body, &e->parts[0], student_file, "a thread");
-    sb_printf(body, " takes lock A while holding lock B, but ");
-    if (b && b->n_frames) {
-        put_where(body, b, student_file, "another place");
-        sb_printf(body, " takes B while holding A");
-        if (a && pick_frame(a, student_file, &(int){0})) {
-            sb_printf(body, " (A was taken at ");
-            put_short_where(body, a, student_file);
-            sb_printf(body, ")");
-        }
+    if (!other)
+        line_b = 0;
+    text = race_words_lock_order(violation ? violation : "a thread", line_v, NULL,
+                                 other, line_b, held);
+    if (text)
+        sb_printf(body, "%s", text);
+    else
+        body->failed = 1;
+    free(text);
+    free(violation);
+    free(other);
+    free(held);
+    /* the key does not depend on which of the two Helgrind saw first */
+    if (line_b && line_b < line_v) {
+        put_key_where(key, b, student_file);
+        put_key_where(key, &e->parts[0], student_file);
     } else {
-        sb_printf(body, "elsewhere B is taken while holding A");
+        put_key_where(key, &e->parts[0], student_file);
+        put_key_where(key, b, student_file);
     }
-    sb_printf(body, "; two threads doing both can deadlock. "
-              "Always take locks in one fixed order.");
-    put_key_where(key, &e->parts[0], student_file);
-    put_key_where(key, b, student_file);
 }
 
 /* Helgrind's "Misc" texts, in words: what the code did, what to do. */
@@ -351,7 +419,8 @@ static const struct { const char *needle, *did, *advice; } misc_words[] = {
       "locks a mutex it already holds, so it waits for itself forever",
       "Unlock before locking again, and do not call a function that takes the same lock." },
     { "still holds", "finishes while still holding a lock, so no other thread can ever take it",
-      "Unlock on every path before the thread function returns." },
+      "Unlock on every path before returning: look for a return, break or goto between "
+      "a lock and its unlock." },
     { "lock is not held", "signals a condition variable without holding the mutex its waiters use, "
       "so a waiter can miss the wake-up",
       "Lock the mutex, change the shared state, signal, then unlock." },
@@ -391,6 +460,7 @@ static void describe_misuse(const hg_error *e, const char *student_file, strbuf 
 {
     const char *t = strip_thread(e->parts[0].text ? e->parts[0].text : "");
     const hg_part *code = find_part(e, "with error code");
+    int student = 0;
 
     put_where(body, &e->parts[0], student_file, "a thread");
     if (strcmp(e->kind, "UnlockUnlocked") == 0) {
@@ -413,6 +483,14 @@ static void describe_misuse(const hg_error *e, const char *student_file, strbuf 
         if (code)
             sb_printf(body, " %s", code->text);
         sb_printf(body, ". Check the call's return value and its manual page.");
+    } else if (strstr(t, "still holds") && pick_frame(&e->parts[0], student_file, &student) &&
+               student) {
+        /* not a thread that returned: one the race driver's watchdog
+           stopped while it waited in the student's code */
+        sb_printf(body, " was still waiting there, holding a lock, when the race driver "
+                  "stopped. A thread that waits while it holds a lock blocks every thread "
+                  "that needs that lock: unlock before waiting (pthread_cond_wait unlocks "
+                  "for you), and never lock a mutex you already hold.");
     } else {
         size_t i = 0;
         while (i < sizeof misc_words / sizeof misc_words[0] && !strstr(t, misc_words[i].needle))
@@ -439,8 +517,99 @@ static void describe_other(const hg_error *e, const char *student_file, strbuf *
     sb_printf(key, "|%s", strip_thread(t));
 }
 
+/* The place a lock order's sentence names first (race_words_lock_order):
+ * of the two that take a lock while holding the other, the student's one
+ * earlier in the file. */
+static const hg_part *first_lock_place(const hg_error *e, const char *student_file)
+{
+    const hg_part *b = find_part(e, "followed by a later acquisition");
+    int s0 = 0, sb = 0;
+    const hg_frame *f0 = pick_frame(&e->parts[0], student_file, &s0);
+    const hg_frame *fb = pick_frame(b, student_file, &sb);
+
+    if (fb && sb && (!s0 || fb->line < f0->line))
+        return b;
+    return &e->parts[0];
+}
+
+/* Keeps a race's memory and places in `d`, for note_shared_memory(). */
+static void remember_race(const hg_error *e, const char *student_file,
+                          const struct_layouts *layouts, hg_draft *d)
+{
+    strbuf var = {0};
+    int unused;
+
+    put_variable(&var, e, student_file, layouts);
+    d->memory = sb_take(&var);
+    d->places[0] = where_string(&e->parts[0], student_file, &unused, 1);
+    d->places[1] = where_string(find_part(e, "This conflicts with a previous"), student_file,
+                                &unused, 1);
+}
+
+/* Whether `place` is among the first `n` of `places`. */
+static int listed(char *const *places, size_t n, const char *place)
+{
+    for (size_t i = 0; i < n; i++)
+        if (!strcmp(places[i], place))
+            return 1;
+    return 0;
+}
+
+/*
+ * Helgrind's XML does not say which locks each access held, and it can
+ * pair two accesses that both hold the lock once a third access, without
+ * it, touched the same memory (the conflicting access it shows comes from
+ * its history, not always the unordered one).  So when several races are
+ * about the same memory, the most frequent of them lists every place they
+ * name: the one without the lock is among them.
+ */
+static int note_shared_memory(hg_draft *drafts, size_t n)
+{
+    enum { MAX_PLACES = 8 };
+
+    for (size_t i = 0; i < n; i++) {
+        const char *memory = drafts[i].memory;
+        char *places[MAX_PLACES], *body;
+        size_t group = 0, n_places = 0, top = i;
+        strbuf list = {0};
+
+        if (!memory || !*memory)
+            continue;
+        for (size_t j = 0; j < n; j++) {
+            if (!drafts[j].memory || strcmp(drafts[j].memory, memory))
+                continue;
+            if (j < i)
+                break;                  /* the group was seen at its first draft */
+            group++;
+            if (drafts[j].count > drafts[top].count)
+                top = j;
+            for (int k = 0; k < 2; k++)
+                if (drafts[j].places[k] && n_places < MAX_PLACES &&
+                    !listed(places, n_places, drafts[j].places[k]))
+                    places[n_places++] = drafts[j].places[k];
+        }
+        if (group < 2 || n_places < 3)
+            continue;
+        for (size_t k = 0; k < n_places; k++)
+            sb_printf(&list, "%s%s", k == 0 ? "" : k + 1 == n_places ? " and " : ", ",
+                      places[k]);
+        if (list.failed || asprintf(&body, "%s %zu findings are about this memory, and "
+                                    "Helgrind can show two accesses that both hold the lock "
+                                    "when another one has none: check that %s all take the "
+                                    "same lock.", drafts[top].body, group, list.s) < 0) {
+            free(list.s);
+            return ENOMEM;
+        }
+        free(list.s);
+        free(drafts[top].body);
+        drafts[top].body = body;
+    }
+    return 0;
+}
+
 /* Fills `d` from error `e`: kind, student's file:line, body, key. */
-static int draft_error(const hg_error *e, const char *student_file, hg_draft *d)
+static int draft_error(const hg_error *e, const char *student_file,
+                       const struct_layouts *layouts, hg_draft *d)
 {
     static const hg_part empty;
     strbuf body = {0}, key = {0};
@@ -455,14 +624,13 @@ static int draft_error(const hg_error *e, const char *student_file, hg_draft *d)
         sb_printf(&body, "Helgrind reports a problem of kind \"%s\" without details.", kind);
     } else if (strcmp(kind, "Race") == 0) {
         d->kind = "race", d->label = "data race";
-        describe_race(e, student_file, &body, &key);
+        describe_race(e, student_file, layouts, &body, &key);
         if (!pick_frame(at, student_file, &student) || !student)
             at = find_part(e, "This conflicts with a previous");
     } else if (strcmp(kind, "LockOrder") == 0) {
         d->kind = "lock_order", d->label = "lock order";
         describe_lock_order(e, student_file, &body, &key);
-        if (!pick_frame(at, student_file, &student) || !student)
-            at = find_part(e, "followed by a later acquisition");
+        at = first_lock_place(e, student_file);
     } else if (strcmp(kind, "UnlockUnlocked") == 0 || strcmp(kind, "UnlockForeign") == 0 ||
                strcmp(kind, "UnlockBogus") == 0 || strcmp(kind, "PthAPIerror") == 0 ||
                strcmp(kind, "Misc") == 0) {
@@ -472,6 +640,8 @@ static int draft_error(const hg_error *e, const char *student_file, hg_draft *d)
         d->kind = "other", d->label = "thread problem";
         describe_other(e, student_file, &body, &key);
     }
+    if (d->kind && strcmp(d->kind, "race") == 0)
+        remember_race(e, student_file, layouts, d);
     f = pick_frame(at, student_file, &student);
     d->line = f && student ? f->line : 0;
     d->file = strdup(f && student ? student_file : "");
@@ -480,28 +650,13 @@ static int draft_error(const hg_error *e, const char *student_file, hg_draft *d)
     return d->file && d->body && d->key ? 0 : ENOMEM;
 }
 
-static void draft_free(hg_draft *d)
-{
-    free(d->file);
-    free(d->body);
-    free(d->key);
-}
-
-static int by_count(const void *x, const void *y)
-{
-    const hg_draft *a = x, *b = y;
-
-    if (a->count != b->count)
-        return a->count > b->count ? -1 : 1;
-    return a->first < b->first ? -1 : a->first > b->first;
-}
-
 /* Folds the errors of `x` into at most `max` findings in `out`. */
-static int build_findings(const hg_xml *x, const char *student_file, size_t max,
+static int build_findings(const hg_xml *x, const char *student_file,
+                          const struct_layouts *layouts, size_t max,
                           race_result *out)
 {
     hg_draft *drafts = NULL, d;
-    size_t n = 0, keep, i;
+    size_t n = 0, i;
     int err = 0;
 
     if (x->n_errors && !(drafts = calloc(x->n_errors, sizeof *drafts)))
@@ -510,51 +665,30 @@ static int build_findings(const hg_xml *x, const char *student_file, size_t max,
         size_t j;
 
         memset(&d, 0, sizeof d);
-        if ((err = draft_error(&x->errors[i], student_file, &d))) {
-            draft_free(&d);
+        if ((err = draft_error(&x->errors[i], student_file, layouts, &d))) {
+            race_draft_free(&d);
             goto error;
         }
         for (j = 0; j < n && strcmp(drafts[j].key, d.key) != 0; j++)
             ;
         if (j < n) {
             drafts[j].count += x->errors[i].count;
-            draft_free(&d);
+            race_draft_free(&d);
             continue;
         }
         d.count = x->errors[i].count;
         d.first = i;
         drafts[n++] = d;
     }
-    if (n)
-        qsort(drafts, n, sizeof *drafts, by_count);
-    keep = n < max ? n : max;
-    if (keep && !(out->findings = calloc(keep, sizeof *out->findings))) {
-        err = ENOMEM;
+    if ((err = note_shared_memory(drafts, n)))
         goto error;
-    }
-    for (i = 0; i < keep; i++) {
-        race_finding *f = &out->findings[i];
-        strbuf msg = {0};
-
-        sb_printf(&msg, "%s", drafts[i].label);
-        if (drafts[i].count > 1)
-            sb_printf(&msg, " (seen %ld times)", drafts[i].count);
-        sb_printf(&msg, ": %s", drafts[i].body);
-        out->n_findings = i + 1;
-        f->kind = strdup(drafts[i].kind);
-        f->file = drafts[i].file;
-        drafts[i].file = NULL;
-        f->line = drafts[i].line;
-        f->message = sb_take(&msg);
-        if (!f->kind || !f->file || !f->message) {
-            err = ENOMEM;
-            goto error;
-        }
-    }
-    out->n_errors = x->n_errors;
+    err = race_words_findings(drafts, n, max, FULL_REPORT, out);
+    n = 0;                          /* race_words_findings took the drafts */
+    if (!err)
+        out->n_errors = x->n_errors;
 error:
     for (i = 0; i < n; i++)
-        draft_free(&drafts[i]);
+        race_draft_free(&drafts[i]);
     free(drafts);
     return err;
 }
@@ -563,6 +697,13 @@ error:
 
 int helgrind_report_read(const char *xml_path, const char *student_file,
                          size_t max_findings, race_result *out)
+{
+    return helgrind_report_read_fields(xml_path, student_file, NULL, max_findings, out);
+}
+
+int helgrind_report_read_fields(const char *xml_path, const char *student_file,
+                                const struct_layouts *layouts, size_t max_findings,
+                                race_result *out)
 {
     hg_xml x = {0};
     int err;
@@ -576,7 +717,7 @@ int helgrind_report_read(const char *xml_path, const char *student_file,
         return EINVAL;
     if ((err = hg_xml_read(xml_path, &x)))
         goto error;
-    if ((err = build_findings(&x, student_file, max_findings, out)))
+    if ((err = build_findings(&x, student_file, layouts, max_findings, out)))
         goto error;
     hg_xml_free(&x);
     return 0;

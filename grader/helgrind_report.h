@@ -21,6 +21,7 @@
 #define RACECOURSE_HELGRIND_REPORT_H
 
 #include "result.h"
+#include "struct_fields.h"
 
 #include <stddef.h>
 
@@ -29,7 +30,9 @@
  * name of the student's source ("bounded_queue.c"): stack frames in it
  * are the ones a finding points at.  Fills out->findings (a malloc'd
  * array, NULL when there are none; at most `max_findings` after folding
- * duplicates, most frequent first, ties in report order), out->n_findings
+ * duplicates, in the order and with the cap of race_words_findings():
+ * lock misuse first, and a last "not shown: ..." finding of kind "other"
+ * when some were left out), out->n_findings
  * and out->n_errors (the number of <error> elements, before folding);
  * leaves out->status, score and message to the caller.  Findings already
  * in `out` are overwritten, not freed.
@@ -39,8 +42,9 @@
  *            (UnlockUnlocked, UnlockForeign, UnlockBogus, PthAPIerror,
  *            Misc) or "other" (any other kind).
  *   file     `student_file` and the line of the first frame in it, taken
- *            from the first stack (for a race or a lock order that has
- *            none there, from the conflicting access or acquisition); ""
+ *            from the first stack (for a race that has none there, from
+ *            the conflicting access; for a lock order, the place its
+ *            sentence names first, see race_words_lock_order()); ""
  *            and 0 when no frame is in the student's file.  The sentence
  *            then names the first frame with a source file outside system
  *            libraries: "driver.c:30 (main) in the test's code".
@@ -61,5 +65,15 @@
  */
 int helgrind_report_read(const char *xml_path, const char *student_file,
                          size_t max_findings, race_result *out);
+
+/*
+ * The same, naming the field of a raced-on heap block where `layouts`
+ * (the student's structs, struct_fields.h; NULL: none) allows: "the field
+ * \"count\" of the struct bqueue allocated at ..." instead of "the 4 bytes
+ * at offset 160 of a heap block of 176 bytes allocated at ...".
+ */
+int helgrind_report_read_fields(const char *xml_path, const char *student_file,
+                                const struct_layouts *layouts, size_t max_findings,
+                                race_result *out);
 
 #endif

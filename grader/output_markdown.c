@@ -162,8 +162,14 @@ static void print_next(const exercise_result *ex, const manifest_exercise *mx, F
         fputs("- a test that times out usually waits for a wake-up that never comes: look "
               "for a wait without a matching signal or broadcast, or a lock never "
               "released\n", out);
-    if (ex->race.status == RACE_FOUND || ex->race.status == RACE_TIMEOUT ||
-        ex->race.status == RACE_CRASHED) {
+    if (ex->race.status == RACE_TIMEOUT) {
+        command = xasprintf("make check EX=%s", ex->slug);
+        fputs("- the race driver's threads named above wait for a wake-up that never comes, "
+              "or for a lock never released: ", out);
+        md_code(out, command, MESSAGE_MAX);
+        fputs(" shows which test hangs\n", out);
+        free(command);
+    } else if (ex->race.status == RACE_FOUND || ex->race.status == RACE_CRASHED) {
         command = xasprintf("make race EX=%s", ex->slug);
         fputs("- ", out);
         md_code(out, command, MESSAGE_MAX);

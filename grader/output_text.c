@@ -117,9 +117,12 @@ static void print_race(const exercise_result *ex, const output_context *c, FILE 
         fprintf(out, "          - ");
         indented(out, 0, r->findings[i].message);
     }
-    if (r->status == RACE_FOUND || r->status == RACE_TIMEOUT)
+    if (r->status == RACE_FOUND)
         fprintf(out, "            next: run `make race EX=%s` to see %s's full report\n",
                 ex->slug, memcheck ? "memcheck" : "Helgrind");
+    else if (r->status == RACE_TIMEOUT)
+        fprintf(out, "            next: find what should wake (or unlock for) the threads named "
+                "above; `make check EX=%s` shows which test hangs\n", ex->slug);
 }
 
 static void print_exercise(const exercise_result *ex, const output_context *c, FILE *out)

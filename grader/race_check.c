@@ -5,6 +5,8 @@
 #include "helgrind_report.h"
 #include "memcheck_report.h"
 #include "sandbox.h"
+#include "struct_fields.h"
+#include "toolchain.h"
 #include "util.h"
 #include "harness/racecourse_test.h"
 
@@ -14,6 +16,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+/* readelf's text of a race driver's DWARF: a few hundred kB. */
+#define DWARF_TEXT_MAX (16u << 20)
 
 /* Valgrind maps more address space than it uses; this still stops a runaway. */
 #define VALGRIND_MEMORY_MB 16384
@@ -28,7 +33,7 @@ static char *driver_output(const char *output)
         if (strncmp(line, "==", 2) != 0)
             strbuf_addf(&kept, "%s\n", line);
     free(all);
-    trimmed = first_lines(kept.data ? kept.data : "", 5, 600);
+    trimmed = first_lines(kept.data ? kept.data : "", 8, 900);
     strbuf_release(&kept);
     return trimmed;
 }
@@ -51,6 +56,68 @@ static char *early_end_message(const sandbox_result *run)
                         run->exit_code, *said ? ": " : "", said);
     free(said);
     return message;
+}
+
+/*
+ * The driver stopped itself because its threads made no progress
+ * (race_watchdog.c): its own words, without their "race driver: stuck: "
+ * starts, say for how long and which thread is in which call.
+ */
+static char *stuck_message(const sandbox_result *run)
+{
+    strbuf words = STRBUF_INIT;
+    char *said = driver_output(run->output), *line, *save = NULL, *message;
+
+    for (line = strtok_r(said, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+        if (strncmp(line, "race driver: ", 13) == 0)
+            line += 13;
+        if (strncmp(line, "stuck: ", 7) == 0)
+            line += 7;
+        strbuf_addf(&words, "%s%s", words.data ? "\n" : "", line);
+    }
+    message = xasprintf("the race driver stopped itself: %s",
+                        words.data ? words.data : "your code made no progress");
+    strbuf_release(&words);
+    free(said);
+    return message;
+}
+
+/* Whether a finding's message holds `text`. */
+static bool strstr_findings(const race_result *r, const char *text)
+{
+    for (size_t i = 0; i < r->n_findings; i++)
+        if (strstr(r->findings[i].message, text))
+            return true;
+    return false;
+}
+
+/*
+ * Reads the findings again, naming the fields of the student's structs
+ * (struct_fields.h) from the driver's DWARF, which readelf prints in the
+ * sandbox.  Keeps the findings as they are when anything fails.
+ */
+static void name_fields(const race_request *req, const char *xml, race_result *out)
+{
+    char *dir = xstrdup(req->driver), *slash = strrchr(dir, '/');
+    char *argv[] = { "readelf", "--debug-dump=info", slash ? slash + 1 : dir, NULL };
+    char *text = NULL;
+    struct_layouts layouts;
+    race_result named = { 0 };
+
+    if (slash)
+        *slash = '\0';
+    if (tool_run(argv, slash ? dir : ".", req->run_as, DWARF_TEXT_MAX, &text) == 0 &&
+        struct_layouts_parse(text, req->student_file, &layouts) == 0) {
+        if (helgrind_report_read_fields(xml, req->student_file, &layouts, RACE_FINDINGS_SHOWN,
+                                        &named) == 0) {
+            race_findings_free(out);
+            out->findings = named.findings;
+            out->n_findings = named.n_findings;
+        }
+        struct_layouts_free(&layouts);
+    }
+    free(text);
+    free(dir);
 }
 
 /*
@@ -109,7 +176,12 @@ int race_check(const race_request *req, race_result *out)
     read_err = req->memcheck
         ? memcheck_report_read(xml, req->student_file, RACE_FINDINGS_SHOWN, out)
         : helgrind_report_read(xml, req->student_file, RACE_FINDINGS_SHOWN, out);
-    if (run.timed_out) {
+    if (!read_err && out->n_errors > 0 && strstr_findings(out, " of a heap block of "))
+        name_fields(req, xml, out);
+    if (run.exited && run.exit_code == RC_EXIT_STUCK) {
+        out->status = RACE_TIMEOUT;
+        out->message = stuck_message(&run);
+    } else if (run.timed_out) {
         out->status = RACE_TIMEOUT;
         out->message = xasprintf("the race driver did not finish within %g s: a deadlock, "
                                  "or a wait that is never woken up?", req->timeout_s);

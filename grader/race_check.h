@@ -12,7 +12,10 @@
  *   clean    the driver ran to its end and Helgrind reported no error
  *   race     Helgrind (or memcheck) reported at least one error (the
  *            findings say where); JSON calls it "errors" for memcheck
- *   timeout  the driver did not finish in time (a deadlock?)
+ *   timeout  the driver did not finish in time, or stopped itself because
+ *            its threads made no progress (exit status RC_EXIT_STUCK; the
+ *            message then quotes what it said: which thread is blocked in
+ *            which call of the student's code)
  *   crashed  the driver crashed, stopped early, or its code called exit()
  */
 #ifndef RACECOURSE_RACE_CHECK_H

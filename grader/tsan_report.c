@@ -13,6 +13,8 @@
  */
 #define _GNU_SOURCE
 #include "tsan_report.h"
+#include "race_words.h"
+#include "struct_fields.h"
 #include "util.h"
 
 #include <ctype.h>
@@ -45,19 +47,18 @@ typedef struct ts_block {
     long count;                     /* 1, plus "And N more similar ..." */
 } ts_block;
 
-/* A finding before folding; message = label [(seen N times)]: body. */
-typedef struct ts_draft {
-    const char *kind;               /* static: "race", ... */
-    const char *label;              /* static: "data race", ... */
-    char *file;                     /* student's file or "" */
-    int line;
-    char *body;
-    char *key;                      /* equal keys are folded */
-    long count;
-    size_t first;                   /* index of its first block, for ties */
-} ts_draft;
+typedef race_draft ts_draft;
+
+/* Where the student reads every problem. */
+#define FULL_REPORT "ThreadSanitizer's log lists them all (build/tsan/<exercise>/tsan.*)."
 
 /* --- small helpers ------------------------------------------------------- */
+
+static void out_of_memory(void)
+{
+    fputs("out of memory\n", stderr);
+    abort();
+}
 
 static bool starts_with(const char *s, const char *prefix)
 {
@@ -390,7 +391,7 @@ static void put_owner(strbuf *b, const ts_block *blk, const char *owner,
 
 /* Appends what ThreadSanitizer says about the raced-on memory, or nothing. */
 static void put_variable(strbuf *b, const ts_block *blk, const ts_part *access,
-                         const char *student_file)
+                         const char *student_file, const struct_layouts *layouts)
 {
     for (size_t i = 1; i < blk->n_parts; i++) {
         const ts_part *part = &blk->parts[i];
@@ -413,9 +414,16 @@ static void put_variable(strbuf *b, const ts_block *blk, const ts_part *access,
             unsigned long long block = address_in(t), at = address_in(access->text);
             unsigned long bytes = number_after(access->text, " of size ", 0);
 
-            if (bytes && block && at >= block && at - block < size)
+            char *field = block && at >= block && at - block < size
+                ? struct_layouts_field(layouts, size, (unsigned long)(at - block)) : NULL;
+
+            if (field)
+                strbuf_addstr(b, field);
+            else if (bytes && block && at >= block && at - block < size)
                 strbuf_addf(b, "the %lu bytes at offset %llu of ", bytes, at - block);
-            strbuf_addf(b, "a heap block of %lu bytes", size);
+            if (!field)
+                strbuf_addf(b, "a heap block of %lu bytes", size);
+            free(field);
             if (part->n_frames) {
                 strbuf_addstr(b, " allocated at ");
                 put_where(b, part, student_file, "an unknown place");
@@ -480,7 +488,64 @@ static const char *access_verb(const ts_part *p, bool previous, bool *frees, boo
     return writes ? "writes" : "reads";
 }
 
-static void describe_race(const ts_block *blk, const char *student_file, strbuf *body,
+/* The test's function the student's code was running in `part`'s stack
+   ("job_fn"), or NULL: the innermost frame with source, when it is not the
+   student's but a frame further out is. */
+static const char *callback_in(const ts_part *part, const char *student_file)
+{
+    bool student;
+    const ts_frame *f = pick_frame(part, student_file, &student);
+
+    for (size_t i = 0; student && i < part->n_frames && &part->frames[i] != f; i++)
+        if (!is_system(&part->frames[i]))
+            return part->frames[i].fn;
+    return NULL;
+}
+
+/* The locks an access was made holding: "write M0, read M2" from
+   "Read of size 4 at 0x... by thread T3 (mutexes: write M0, read M2):", or NULL. */
+static char *locks_held(const ts_part *access)
+{
+    const char *at = access ? strstr(access->text, "(mutexes: ") : NULL;
+
+    if (!at)
+        return NULL;
+    at += strlen("(mutexes: ");
+    return xasprintf("%.*s", (int)strcspn(at, ")"), at);
+}
+
+/* Ends a race's sentence: what to do, and what two locked sides mean. */
+static void put_advice(strbuf *body, const ts_part *first, const ts_part *other,
+                       const char *student_file, bool fd, bool freed)
+{
+    bool s1 = false, s2 = false;
+    const ts_frame *f1 = pick_frame(first, student_file, &s1);
+    const ts_frame *f2 = pick_frame(other, student_file, &s2);
+    bool test_side = f1 && f2 && s1 != s2;
+    char *held1 = locks_held(first), *held2 = locks_held(other), *advice;
+    const char *note = race_words_both_locked(held1 && held2,
+                                              held1 && held2 && !strcmp(held1, held2));
+
+    if (fd && !test_side) {
+        strbuf_addstr(body, ". Close a descriptor only when no other thread uses it any "
+                      "more, and do not use its number after closing it.");
+    } else {
+        advice = race_words_race_advice(test_side, freed, !test_side ? NULL :
+                                        s1 ? callback_in(first, student_file)
+                                           : callback_in(other, student_file));
+        if (!advice)
+            out_of_memory();
+        strbuf_addf(body, ". %s", advice);
+        free(advice);
+    }
+    if (note)
+        strbuf_addf(body, " %s", note);
+    free(held1);
+    free(held2);
+}
+
+static void describe_race(const ts_block *blk, const char *student_file,
+                          const struct_layouts *layouts, strbuf *body,
                           strbuf *key, const ts_part **first_out)
 {
     const ts_part *first = blk->n_parts > 1 ? &blk->parts[1] : &blk->parts[0];
@@ -508,26 +573,40 @@ static void describe_race(const ts_block *blk, const char *student_file, strbuf 
         strbuf_addf(body, " %s %s that another thread also uses", verb, what);
     }
     strbuf_addstr(body, ", and no lock orders the two");
-    put_variable(&var, blk, first, student_file);
+    put_variable(&var, blk, first, student_file, layouts);
     if (var.len)
         strbuf_addf(body, "; the %s is %s", fd ? "descriptor" : "memory", var.data);
     strbuf_release(&var);
-    if (fd)
-        strbuf_addstr(body, ". Close a descriptor only when no other thread uses it any "
-                      "more, and do not use its number after closing it.");
-    else if (first_frees || other_frees)
-        strbuf_addstr(body, ". Free memory only when no other thread can still use it: "
-                      "join those threads (or wait for them) first.");
-    else
-        strbuf_addstr(body, ". Protect both accesses with the same mutex.");
+    put_advice(body, first, other, student_file, fd, first_frees || other_frees);
     put_key_where(key, first, student_file);
     put_key_where(key, other, student_file);
+}
+
+/* "file:line (fn)" of the stack of `part` (malloc'd), or NULL; *line gets
+   the line when it is the student's, else 0. */
+static char *where_string(const ts_part *part, const char *student_file, int *line,
+                          bool is_short)
+{
+    strbuf b = STRBUF_INIT;
+    bool student;
+    const ts_frame *f = pick_frame(part, student_file, &student);
+
+    *line = f && student ? f->line : 0;
+    if (!f)
+        return NULL;
+    if (is_short)
+        put_short_where(&b, part, student_file);
+    else
+        put_where(&b, part, student_file, "");
+    return strbuf_detach(&b);
 }
 
 static void describe_lock_order(const ts_block *blk, const char *student_file, strbuf *body,
                                 strbuf *key, const ts_part **first_out)
 {
-    const ts_part *a = NULL, *b = NULL, *a_before = NULL;
+    const ts_part *a = NULL, *b = NULL, *a_before = NULL, *b_before = NULL;
+    char *place_a, *place_b, *held_a, *held_b, *text;
+    int line_a, line_b = 0, unused;
 
     /* "Mutex M1 acquired here while holding mutex M0 in thread T1:", then
        "Mutex M0 previously acquired by the same thread here:", then the
@@ -540,28 +619,38 @@ static void describe_lock_order(const ts_block *blk, const char *student_file, s
                 a = p;
             else if (!b)
                 b = p;
-        } else if (a && !b && !a_before && strstr(p->text, " previously acquired")) {
-            a_before = p;
+        } else if (strstr(p->text, " previously acquired")) {
+            if (a && !b && !a_before)
+                a_before = p;
+            else if (b && !b_before)
+                b_before = p;
         }
     }
-    *first_out = a;
-    put_where(body, a, student_file, "a thread");
-    strbuf_addstr(body, " takes lock B while holding lock A, but ");
-    if (b && b->n_frames) {
-        put_where(body, b, student_file, "another place");
-        strbuf_addstr(body, " takes A while holding B");
-        if (a_before && pick_frame(a_before, student_file, &(bool){false})) {
-            strbuf_addstr(body, " (A was taken at ");
-            put_short_where(body, a_before, student_file);
-            strbuf_addstr(body, ")");
-        }
+    place_a = where_string(a, student_file, &line_a, false);
+    place_b = b && b->n_frames ? where_string(b, student_file, &line_b, false) : NULL;
+    *first_out = place_b && line_b && (!line_a || line_b < line_a) ? b : a;
+    held_a = a_before ? where_string(a_before, student_file, &unused, true) : NULL;
+    held_b = b_before && place_b ? where_string(b_before, student_file, &unused, true) : NULL;
+    if (!place_b)
+        line_b = 0;
+    text = race_words_lock_order(place_a ? place_a : "a thread", line_a, held_a, place_b,
+                                 line_b, held_b);
+    if (!text)
+        out_of_memory();
+    strbuf_addstr(body, text);
+    free(text);
+    free(place_a);
+    free(place_b);
+    free(held_a);
+    free(held_b);
+    /* the key does not depend on which of the two came first */
+    if (line_b && line_b < line_a) {
+        put_key_where(key, b, student_file);
+        put_key_where(key, a, student_file);
     } else {
-        strbuf_addstr(body, "elsewhere A is taken while holding B");
+        put_key_where(key, a, student_file);
+        put_key_where(key, b, student_file);
     }
-    strbuf_addstr(body, "; two threads doing both can deadlock. "
-                  "Always take locks in one fixed order.");
-    put_key_where(key, a, student_file);
-    put_key_where(key, b, student_file);
 }
 
 /* ThreadSanitizer's mutex misuse titles, in words: what the code did, what to do. */
@@ -707,7 +796,8 @@ static void describe_other(const ts_block *blk, const char *student_file, strbuf
 }
 
 /* Fills `d` from block `blk`: kind, student's file:line, body, key. */
-static void draft_block(const ts_block *blk, const char *student_file, ts_draft *d)
+static void draft_block(const ts_block *blk, const char *student_file,
+                        const struct_layouts *layouts, ts_draft *d)
 {
     strbuf body = STRBUF_INIT, key = STRBUF_INIT;
     const char *title = blk->parts[0].text;
@@ -721,19 +811,14 @@ static void draft_block(const ts_block *blk, const char *student_file, ts_draft 
         at = crash_stack(blk);
     } else if (starts_with(title, "data race")) {
         d->kind = "race", d->label = "data race";
-        describe_race(blk, student_file, &body, &key, &first);
+        describe_race(blk, student_file, layouts, &body, &key, &first);
         if (!pick_frame(first, student_file, &student) || !student)
             first = find_part(blk, "Previous ");
         at = first;
     } else if (starts_with(title, "lock-order-inversion")) {
         d->kind = "lock_order", d->label = "lock order";
         describe_lock_order(blk, student_file, &body, &key, &first);
-        at = first;
-        if (!pick_frame(at, student_file, &student) || !student) {
-            for (size_t i = 1; i < blk->n_parts; i++)
-                if (&blk->parts[i] != first && strstr(blk->parts[i].text, " acquired here while"))
-                    at = &blk->parts[i];
-        }
+        at = first;         /* the place the sentence names first */
     } else if (misuse_index(title) < sizeof misuse_words / sizeof misuse_words[0]) {
         d->kind = "misuse", d->label = "misuse of a pthread call";
         describe_misuse(blk, student_file, &body, &key);
@@ -754,30 +839,21 @@ static void draft_block(const ts_block *blk, const char *student_file, ts_draft 
     d->count = blk->count;
 }
 
-static void draft_free(ts_draft *d)
-{
-    free(d->file);
-    free(d->body);
-    free(d->key);
-}
-
-static int by_count(const void *x, const void *y)
-{
-    const ts_draft *a = x, *b = y;
-
-    if (a->count != b->count)
-        return a->count > b->count ? -1 : 1;
-    return a->first < b->first ? -1 : a->first > b->first;
-}
-
 /* --- the interface ------------------------------------------------------- */
 
 int tsan_report_parse(const char *text, const char *student_file, size_t max_findings,
                       race_result *out)
 {
+    return tsan_report_parse_fields(text, student_file, NULL, max_findings, out);
+}
+
+int tsan_report_parse_fields(const char *text, const char *student_file,
+                             const struct_layouts *layouts, size_t max_findings,
+                             race_result *out)
+{
     ts_block *blocks;
     ts_draft *drafts;
-    size_t n_blocks, n = 0, keep;
+    size_t n_blocks, n = 0;
 
     if (!out)
         return EINVAL;
@@ -792,40 +868,20 @@ int tsan_report_parse(const char *text, const char *student_file, size_t max_fin
         ts_draft d = { 0 };
         size_t j;
 
-        draft_block(&blocks[i], student_file, &d);
+        draft_block(&blocks[i], student_file, layouts, &d);
         out->n_errors += (size_t)d.count;
         for (j = 0; j < n && strcmp(drafts[j].key, d.key) != 0; j++)
             ;
         if (j < n) {
             drafts[j].count += d.count;
-            draft_free(&d);
+            race_draft_free(&d);
             continue;
         }
         d.first = i;
         drafts[n++] = d;
     }
-    if (n)
-        qsort(drafts, n, sizeof *drafts, by_count);
-    keep = n < max_findings ? n : max_findings;
-    if (keep)
-        out->findings = xcalloc(keep, sizeof *out->findings);
-    for (size_t i = 0; i < keep; i++) {
-        race_finding *f = &out->findings[i];
-        strbuf msg = STRBUF_INIT;
-
-        strbuf_addstr(&msg, drafts[i].label);
-        if (drafts[i].count > 1)
-            strbuf_addf(&msg, " (seen %ld times)", drafts[i].count);
-        strbuf_addf(&msg, ": %s", drafts[i].body);
-        f->kind = xstrdup(drafts[i].kind);
-        f->file = drafts[i].file;
-        drafts[i].file = NULL;
-        f->line = drafts[i].line;
-        f->message = strbuf_detach(&msg);
-    }
-    out->n_findings = keep;
-    for (size_t i = 0; i < n; i++)
-        draft_free(&drafts[i]);
+    if (race_words_findings(drafts, n, max_findings, FULL_REPORT, out))
+        out_of_memory();
     free(drafts);
     blocks_free(blocks, n_blocks);
     return 0;

@@ -35,6 +35,7 @@
 #define RACECOURSE_TSAN_REPORT_H
 
 #include "result.h"
+#include "struct_fields.h"
 
 #include <stddef.h>
 
@@ -44,8 +45,10 @@
  * ignored).  `student_file` is the base name of the student's source
  * ("joinall.c"): stack frames in it are the ones a finding points at.
  * Fills out->findings (a malloc'd array, NULL when there are none; at
- * most `max_findings` after folding duplicates, most frequent first, ties
- * in report order), out->n_findings and out->n_errors (the problems
+ * most `max_findings` after folding duplicates, in the order and with the
+ * cap of race_words_findings(): lock misuse first, and a last "not shown:
+ * ..." finding of kind "other" when some were left out), out->n_findings
+ * and out->n_errors (the problems
  * ThreadSanitizer reported, before folding; "And 3 more similar thread
  * leaks" counts 3 more); leaves status, score and message to the caller.
  * Findings already in `out` are overwritten, not freed.
@@ -57,9 +60,10 @@
  *            or "other" (thread leak, a crash ThreadSanitizer caught, a
  *            problem of ThreadSanitizer itself, anything else).
  *   file     `student_file` and the line of the first frame in it, taken
- *            from the first stack of the block (for a race or a lock
- *            order that has none there, from the conflicting access or
- *            acquisition); "" and 0 when no frame is in the student's
+ *            from the first stack of the block (for a race that has none
+ *            there, from the conflicting access; for a lock order, the
+ *            place its sentence names first, see race_words_lock_order());
+ *            "" and 0 when no frame is in the student's
  *            file.  The sentence then names the first frame with a source
  *            file outside shared libraries: "race_driver.c:30 (main) in
  *            the test's code".
@@ -77,6 +81,15 @@
  */
 int tsan_report_parse(const char *text, const char *student_file, size_t max_findings,
                       race_result *out);
+
+/*
+ * The same, naming the field of a raced-on heap block where `layouts`
+ * (the student's structs, struct_fields.h; NULL: none) allows, as
+ * helgrind_report_read_fields() does.
+ */
+int tsan_report_parse_fields(const char *text, const char *student_file,
+                             const struct_layouts *layouts, size_t max_findings,
+                             race_result *out);
 
 /*
  * The same for the file at `path`.  Returns 0, or the errno value of

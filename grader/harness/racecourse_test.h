@@ -43,6 +43,13 @@
 #define RC_EXIT_CALLED 43
 /* Exit status RC_EXIT_KIT_CRASH + signal: the test crashed in its own code. */
 #define RC_EXIT_KIT_CRASH 100
+/*
+ * Exit status of a race driver that could not finish its work: its
+ * threads stayed blocked in the code under test (a deadlock or a lost
+ * wake-up) or spun there without progress.  The driver says so on stderr
+ * first, in lines that start with "race driver: " (rc_watchdog_start).
+ */
+#define RC_EXIT_STUCK 44
 /* Per-test timeout (seconds) when the grader does not pass --timeout. */
 #define RC_DEFAULT_TIMEOUT 10.0
 
@@ -155,5 +162,58 @@ void rc_spurious_wakeups(int n);
  * Only in programs the grader links, like rc_spurious_wakeups.
  */
 void rc_delay_locks(double seconds);
+
+/*
+ * Race drivers (tests/<slug>/race_driver.c, plain programs; see
+ * race_watchdog.c) --------------------------------------------------------
+ *
+ * rc_watchdog_start() starts a thread that ends the driver with
+ * RC_EXIT_STUCK as soon as it is clearly stuck: nothing made progress for
+ * RC_STUCK_QUIET_S seconds while the process was mostly blocked (so a
+ * machine too busy to run it is not taken for a deadlock), or for
+ * RC_STUCK_LONG_S seconds whatever ran (a wait that spins, a driver thread
+ * that polls).  Before it ends the process it prints, on stderr, which threads
+ * are still inside which call of the code under test and for how long.
+ * Returns 0, or pthread_create's error.
+ *
+ * Progress is each RC_CALL / RC_DO that returns, and each rc_progress().
+ * A call of the code under test made through them is shown in that report:
+ *
+ *     rc = RC_CALL(bq_get(queue, &item));     (a call that returns a value)
+ *     RC_DO(bq_close(queue));                 (any call)
+ *
+ * rc_thread_name() names the calling thread in the report ("consumer", 2
+ * -> "consumer 2"; `number` < 0: no number); `name` must outlive the
+ * thread (a string literal).  Unnamed threads are "a thread"; the first
+ * thread to use these is not "main" unless named so.
+ *
+ * None of this orders memory between threads, for Helgrind or for
+ * ThreadSanitizer: the watchdog's own data is hidden from Helgrind and
+ * accessed with relaxed atomics.
+ */
+#define RC_STUCK_QUIET_S 3.0
+#define RC_STUCK_LONG_S 10.0
+
+int rc_watchdog_start(void);
+void rc_progress(void);
+void rc_thread_name(const char *name, int number);
+/* The calling thread enters `call` (its source text, "bq_get(q, &x)"). */
+void rc_calling(const char *call);
+/* The calling thread left the call rc_calling() named: progress. */
+void rc_called(void);
+
+#define RC_CALL(expr)                                                     \
+    __extension__ ({                                                      \
+        rc_calling(#expr);                                                \
+        __typeof__(expr) rc_value_ = (expr);                              \
+        rc_called();                                                      \
+        rc_value_;                                                        \
+    })
+#define RC_DO(expr)                                                       \
+    do {                                                                  \
+        rc_calling(#expr);                                                \
+        (void)(expr);                                                     \
+        rc_called();                                                      \
+    } while (0)
 
 #endif

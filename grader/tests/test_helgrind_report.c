@@ -18,6 +18,7 @@
 #define _GNU_SOURCE
 #include "helgrind_report.h"
 #include "helgrind_xml.h"
+#include "struct_fields.h"
 #include "check.h"
 
 #include <errno.h>
@@ -60,16 +61,21 @@ static void write_temp(const char *xml, char path[static 33])
 }
 
 /* Reads `xml` written to a temporary file. */
-static int read_text(const char *xml, const char *student, race_result *r)
+static int read_text_max(const char *xml, const char *student, size_t max, race_result *r)
 {
     char path[33];
     int err;
 
     write_temp(xml, path);
     memset(r, 0, sizeof *r);
-    err = helgrind_report_read(path, student, 10, r);
+    err = helgrind_report_read(path, student, max, r);
     unlink(path);
     return err;
+}
+
+static int read_text(const char *xml, const char *student, race_result *r)
+{
+    return read_text_max(xml, student, 10, r);
 }
 
 static void test_race_global(void)
@@ -177,10 +183,14 @@ static void test_race_many(void)
 
     CHECK_INT(read_fixture("race_many.xml", "race_many.c", 2, &r), 0);
     CHECK_INT(r.n_errors, 4);
-    CHECK_INT(r.n_findings, 2);             /* capped */
+    CHECK_INT(r.n_findings, 2);             /* capped, and says so */
     if (r.n_findings == 2) {
         CHECK_INT(r.findings[0].line, 11);
-        CHECK_INT(r.findings[1].line, 12);
+        CHECK_STR(r.findings[1].kind, "other");
+        CHECK_STR(r.findings[1].file, "");
+        CHECK_INT(r.findings[1].line, 0);
+        CHECK_STR(r.findings[1].message, "not shown: 2 more data races. Helgrind's whole "
+                  "report lists them all (`make race`).");
     }
     race_findings_free(&r);
 
@@ -188,6 +198,63 @@ static void test_race_many(void)
     CHECK_INT(r.n_errors, 4);
     CHECK_INT(r.n_findings, 0);
     CHECK(r.findings == NULL, "max 0 still allocates findings");
+}
+
+/* readelf's text for race_heap.c's struct (trimmed by hand): 80 bytes,
+ * `count` at offset 72; a struct of another unit is not the student's. */
+static const char heap_dwarf[] =
+    " <0><b>: Abbrev Number: 1 (DW_TAG_compile_unit)\n"
+    "    <11>   DW_AT_name        : (indirect line string, offset: 0): other.c\n"
+    " <1><30>: Abbrev Number: 13 (DW_TAG_structure_type)\n"
+    "    <31>   DW_AT_name        : other\n"
+    "    <35>   DW_AT_byte_size   : 80\n"
+    " <2><3d>: Abbrev Number: 2 (DW_TAG_member)\n"
+    "    <3e>   DW_AT_name        : x\n"
+    "    <49>   DW_AT_data_member_location: 0\n"
+    " <2><4a>: Abbrev Number: 0\n"
+    " <0><5b>: Abbrev Number: 1 (DW_TAG_compile_unit)\n"
+    "    <61>   DW_AT_name        : (indirect line string, offset: 0x20): /tmp/race_heap.c\n"
+    " <1><64>: Abbrev Number: 7 (DW_TAG_typedef)\n"
+    "    <65>   DW_AT_name        : (indirect string, offset: 0x4ab): queue\n"
+    "    <6c>   DW_AT_type        : <0x70>\n"
+    " <1><70>: Abbrev Number: 13 (DW_TAG_structure_type)\n"
+    "    <75>   DW_AT_byte_size   : 80\n"
+    " <2><7d>: Abbrev Number: 2 (DW_TAG_member)\n"
+    "    <7e>   DW_AT_name        : (indirect string, offset: 0x55e): lock\n"
+    "    <89>   DW_AT_data_member_location: 0\n"
+    " <2><8a>: Abbrev Number: 2 (DW_TAG_member)\n"
+    "    <8b>   DW_AT_name        : (indirect string, offset: 0x3d7): count\n"
+    "    <96>   DW_AT_data_member_location: 72\n"
+    " <2><97>: Abbrev Number: 0\n";
+
+/* Issue 15: name the field, not "offset 72 of a heap block of 80 bytes". */
+static void test_race_heap_field(void)
+{
+    struct_layouts layouts;
+    race_result r;
+    char *path;
+
+    CHECK_INT(struct_layouts_parse(heap_dwarf, "race_heap.c", &layouts), 0);
+    if (asprintf(&path, "%s/race_heap.xml", fixtures) < 0)
+        exit(2);
+    memset(&r, 0, sizeof r);
+    CHECK_INT(helgrind_report_read_fields(path, "race_heap.c", &layouts, 5, &r), 0);
+    CHECK_INT(r.n_findings, 1);
+    if (r.n_findings == 1)
+        CHECK_STR(r.findings[0].message,
+                  "data race: race_heap.c:28 (queue_size) reads memory that "
+                  "race_heap.c:22 (queue_put) writes in another thread, and no lock "
+                  "orders the two; the memory is the field \"count\" of the struct queue "
+                  "allocated at race_heap.c:13 (queue_create). Protect both accesses with "
+                  "the same mutex.");
+    race_findings_free(&r);
+    struct_layouts_free(&layouts);
+
+    /* every unit: two structs of 80 bytes, so no name */
+    CHECK_INT(struct_layouts_parse(heap_dwarf, NULL, &layouts), 0);
+    CHECK(struct_layouts_field(&layouts, 80, 72) == NULL, "an ambiguous size was named");
+    struct_layouts_free(&layouts);
+    free(path);
 }
 
 static void test_lock_order(void)
@@ -200,12 +267,213 @@ static void test_lock_order(void)
     if (r.n_findings == 1) {
         CHECK_STR(r.findings[0].kind, "lock_order");
         CHECK_STR(r.findings[0].file, "lock_order.c");
-        CHECK_INT(r.findings[0].line, 21);
+        CHECK_INT(r.findings[0].line, 11);     /* the place named first */
         CHECK_STR(r.findings[0].message,
-                  "lock order: lock_order.c:21 (transfer_ba) takes lock A while holding "
-                  "lock B, but lock_order.c:11 (transfer_ab) takes B while holding A "
-                  "(A was taken at lock_order.c:10); two threads doing both can "
-                  "deadlock. Always take locks in one fixed order.");
+                  "lock order: lock_order.c:11 (transfer_ab) takes lock B while holding "
+                  "lock A (A taken at lock_order.c:10), and lock_order.c:21 (transfer_ba) "
+                  "takes A while holding B; two threads doing both can deadlock, each "
+                  "waiting for the lock the other holds. Always take locks in one fixed "
+                  "order.");
+    }
+    race_findings_free(&r);
+}
+
+/*
+ * The test's own code on one side of a race (issue 15): the student's
+ * sched_cancel returns while its thread still runs the test's job_fn.
+ * The advice says what the student's code must change, not "lock both".
+ */
+static void test_test_side(void)
+{
+    race_result r;
+
+    CHECK_INT(read_fixture("test_side.xml", "sched.c", 5, &r), 0);
+    CHECK_INT(r.n_findings, 1);
+    if (r.n_findings == 1) {
+        CHECK_STR(r.findings[0].file, "sched.c");
+        CHECK_INT(r.findings[0].line, 15);
+        CHECK_STR(r.findings[0].message,
+                  "data race: driver.c:21 (main) in the test's code reads memory that "
+                  "sched.c:15 (sched_main) writes in another thread, and no lock orders the "
+                  "two; the memory is the static variable \"data\". The test's side is right "
+                  "as it is: it touches that memory only when none of your functions is "
+                  "running, so one of yours returned (a cancel, stop, join or destroy?) "
+                  "while your code still ran job_fn. Make that function wait until job_fn "
+                  "is over before it returns; do not add a lock to the test's code.");
+        CHECK(!strstr(r.findings[0].message, "Protect both accesses"),
+              "tells the student to lock the test's code");
+    }
+    race_findings_free(&r);
+}
+
+/*
+ * The program of tsan/lock_order_pair.txt under Helgrind: the same
+ * sentence, A and B the same way round (test_tsan_report.c reads both).
+ */
+static void test_lock_order_pair(void)
+{
+    race_result r;
+
+    CHECK_INT(read_fixture("lock_order_pair.xml", "lock_order_pair.c", 5, &r), 0);
+    CHECK_INT(r.n_findings, 1);
+    if (r.n_findings == 1) {
+        CHECK_INT(r.findings[0].line, 8);
+        CHECK_STR(r.findings[0].message,
+                  "lock order: lock_order_pair.c:8 (transfer_ab) takes lock B while holding "
+                  "lock A (A taken at lock_order_pair.c:7), and lock_order_pair.c:17 "
+                  "(transfer_ba) takes A while holding B; two threads doing both can "
+                  "deadlock, each waiting for the lock the other holds. Always take locks "
+                  "in one fixed order.");
+    }
+    race_findings_free(&r);
+}
+
+/* One <error> of `kind` with text `what` at q.c:`line` (fn), and its count. */
+static void add_error(char *xml, size_t size, int unique, const char *kind, const char *what,
+                      int line, const char *fn)
+{
+    size_t len = strlen(xml);
+
+    snprintf(xml + len, size - len,
+             "<error><unique>0x%x</unique><tid>2</tid><kind>%s</kind>\n"
+             " <xwhat><text>%s</text></xwhat>\n"
+             " <stack><frame><ip>0x1</ip><obj>/home/s/q</obj><fn>%s</fn>"
+             "<file>q.c</file><line>%d</line></frame></stack>\n</error>\n",
+             unique, kind, what, fn, line);
+}
+
+/*
+ * Issue 15: with an unlock missing on one path, five data races (sorted
+ * by count) filled the summary and "Exiting thread still holds 1 lock"
+ * was dropped without a word.  Now lock misuse comes first and what does
+ * not fit is counted in a last "not shown" finding.
+ */
+static void test_misuse_first_and_not_shown(void)
+{
+    char xml[16384] = "<?xml version=\"1.0\"?>\n<valgrindoutput>\n"
+                      "<protocolversion>4</protocolversion><tool>helgrind</tool>\n";
+    size_t len;
+    race_result r;
+
+    for (int i = 0; i < 6; i++)
+        add_error(xml, sizeof xml, i, "Race",
+                  "Possible data race during read of size 4 at 0x4A4B088 by thread #2",
+                  90 + i, "bq_get");
+    len = strlen(xml);
+    /* as Helgrind writes it: the thread's exit, in libc */
+    snprintf(xml + len, sizeof xml - len,
+             "<error><unique>0x6</unique><tid>3</tid><kind>Misc</kind>\n"
+             " <xwhat><text>Thread #3: Exiting thread still holds 1 lock</text></xwhat>\n"
+             " <stack><frame><ip>0x1</ip><obj>/usr/lib/x86_64-linux-gnu/libc.so.6</obj>"
+             "<fn>start_thread</fn><file>pthread_create.c</file><line>456</line></frame>"
+             "</stack>\n</error>\n");
+    len = strlen(xml);
+    snprintf(xml + len, sizeof xml - len, "<errorcounts>"
+             "<pair><count>9</count><unique>0x0</unique></pair>"
+             "<pair><count>8</count><unique>0x1</unique></pair>"
+             "<pair><count>7</count><unique>0x2</unique></pair>"
+             "<pair><count>6</count><unique>0x3</unique></pair>"
+             "<pair><count>5</count><unique>0x4</unique></pair>"
+             "</errorcounts>\n</valgrindoutput>\n");
+    CHECK_INT(read_text_max(xml, "q.c", 5, &r), 0);
+    CHECK_INT(r.n_errors, 7);
+    CHECK_INT(r.n_findings, 5);
+    if (r.n_findings == 5) {
+        CHECK_STR(r.findings[0].kind, "misuse");
+        CHECK_INT(r.findings[0].line, 0);
+        CHECK_STR(r.findings[0].message,
+                  "misuse of a pthread call: a thread finishes while still holding a "
+                  "lock, so no other thread can ever take it. Unlock on every path before "
+                  "returning: look for a return, break or goto between a lock and its "
+                  "unlock.");
+        CHECK_STR(r.findings[1].kind, "race");
+        CHECK_INT(r.findings[1].line, 90);          /* the most frequent race */
+        CHECK_INT(r.findings[3].line, 92);
+        CHECK_STR(r.findings[4].kind, "other");
+        CHECK_STR(r.findings[4].message, "not shown: 3 more data races. Helgrind's whole "
+                  "report lists them all (`make race`).");
+    }
+    race_findings_free(&r);
+}
+
+/* One Race at q.c:`line` (fn) against q.c:`other` (other_fn), on the byte
+ * at offset 160 of a heap block of 176 bytes. */
+static void add_race(char *xml, size_t size, int unique, int line, const char *fn,
+                     int other, const char *other_fn)
+{
+    size_t len = strlen(xml);
+
+    snprintf(xml + len, size - len,
+             "<error><unique>0x%x</unique><tid>2</tid><kind>Race</kind>\n"
+             " <xwhat><text>Possible data race during write of size 4 at 0x4A4B0E0 by "
+             "thread #2</text></xwhat>\n"
+             " <stack><frame><ip>0x1</ip><obj>/home/s/q</obj><fn>%s</fn>"
+             "<file>q.c</file><line>%d</line></frame></stack>\n"
+             " <xauxwhat><text>This conflicts with a previous read of size 4 by thread "
+             "#3</text></xauxwhat>\n"
+             " <stack><frame><ip>0x2</ip><obj>/home/s/q</obj><fn>%s</fn>"
+             "<file>q.c</file><line>%d</line></frame></stack>\n"
+             " <auxwhat>Address 0x4a4b0e0 is 160 bytes inside a block of size 176 "
+             "alloc'd</auxwhat>\n</error>\n",
+             unique, fn, line, other_fn, other);
+}
+
+/*
+ * Issue 15: Helgrind blamed bq_get against bq_put_timed, both inside the
+ * lock, while bq_size read without it.  Its XML has no lock sets, so when
+ * several races are about one memory, the most frequent lists every place
+ * they name.
+ */
+/* A thread the race driver's watchdog stopped while it waited in the
+ * student's code, holding a lock: not a thread that returned. */
+static void test_stopped_holding(void)
+{
+    char xml[4096] = "<?xml version=\"1.0\"?>\n<valgrindoutput>\n"
+                     "<protocolversion>4</protocolversion><tool>helgrind</tool>\n";
+    size_t len;
+    race_result r;
+
+    add_error(xml, sizeof xml, 0, "Misc", "Thread #1: Exiting thread still holds 1 lock", 18,
+              "bq_create");
+    len = strlen(xml);
+    snprintf(xml + len, sizeof xml - len, "</valgrindoutput>\n");
+    CHECK_INT(read_text(xml, "q.c", &r), 0);
+    CHECK_INT(r.n_findings, 1);
+    if (r.n_findings == 1) {
+        CHECK_INT(r.findings[0].line, 18);
+        CHECK_STR(r.findings[0].message,
+                  "misuse of a pthread call: q.c:18 (bq_create) was still waiting there, "
+                  "holding a lock, when the race driver stopped. A thread that waits while it "
+                  "holds a lock blocks every thread that needs that lock: unlock before "
+                  "waiting (pthread_cond_wait unlocks for you), and never lock a mutex you "
+                  "already hold.");
+    }
+    race_findings_free(&r);
+}
+
+static void test_shared_memory_places(void)
+{
+    char xml[16384] = "<?xml version=\"1.0\"?>\n<valgrindoutput>\n"
+                      "<protocolversion>4</protocolversion><tool>helgrind</tool>\n";
+    size_t len;
+    race_result r;
+
+    add_race(xml, sizeof xml, 0, 94, "bq_get", 112, "bq_put_timed");
+    add_race(xml, sizeof xml, 1, 94, "bq_get", 262, "bq_size");
+    add_race(xml, sizeof xml, 2, 112, "bq_put_timed", 262, "bq_size");
+    len = strlen(xml);
+    snprintf(xml + len, sizeof xml - len, "<errorcounts>"
+             "<pair><count>9</count><unique>0x0</unique></pair>"
+             "</errorcounts>\n</valgrindoutput>\n");
+    CHECK_INT(read_text_max(xml, "q.c", 5, &r), 0);
+    CHECK_INT(r.n_findings, 3);
+    if (r.n_findings == 3) {
+        CHECK_INT(r.findings[0].line, 94);
+        CHECK_HAS(r.findings[0].message, "(seen 9 times)");
+        CHECK_HAS(r.findings[0].message, " 3 findings are about this memory, and Helgrind can "
+                  "show two accesses that both hold the lock when another one has none: check "
+                  "that q.c:94, q.c:112 and q.c:262 all take the same lock.");
+        CHECK(!strstr(r.findings[1].message, "findings are about"), "the note is repeated");
     }
     race_findings_free(&r);
 }
@@ -319,23 +587,24 @@ static void test_hand_written(void)
     CHECK_INT(r.n_errors, 4);
     CHECK_INT(r.n_findings, 4);
     if (r.n_findings == 4) {
-        CHECK_STR(r.findings[0].kind, "race");
-        CHECK_STR(r.findings[0].file, "q.c");
-        CHECK_INT(r.findings[0].line, 77);
-        CHECK_STR(r.findings[0].message,
+        /* lock misuse first (in report order), then races, then the rest */
+        CHECK_STR(r.findings[0].kind, "misuse");
+        CHECK_STR(r.findings[0].file, "");
+        CHECK_INT(r.findings[0].line, 0);
+        CHECK_HAS(r.findings[0].message, "test_q.c:40 (main) in the test's code does "
+                  "something Helgrind flags: \"something new and strange\"");
+        CHECK_HAS(r.findings[1].message, "a thread calls a pthread function, and the call fails");
+        CHECK_STR(r.findings[2].kind, "race");
+        CHECK_STR(r.findings[2].file, "q.c");
+        CHECK_INT(r.findings[2].line, 77);
+        CHECK_STR(r.findings[2].message,
                   "data race (seen 3 times): q.c:77 (q_reset) writes memory that another "
                   "thread also uses, and no lock orders the two; the memory is "
                   "\"q->slots[1]\" (declared at q.c:9). Protect both accesses with the "
                   "same mutex.");
-        CHECK_STR(r.findings[1].kind, "misuse");
-        CHECK_STR(r.findings[1].file, "");
-        CHECK_INT(r.findings[1].line, 0);
-        CHECK_HAS(r.findings[1].message, "test_q.c:40 (main) in the test's code does "
-                  "something Helgrind flags: \"something new and strange\"");
-        CHECK_STR(r.findings[2].kind, "other");
-        CHECK_HAS(r.findings[2].message, "thread problem: ");
-        CHECK_HAS(r.findings[2].message, "\"a kind from the future\"");
-        CHECK_HAS(r.findings[3].message, "a thread calls a pthread function, and the call fails");
+        CHECK_STR(r.findings[3].kind, "other");
+        CHECK_HAS(r.findings[3].message, "thread problem: ");
+        CHECK_HAS(r.findings[3].message, "\"a kind from the future\"");
     }
     race_findings_free(&r);
 }
@@ -427,6 +696,12 @@ int main(int argc, char **argv)
     test_race_many();
     test_lock_order();
     test_misuse();
+    test_race_heap_field();
+    test_test_side();
+    test_lock_order_pair();
+    test_misuse_first_and_not_shown();
+    test_shared_memory_places();
+    test_stopped_holding();
     test_clean_and_errors();
     test_hand_written();
     test_xml_read();

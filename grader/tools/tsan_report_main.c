@@ -1,7 +1,7 @@
 /*
  * tsan_report_main.c - ThreadSanitizer's logs in plain words (build/tsan-report).
  *
- *   tsan-report [--max N] STUDENT_FILE [LOG...]
+ *   tsan-report [--max N] [--dwarf FILE] STUDENT_FILE [LOG...]
  *
  * Reads the logs of one run of a program built with -fsanitize=thread
  * (TSAN_OPTIONS=log_path=P writes P.<pid>, one per process), folds what
@@ -11,14 +11,18 @@
  *   - data race (seen 2 times): joinall.c:55 (joinall) writes memory ...
  *   - thread leak: ...
  *
- * at most N findings (default 5), the most frequent first.  STUDENT_FILE
- * is the base name of the student's source ("joinall.c").  No log, or logs
+ * at most N findings (default 5; race_words.h says which come first and
+ * how the others are counted).  STUDENT_FILE is the base name of the
+ * student's source ("joinall.c").  --dwarf FILE: `readelf
+ * --debug-dump=info` of the program, to name the fields of the student's
+ * structs (struct_fields.h).  No log, or logs
  * with no report in them: a clean run, nothing printed.
  *
  * Exit status: 0 clean, 1 something was reported, 2 usage error or a log
  * that cannot be read.  Used by scripts/student/tsan (make tsan).
  */
 #define _GNU_SOURCE
+#include "struct_fields.h"
 #include "tsan_report.h"
 #include "util.h"
 
@@ -33,20 +37,36 @@ int main(int argc, char **argv)
     race_result r = { 0 };
     unsigned long max = 5;
     int first = 1, err;
+    const char *dwarf = NULL;
+    struct_layouts layouts = { 0 };
 
-    if (argc > 2 && !strcmp(argv[1], "--max")) {
-        char *end;
+    while (argc > first + 1 && argv[first][0] == '-') {
+        if (!strcmp(argv[first], "--max")) {
+            char *end;
 
-        max = strtoul(argv[2], &end, 10);
-        if (end == argv[2] || *end || max > 100) {
-            fprintf(stderr, "tsan-report: --max takes a number from 0 to 100\n");
-            return 2;
+            max = strtoul(argv[first + 1], &end, 10);
+            if (end == argv[first + 1] || *end || max > 100) {
+                fprintf(stderr, "tsan-report: --max takes a number from 0 to 100\n");
+                return 2;
+            }
+        } else if (!strcmp(argv[first], "--dwarf")) {
+            dwarf = argv[first + 1];
+        } else {
+            break;
         }
-        first = 3;
+        first += 2;
     }
     if (argc <= first || argv[first][0] == '-') {
-        fprintf(stderr, "usage: tsan-report [--max N] STUDENT_FILE [LOG...]\n");
+        fprintf(stderr, "usage: tsan-report [--max N] [--dwarf FILE] STUDENT_FILE [LOG...]\n");
         return 2;
+    }
+    if (dwarf) {
+        char *text = read_file(dwarf, NULL);
+
+        /* no names is no failure: the offsets stay */
+        if (!text || struct_layouts_parse(text, argv[first], &layouts) != 0)
+            memset(&layouts, 0, sizeof layouts);
+        free(text);
     }
     for (int i = first + 1; i < argc; i++) {
         char *text = read_file(argv[i], NULL);
@@ -60,8 +80,9 @@ int main(int argc, char **argv)
         strbuf_addstr(&all, "\n");
         free(text);
     }
-    err = tsan_report_parse(all.data ? all.data : "", argv[first], max, &r);
+    err = tsan_report_parse_fields(all.data ? all.data : "", argv[first], &layouts, max, &r);
     strbuf_release(&all);
+    struct_layouts_free(&layouts);
     if (err) {
         fprintf(stderr, "tsan-report: %s\n", strerror(err));
         return 2;
@@ -72,8 +93,6 @@ int main(int argc, char **argv)
            r.n_errors, r.n_errors == 1 ? "" : "s");
     for (size_t i = 0; i < r.n_findings; i++)
         printf("- %s\n", r.findings[i].message);
-    if (r.n_findings < r.n_errors && r.n_findings == max)
-        printf("- (only the %zu most frequent are shown)\n", r.n_findings);
     race_findings_free(&r);
     return 1;
 }

@@ -10,7 +10,9 @@
  * a stub or a wrong solution does not pass the race check.
  *
  * Exits with RC_EXIT_PASSED when everything ran and the results were
- * right, 1 otherwise (with a message on stderr).
+ * right, 1 otherwise (with a message on stderr); RC_EXIT_STUCK when
+ * async_stats does not return once the writers are done
+ * (rc_watchdog_start).
  */
 #define _GNU_SOURCE
 #include "async_stats.h"
@@ -58,6 +60,7 @@ static void *writer_main(void *arg)
             w->failed = errno;
         if (sent > 0)
             off += (size_t)sent;
+        rc_progress();
         pause_us(w->pause_us);
     }
     close(w->fd);
@@ -79,6 +82,9 @@ int main(void)
     int rc;
 
     signal(SIGPIPE, SIG_IGN);
+    rc_thread_name("main", -1);
+    if (rc_watchdog_start() != 0)
+        return fail("cannot start the watchdog thread");
     for (int i = 0; i < SOURCES; i++) {
         writer *w = &writers[i];
         size_t len = 0;
@@ -101,7 +107,7 @@ int main(void)
 
     if (uv_loop_init(&loop) != 0)
         return fail("uv_loop_init failed");
-    rc = async_stats(&loop, fds, SOURCES, per, &all);
+    rc = RC_CALL(async_stats(&loop, fds, SOURCES, per, &all));
     /* a solution that returned early must not leave the writers blocked */
     for (int i = 0; i < SOURCES; i++)
         close(fds[i]);

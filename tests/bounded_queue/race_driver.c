@@ -11,10 +11,11 @@
  * Phase 2: threads block in bq_get, bq_get_timed and bq_put and are
  * woken by bq_close, which reads and writes the same fields.
  *
- * Finding deadlocks and lost wake-ups is the tests' job, not this
- * program's: when threads are still blocked after PHASE_LIMIT_S, it says
- * so on stderr and ends at once (the blocked threads end with the
- * process) instead of waiting for the race check's timeout.
+ * Finding deadlocks and lost wake-ups is the tests' job, but this program
+ * must not pass when it meets one: when its threads stay blocked in the
+ * queue, the watchdog (rc_watchdog_start) says which thread is in which
+ * call and ends it with RC_EXIT_STUCK, a few seconds after the last
+ * progress instead of at the race check's timeout.
  *
  * main returns RC_EXIT_PASSED when it ran to the end.  It stays small so
  * that it finishes in about a second under Helgrind.
@@ -32,7 +33,6 @@
 #define PRODUCERS 2
 #define CONSUMERS 2
 #define PER_PRODUCER 40
-#define PHASE_LIMIT_S 5
 #define ITEM(n) ((void *)(uintptr_t)(n))
 
 static bqueue *queue;
@@ -61,44 +61,37 @@ static void thread_finished(size_t taken)
     pthread_mutex_unlock(&finish_lock);
 }
 
-/* Waits until `count` threads have finished in all; false after PHASE_LIMIT_S. */
-static bool wait_finished(int count)
+/*
+ * Waits until `count` threads have finished in all.  Threads blocked for
+ * good in the queue never finish: the watchdog then ends the program.
+ */
+static void wait_finished(int count)
 {
-    struct timespec deadline;
-    bool all;
-
-    clock_gettime(CLOCK_MONOTONIC, &deadline);
-    deadline.tv_sec += PHASE_LIMIT_S;
     pthread_mutex_lock(&finish_lock);
-    while (finished < count &&
-           pthread_cond_timedwait(&finish_cond, &finish_lock, &deadline) != ETIMEDOUT)
-        ;
-    all = finished >= count;
+    while (finished < count)
+        pthread_cond_wait(&finish_cond, &finish_lock);
     pthread_mutex_unlock(&finish_lock);
-    if (!all)
-        fprintf(stderr, "race_driver: threads still blocked in the queue after %d s "
-                "(a deadlock or a lost wake-up: see the tests); stopping here\n", PHASE_LIMIT_S);
-    return all;
 }
 
 static void *producer(void *arg)
 {
     size_t first = (size_t)(uintptr_t)arg;
 
+    rc_thread_name("producer", (int)(first / PER_PRODUCER) + 1);
     for (size_t i = 0; i < PER_PRODUCER; i++) {
         void *item = ITEM(first + i);
         int rc;
 
         switch (i % 3) {
         case 0:
-            rc = bq_put(queue, item);
+            rc = RC_CALL(bq_put(queue, item));
             break;
         case 1:
-            while ((rc = bq_put_timed(queue, item, 0.0)) == ETIMEDOUT)
+            while ((rc = RC_CALL(bq_put_timed(queue, item, 0.0))) == ETIMEDOUT)
                 pause_ms(1);
             break;
         default:
-            while ((rc = bq_put_timed(queue, item, 0.002)) == ETIMEDOUT)
+            while ((rc = RC_CALL(bq_put_timed(queue, item, 0.002))) == ETIMEDOUT)
                 ;
             break;
         }
@@ -115,17 +108,17 @@ static void *consumer(void *arg)
     void *item;
     int rc;
 
-    (void)arg;
+    rc_thread_name("consumer", (int)(uintptr_t)arg);
     for (;;) {
         switch (turn++ % 3) {
         case 0:
-            rc = bq_get(queue, &item);
+            rc = RC_CALL(bq_get(queue, &item));
             break;
         case 1:
-            rc = bq_get_timed(queue, &item, 0.0);
+            rc = RC_CALL(bq_get_timed(queue, &item, 0.0));
             break;
         default:
-            rc = bq_get_timed(queue, &item, 0.002);
+            rc = RC_CALL(bq_get_timed(queue, &item, 0.002));
             break;
         }
         if (rc == 0)
@@ -162,6 +155,7 @@ typedef struct waiter {
     bqueue *q;
     int kind;       /* 0: bq_get, 1: bq_get_timed(10 s), 2: bq_put */
     int result;
+    int number;     /* for the watchdog's report */
 } waiter;
 
 static void *wait_main(void *arg)
@@ -169,92 +163,91 @@ static void *wait_main(void *arg)
     waiter *w = arg;
     void *item;
 
+    rc_thread_name("waiter", w->number);
     switch (w->kind) {
-    case 0:  w->result = bq_get(w->q, &item); break;
-    case 1:  w->result = bq_get_timed(w->q, &item, 10.0); break;
-    default: w->result = bq_put(w->q, ITEM(1)); break;
+    case 0:  w->result = RC_CALL(bq_get(w->q, &item)); break;
+    case 1:  w->result = RC_CALL(bq_get_timed(w->q, &item, 10.0)); break;
+    default: w->result = RC_CALL(bq_put(w->q, ITEM(1))); break;
     }
     thread_finished(0);
     return NULL;
 }
 
-/* Phase 1; false when threads stayed blocked. */
-static bool producers_and_consumers(void)
+/* Phase 1. */
+static void producers_and_consumers(void)
 {
     pthread_t producers[PRODUCERS], consumers[CONSUMERS], watcher;
 
     finished = 0;
     pthread_create(&watcher, NULL, observer, NULL);
     for (int i = 0; i < CONSUMERS; i++)
-        pthread_create(&consumers[i], NULL, consumer, NULL);
+        pthread_create(&consumers[i], NULL, consumer, ITEM(i + 1));
     for (int i = 0; i < PRODUCERS; i++)
         pthread_create(&producers[i], NULL, producer, ITEM(1 + (size_t)i * PER_PRODUCER));
-    if (!wait_finished(PRODUCERS))
-        return false;
+    wait_finished(PRODUCERS);
     for (int i = 0; i < PRODUCERS; i++)
         pthread_join(producers[i], NULL);
-    bq_close(queue);
-    if (!wait_finished(PRODUCERS + CONSUMERS))
-        return false;
-    for (int i = 0; i < CONSUMERS; i++)
-        pthread_join(consumers[i], NULL);
+    RC_DO(bq_close(queue));
+    /* The observer looks on while the close wakes the consumers, then
+     * stops: a thread that polls would hide from the watchdog that the
+     * others are blocked (see race_watchdog.c). */
+    pause_ms(5);
     pthread_mutex_lock(&finish_lock);
     observer_running = false;
     pthread_mutex_unlock(&finish_lock);
     pthread_join(watcher, NULL);
+    wait_finished(PRODUCERS + CONSUMERS);
+    for (int i = 0; i < CONSUMERS; i++)
+        pthread_join(consumers[i], NULL);
     if (total_taken != PRODUCERS * PER_PRODUCER)
         fprintf(stderr, "race_driver: %zu items taken, %d put\n", total_taken, PRODUCERS * PER_PRODUCER);
-    return true;
 }
 
-/* Phase 2; false when threads stayed blocked. */
-static bool close_wakes_waiters(void)
+/* Phase 2. */
+static void close_wakes_waiters(void)
 {
-    bqueue *empty = bq_create(1), *full = bq_create(1);
-    waiter waiters[4] = { { empty, 0, 0 }, { empty, 0, 0 }, { empty, 1, 0 }, { full, 2, 0 } };
+    bqueue *empty = RC_CALL(bq_create(1)), *full = RC_CALL(bq_create(1));
+    waiter waiters[4] = { { empty, 0, 0, 1 }, { empty, 0, 0, 2 }, { empty, 1, 0, 3 },
+                          { full, 2, 0, 4 } };
     pthread_t threads[4];
 
-    if (!empty || !full || bq_put(full, ITEM(0)) != 0) {
+    if (!empty || !full || RC_CALL(bq_put(full, ITEM(0))) != 0) {
         fprintf(stderr, "race_driver: bq_create or bq_put failed\n");
-        return true;
+        return;
     }
     finished = 0;
     for (int i = 0; i < 4; i++)
         pthread_create(&threads[i], NULL, wait_main, &waiters[i]);
     pause_ms(20);
-    bq_close(empty);
-    bq_close(full);
-    bq_close(full);
-    if (!wait_finished(4))
-        return false;
+    RC_DO(bq_close(empty));
+    RC_DO(bq_close(full));
+    RC_DO(bq_close(full));
+    wait_finished(4);
     for (int i = 0; i < 4; i++) {
         pthread_join(threads[i], NULL);
         if (waiters[i].result != EPIPE)
             fprintf(stderr, "race_driver: a waiter woken by bq_close returned %d, not EPIPE\n",
                     waiters[i].result);
     }
-    bq_destroy(empty);
-    bq_destroy(full);
-    return true;
+    RC_DO(bq_destroy(empty));
+    RC_DO(bq_destroy(full));
 }
 
 int main(void)
 {
-    pthread_condattr_t attr;
-
-    pthread_condattr_init(&attr);
-    pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
-    pthread_cond_init(&finish_cond, &attr);
-    pthread_condattr_destroy(&attr);
-
-    queue = bq_create(2);
+    pthread_cond_init(&finish_cond, NULL);
+    rc_thread_name("main", -1);
+    if (rc_watchdog_start() != 0) {
+        fprintf(stderr, "race_driver: cannot start the watchdog thread\n");
+        return 2;
+    }
+    queue = RC_CALL(bq_create(2));
     if (!queue) {
         fprintf(stderr, "race_driver: bq_create(2) returned NULL\n");
         return 1;
     }
-    if (!producers_and_consumers())
-        return RC_EXIT_PASSED;
-    bq_destroy(queue);
+    producers_and_consumers();
+    RC_DO(bq_destroy(queue));
     close_wakes_waiters();
     return RC_EXIT_PASSED;
 }

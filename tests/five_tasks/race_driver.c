@@ -10,7 +10,8 @@
  * at the student's code.
  *
  * Exits with RC_EXIT_PASSED when it ran to the end; it does not judge
- * results (the hidden tests do), except to stop early on an error.
+ * results (the hidden tests do), except to stop early on an error.  A plan
+ * that never returns ends it with RC_EXIT_STUCK (rc_watchdog_start).
  */
 #include "five_tasks.h"
 #include "racecourse_test.h"
@@ -35,6 +36,7 @@ static void work(const task_spec *task, void *ctx)
     struct timespec nap = { 0, (long)(task->seconds * 1e9) };
 
     (void)ctx;
+    rc_progress();
     pthread_mutex_lock(&lock);
     if (i >= 0 && i < POOL_TASKS)
         calls[i]++;
@@ -47,17 +49,22 @@ int main(void)
 {
     int rc;
 
+    rc_thread_name("main", -1);
+    if (rc_watchdog_start() != 0) {
+        fprintf(stderr, "race driver: cannot start the watchdog thread\n");
+        return 2;
+    }
     for (int i = 0; i < POOL_TASKS; i++) {
         snprintf(names[i], sizeof names[i], "task %d", i);
         tasks[i] = (task_spec){ names[i], i % 10 == 0 ? 0.002 : 0 };
     }
 
-    rc = run_pool(tasks, POOL_TASKS, 4, work, NULL, records);
+    rc = RC_CALL(run_pool(tasks, POOL_TASKS, 4, work, NULL, records));
     if (rc != 0) {
         fprintf(stderr, "race driver: run_pool returned %d\n", rc);
         return 1;
     }
-    rc = run_pool(tasks, 10, 3, work, NULL, records);
+    rc = RC_CALL(run_pool(tasks, 10, 3, work, NULL, records));
     if (rc != 0) {
         fprintf(stderr, "race driver: run_pool returned %d\n", rc);
         return 1;
@@ -65,7 +72,7 @@ int main(void)
 
     for (int i = 0; i < PARALLEL_TASKS; i++)
         tasks[i].seconds = 0.001 * (i % 3);
-    rc = run_parallel(tasks, PARALLEL_TASKS, work, NULL, records);
+    rc = RC_CALL(run_parallel(tasks, PARALLEL_TASKS, work, NULL, records));
     if (rc != 0) {
         fprintf(stderr, "race driver: run_parallel returned %d\n", rc);
         return 1;

@@ -25,6 +25,9 @@
  * lock Helgrind does not see) was reported as a race in about 1 run in
  * 10.
  *
+ * A joinall that never returns ends the driver with RC_EXIT_STUCK
+ * (rc_watchdog_start), which names the joiners still inside it.
+ *
  * Exits with RC_EXIT_PASSED when it ran to the end; a wrong joinall
  * result is reported on stderr and ends it with status 1 (without
  * exit(), which the grader's exit guard would take for the student's).
@@ -155,7 +158,7 @@ static bool run_round(int joiner, int round)
         }
     }
 
-    left = joinall(threads, WORKERS, 0.02, results, joined);
+    left = RC_CALL(joinall(threads, WORKERS, 0.02, results, joined));
     take_handoff(b);
     if (left == -1) {
         fail(joiner, round, "joinall with a timeout returned -1");
@@ -174,7 +177,7 @@ static bool run_round(int joiner, int round)
     pthread_cond_broadcast(&b->release_cv);
     pthread_mutex_unlock(&b->lock);
 
-    left = joinall(threads, WORKERS, second_timeout, results, joined);
+    left = RC_CALL(joinall(threads, WORKERS, second_timeout, results, joined));
     take_handoff(b);
     if (left != 0 || check_joined(joiner, round, args, results, joined) != WORKERS) {
         fail(joiner, round, "the second joinall did not join every thread");
@@ -194,6 +197,7 @@ static void *joiner_main(void *arg)
 {
     int joiner = (int)(long)arg;
 
+    rc_thread_name("joiner", joiner + 1);
     pthread_barrier_wait(&start_line);
     for (int round = 0; round < ROUNDS; round++)
         if (!run_round(joiner, round))
@@ -205,6 +209,10 @@ int main(void)
 {
     pthread_t joiners[JOINERS];
 
+    if (rc_watchdog_start() != 0) {
+        fprintf(stderr, "race driver: cannot start the watchdog thread\n");
+        return 2;
+    }
     pthread_barrier_init(&start_line, NULL, JOINERS);
     for (long k = 0; k < JOINERS; k++)
         if (pthread_create(&joiners[k], NULL, joiner_main, (void *)k) != 0) {

@@ -32,7 +32,8 @@
  * this driver still complains when it sees too many holders at once.
  *
  * Exit status RC_EXIT_PASSED (42) when it ran to the end; 1, with a
- * message, when an operation returned something wrong.
+ * message, when an operation returned something wrong; RC_EXIT_STUCK when
+ * its threads stayed blocked in the code under test (rc_watchdog_start).
  */
 #include "racecourse_test.h"
 #include "pingpong.h"
@@ -76,6 +77,7 @@ static int out_of_turn;
 static void driver_hit(size_t player, void *ctx)
 {
     (void)ctx;
+    rc_progress();
     if (player != next_player)
         out_of_turn++;
     hits++;
@@ -90,7 +92,7 @@ static void play(size_t players, size_t rounds)
     next_player = 0;
     hits = 0;
     out_of_turn = 0;
-    rc = pingpong(players, rounds, driver_hit, NULL);
+    rc = RC_CALL(pingpong(players, rounds, driver_hit, NULL));
     if (rc != 0)
         fail("pingpong", rc);
     else if (hits != players * rounds || out_of_turn != 0)
@@ -135,18 +137,18 @@ static holders lock_holders;
 
 static void *lock_main(void *arg)
 {
-    (void)arg;
+    rc_thread_name("a thread using a bsem of limit 1 (part 2)", -1);
     for (int i = 0; i < LOCK_ROUNDS; i++) {
-        int rc = bsem_try_acquire(lock_sem);
+        int rc = RC_CALL(bsem_try_acquire(lock_sem));
 
         if (rc == EAGAIN)
-            rc = bsem_acquire(lock_sem);
+            rc = RC_CALL(bsem_acquire(lock_sem));
         holders_note(&lock_holders, rc);
         holders_enter(&lock_holders);
         if (i % 5 == 0)
             usleep(200);        /* hold it: let the others queue up */
         holders_leave(&lock_holders);
-        holders_note(&lock_holders, bsem_release(lock_sem));
+        holders_note(&lock_holders, RC_CALL(bsem_release(lock_sem)));
     }
     return NULL;
 }
@@ -160,17 +162,17 @@ static holders pool_holders;
 
 static void *pool_main(void *arg)
 {
-    (void)arg;
+    rc_thread_name("a thread using a bsem of limit 2 (part 3)", -1);
     for (int i = 0; i < POOL_ROUNDS; i++) {
-        int rc = (i % 2) ? bsem_try_acquire(pool_sem) : EAGAIN;
+        int rc = (i % 2) ? RC_CALL(bsem_try_acquire(pool_sem)) : EAGAIN;
 
         if (rc == EAGAIN)
-            rc = bsem_acquire(pool_sem);
+            rc = RC_CALL(bsem_acquire(pool_sem));
         holders_note(&pool_holders, rc);
         holders_enter(&pool_holders);
         usleep(300);            /* two holders at once */
         holders_leave(&pool_holders);
-        holders_note(&pool_holders, bsem_release(pool_sem));
+        holders_note(&pool_holders, RC_CALL(bsem_release(pool_sem)));
     }
     return NULL;
 }
@@ -185,7 +187,7 @@ static void *over_main(void *arg)
 {
     int *rc = arg;
 
-    *rc = bsem_release(over_sem);
+    *rc = RC_CALL(bsem_release(over_sem));
     return NULL;
 }
 
@@ -221,29 +223,34 @@ int main(void)
 {
     int over_rc[OVER_THREADS];
 
+    rc_thread_name("main", -1);
+    if (rc_watchdog_start() != 0) {
+        fprintf(stderr, "race driver: cannot start the watchdog thread\n");
+        return 2;
+    }
     play(4, 40);
     play(2, 40);
     play(1, 10);
 
-    lock_sem = bsem_create(1);
+    lock_sem = RC_CALL(bsem_create(1));
     if (lock_sem == NULL) {
         fail("bsem_create(1)", errno);
         return 1;
     }
     run_threads(LOCK_THREADS, lock_main, NULL);
     check_holders(&lock_holders, 1, LOCK_THREADS * LOCK_ROUNDS);
-    bsem_destroy(lock_sem);
+    RC_DO(bsem_destroy(lock_sem));
 
-    pool_sem = bsem_create(POOL_LIMIT);
+    pool_sem = RC_CALL(bsem_create(POOL_LIMIT));
     if (pool_sem == NULL) {
         fail("bsem_create(2)", errno);
         return 1;
     }
     run_threads(POOL_THREADS, pool_main, NULL);
     check_holders(&pool_holders, POOL_LIMIT, POOL_THREADS * POOL_ROUNDS);
-    bsem_destroy(pool_sem);
+    RC_DO(bsem_destroy(pool_sem));
 
-    over_sem = bsem_create(POOL_LIMIT);
+    over_sem = RC_CALL(bsem_create(POOL_LIMIT));
     if (over_sem == NULL) {
         fail("bsem_create(2)", errno);
         return 1;
@@ -252,7 +259,7 @@ int main(void)
     for (int i = 0; i < OVER_THREADS; i++)
         if (over_rc[i] != EOVERFLOW)
             fail("bsem_release beyond the limit", over_rc[i]);
-    bsem_destroy(over_sem);
+    RC_DO(bsem_destroy(over_sem));
 
     return failures == 0 ? RC_EXIT_PASSED : 1;
 }

@@ -11,7 +11,8 @@
  * moment (a short sleep) so that runs, adds, cancels and stops overlap.
  *
  * Exits with RC_EXIT_PASSED when it ran to the end and every call
- * returned what the header promises; 1 (with a message) otherwise.
+ * returned what the header promises; 1 (with a message) otherwise;
+ * RC_EXIT_STUCK when a call never returns (rc_watchdog_start).
  */
 #include "racecourse_test.h"
 #include "run_periodic.h"
@@ -61,12 +62,13 @@ static void *adder_main(void *arg)
 {
     int me = (int)(long)arg;
 
+    rc_thread_name("adder", me + 1);
     for (int round = 0; round < ROUNDS; round++) {
         job_data *data = &adder_data[me][round];
         int id, err;
 
         pthread_barrier_wait(&round_start);
-        id = rp_add(rp, 0.001 * (1 + me), job_fn, data);
+        id = RC_CALL(rp_add(rp, 0.001 * (1 + me), job_fn, data));
 
         ids[2 + me * ROUNDS + round] = id;
         if (id < 0) {
@@ -74,13 +76,13 @@ static void *adder_main(void *arg)
             return (void *)1;
         }
         sleep_ms(4);
-        err = rp_cancel(rp, id);
+        err = RC_CALL(rp_cancel(rp, id));
         if (err != 0) {
             fail("rp_cancel of a job just added did not return 0", err);
             return (void *)1;
         }
         adder_runs[me] += data->runs;   /* fn is over: no race with it */
-        err = rp_cancel(rp, id);
+        err = RC_CALL(rp_cancel(rp, id));
         if (err != ENOENT) {
             fail("a second rp_cancel did not return ENOENT", err);
             return (void *)1;
@@ -92,13 +94,14 @@ static void *adder_main(void *arg)
 static void *restarter_main(void *arg)
 {
     (void)arg;
+    rc_thread_name("the thread that stops and restarts the scheduler", -1);
     for (int i = 0; i < RESTARTS; i++) {
         int err;
 
         sleep_ms(5);
-        rp_stop(rp);
+        RC_DO(rp_stop(rp));
         sleep_ms(1);
-        err = rp_start(rp);
+        err = RC_CALL(rp_start(rp));
         if (err != 0) {
             fail("rp_start after rp_stop did not return 0", err);
             return (void *)1;
@@ -113,19 +116,24 @@ int main(void)
     void *result;
     int failed = 0;
 
-    rp = rp_create();
+    rc_thread_name("main", -1);
+    if (rc_watchdog_start() != 0) {
+        fprintf(stderr, "race driver: cannot start the watchdog thread\n");
+        return 2;
+    }
+    rp = RC_CALL(rp_create());
     if (!rp) {
         fail("rp_create returned NULL", errno);
         return 1;
     }
     for (int i = 0; i < 2; i++) {
-        ids[i] = rp_add(rp, 0.002, job_fn, &lasting_data[i]);
+        ids[i] = RC_CALL(rp_add(rp, 0.002, job_fn, &lasting_data[i]));
         if (ids[i] < 0) {
             fail("rp_add of a valid job failed", errno);
             return 1;
         }
     }
-    if (rp_start(rp) != 0) {
+    if (RC_CALL(rp_start(rp)) != 0) {
         fail("rp_start did not return 0", -1);
         return 1;
     }
@@ -141,13 +149,13 @@ int main(void)
     pthread_join(restarter, &result);
     failed |= result != NULL;
 
-    rp_stop(rp);
-    rp_stop(rp);
+    RC_DO(rp_stop(rp));
+    RC_DO(rp_stop(rp));
     /* After rp_stop no fn runs: reading what the jobs wrote is safe. */
     printf("race driver: lasting jobs ran %d and %d times, adders' jobs %d, "
            "%d and %d times\n", lasting_data[0].runs, lasting_data[1].runs,
            adder_runs[0], adder_runs[1], adder_runs[2]);
-    rp_destroy(rp);
+    RC_DO(rp_destroy(rp));
     pthread_barrier_destroy(&round_start);
 
     for (int i = 0; i < MAX_IDS; i++)

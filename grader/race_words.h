@@ -1,0 +1,85 @@
+/*
+ * race_words.h - what helgrind_report.c and tsan_report.c say alike.
+ *
+ * Both readers turn each problem their tool reported into a race_draft
+ * (a label, a sentence, a folding key), fold the equal ones, and leave
+ * the rest to this module: the order of the findings, the cap, and the
+ * sentences whose wording must not depend on the tool (lock orders, the
+ * advice for a race).
+ */
+#ifndef RACECOURSE_RACE_WORDS_H
+#define RACECOURSE_RACE_WORDS_H
+
+#include "result.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/* A finding before folding; its message is "label [(seen N times)]: body". */
+typedef struct race_draft {
+    const char *kind;               /* static: "race", "lock_order", "misuse", "other" */
+    const char *label;              /* static: "data race", "lock order", ... */
+    char *file;                     /* the student's file or "" */
+    int line;
+    char *body;
+    char *key;                      /* equal keys are folded */
+    long count;
+    size_t first;                   /* index of its first problem, for ties */
+    char *memory;                   /* a race's memory in words, or NULL */
+    char *places[2];                /* a race's two places ("q.c:12"), or NULL */
+} race_draft;
+
+/*
+ * Sorts `drafts` and moves them into out->findings (malloc'd; NULL when n
+ * is 0) and out->n_findings.  Order: lock misuse (misuse of a pthread
+ * call, lock order) first, then crashes, data races, the rest; within a
+ * kind the most frequent first, ties in report order.  At most `max`
+ * findings: when there are more, the last place goes to a finding of
+ * kind "other" labelled "not shown" that counts what was left out by
+ * label ("2 more: 1 data race, 1 thread leak") and says where to read
+ * them all (`full_report`, e.g. "Helgrind's whole report: `make race`"),
+ * and the places before it show each label at least once before a second
+ * finding of any label.  The drafts' file, body and key are taken over
+ * or freed; `drafts` itself stays the caller's.  Returns 0 or ENOMEM (then
+ * out->findings holds what was filled so far, to be freed by the caller).
+ */
+int race_words_findings(race_draft *drafts, size_t n, size_t max, const char *full_report,
+                        race_result *out);
+
+/* Frees what a draft owns. */
+void race_draft_free(race_draft *d);
+
+/*
+ * The sentence of a lock order, the same whichever tool saw it: the two
+ * places that take one lock while holding the other, the one earlier in
+ * the student's file first ("takes lock B while holding lock A"), with
+ * where the first took A when known, else where the second took B
+ * (`held1`/`held2` belong to `place1`/`place2`, NULL when unknown; one is
+ * enough, and Helgrind knows only one).  The places are "file:line (fn)" as the readers
+ * write them; `line1`/`line2` order them (0 when not in the student's
+ * file: last).  Returns a malloc'd sentence, or NULL (ENOMEM).
+ */
+char *race_words_lock_order(const char *place1, int line1, const char *held1,
+                            const char *place2, int line2, const char *held2);
+
+/*
+ * The advice that ends a race's sentence.  `test_side` is true when one
+ * of the two accesses is the test's own code, outside any call of the
+ * student's: then the test is right as it is, and the advice says what in
+ * the student's code must change (a call of theirs returned while their
+ * code still used the memory, or ran `callback`, the test's function the
+ * student's code was running on the other side, e.g. "job_fn"; NULL when
+ * none).  `freed` when one side freed the memory.  Returns a malloc'd
+ * sentence, or NULL (ENOMEM).
+ */
+char *race_words_race_advice(bool test_side, bool freed, const char *callback);
+
+/*
+ * The note for a race whose two accesses were both made holding a lock
+ * (ThreadSanitizer says so; Helgrind's XML does not), or NULL when
+ * `both_locked` is false.  `same_lock` when the tool named the same lock
+ * on both sides.  A static string.
+ */
+const char *race_words_both_locked(bool both_locked, bool same_lock);
+
+#endif
