@@ -100,6 +100,15 @@ static bool finished_within(call *c, double units)
     return true;
 }
 
+/* Waits (25 units at most) until `n` threads wait at the barrier. */
+static void let_arrive(barrier *b, unsigned n)
+{
+    double until = rc_now() + 25 * rc_unit();
+
+    while (barrier_waiting(b) < n && rc_now() < until)
+        rc_sleep(0.001);
+}
+
 /* Time for threads about to block to do so. */
 static void let_threads_block(void)
 {
@@ -204,8 +213,9 @@ RC_TEST(barrier_public, barrier_releases_all_together)
         sem_init(&calls[i].over, 0, 0);
         cr_assert(pthread_create(&calls[i].thread, NULL, counted_barrier_wait, &calls[i]) == 0,
                   "cannot start a thread");
-        let_threads_block();
         if (i < 2) {
+            let_arrive(b, (unsigned)i + 1);
+            let_threads_block();
             for (int j = 0; j <= i; j++)
                 cr_assert(!atomic_load(&calls[j].done), "barrier_wait returned %d with %d of 3 parties arrived: "
                           "wait in a WHILE loop until the cycle completes (spurious wake-ups happen)",
@@ -242,7 +252,7 @@ RC_TEST(barrier_public, barrier_is_reusable)
     slow.timeout_s = -1.0;
     slow.late_s = 10 * rc_unit();       /* looks 10 units after it is woken */
     call_start(&slow);
-    let_threads_block();
+    let_arrive(b, 1);
     start_barrier_wait(&fast1, b, -1.0);
     cr_assert(finished_within(&fast1, 25) && fast1.result == 0,
               "the second of 2 parties did not return 0 (%d)", fast1.result);
@@ -271,7 +281,7 @@ RC_TEST(barrier_public, timeout_breaks_the_barrier)
 
     cr_assert(b != NULL, "barrier_create(3, ...) returned NULL (errno %d)", errno);
     start_barrier_wait(&waiter, b, -1.0);
-    let_threads_block();
+    let_arrive(b, 1);
     start_barrier_wait(&timed, b, 5 * rc_unit());
     cr_assert(finished_within(&timed, 40), "barrier_wait with a 5-unit timeout still waits after 40 units");
     took = (timed.finished - timed.started) / rc_unit();

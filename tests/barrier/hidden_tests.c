@@ -177,6 +177,20 @@ static void let_threads_block(void)
     rc_sleep(unit(5));
 }
 
+/*
+ * Waits (25 units at most) until `n` threads wait at the barrier, so
+ * that the next arrival is the one the test means, however slowly the
+ * machine starts threads.  It looks every 0.05 units; when the count
+ * never comes, the test's own assertions say what went wrong.
+ */
+static void let_arrive(barrier *b, unsigned n)
+{
+    double until = rc_now() + unit(25);
+
+    while (barrier_waiting(b) < n && rc_now() < until)
+        rc_sleep(unit(0.05));
+}
+
 /* ---- events: arguments --------------------------------------------------- */
 
 RC_TEST(barrier, event_null_arguments)
@@ -420,7 +434,7 @@ RC_TEST(barrier, barrier_nan_is_einval)
     cr_assert(barrier_waiting(b) == 0 && !barrier_broken(b), "barrier_wait with a NaN timeout arrived at or broke "
               "the barrier: NaN is EINVAL before anything else");
     start_barrier_wait(&c, b, -1.0);
-    let_threads_block();
+    let_arrive(b, 1);
     rc = barrier_wait(b, NAN, &index);
     cr_assert(rc == EINVAL, "barrier_wait(b, NAN, ...) with one thread waiting returned %d (%s), expected EINVAL",
               rc, err_name(rc));
@@ -498,7 +512,7 @@ RC_TEST(barrier, indexes_follow_arrival_order)
     for (int i = 0; i < PARTIES; i++) {
         start_barrier_wait(&calls[i], b, -1.0);
         if (i + 1 < PARTIES) {
-            rc_sleep(unit(3));
+            let_arrive(b, (unsigned)i + 1);
             cr_assert(barrier_waiting(b) == (unsigned)i + 1, "barrier_waiting returned %u with %d threads "
                       "blocked in barrier_wait", barrier_waiting(b), i + 1);
         }
@@ -533,6 +547,7 @@ RC_TEST(barrier, waiters_block_until_the_last_arrives)
         calls[i].spurious = 3;          /* an `if` around the wait returns early */
         call_start(&calls[i]);
     }
+    let_arrive(b, PARTIES - 1);
     let_threads_block();
     for (int i = 0; i < PARTIES - 1; i++)
         cr_assert(!call_done(&calls[i]), "barrier_wait returned %d (%s) with %d of %d parties arrived, after a "
@@ -561,7 +576,8 @@ RC_TEST(barrier, action_runs_once_before_release)
     for (int cycle = 1; cycle <= 2; cycle++) {
         for (int i = 0; i < PARTIES; i++) {
             start_barrier_wait(&calls[i], b, -1.0);
-            rc_sleep(unit(2));
+            if (i + 1 < PARTIES)
+                let_arrive(b, (unsigned)i + 1);
             if (i + 1 < PARTIES)
                 cr_assert(atomic_load(&LOG.runs) == cycle - 1, "the action ran before the last party arrived");
         }
@@ -594,7 +610,7 @@ RC_TEST(barrier, no_slip_into_the_next_cycle)
     slow.timeout_s = -1.0;
     slow.late_s = unit(10);
     call_start(&slow);
-    let_threads_block();
+    let_arrive(b, 1);
     start_barrier_wait(&fast1, b, -1.0);
     cr_assert(call_wait(&fast1, unit(25)), "the second of 2 parties stayed blocked");
     cr_assert(fast1.result == 0 && fast1.index == 1, "the second of 2 parties returned %d (%s) with index %u, "
@@ -756,7 +772,7 @@ RC_TEST(barrier, timeout_breaks_the_barrier)
 
     start_barrier_wait(&waiters[0], b, -1.0);
     start_barrier_wait(&waiters[1], b, unit(500));
-    let_threads_block();
+    let_arrive(b, 2);
     start_barrier_wait(&timed, b, unit(5));
     cr_assert(call_wait(&timed, unit(40)), "barrier_wait with a 5-unit timeout still waits after 40 units");
     took = (timed.finished - timed.started) / rc_unit();
@@ -793,7 +809,7 @@ RC_TEST(barrier, timeout_zero_looks_once)
 
     /* The last arrival: completes the cycle. */
     start_barrier_wait(&waiter, b, -1.0);
-    let_threads_block();
+    let_arrive(b, 1);
     start_barrier_wait(&zero, b, 0.0);
     cr_assert(call_wait(&zero, unit(25)) && call_wait(&waiter, unit(25)), "a cycle completed by barrier_wait(b, 0, ...) "
               "did not release its threads");
@@ -815,7 +831,8 @@ RC_TEST(barrier, negative_or_infinite_timeout_waits)
 
     for (int k = 0; k < 4; k++) {
         start_barrier_wait(&waiter, b, forever[k]);
-        let_threads_block();
+        let_arrive(b, 1);
+        rc_sleep(unit(2));
         cr_assert(!call_done(&waiter), "barrier_wait(b, %g, ...) returned %d (%s) alone at a barrier of 2: a "
                   "negative, infinite or huge timeout waits as long as it takes",
                   forever[k], waiter.result, err_name(waiter.result));
@@ -839,7 +856,7 @@ RC_TEST(barrier, failing_action_breaks_the_barrier)
         for (int i = 0; i < 3; i++) {
             start_barrier_wait(&calls[i], b, -1.0);
             if (i < 2)
-                rc_sleep(unit(2));
+                let_arrive(b, (unsigned)i + 1);
         }
         for (int i = 0; i < 3; i++)
             cr_assert(call_wait(&calls[i], unit(25)), "a thread stayed blocked after the action failed: a failing "
@@ -864,7 +881,7 @@ RC_TEST(barrier, abort_cancels_waiters_and_later_calls)
 
     for (int i = 0; i < 3; i++)
         start_barrier_wait(&calls[i], b, i == 2 ? unit(500) : -1.0);
-    let_threads_block();
+    let_arrive(b, 3);
     barrier_abort(b);
     for (int i = 0; i < 3; i++) {
         cr_assert(call_wait(&calls[i], unit(25)), "a thread waiting at the barrier stayed blocked after "
@@ -891,7 +908,7 @@ RC_TEST(barrier, reset_cancels_waiters_and_starts_afresh)
 
     for (int i = 0; i < 2; i++)
         start_barrier_wait(&calls[i], b, i == 1 ? unit(500) : -1.0);
-    let_threads_block();
+    let_arrive(b, 2);
     barrier_reset(b);
     for (int i = 0; i < 2; i++) {
         cr_assert(call_wait(&calls[i], unit(25)), "a thread waiting at the barrier stayed blocked after "
@@ -905,6 +922,7 @@ RC_TEST(barrier, reset_cancels_waiters_and_starts_afresh)
     /* A new cycle of 3 after the reset: the cancelled threads do not count in it. */
     start_barrier_wait(&calls[0], b, -1.0);
     start_barrier_wait(&calls[1], b, -1.0);
+    let_arrive(b, 2);
     let_threads_block();
     cr_assert(!call_done(&calls[0]) && !call_done(&calls[1]), "after barrier_reset, 2 arrivals at a barrier of 3 "
               "returned: the threads cancelled by the reset must not count in the new cycle");
@@ -934,7 +952,7 @@ RC_TEST(barrier, completed_cycle_survives_abort_and_reset)
         slow.timeout_s = k == 0 ? -1.0 : unit(500);
         slow.late_s = unit(10);
         call_start(&slow);
-        let_threads_block();
+        let_arrive(b, 1);
         rc = barrier_wait(b, -1.0, &index);
         cr_assert(rc == 0 && index == 1, "the last of 2 parties returned %d (%s) with index %u", rc, err_name(rc), index);
         if (k == 0)
