@@ -20,7 +20,6 @@
 #include "racecourse_test.h"
 #include "fault_inject.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <math.h>
 #include <pthread.h>
