@@ -198,6 +198,7 @@ int __wrap_pthread_cond_timedwait(pthread_cond_t *cond, pthread_mutex_t *mutex,
 
 static _Thread_local int spurious_left;     /* this thread's waits to cut short */
 static _Thread_local double lock_delay_s;   /* this thread's sleep before each lock */
+static _Thread_local double late_wakeup_s;  /* this thread's pause after each wake-up */
 
 void rc_spurious_wakeups(int n)
 {
@@ -217,11 +218,31 @@ static bool wake_up_spuriously(void)
     return true;
 }
 
+void rc_late_wakeups(double seconds)
+{
+    late_wakeup_s = seconds > 0 ? seconds : 0;
+}
+
+/*
+ * A woken thread that gets its mutex back late: it lets the mutex go,
+ * sleeps, and takes it again, which POSIX allows (any thread may take the
+ * mutex between the wake-up and the waiter's return).  Returns `rc`.
+ */
+static int wake_up_late(pthread_mutex_t *mutex, int rc)
+{
+    if (late_wakeup_s > 0) {
+        pthread_mutex_unlock(mutex);
+        rc_sleep(late_wakeup_s);
+        __real_pthread_mutex_lock(mutex);
+    }
+    return rc;
+}
+
 int __wrap_pthread_cond_wait(pthread_cond_t *cond, pthread_mutex_t *mutex)
 {
     if (wake_up_spuriously())
         return 0;
-    return __real_pthread_cond_wait(cond, mutex);
+    return wake_up_late(mutex, __real_pthread_cond_wait(cond, mutex));
 }
 
 int __wrap_pthread_cond_timedwait(pthread_cond_t *cond, pthread_mutex_t *mutex,
@@ -229,7 +250,7 @@ int __wrap_pthread_cond_timedwait(pthread_cond_t *cond, pthread_mutex_t *mutex,
 {
     if (wake_up_spuriously())
         return 0;
-    return __real_pthread_cond_timedwait(cond, mutex, abstime);
+    return wake_up_late(mutex, __real_pthread_cond_timedwait(cond, mutex, abstime));
 }
 
 void rc_delay_locks(double seconds)

@@ -19,7 +19,7 @@
  *   rc_runnable_others(), rc_watch_start()
  *                          small measuring helpers, documented below.
  *
- *   rc_spurious_wakeups(), rc_delay_locks()
+ *   rc_spurious_wakeups(), rc_delay_locks(), rc_late_wakeups()
  *                          make the interleaving a bug needs happen on
  *                          every run, not when the scheduler allows.
  *
@@ -162,6 +162,18 @@ void rc_spurious_wakeups(int n);
  * Only in programs the grader links, like rc_spurious_wakeups.
  */
 void rc_delay_locks(double seconds);
+
+/*
+ * From now on, each condition-variable wait of the calling thread in the
+ * code under test that really wakes up (signalled, broadcast or timed
+ * out) lets the mutex go, sleeps `seconds`, and takes the mutex again
+ * before it returns (0 or less: no more delay).  POSIX allows it: another
+ * thread may take the mutex between a waiter's wake-up and its return.
+ * Whatever the waker does right after waking it (clear an event, arrive
+ * at a barrier again) then happens before the woken thread looks, on
+ * every run.  Only in programs the grader links, like rc_spurious_wakeups.
+ */
+void rc_late_wakeups(double seconds);
 
 /*
  * Race drivers (tests/<slug>/race_driver.c, plain programs; see
