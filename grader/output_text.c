@@ -52,6 +52,27 @@ static const char *test_word(enum test_status status)
     }
 }
 
+/* What a test that did not pass printed, and where its threads were. */
+static void print_details(const test_result *t, FILE *out)
+{
+    if (t->stacks) {
+        fprintf(out, "            where each thread was just before the timeout "
+                     "(your file and the test's):\n");
+        indented(out, 14, t->stacks);
+    }
+    if (t->output) {
+        fprintf(out, "            your code printed during this test:\n");
+        for (const char *line = t->output; *line;) {
+            size_t len = strcspn(line, "\n");
+
+            fprintf(out, "            | %.*s\n", (int)len, line);
+            line += len + (line[len] == '\n');
+        }
+        if (t->output_file)
+            fprintf(out, "            (all of it: %s)\n", t->output_file);
+    }
+}
+
 static void print_tests(const exercise_result *ex, const output_context *c, FILE *out)
 {
     size_t passed = 0, skipped = 0;
@@ -85,6 +106,7 @@ static void print_tests(const exercise_result *ex, const output_context *c, FILE
             continue;
         if (said && !strcmp(said, t->message)) {
             fprintf(out, "            (the same as above)\n");
+            print_details(t, out);
             continue;
         }
         indented(out, 12, t->message);
@@ -92,6 +114,7 @@ static void print_tests(const exercise_result *ex, const output_context *c, FILE
         if (*t->hint)
             fprintf(out, "            %shint:%s %s\n", paint(c, YELLOW), paint(c, RESET),
                     t->hint);
+        print_details(t, out);
     }
 }
 
