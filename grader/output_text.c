@@ -7,6 +7,7 @@
 #include "output.h"
 
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define GREEN "\033[32m"
@@ -144,14 +145,35 @@ static void print_race(const exercise_result *ex, const output_context *c, FILE 
                 ex->slug);
 }
 
+/*
+ * The title in at most size - 1 bytes, cut between words (and before a
+ * colon's second half) with "...", never inside a word.
+ */
+static void short_title(const char *title, char *out, size_t size)
+{
+    size_t len = strlen(title), cut;
+
+    if (len < size) {
+        memcpy(out, title, len + 1);
+        return;
+    }
+    cut = size - 4;                      /* room for "..." */
+    while (cut > 0 && title[cut] != ' ')
+        cut--;
+    while (cut > 0 && strchr(" :,;", title[cut - 1]))
+        cut--;
+    snprintf(out, size, "%.*s...", (int)cut, title);
+}
+
 static void print_exercise(const exercise_result *ex, const output_context *c, FILE *out)
 {
     const manifest_exercise *mx = manifest_find(c->manifest, ex->slug);
     bool full = ex->score == ex->max_score;
 
-    char label[128];
+    char label[128], title[48];
 
-    snprintf(label, sizeof label, "%-15s %.44s", ex->slug, mx ? mx->title : "");
+    short_title(mx ? mx->title : "", title, sizeof title);
+    snprintf(label, sizeof label, "%-15s %s", ex->slug, title);
     fprintf(out, "%s", paint(c, BOLD));
     score_line(out, c, label, ex->score, ex->max_score);
     fprintf(out, "%s", paint(c, RESET));
@@ -179,8 +201,13 @@ int output_text(const grade_result *result, const output_context *c, FILE *out)
             result->submission, result->tests_kind);
     for (size_t i = 0; i < result->n_exercises; i++)
         print_exercise(&result->exercises[i], c, out);
-    fprintf(out, "%sTotal %d/%d%s in %.1f s (student code ran in: %s)\n", paint(c, BOLD),
-            result->score, result->max_score, paint(c, RESET), result->duration_s,
-            result->containment);
+    char *words = output_public_total_words(result, c);
+
+    fprintf(out, "%s%s %d/%d%s in %.1f s (student code ran in: %s)\n", paint(c, BOLD),
+            words ? "Public tests total" : "Total", result->score, result->max_score,
+            paint(c, RESET), result->duration_s, result->containment);
+    if (words)
+        fprintf(out, "%s\n", words);
+    free(words);
     return ferror(out) ? EIO : 0;
 }
