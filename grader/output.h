@@ -48,7 +48,8 @@ int output_hidden_points(const grade_result *result, const output_context *conte
 
 /* "public tests: all passed; the hidden tests, worth N points, run when
    your instructor grades" and its variants: the words that say what a
-   public-tests total is (NULL when output_hidden_points() is 0).  Free it. */
+   public-tests total is (NULL when output_hidden_points() is 0, or when
+   no test ran: --race-only).  Free it. */
 char *output_public_total_words(const grade_result *result, const output_context *context);
 
 int output_text(const grade_result *result, const output_context *context, FILE *out);
