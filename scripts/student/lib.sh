@@ -178,8 +178,9 @@ RC_NEXT=''
 RC_SUBMISSION=.
 
 # The last race check of each exercise (make race, make grade, watch's r),
-# kept with the hash of the file it checked: build/race-verdicts/SLUG.
-RC_RACE_VERDICTS=$RC_KIT/build/race-verdicts
+# kept with the hash of the file it checked: build/race-verdicts/SLUG
+# (RC_RACE_VERDICTS elsewhere: the kit's checks keep theirs apart).
+RC_RACE_VERDICTS=${RC_RACE_VERDICTS:-$RC_KIT/build/race-verdicts}
 
 # rc_file_hash SUBMISSION SLUG: the hash of the student's file, or "".
 rc_file_hash() {
