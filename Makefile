@@ -1,7 +1,9 @@
 # racecourse: C concurrency exercises with an auto-grader.
 #
 #   make grade        grade your work (every exercise, or EX=slug)
-#   make check        one exercise's public tests, fast (EX=slug); make watch: on every save
+#   make check        one exercise's public tests, fast (EX=slug; TEST=name: one test)
+#   make debug        one public test under gdb (EX=slug TEST=name)
+#   make watch        make check again on every save
 #   make progress     which exercises are done, and which is next
 #   make test         the kit's own tests (instructors and CI)
 #   make help         every target
@@ -57,9 +59,11 @@ endif
 
 # A score below full marks is a result, not a failure of make: only a
 # usage or setup error (exit status 2) stops it.
+# scripts/student/grade builds with the course's copies of the files the
+# grader does not take from the submission, and warns about each one changed.
 GRADE_FLAGS ?=
 grade: $(BUILD)/grade
-	$(Q)$(BUILD)/grade --submission . $(GRADE_FLAGS) $(EX) || [ $$? -lt 2 ]
+	$(Q)scripts/student/grade $(GRADE_FLAGS) $(EX) || [ $$? -lt 2 ]
 
 # A demo program beside an exercise (exercises/<slug>/demo.c), built with
 # the student's file: `make demo EX=five_tasks DEMO_FLAGS="--scale 0.05"`.
@@ -75,10 +79,12 @@ demo:
 # checks (race: Helgrind, as graded; tsan: ThreadSanitizer, faster) and what
 # the tests run of the student's file (coverage, COVERAGE_HTML=1 for HTML).
 # Like grade, a result below full marks is not an error of make.
-.PHONY: check watch progress race tsan coverage
-check watch race tsan coverage progress: $(BUILD)/grade
+.PHONY: check watch progress race tsan coverage debug
+check watch race tsan coverage progress debug: $(BUILD)/grade
 check watch race tsan coverage:
-	$(Q)scripts/student/$@ $(if $(filter coverage,$@),$(if $(filter 1 yes,$(COVERAGE_HTML)),--html)) $(EX) || [ $$? -lt 2 ]
+	$(Q)scripts/student/$@ $(if $(filter coverage,$@),$(if $(filter 1 yes,$(COVERAGE_HTML)),--html)) $(if $(and $(TEST),$(filter check,$@)),--test $(TEST)) $(if $(and $(REPEAT),$(filter check race,$@)),--repeat $(REPEAT)) $(EX) || [ $$? -lt 2 ]
+debug:
+	$(Q)scripts/student/debug $(EX) $(TEST)
 progress:
 	$(Q)scripts/student/progress || [ $$? -lt 2 ]
 tsan: $(BUILD)/tsan-report
@@ -197,7 +203,7 @@ IN_KIT := $(wildcard solutions)
 help:
 	@sed -n 's/^#   //p' Makefile | $(if $(IN_KIT),cat,grep -v '^make test ')
 	@echo "  make deps         install the Debian/Ubuntu packages the $(if $(IN_KIT),kit,exercises) need$(if $(IN_KIT),s)"
-	@echo "  make race         EX=slug: the race check alone (make tsan EX=slug: ThreadSanitizer's)"
+	@echo "  make race         EX=slug: the race check alone (REPEAT=10: ten runs; make tsan EX=slug: ThreadSanitizer's)"
 	@echo "  make coverage     EX=slug: what the tests run of your file (COVERAGE_HTML=1 for HTML)"
 	@echo "  make grade        GRADE_FLAGS='--json out.json' EX=bounded_queue"
 ifneq ($(IN_KIT),)

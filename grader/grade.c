@@ -115,6 +115,14 @@ static void merge_run(exercise_result *ex, test_result *run, int index, int repe
         kept->message = repeat > 1 ? xasprintf("%s (on run %d of %d)", now->message,
                                                index + 1, repeat)
                                    : xstrdup(now->message);
+        /* What it printed and where it hung go with the run that failed. */
+        free(kept->output);
+        free(kept->output_file);
+        free(kept->stacks);
+        kept->output = now->output;
+        kept->output_file = now->output_file;
+        kept->stacks = now->stacks;
+        now->output = now->output_file = now->stacks = NULL;
     }
 }
 
@@ -135,12 +143,23 @@ static int run_tests(const grade_options *o, const manifest_exercise *mx,
 {
     const manifest_test *tests = built->hidden_tests ? mx->hidden_tests : mx->public_tests;
     size_t n = built->hidden_tests ? mx->n_hidden : mx->n_public;
+    char *keep = o->output_dir ? xasprintf("%s/%s", o->output_dir, mx->slug) : NULL;
     test_run_request request = {
         .binary = built->test_binary, .work_dir = sealed->scratch,
         .sealed_dir = sealed->dir, .tests = tests, .n_tests = n,
         .test_timeout_s = mx->test_timeout_s, .run_timeout_s = mx->run_timeout_s,
         .time_scale = o->time_scale, .jobs = o->test_jobs, .run_as = run_as,
+        .keep_output_dir = keep, .stacks = o->stacks, .student_file = built->student_file,
+        .test_file = built->hidden_tests ? "hidden_tests.c" : "public_tests.c",
     };
+    const manifest_test *only = o->only_test ? manifest_find_test(tests, n, o->only_test)
+                                             : NULL;
+
+    if (only) {
+        request.tests = tests = only;
+        request.n_tests = n = 1;
+        request.only_test = only->name;
+    }
 
     for (int r = 0; r < o->repeat && still_sealed(sealed, tampered); r++) {
         test_result *run = xcalloc(n ? n : 1, sizeof *run);
@@ -148,6 +167,7 @@ static int run_tests(const grade_options *o, const manifest_exercise *mx,
 
         if (err) {
             free(run);
+            free(keep);
             return err;
         }
         if (r == 0) {
@@ -160,6 +180,7 @@ static int run_tests(const grade_options *o, const manifest_exercise *mx,
         if (!still_sealed(sealed, tampered))
             break;
     }
+    free(keep);
     if (!ex->tests)
         tests_not_run(tests, n, "not run: the grader's files were changed", ex);
     return 0;
@@ -346,6 +367,34 @@ static void *grading_thread(void *arg)
     }
 }
 
+/*
+ * NULL when --test names one test of the one exercise chosen, among the
+ * tests that will run (hidden or public); else what is wrong, with the
+ * names it could be.
+ */
+static char *check_only_test(const grade_options *o, const manifest_exercise **chosen,
+                             size_t n)
+{
+    const manifest_exercise *mx = chosen[0];
+    bool hidden;
+    const manifest_test *tests;
+    size_t n_tests;
+    strbuf sb = STRBUF_INIT;
+
+    if (n != 1)
+        return xasprintf("--test %s needs one exercise (add its name)", o->only_test);
+    hidden = has_hidden_tests(o, mx->slug);
+    tests = hidden ? mx->hidden_tests : mx->public_tests;
+    n_tests = hidden ? mx->n_hidden : mx->n_public;
+    if (manifest_find_test(tests, n_tests, o->only_test))
+        return NULL;
+    strbuf_addf(&sb, "%s has no %s test \"%s\"; its %s tests are:", mx->slug,
+                hidden ? "hidden" : "public", o->only_test, hidden ? "hidden" : "public");
+    for (size_t i = 0; i < n_tests; i++)
+        strbuf_addf(&sb, " %s", tests[i].name);
+    return strbuf_detach(&sb);
+}
+
 /* The exercises to grade, in manifest order; NULL with *error when a name is unknown. */
 static const manifest_exercise **choose(const grade_options *o, size_t *n, char **error)
 {
@@ -367,6 +416,10 @@ static const manifest_exercise **choose(const grade_options *o, size_t *n, char 
             wanted = !strcmp(o->slugs[k], m->exercises[i].slug);
         if (wanted)
             chosen[(*n)++] = &m->exercises[i];
+    }
+    if (o->only_test && (*error = check_only_test(o, chosen, *n)) != NULL) {
+        free(chosen);
+        return NULL;
     }
     return chosen;
 }

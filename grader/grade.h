@@ -34,6 +34,11 @@ typedef struct grade_options {
     int repeat;                     /* runs of tests and race check */
     double time_scale;              /* multiplies every timeout and time unit */
     bool keep_work;                 /* leave work directories for debugging */
+    const char *only_test;          /* run this test alone (one exercise), or NULL */
+    const char *output_dir;         /* a failing test's whole printing goes to
+                                       DIR/SLUG/TEST.txt, or NULL: not kept */
+    bool stacks;                    /* every thread's stack of a test about to
+                                       time out (grader/thread_stacks.h) */
 } grade_options;
 
 /*

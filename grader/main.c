@@ -78,6 +78,11 @@ static void usage(FILE *out)
         "                     if it passes every time (default: 1)\n"
         "  --time-scale X     multiply timeouts and test time units (slow machines)\n"
         "  --keep             keep the work directories (for debugging)\n"
+        "  --test NAME        run this one test of the one exercise named\n"
+        "  --output-dir DIR   keep a failing test's whole printing in DIR/SLUG/TEST.txt\n"
+        "                     (the report shows its first and last 20 lines)\n"
+        "  --stacks           on a test about to time out, show where each thread\n"
+        "                     was (gdb, before the kill)\n"
         "  --quiet            no terminal report\n"
         "  --make-vars        print the manifest as make variables and exit\n"
         "  --check-manifest   check manifest.ini against the kit's files and tests, quickly\n"
@@ -107,7 +112,7 @@ static int parse_args(int argc, char **argv, cli *c)
     enum { OPT_SUBMISSION = 1000, OPT_TESTS, OPT_KIT, OPT_JOBS, OPT_TEST_JOBS, OPT_NO_RACE,
            OPT_REPEAT, OPT_SCALE, OPT_KEEP, OPT_QUIET, OPT_MAKE_VARS, OPT_HELP,
            OPT_PUBLIC, OPT_RACE_ONLY, OPT_VERBOSE, OPT_CHECK_MANIFEST, OPT_SHOW_HIDDEN,
-           OPT_FORMAT };
+           OPT_TEST, OPT_OUTPUT_DIR, OPT_STACKS, OPT_FORMAT };
     struct option options[32] = {
         { "submission", required_argument, NULL, OPT_SUBMISSION },
         { "tests", required_argument, NULL, OPT_TESTS },
@@ -126,6 +131,9 @@ static int parse_args(int argc, char **argv, cli *c)
         { "verbose", no_argument, NULL, OPT_VERBOSE },
         { "check-manifest", no_argument, NULL, OPT_CHECK_MANIFEST },
         { "show-hidden-messages", no_argument, NULL, OPT_SHOW_HIDDEN },
+        { "test", required_argument, NULL, OPT_TEST },
+        { "output-dir", required_argument, NULL, OPT_OUTPUT_DIR },
+        { "stacks", no_argument, NULL, OPT_STACKS },
     };
     size_t n_options = 0;
     int opt;
@@ -151,6 +159,9 @@ static int parse_args(int argc, char **argv, cli *c)
         case OPT_VERBOSE:    c->verbose = true; break;
         case OPT_CHECK_MANIFEST: c->check_manifest = true; break;
         case OPT_SHOW_HIDDEN: c->show_hidden = true; break;
+        case OPT_TEST:       c->grade.only_test = optarg; break;
+        case OPT_OUTPUT_DIR: c->grade.output_dir = optarg; break;
+        case OPT_STACKS:     c->grade.stacks = true; break;
         case OPT_JOBS:
             if (!parse_count(optarg, 1, 64, &c->grade.jobs))
                 return fprintf(stderr, "grade: --jobs takes a number from 1 to 64\n"), -1;

@@ -38,6 +38,20 @@ extern const output_format output_formats[];
 /* The format called `name`, or NULL. */
 const output_format *output_find(const char *name);
 
+/*
+ * When `result` used the public tests while the manifest has hidden tests
+ * for the exercises graded (the student repository, or --public): the
+ * hidden tests' points of those exercises, which this result does not
+ * count.  0 otherwise: the result is a grade.
+ */
+int output_hidden_points(const grade_result *result, const output_context *context);
+
+/* "public tests: all passed; the hidden tests, worth N points, run when
+   your instructor grades" and its variants: the words that say what a
+   public-tests total is (NULL when output_hidden_points() is 0, or when
+   no test ran: --race-only).  Free it. */
+char *output_public_total_words(const grade_result *result, const output_context *context);
+
 int output_text(const grade_result *result, const output_context *context, FILE *out);
 int output_json(const grade_result *result, const output_context *context, FILE *out);
 int output_summary(const grade_result *result, const output_context *context, FILE *out);

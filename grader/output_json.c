@@ -33,6 +33,12 @@ static cJSON *test_json(const test_result *t)
     add_text(json, "message", t->message);
     cJSON_AddStringToObject(json, "hint", t->status == TEST_PASSED ? "" : t->hint);
     cJSON_AddNumberToObject(json, "seconds", round(t->seconds * 1000) / 1000);
+    if (t->output)
+        add_text(json, "output", t->output);
+    if (t->output_file)
+        add_text(json, "output_file", t->output_file);
+    if (t->stacks)
+        add_text(json, "stacks", t->stacks);
     return json;
 }
 

@@ -92,6 +92,14 @@ static void print_failed_tests(const exercise_result *ex, FILE *out)
         fputs("\n", out);
         md_pre(out, t->message, MESSAGE_MAX);
         print_hint(t, out);
+        if (t->stacks) {
+            fputs("  Where each thread was just before the timeout:\n", out);
+            md_pre(out, t->stacks, MESSAGE_MAX);
+        }
+        if (t->output) {
+            fputs("  What your code printed during this test (first and last lines):\n", out);
+            md_pre(out, t->output, MESSAGE_MAX);
+        }
     }
 }
 
@@ -220,7 +228,16 @@ static void print_exercise(const exercise_result *ex, const output_context *c, F
 
 static int write_markdown(const grade_result *result, const output_context *context, FILE *out)
 {
-    fprintf(out, "## racecourse: %d/%d\n\n", result->score, result->max_score);
+    char *words = output_public_total_words(result, context);
+
+    fprintf(out, "## racecourse: %s%d/%d\n\n", words ? "public tests " : "", result->score,
+            result->max_score);
+    if (words) {
+        fputs("**Not a grade:** ", out);
+        md_inline(out, words);
+        fputs(".\n\n", out);
+    }
+    free(words);
     fputs("Graded ", out);
     md_code(out, result->submission ? result->submission : ".", MESSAGE_MAX);
     fputs(" with the ", out);

@@ -132,8 +132,15 @@ void output_student_view(const grade_result *result, const output_context *conte
                 output_is_hidden_test(result, ex, test, context)) {
                 free(test->message);
                 test->message = xstrdup(OUTPUT_HIDDEN_MESSAGE);
+                /* What the code printed can quote the test's data. */
+                free(test->output);
+                free(test->output_file);
+                test->output = test->output_file = NULL;
             }
             scrub(&test->message);
+            scrub(&test->output);
+            scrub(&test->output_file);
+            scrub(&test->stacks);
         }
         scrub(&ex->race.message);
         for (size_t f = 0; f < ex->race.n_findings; f++) {

@@ -7,6 +7,7 @@
 #include "output.h"
 
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define GREEN "\033[32m"
@@ -52,6 +53,27 @@ static const char *test_word(enum test_status status)
     }
 }
 
+/* What a test that did not pass printed, and where its threads were. */
+static void print_details(const test_result *t, FILE *out)
+{
+    if (t->stacks) {
+        fprintf(out, "            where each thread was just before the timeout "
+                     "(your file and the test's):\n");
+        indented(out, 14, t->stacks);
+    }
+    if (t->output) {
+        fprintf(out, "            your code printed during this test:\n");
+        for (const char *line = t->output; *line;) {
+            size_t len = strcspn(line, "\n");
+
+            fprintf(out, "            | %.*s\n", (int)len, line);
+            line += len + (line[len] == '\n');
+        }
+        if (t->output_file)
+            fprintf(out, "            (all of it: %s)\n", t->output_file);
+    }
+}
+
 static void print_tests(const exercise_result *ex, const output_context *c, FILE *out)
 {
     size_t passed = 0, skipped = 0;
@@ -85,6 +107,7 @@ static void print_tests(const exercise_result *ex, const output_context *c, FILE
             continue;
         if (said && !strcmp(said, t->message)) {
             fprintf(out, "            (the same as above)\n");
+            print_details(t, out);
             continue;
         }
         indented(out, 12, t->message);
@@ -92,7 +115,17 @@ static void print_tests(const exercise_result *ex, const output_context *c, FILE
         if (*t->hint)
             fprintf(out, "            %shint:%s %s\n", paint(c, YELLOW), paint(c, RESET),
                     t->hint);
+        print_details(t, out);
     }
+}
+
+/* Whether the race check ran alone (--race-only: every test skipped). */
+static bool race_only(const exercise_result *ex)
+{
+    for (size_t i = 0; i < ex->n_tests; i++)
+        if (ex->tests[i].status != TEST_SKIPPED)
+            return false;
+    return ex->n_tests > 0;
 }
 
 static void print_race(const exercise_result *ex, const output_context *c, FILE *out)
@@ -117,7 +150,8 @@ static void print_race(const exercise_result *ex, const output_context *c, FILE 
         fprintf(out, "          - ");
         indented(out, 0, r->findings[i].message);
     }
-    if (r->status == RACE_FOUND)
+    /* Said by make grade and make check, not by make race itself (no test ran). */
+    if (r->status == RACE_FOUND && !race_only(ex))
         fprintf(out, "            next: run `make race EX=%s` to see %s's full report\n",
                 ex->slug, memcheck ? "memcheck" : "Helgrind");
     else if (r->status == RACE_TIMEOUT)
@@ -125,14 +159,35 @@ static void print_race(const exercise_result *ex, const output_context *c, FILE 
                 "above; `make check EX=%s` shows which test hangs\n", ex->slug);
 }
 
+/*
+ * The title in at most size - 1 bytes, cut between words (and before a
+ * colon's second half) with "...", never inside a word.
+ */
+static void short_title(const char *title, char *out, size_t size)
+{
+    size_t len = strlen(title), cut;
+
+    if (len < size) {
+        memcpy(out, title, len + 1);
+        return;
+    }
+    cut = size - 4;                      /* room for "..." */
+    while (cut > 0 && title[cut] != ' ')
+        cut--;
+    while (cut > 0 && strchr(" :,;", title[cut - 1]))
+        cut--;
+    snprintf(out, size, "%.*s...", (int)cut, title);
+}
+
 static void print_exercise(const exercise_result *ex, const output_context *c, FILE *out)
 {
     const manifest_exercise *mx = manifest_find(c->manifest, ex->slug);
     bool full = ex->score == ex->max_score;
 
-    char label[128];
+    char label[128], title[48];
 
-    snprintf(label, sizeof label, "%-15s %.44s", ex->slug, mx ? mx->title : "");
+    short_title(mx ? mx->title : "", title, sizeof title);
+    snprintf(label, sizeof label, "%-15s %s", ex->slug, title);
     fprintf(out, "%s", paint(c, BOLD));
     score_line(out, c, label, ex->score, ex->max_score);
     fprintf(out, "%s", paint(c, RESET));
@@ -160,8 +215,13 @@ int output_text(const grade_result *result, const output_context *c, FILE *out)
             result->submission, result->tests_kind);
     for (size_t i = 0; i < result->n_exercises; i++)
         print_exercise(&result->exercises[i], c, out);
-    fprintf(out, "%sTotal %d/%d%s in %.1f s (student code ran in: %s)\n", paint(c, BOLD),
-            result->score, result->max_score, paint(c, RESET), result->duration_s,
-            result->containment);
+    char *words = output_public_total_words(result, c);
+
+    fprintf(out, "%s%s %d/%d%s in %.1f s (student code ran in: %s)\n", paint(c, BOLD),
+            words ? "Public tests total" : "Total", result->score, result->max_score,
+            paint(c, RESET), result->duration_s, result->containment);
+    if (words)
+        fprintf(out, "%s\n", words);
+    free(words);
     return ferror(out) ? EIO : 0;
 }

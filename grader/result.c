@@ -55,6 +55,9 @@ void test_results_free(test_result *tests, size_t n)
         free(tests[i].name);
         free(tests[i].message);
         free(tests[i].hint);
+        free(tests[i].output);
+        free(tests[i].output_file);
+        free(tests[i].stacks);
     }
     free(tests);
 }
@@ -109,6 +112,9 @@ void exercise_result_copy(exercise_result *to, const exercise_result *from)
         to->tests[i].name = copy_string(from->tests[i].name);
         to->tests[i].message = copy_string(from->tests[i].message);
         to->tests[i].hint = copy_string(from->tests[i].hint);
+        to->tests[i].output = copy_string(from->tests[i].output);
+        to->tests[i].output_file = copy_string(from->tests[i].output_file);
+        to->tests[i].stacks = copy_string(from->tests[i].stacks);
     }
     to->race.message = copy_string(from->race.message);
     to->race.findings = from->race.n_findings

@@ -24,6 +24,12 @@ typedef struct test_result {
     char *message;              /* why it did not pass, "" when it did */
     char *hint;                 /* the manifest's hint, "" when none */
     double seconds;             /* as Criterion measured it */
+    char *output;               /* what the test printed, head and tail
+                                   (test_run.h), NULL when nothing or passed */
+    char *output_file;          /* the whole of it, kept on disk, or NULL */
+    char *stacks;               /* each thread's frames in the student's and
+                                   the test's files, taken just before a
+                                   timeout, or NULL */
 } test_result;
 
 /* One error Helgrind reported, in words for a student. */

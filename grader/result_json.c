@@ -19,6 +19,14 @@ static char *text(const cJSON *object, const char *key)
     return xstrdup(cJSON_IsString(item) ? item->valuestring : "");
 }
 
+/* The string at `key`, or NULL when there is none. */
+static char *text_or_null(const cJSON *object, const char *key)
+{
+    const cJSON *item = member(object, key);
+
+    return cJSON_IsString(item) ? xstrdup(item->valuestring) : NULL;
+}
+
 static double number(const cJSON *object, const char *key)
 {
     const cJSON *item = member(object, key);
@@ -103,6 +111,9 @@ int exercise_result_from_json(const cJSON *json, exercise_result *out)
         t->message = text(item, "message");
         t->hint = text(item, "hint");
         t->seconds = number(item, "seconds");
+        t->output = text_or_null(item, "output");
+        t->output_file = text_or_null(item, "output_file");
+        t->stacks = text_or_null(item, "stacks");
         i++;
     }
     read_race(member(json, "race"), &out->race);

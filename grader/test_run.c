@@ -2,6 +2,7 @@
 #define _GNU_SOURCE
 #include "test_run.h"
 #include "sandbox.h"
+#include "thread_stacks.h"
 #include "util.h"
 #include "harness/racecourse_test.h"
 
@@ -12,9 +13,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #define REPORT_FD 3
+#define OUTPUT_LINE_MAX 300
 #define FAILURES_SHOWN 3
 
 /* The report's entry for test `name`, or NULL. */
@@ -199,9 +202,12 @@ static char *read_report(int fd)
 static int run_binary(const test_run_request *req, sandbox_result *run, char **report)
 {
     char jobs[16], timeout[32], scale[48];
+    char *filter = req->only_test ? xasprintf("*/%s", req->only_test) : NULL;
+    char *output_dir = xasprintf("RC_OUTPUT_DIR=%s", req->work_dir);
     char *argv[] = { (char *)req->binary, "--jobs", jobs, "--timeout", timeout,
-                     "--ascii", "--short-filename", NULL };
-    char *envp[] = { "PATH=/usr/bin:/bin", "LANG=C", "RC_REPORT_FD=3", scale, NULL };
+                     "--ascii", "--short-filename", filter ? "--filter" : NULL, filter, NULL };
+    char *envp[] = { "PATH=/usr/bin:/bin", "LANG=C", "RC_REPORT_FD=3", scale, output_dir,
+                     req->stacks ? "RC_STACKS=1" : NULL, NULL };
     sandbox_job job = {
         .argv = argv,
         .envp = envp,
@@ -216,15 +222,108 @@ static int run_binary(const test_run_request *req, sandbox_result *run, char **r
     snprintf(timeout, sizeof timeout, "%g", req->test_timeout_s * req->time_scale);
     snprintf(scale, sizeof scale, "RC_TIME_SCALE=%g", req->time_scale);
     job.report_fd = open_report(req->work_dir);
-    if (job.report_fd < 0)
-        return errno;
+    if (job.report_fd < 0) {
+        err = errno;
+        free(filter);
+        free(output_dir);
+        return err;
+    }
     job.limits.wall_s = req->run_timeout_s * req->time_scale;
     job.limits.cpu_s = job.limits.wall_s;
     err = sandbox_run(&job, run);
     if (!err)
         *report = read_report(job.report_fd);
     close(job.report_fd);
+    free(filter);
+    free(output_dir);
     return err;
+}
+
+/* The file print_guard.c writes test `name`'s printing to. */
+static char *output_path(const test_run_request *req, const char *name)
+{
+    return xasprintf("%s/output-%s.txt", req->work_dir, name);
+}
+
+/* An earlier run's printing must not be taken for this one's. */
+static void remove_outputs(const test_run_request *req)
+{
+    for (size_t i = 0; i < req->n_tests; i++) {
+        char *path = output_path(req, req->tests[i].name);
+
+        unlink(path);
+        free(path);
+    }
+}
+
+char *test_output_excerpt(const char *text, size_t head, size_t tail, size_t *lines)
+{
+    strbuf sb = STRBUF_INIT;
+    size_t n = 0, i = 0;
+
+    for (const char *p = text; *p; p += strcspn(p, "\n"), p += *p == '\n')
+        n++;
+    *lines = n;
+    if (!n)
+        return NULL;
+    for (const char *p = text; *p; i++) {
+        size_t len = strcspn(p, "\n");
+
+        if (i < head || i >= n - tail || n <= head + tail) {
+            strbuf_add(&sb, p, len < OUTPUT_LINE_MAX ? len : OUTPUT_LINE_MAX);
+            strbuf_addstr(&sb, len > OUTPUT_LINE_MAX ? " ...\n" : "\n");
+        } else if (i == head) {
+            strbuf_addf(&sb, "... (%zu lines not shown) ...\n", n - head - tail);
+        }
+        p += len;
+        p += *p == '\n';
+    }
+    return strbuf_detach(&sb);
+}
+
+/* mkdir -p: 0, or -1 with errno. */
+static int make_dirs(const char *path)
+{
+    char *copy = xstrdup(path);
+    int err = 0;
+
+    for (char *p = copy + 1; !err; p++) {
+        if (*p && *p != '/')
+            continue;
+        char end = *p;
+
+        *p = '\0';
+        if (mkdir(copy, 0755) != 0 && errno != EEXIST)
+            err = -1;
+        *p = end;
+        if (!end)
+            break;
+    }
+    free(copy);
+    return err;
+}
+
+/* What test t printed, kept when it did not pass. */
+static void take_output(const test_run_request *req, size_t index, test_result *t)
+{
+    char *path = output_path(req, req->tests[index].name);
+    size_t len = 0, lines;
+    char *text = read_file(path, &len);
+
+    if (text && len && t->status != TEST_PASSED && t->status != TEST_SKIPPED) {
+        /* Bytes that are not text (a NUL) end what is shown. */
+        t->output = test_output_excerpt(text, TEST_OUTPUT_HEAD, TEST_OUTPUT_TAIL, &lines);
+        if (req->keep_output_dir && lines > TEST_OUTPUT_HEAD + TEST_OUTPUT_TAIL) {
+            char *kept = xasprintf("%s/%s.txt", req->keep_output_dir, t->name);
+
+            if (make_dirs(req->keep_output_dir) == 0 && write_file(kept, text, len, 0644) == 0)
+                t->output_file = kept;
+            else
+                free(kept);
+        }
+    }
+    free(text);
+    free(path);
 }
 
 /* Whether every expected test has a line in the report. */
@@ -241,14 +340,35 @@ static bool all_reported(const char *report, const manifest_test *tests, size_t 
     return true;
 }
 
+/* The watcher of tests about to time out: a moment before Criterion's timeout. */
+static stack_watch *start_stacks(const test_run_request *req)
+{
+    double timeout = req->test_timeout_s * req->time_scale;
+    double margin = timeout / 3 < 1.5 ? timeout / 3 : 1.5;
+
+    if (!req->stacks || !req->student_file || !req->test_file)
+        return NULL;
+    return stack_watch_start(req->binary, timeout - margin, req->tests, req->n_tests,
+                             req->student_file, req->test_file);
+}
+
 int test_run(const test_run_request *req, test_result *out)
 {
     sandbox_result run;
-    char *report = NULL;
-    int err = run_binary(req, &run, &report);
+    char *report = NULL, **stacks;
+    stack_watch *watch;
+    int err;
 
-    if (err)
+    remove_outputs(req);
+    watch = start_stacks(req);
+    err = run_binary(req, &run, &report);
+    stacks = stack_watch_stop(watch);
+    if (err) {
+        for (size_t i = 0; stacks && i < req->n_tests; i++)
+            free(stacks[i]);
+        free(stacks);
         return err;
+    }
     /*
      * A run that was stopped or crashed as a whole, with tests unreported:
      * Criterion's runner itself can hang on an overloaded machine (fixed
@@ -271,6 +391,14 @@ int test_run(const test_run_request *req, test_result *out)
     }
     test_classify(report, req->tests, req->n_tests, req->test_timeout_s * req->time_scale,
                   req->run_timeout_s * req->time_scale, run.timed_out, run.signal, out);
+    for (size_t i = 0; i < req->n_tests; i++) {
+        take_output(req, i, &out[i]);
+        if (stacks && stacks[i] && out[i].status == TEST_TIMEOUT)
+            out[i].stacks = stacks[i];
+        else if (stacks)
+            free(stacks[i]);
+    }
+    free(stacks);
     free(report);
     free(run.output);
     return 0;

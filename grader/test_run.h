@@ -13,6 +13,11 @@
  *   crashed  a signal ended it (the message names the signal)
  *   timeout  it ran past the manifest's test_timeout_s, or the whole run
  *            ran past run_timeout_s
+ *
+ * A test that did not pass also gets what the student's code printed while
+ * it ran (test_result.output: the first TEST_OUTPUT_HEAD and the last
+ * TEST_OUTPUT_TAIL lines; the harness's print_guard.c writes one file per
+ * test) and, when asked, the stacks of its threads before a timeout.
  */
 #ifndef RACECOURSE_TEST_RUN_H
 #define RACECOURSE_TEST_RUN_H
@@ -20,6 +25,7 @@
 #include "manifest.h"
 #include "result.h"
 
+#include <stdbool.h>
 #include <stddef.h>
 
 typedef struct test_run_request {
@@ -33,7 +39,20 @@ typedef struct test_run_request {
     double time_scale;              /* RC_TIME_SCALE for timing tests */
     int jobs;                       /* Criterion's --jobs */
     unsigned run_as;                /* the run's user (sandbox_claim_user) */
+    const char *only_test;          /* run this test alone (Criterion's
+                                       --filter), or NULL; it is one of
+                                       `tests`, which the caller checked */
+    const char *keep_output_dir;    /* a failing test's whole printing goes
+                                       to DIR/TEST.txt, or NULL: not kept */
+    bool stacks;                    /* stacks of a test about to time out
+                                       (thread_stacks.h) */
+    const char *student_file;       /* base names, for the stacks */
+    const char *test_file;
 } test_run_request;
+
+/* Lines of a failing test's printing shown from its start, and from its end. */
+#define TEST_OUTPUT_HEAD 20
+#define TEST_OUTPUT_TAIL 20
 
 /*
  * Runs the binary once and fills out[0..n_tests) (names, statuses,
@@ -51,5 +70,12 @@ int test_run(const test_run_request *request, test_result *out);
 void test_classify(const char *report, const manifest_test *tests, size_t n_tests,
                    double test_timeout_s, double run_timeout_s,
                    int run_timed_out, int run_signal, test_result *out);
+
+/*
+ * The first `head` and the last `tail` lines of `text`, each line cut at
+ * 300 bytes, with "... (N lines not shown) ..." between them; NULL when
+ * `text` is empty.  *lines is set to the number of lines of `text`.
+ */
+char *test_output_excerpt(const char *text, size_t head, size_t tail, size_t *lines);
 
 #endif

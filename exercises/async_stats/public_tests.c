@@ -1,12 +1,13 @@
 /*
  * public_tests.c - a few of the grader's checks for async_stats, for you
  * to run with `make check EX=async_stats`.  The hidden tests check much
- * more: numbers cut in two by reads, slow and fast streams at once, the
- * number grammar, bad descriptors, large inputs, CPU use and threads.
+ * more: slow and fast streams at once, the number grammar, bad
+ * descriptors, large inputs, CPU use and threads.
  *
  * The streams here are pipes filled before async_stats is called (the
  * text is small enough to wait in the pipe), with the write end closed,
- * so that each stream ends right after its text.
+ * so that each stream ends right after its text; one test writes its
+ * pipe one byte at a time, from a thread, to cut numbers between reads.
  */
 #define _GNU_SOURCE
 #include "async_stats.h"
@@ -15,6 +16,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
+#include <pthread.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -118,5 +120,58 @@ RC_TEST(async_stats_public, bad_token)
     cr_assert_eq(per[1].count, 2, "per_source[1].count is %zu, expected 2", per[1].count);
     cr_assert_eq(all.count, 2, "overall.count is %zu, expected 2 (the bad source is left out)",
                  all.count);
+    uv_loop_close(&loop);
+}
+
+/* Writes `text` into a pipe one byte at a time, a moment apart, then closes it. */
+typedef struct trickle {
+    int fd;
+    const char *text;
+} trickle;
+
+static void *trickle_main(void *arg)
+{
+    trickle *t = arg;
+
+    for (const char *p = t->text; *p; p++) {
+        if (write(t->fd, p, 1) != 1)
+            break;
+        rc_sleep(0.002);
+    }
+    close(t->fd);
+    return NULL;
+}
+
+/*
+ * Numbers cut in two by a read: the pipe gets one byte at a time, so
+ * nearly every read holds one byte ("1", "2", ".", "5" ...).  Each read
+ * parsed on its own gives wrong numbers or bad tokens such as "." or
+ * "6.02E"; the unfinished token must be kept until its end arrives.
+ */
+RC_TEST(async_stats_public, numbers_split_across_reads)
+{
+    static trickle t;
+    static const char text[] = "12.5 -3e2 +.25\n1000000 6.02E+23 77 8.\n";
+    uv_loop_t loop;
+    pthread_t writer;
+    int fds[2], rc;
+    summary per[1], all;
+
+    cr_assert_eq(pipe(fds), 0, "pipe failed (test setup)");
+    t = (trickle){ .fd = fds[1], .text = text };
+    cr_assert_eq(pthread_create(&writer, NULL, trickle_main, &t), 0,
+                 "pthread_create failed (test setup)");
+    cr_assert_eq(uv_loop_init(&loop), 0, "uv_loop_init failed (test setup)");
+    rc = async_stats(&loop, &fds[0], 1, per, &all);
+    pthread_join(writer, NULL);
+    cr_assert_eq(rc, 0, "async_stats returned %d, expected 0: the pipe holds 7 good numbers, "
+                 "sent one byte per read; a number cut by a read must be kept until its end "
+                 "arrives (parsed alone, pieces such as . or 6.02E are bad tokens)", rc);
+    cr_assert_eq(per[0].count, 7, "the pipe sent 7 numbers one byte per read and "
+                 "per_source[0].count is %zu: a number cut by a read must be kept until its "
+                 "end arrives, not parsed as two", per[0].count);
+    cr_assert(near(per[0].max, 6.02E+23) && near(per[0].min, -3e2),
+              "min %g and max %g, expected -300 and 6.02e+23: numbers cut by reads were "
+              "read wrong", per[0].min, per[0].max);
     uv_loop_close(&loop);
 }

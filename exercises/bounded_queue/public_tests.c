@@ -175,3 +175,71 @@ RC_TEST(bounded_queue_public, close_drains_then_fails)
     cr_assert(g.result == EPIPE, "bq_get on a closed, empty queue returned %d, expected EPIPE", g.result);
     bq_destroy(q);
 }
+
+/* A return value in words. */
+static const char *err_name(int err)
+{
+    switch (err) {
+    case 0:         return "0";
+    case EPIPE:     return "EPIPE";
+    case ETIMEDOUT: return "ETIMEDOUT";
+    case ENOSYS:    return "ENOSYS (not implemented)";
+    default:        return "an unexpected value";
+    }
+}
+
+/*
+ * `if` instead of `while` around the wait.  A get waits; the test puts an
+ * item and at once takes it back itself, before the woken get has the
+ * lock.  The get must find the queue empty again and go back to waiting.
+ * Rounds where the woken get wins prove nothing and are simply repeated.
+ */
+RC_TEST(bounded_queue_public, woken_get_rechecks_queue)
+{
+    bqueue *q = bq_create(4);
+    int taken_first = 0;
+
+    cr_assert(q != NULL, "bq_create(4) returned NULL (errno %d)", errno);
+    for (int round = 0; round < 40 && taken_first < 5; round++) {
+        /* static: a thread still running after a failed assertion writes here */
+        static getter g;
+        static pthread_t thread;
+        void *a = ITEM(2 * round + 1), *b = ITEM(2 * round + 2), *out = NULL;
+        int rc;
+
+        g = (getter){ 0 };
+        getter_start(&g, q, -1, &thread);
+        rc_sleep(0.1 * rc_unit());
+        rc = bq_put(q, a);
+        cr_assert(rc == 0, "bq_put on an empty queue returned %d, expected 0", rc);
+        rc = bq_get_timed(q, &out, 0.0);
+        if (rc == 0) {
+            taken_first++;
+            cr_assert(out == a, "bq_get_timed returned item %zu, expected %zu", NUM(out), NUM(a));
+            rc_sleep(2 * rc_unit());
+            cr_assert(!atomic_load(&g.done),
+                      "a bq_get woken by a put returned %s although the test had already "
+                      "taken the only item: after waking up, check the queue again "
+                      "(while, not if, around pthread_cond_wait)", err_name(g.result));
+            rc = bq_put(q, b);
+            cr_assert(rc == 0, "bq_put on an empty queue returned %d, expected 0", rc);
+            cr_assert(getter_finished_within(&g, 25 * rc_unit()),
+                      "a waiting bq_get did not take the next item put");
+            cr_assert(g.result == 0 && g.item == b,
+                      "the waiting bq_get returned %d with item %zu, expected item %zu",
+                      g.result, NUM(g.item), NUM(b));
+        } else {
+            cr_assert(rc == ETIMEDOUT, "bq_get_timed(q, &item, 0) returned %d, expected 0 "
+                      "or ETIMEDOUT", rc);
+            cr_assert(getter_finished_within(&g, 25 * rc_unit()),
+                      "a waiting bq_get did not take the item put");
+            cr_assert(g.result == 0 && g.item == a,
+                      "the waiting bq_get returned %d with item %zu, expected item %zu",
+                      g.result, NUM(g.item), NUM(a));
+        }
+        pthread_join(thread, NULL);
+        cr_assert(bq_size(q) == 0, "bq_size returned %zu, expected 0: every item was taken",
+                  bq_size(q));
+    }
+    bq_destroy(q);
+}

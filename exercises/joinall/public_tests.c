@@ -128,24 +128,29 @@ RC_TEST(joinall_public, timeout_leaves_running_threads_joinable)
     pthread_t t[MAX_THREADS];
     void *results[MAX_THREADS] = { NULL };
     bool joined[MAX_THREADS] = { false };
-    size_t n = start_threads(t, "QHH", 0);
+    /* Four running threads: a fresh timeout for each would take 20 units. */
+    size_t n = start_threads(t, "QHHHH", 0);
     double start = rc_now(), took;
     int got = joinall(t, n, 5 * rc_unit(), results, joined);
     void *result = NULL;
 
     took = (rc_now() - start) / rc_unit();
-    expect_count(got, 2, "joinall(1 quick and 2 running threads, 5 units)");
-    cr_assert(took >= 4.9 && took <= 12, "joinall with a timeout of 5 units "
-              "returned after %.1f units: ONE deadline for the whole call",
-              took);
+    expect_count(got, 4, "joinall(1 quick and 4 running threads, 5 units)");
+    cr_assert(took >= 4.9, "joinall with a timeout of 5 units returned after %.1f "
+              "units, before the deadline: is the time given to the timed join an "
+              "ABSOLUTE CLOCK_MONOTONIC time (now + timeout)?", took);
+    cr_assert(took <= 12, "joinall with 4 running threads and a timeout of 5 units "
+              "took %.1f units: the timeout is ONE deadline for the whole call "
+              "(about 5 units), not a fresh timeout for each thread (20 units)", took);
     cr_assert(joined[0] && results[0] == value_of(0),
               "thread 0 had ended: it must be joined, with its result in "
               "results[0]");
-    cr_assert(!joined[1] && !joined[2], "threads 1 and 2 were still running: "
-              "they must not be marked joined");
+    for (size_t i = 1; i < n; i++)
+        cr_assert(!joined[i], "thread %zu was still running: it must not be marked "
+                  "joined", i);
     release_all();
-    cr_assert_eq(pthread_join(t[1], &result), 0, "thread 1 must stay joinable");
-    cr_assert_eq(pthread_join(t[2], &result), 0, "thread 2 must stay joinable");
+    for (size_t i = 1; i < n; i++)
+        cr_assert_eq(pthread_join(t[i], &result), 0, "thread %zu must stay joinable", i);
 }
 
 RC_TEST(joinall_public, second_call_joins_the_rest)

@@ -12,6 +12,8 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
 #include <string.h>
 
 RC_SUITE(pingpong_public);
@@ -104,4 +106,86 @@ RC_TEST(pingpong_public, bsem_zero_limit_refused)
     cr_assert_null(s, "bsem_create(0) returned a semaphore, expected NULL");
     cr_assert_eq(errno, EINVAL, "bsem_create(0) set errno to %d (%s), expected "
                  "EINVAL", errno, strerror(errno));
+}
+
+/* bsem_acquire(s) on a thread of its own, so that the test can watch it wait. */
+typedef struct waiter {
+    bsem *s;
+    atomic_int rc;
+    atomic_bool returned;
+} waiter;
+
+static void *waiter_main(void *arg)
+{
+    waiter *w = arg;
+
+    atomic_store(&w->rc, bsem_acquire(w->s));
+    atomic_store(&w->returned, true);
+    return NULL;
+}
+
+/* Waits up to `units` for the waiter to return. */
+static bool returned_within(waiter *w, double units)
+{
+    double until = rc_now() + units * rc_unit();
+
+    while (!atomic_load(&w->returned)) {
+        if (rc_now() > until)
+            return false;
+        rc_sleep(0.001);
+    }
+    return true;
+}
+
+/*
+ * `if` instead of `while` around the wait.  The test holds the only place
+ * of a bsem with limit 1; a thread waits in bsem_acquire.  The test
+ * releases the place and at once takes it back with bsem_try_acquire,
+ * before the woken thread runs: that thread must find the place taken and
+ * wait again.  Rounds where the woken thread wins prove nothing and are
+ * played again.
+ */
+RC_TEST(pingpong_public, bsem_woken_acquire_rechecks)
+{
+    bsem *s = bsem_create(1);
+    int taken_back = 0, rc;
+
+    cr_assert_not_null(s, "bsem_create(1) returned NULL (errno %d, %s)", errno,
+                       strerror(errno));
+    cr_assert_eq(bsem_try_acquire(s), 0, "try_acquire on a new bsem with limit 1 failed");
+    for (int round = 0; round < 60 && taken_back < 5; round++) {
+        /* static: a thread still running after a failed assertion writes here */
+        static waiter w;
+        static pthread_t thread;
+
+        w.s = s;
+        atomic_store(&w.returned, false);
+        cr_assert_eq(pthread_create(&thread, NULL, waiter_main, &w), 0,
+                     "test setup: cannot start a thread");
+        rc_sleep(0.2 * rc_unit());
+        cr_assert(!atomic_load(&w.returned), "bsem_acquire returned %d while the only "
+                  "place of a bsem with limit 1 was taken: it must wait until the place "
+                  "is released", atomic_load(&w.rc));
+        cr_assert_eq(bsem_release(s), 0, "bsem_release of the only place failed");
+        rc = bsem_try_acquire(s);
+        cr_assert(rc == 0 || rc == EAGAIN, "bsem_try_acquire returned %d (%s), expected 0 "
+                  "or EAGAIN", rc, strerror(rc));
+        if (rc == 0) {
+            taken_back++;
+            rc_sleep(2 * rc_unit());
+            cr_assert(!atomic_load(&w.returned), "bsem_acquire returned while the test held "
+                      "the only place of a bsem with limit 1 (a release woke it, and a "
+                      "bsem_try_acquire took the freed place first): two holders. A woken "
+                      "thread must check the count again (while, not if, around the wait)");
+            cr_assert_eq(bsem_release(s), 0, "bsem_release of the only place failed");
+        }
+        cr_assert(returned_within(&w, 50), "bsem_acquire kept waiting after bsem_release "
+                  "freed the only place: release must wake a waiting thread");
+        pthread_join(thread, NULL);
+        cr_assert_eq(atomic_load(&w.rc), 0, "bsem_acquire returned %d after waiting, "
+                     "expected 0", atomic_load(&w.rc));
+        /* The waiter's place is the test's now: places belong to no thread. */
+    }
+    cr_assert_eq(bsem_release(s), 0, "bsem_release of the only place failed");
+    bsem_destroy(s);
 }

@@ -14,9 +14,17 @@
  *
  * Text goes out unbuffered, so it may come out before the tests' own
  * buffered printing; nothing is graded from it.
+ *
+ * In a test of a Criterion binary run with RC_OUTPUT_DIR set (the grader's
+ * test runs, grader/test_run.c), the text goes instead to
+ * RC_OUTPUT_DIR/output-TEST.txt, one file per test, so that the grader
+ * can show a failing test's own printing under it; a file stops growing
+ * at RC_OUTPUT_CAP bytes (below the run's file-size limit).
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -24,6 +32,60 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+#define RC_OUTPUT_CAP (256 * 1024)
+
+/* Criterion's test being run in this process; absent from race drivers. */
+struct criterion_test;
+extern const struct criterion_test *const criterion_current_test __attribute__((weak));
+
+static pthread_once_t output_once = PTHREAD_ONCE_INIT;
+static int output_fd = -1;
+static size_t output_written;
+
+/* Opens this test's output file, when the grader asked for one. */
+static void open_output(void)
+{
+    const char *dir = getenv("RC_OUTPUT_DIR");
+    const char *name;
+    char path[4096];
+
+    if (!dir || !&criterion_current_test || !criterion_current_test)
+        return;
+    /* struct criterion_test starts with its name (criterion/types.h). */
+    name = *(const char *const *)criterion_current_test;
+    if (!name || strchr(name, '/'))
+        return;
+    if (snprintf(path, sizeof path, "%s/output-%s.txt", dir, name) >= (int)sizeof path)
+        return;
+    output_fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+}
+
+/* Writes to the test's output file; 1 when there is one (even if full). */
+static int put_output(const char *data, size_t len)
+{
+    size_t before;
+
+    pthread_once(&output_once, open_output);
+    if (output_fd < 0)
+        return 0;
+    before = __atomic_fetch_add(&output_written, len, __ATOMIC_RELAXED);
+    if (before >= RC_OUTPUT_CAP)
+        len = 0;
+    else if (len > RC_OUTPUT_CAP - before)
+        len = RC_OUTPUT_CAP - before;
+    while (len > 0) {
+        ssize_t done = write(output_fd, data, len);
+
+        if (done < 0 && errno == EINTR)
+            continue;
+        if (done <= 0)
+            break;
+        data += done;
+        len -= (size_t)done;
+    }
+    return 1;
+}
 
 /* What descriptors 1 and 2 were when the program started. */
 static struct stat console[3];
@@ -56,6 +118,8 @@ static int put(FILE *stream, const char *data, size_t len)
         errno = EBADF;
         return EOF;
     }
+    if (put_output(data, len))
+        return 0;
     while (len > 0) {
         ssize_t done = write(fd, data, len);
 

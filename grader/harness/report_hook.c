@@ -20,10 +20,22 @@
 #include <cjson/cJSON.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <sys/prctl.h>
 #include <stdlib.h>
 #include <unistd.h>
 
 static FILE *report;
+
+/*
+ * With RC_STACKS set, the grader's gdb may attach to a test about to time
+ * out (grader/thread_stacks.c); where Yama allows only ancestors to trace
+ * (ptrace_scope 1, Ubuntu's default), each process of the binary says so.
+ */
+__attribute__((constructor)) static void allow_stacks(void)
+{
+    if (getenv("RC_STACKS"))
+        prctl(PR_SET_PTRACER, PR_SET_PTRACER_ANY, 0, 0, 0);
+}
 
 static const char *status_word(enum criterion_test_status status)
 {

@@ -9,6 +9,8 @@
 #include "harness/racecourse_test.h"
 #include "manifest.h"
 #include "test_run.h"
+#include "thread_stacks.h"
+#include "util.h"
 
 #include <signal.h>
 #include <stdio.h>
@@ -116,10 +118,78 @@ static void test_whole_run_failures(void)
     free_strings(out);
 }
 
+/* A failing test's printing: its first and last lines, long lines cut. */
+static void test_output_excerpts(void)
+{
+    strbuf sb = STRBUF_INIT;
+    size_t lines;
+    char *excerpt, long_line[400];
+
+    CHECK(test_output_excerpt("", 2, 2, &lines) == NULL, "no printing, no excerpt");
+    CHECK_INT(lines, 0);
+    excerpt = test_output_excerpt("a\nb\nc", 2, 2, &lines);
+    CHECK_STR(excerpt, "a\nb\nc\n");
+    CHECK_INT(lines, 3);
+    free(excerpt);
+    for (int i = 0; i < 10; i++)
+        strbuf_addf(&sb, "line %d\n", i);
+    excerpt = test_output_excerpt(sb.data, 2, 3, &lines);
+    CHECK_STR(excerpt, "line 0\nline 1\n... (5 lines not shown) ...\nline 7\nline 8\nline 9\n");
+    CHECK_INT(lines, 10);
+    free(excerpt);
+    strbuf_release(&sb);
+    memset(long_line, 'x', sizeof long_line - 1);
+    long_line[sizeof long_line - 1] = '\0';
+    excerpt = test_output_excerpt(long_line, 2, 2, &lines);
+    CHECK(excerpt && strlen(excerpt) == 300 + strlen(" ...\n"), "a long line is cut at 300 bytes");
+    free(excerpt);
+}
+
+/* gdb's stacks, cut to the student's and the test's frames. */
+static void test_stacks(void)
+{
+    static const char gdb[] =
+        "Thread 2 (Thread 0x7f (LWP 12) \"tests\"):\n"
+        "#0  futex_wait (private=0) at ../sysdeps/nptl/futex-internal.h:146\n"
+        "#1  0x00007f in __GI___lll_lock_wait (futex=0x5) at ./nptl/lowlevellock.c:49\n"
+        "#2  0x000055 in put_before (q=0x55, item=0x1) at /tmp/x/bounded_queue.c:117\n"
+        "#3  0x000055 in bq_put (q=0x55, item=0x1) at /tmp/x/bounded_queue.c:223\n"
+        "#4  0x000055 in producer (arg=0x0) at public_tests.c:40\n"
+        "#5  0x00007f in start_thread (arg=<optimized out>) at ./nptl/pthread_create.c:442\n"
+        "\n"
+        "Thread 1 (Thread 0x7e (LWP 11) \"tests\"):\n"
+        "#0  0x00007f in __futex_abstimed_wait_common64 () at ./nptl/futex-internal.c:57\n"
+        "#1  0x000055 in rc_body_bounded_queue_public_items_come_out_in_order () at public_tests.c:96\n"
+        "#2  0x000055 in bounded_queue_public_items_come_out_in_order_impl () at public_tests.c:88\n"
+        "#3  0x000055 in bounded_queue_public_items_come_out_in_order_jmp () at public_tests.c:88\n"
+        "\n"
+        "Thread 3 (Thread 0x7d (LWP 13) \"tests\"):\n"
+        "#0  0x00007f in epoll_wait (epfd=5) at ../sysdeps/unix/sysv/linux/epoll_wait.c:30\n";
+    char *fn = NULL;
+    char *summary = thread_stacks_summary(gdb, "bounded_queue.c", "public_tests.c", true, &fn);
+
+    CHECK_STR(summary, "thread 2: put_before (bounded_queue.c:117)\n"
+                       "          <- bq_put (bounded_queue.c:223)\n"
+                       "          <- producer (public_tests.c:40)\n"
+                       "thread 1: the test (public_tests.c:96)\n");
+    CHECK_STR(fn, "bounded_queue_public_items_come_out_in_order_impl");
+    free(summary);
+    free(fn);
+    summary = thread_stacks_summary(gdb, "bounded_queue.c", "public_tests.c", false, &fn);
+    CHECK_STR(summary, "thread 2: put_before (bounded_queue.c:117)\n"
+                       "          <- bq_put (bounded_queue.c:223)\n");
+    free(summary);
+    free(fn);
+    CHECK(thread_stacks_summary("no stack here", "a.c", "t.c", true, &fn) == NULL && !fn,
+          "no frame of the student or the test: no summary");
+}
+
 int main(void)
 {
     test_report();
     test_crash_blame();
     test_whole_run_failures();
+    test_output_excerpts();
+    test_stacks();
     return check_finish();
 }

@@ -124,6 +124,10 @@ static void make_grade(grade_result *g)
              "Check n first.");
     add_test(ex, "b_crashes", TEST_CRASHED, 0, 5, "crashed: SIGSEGV SECRET-CRASH " NASTY, "");
     add_test(ex, "b_hangs", TEST_TIMEOUT, 0, 3, "timed out after 5 s (SECRET-HANG)", "");
+    /* What the student's code printed in a hidden test can quote its data. */
+    ex->tests[ex->n_tests - 1].output = xstrdup("got SECRET-PRINTED-INPUT 42\n");
+    ex->tests[ex->n_tests - 1].output_file = xstrdup("/home/s/build/output/b_hangs.txt");
+    ex->tests[ex->n_tests - 1].stacks = xstrdup("thread 1: wait_turn (beta.c:9)\n");
     add_test(ex, "b_skipped", TEST_SKIPPED, 0, 2, "", "");
     add_test(ex, "b_passes_too", TEST_PASSED, 4, 4, "", "");
     add_test(ex, "shared", TEST_FAILED, 0, 38, huge, "A public test's hint.");
@@ -622,6 +626,46 @@ static void test_student_policy(const grade_result *g)
     free(path);
 }
 
+/* A total of the public tests says it is not a grade, in each report a student reads. */
+static void test_public_total(void)
+{
+    grade_result g = { .tests_kind = xstrdup("public"), .submission = xstrdup("s"),
+                       .containment = xstrdup("c"), .n_exercises = 1 };
+    exercise_result *ex;
+    char *text;
+
+    g.exercises = xcalloc(1, sizeof *g.exercises);
+    ex = &g.exercises[0];
+    ex->slug = xstrdup("beta_two");
+    ex->build_log = xstrdup("");
+    ex->tests = xcalloc(2, sizeof *ex->tests);
+    add_test(ex, "shared", TEST_PASSED, 38, 38, "", "");
+    add_test(ex, "b_works", TEST_PASSED, 11, 11, "", "");
+    ex->score = ex->max_score = g.score = g.max_score = 49;
+    text = render(output_text, &g);
+    CHECK_HAS(text, "Public tests total 49/49");
+    CHECK_HAS(text, "public tests: all passed; the hidden tests, worth 69 points, run when "
+                    "your instructor grades");
+    free(text);
+    text = render(output_markdown, &g);
+    CHECK_HAS(text, "## racecourse: public tests 49/49");
+    CHECK_HAS(text, "**Not a grade:**");
+    free(text);
+    text = render(output_summary, &g);
+    CHECK_HAS(text, "total 49 49 public 69\n");
+    free(text);
+    free(g.tests_kind);
+    g.tests_kind = xstrdup("hidden");           /* a grade: no such words */
+    text = render(output_text, &g);
+    CHECK(text && !strstr(text, "Public tests total") && strstr(text, "Total 49/49"),
+          "a grade with the hidden tests says Total");
+    free(text);
+    text = render(output_summary, &g);
+    CHECK_HAS(text, "total 49 49\n");
+    free(text);
+    grade_result_free(&g);
+}
+
 /* ---- the shared helpers ---- */
 
 static void test_clean(void)
@@ -652,5 +696,6 @@ int main(void)
     test_markdown(&g);
     test_student_policy(&g);
     grade_result_free(&g);
+    test_public_total();
     return check_finish();
 }

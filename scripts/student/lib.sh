@@ -100,6 +100,30 @@ rc_manifest() {
     ' "$RC_KIT/manifest.ini"
 }
 
+# rc_hidden_points SLUG: the points of SLUG's hidden tests in manifest.ini.
+rc_hidden_points() {
+    awk -v want="[$1]" '
+        { line = $0; sub(/^[ \t]+/, "", line); sub(/[ \t]*;.*$/, "", line) }
+        /^\[/ { inside = (line == want); next }
+        inside && line ~ /^hidden\.[^=]*=/ { sub(/^[^=]*=[ \t]*/, "", line); sum += line }
+        END { print sum + 0 }
+    ' "$RC_KIT/manifest.ini"
+}
+
+# rc_course_kit WORK: checks the files the grader takes from the course
+# (scripts/student/course-files warns about each one that differs) and
+# sets RC_KIT_ARGS to the grader's arguments that build with the course's
+# copies: (--kit WORK/course-kit) when one differs, () otherwise.
+RC_KIT_ARGS=()
+rc_course_kit() {
+    local dir
+    dir=$("$RC_KIT/scripts/student/course-files" --kit-dir "$1/course-kit") || true
+    RC_KIT_ARGS=()
+    if [[ -n $dir ]]; then
+        RC_KIT_ARGS=(--kit "$dir")
+    fi
+}
+
 # rc_lib_flags SLUG: the manifest's libs as linker flags ("-luv -lm").
 rc_lib_flags() {
     local lib flags=()
@@ -163,6 +187,41 @@ rc_seconds_since() {
 
 declare -gA RC_PASSED=() RC_TOTAL=() RC_BUILD=()
 RC_NEXT=''
+RC_SUBMISSION=.
+
+# The last race check of each exercise (make race, make grade, watch's r),
+# kept with the hash of the file it checked: build/race-verdicts/SLUG
+# (RC_RACE_VERDICTS elsewhere: the kit's checks keep theirs apart).
+RC_RACE_VERDICTS=${RC_RACE_VERDICTS:-$RC_KIT/build/race-verdicts}
+
+# rc_file_hash SUBMISSION SLUG: the hash of the student's file, or "".
+rc_file_hash() {
+    local file=$1/exercises/$2/$2.c
+    [[ -f $file ]] && sha256sum <"$file" | cut -d' ' -f1
+}
+
+# rc_race_record SUBMISSION SLUG STATUS: keeps a race check's verdict
+# (clean, race, timeout, crashed) for the file as it is now.
+rc_race_record() {
+    local hash
+    hash=$(rc_file_hash "$1" "$2") || return 0
+    mkdir -p "$RC_RACE_VERDICTS" && echo "$hash $3" >"$RC_RACE_VERDICTS/$2"
+}
+
+# rc_race_verdict SUBMISSION SLUG: the last race check's verdict on the
+# file as it is now, "" when it was not checked since it changed.
+rc_race_verdict() {
+    local hash kept status
+    hash=$(rc_file_hash "$1" "$2") || return 0
+    [[ -f $RC_RACE_VERDICTS/$2 ]] || return 0
+    read -r kept status <"$RC_RACE_VERDICTS/$2" || true
+    [[ $kept != "$hash" ]] || echo "$status"
+}
+
+# rc_race_needed SLUG: whether SLUG has a race check (race = on).
+rc_race_needed() {
+    [[ $(rc_var "RC_RACE_$1") == on ]]
+}
 
 # rc_progress_read SUMMARY: takes in a --summary file (one exercise or all),
 # then sets RC_NEXT to the first exercise not done ("" when all are).
@@ -184,10 +243,18 @@ rc_progress_read() {
     done
 }
 
-# rc_done SLUG: whether every public test of SLUG passed at the last look.
-rc_done() {
+# rc_tests_pass SLUG: whether every public test of SLUG passed at the last look.
+rc_tests_pass() {
     [[ ${RC_BUILD[$1]:-} == ok && ${RC_TOTAL[$1]:-0} -gt 0 &&
         ${RC_PASSED[$1]:-0} -eq ${RC_TOTAL[$1]:-0} ]]
+}
+
+# rc_done SLUG: every public test passes, and the race check (when the
+# exercise has one) found nothing on the file as it is now.
+rc_done() {
+    rc_tests_pass "$1" || return 1
+    rc_race_needed "$1" || return 0
+    [[ $(rc_race_verdict "$RC_SUBMISSION" "$1") == clean ]]
 }
 
 # rc_progress_collect SUBMISSION SUMMARY: one grader run over every
@@ -195,7 +262,8 @@ rc_done() {
 rc_progress_collect() {
     local status=0
     rc_need_grader
-    "$RC_GRADE" --submission "$1" --public --no-race --quiet --jobs 2 --summary "$2" ||
+    RC_SUBMISSION=$1
+    "$RC_GRADE" "${RC_KIT_ARGS[@]}" --submission "$1" --public --no-race --quiet --jobs 2 --summary "$2" ||
         status=$?
     [[ $status -lt 2 ]] || return 2
     rc_progress_read "$2"
@@ -213,10 +281,18 @@ rc_progress_print() {
         if [[ $i -lt $done ]]; then bar+='#'; else bar+='.'; fi
     done
     echo "${RC_BOLD}progress: $done of ${#RC_EXERCISES[@]} exercises done${RC_RESET} [$bar]" \
-        "(done: every public test passes)"
+        "(done: every public test passes and the race check is clean)"
     for slug in "${RC_EXERCISES[@]}"; do
         case ${RC_BUILD[$slug]:-} in
-            ok) state="${RC_PASSED[$slug]}/${RC_TOTAL[$slug]} public tests pass" ;;
+            ok) state="${RC_PASSED[$slug]}/${RC_TOTAL[$slug]} public tests pass"
+                if rc_tests_pass "$slug" && rc_race_needed "$slug"; then
+                    case $(rc_race_verdict "$RC_SUBMISSION" "$slug") in
+                        clean) state+=", race check clean" ;;
+                        '') state+=", race check not run on this version" ;;
+                        race) state+=", race check FAILED" ;;
+                        *) state+=", race check did not finish" ;;
+                    esac
+                fi ;;
             failed) state="does not compile" ;;
             missing) state="not submitted" ;;
             *) state="not checked yet" ;;
@@ -236,6 +312,9 @@ rc_progress_print() {
     if [[ -z $RC_NEXT ]]; then
         echo "${RC_GREEN}every exercise is done.${RC_RESET}"
         rc_next "\`make grade\` for your score with the race checks, then commit and push your work"
+    elif [[ -z $current ]] && rc_tests_pass "$RC_NEXT"; then
+        rc_next "$RC_NEXT: its public tests pass; \`make race EX=$RC_NEXT\` (the race check)" \
+            "decides whether it is done"
     elif [[ -z $current ]]; then
         rc_next "$RC_NEXT: read exercises/$RC_NEXT/README.md, edit exercises/$RC_NEXT/$RC_NEXT.c," \
             "then \`make check EX=$RC_NEXT\` (or \`make watch\`, which re-runs it on every save)"
