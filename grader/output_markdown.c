@@ -234,7 +234,7 @@ static int write_markdown(const grade_result *result, const output_context *cont
             result->max_score);
     if (words) {
         fputs("**Not a grade:** ", out);
-        md_inline(out, words);
+        md_inline(out, words, MESSAGE_MAX);
         fputs(".\n\n", out);
     }
     free(words);
