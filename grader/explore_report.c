@@ -206,9 +206,12 @@ static void print_failure(const cJSON *report, const cJSON *f, const explore_con
     fprintf(out, "FAILED: %s\n", kind_words(kind));
     fprintf(out, "  kind:     %s\n", kind);
     fprintf(out, "  message:  %s\n", str(f, "message", "(none)"));
-    fprintf(out, "  seed:     %s (schedule %.0f of this run; %.0f scheduling points, "
-            "virtual time %g s)\n", seed, num(f, "schedule", num(report, "schedules_run", 0)),
-            num(f, "steps", 0), num(f, "time", 0));
+    fprintf(out, "  seed:     %s", seed);
+    if (!ctx->replay)
+        fprintf(out, " (schedule %.0f of this run)",
+                num(f, "schedule", num(report, "schedules_run", 0)));
+    fprintf(out, "\n  at:       scheduling point %.0f, virtual time %g s\n", num(f, "steps", 0),
+            num(f, "time", 0));
     print_threads(cJSON_GetObjectItem(f, "threads"), out);
     if (!strcmp(kind, "deadlock"))
         print_cycle(cJSON_GetObjectItem(f, "threads"), out);
@@ -228,7 +231,10 @@ void explore_report_print(const cJSON *report, const explore_context *ctx, FILE 
     fprintf(out, "explore %s: strategy %s", ctx->program, str(report, "strategy", "?"));
     if (!strcmp(str(report, "strategy", ""), "pct"))
         fprintf(out, " (depth %.0f)", num(report, "depth", 0));
-    if (failure) {
+    if (failure && ctx->replay) {
+        fprintf(out, ", the replayed schedule failed\n\n");
+        print_failure(report, failure, ctx, out);
+    } else if (failure) {
         fprintf(out, ", schedule %.0f failed\n\n", num(failure, "schedule", runs));
         print_failure(report, failure, ctx, out);
     } else if (ctx->replay) {
