@@ -9,7 +9,14 @@
  *
  * The libuv calls are in fault_inject_uv.c, linked only into the test
  * binaries of exercises that link libuv.
+ *
+ * The wrappers of the calls the controlled scheduler wraps too (scheduler/,
+ * which compiles this file in: scheduler/fault.c) are weak: linked with the
+ * scheduler, its wrappers replace them and make the same decisions through
+ * rc_fault_should_fail(), rc_fault_join_should_fail(),
+ * rc_fault_thread_created() and rc_fault_thread_gone().
  */
+#define RC_FAULT_WEAK __attribute__((weak))
 #define _GNU_SOURCE
 #include "fault_inject.h"
 
@@ -237,8 +244,7 @@ static bool join_in_plan(pthread_t thread)
     return n == 0;
 }
 
-/* rc_fault_should_fail() for a join of `thread`: other joins are only counted. */
-static int join_should_fail(pthread_t thread)
+int rc_fault_join_should_fail(pthread_t thread)
 {
     if (join_in_plan(thread))
         return rc_fault_should_fail(RC_FAULT_JOIN);
@@ -255,6 +261,7 @@ int __wrap_pthread_clockjoin_np(pthread_t thread, void **result, clockid_t clock
                                 const struct timespec *at);
 int __wrap_pthread_detach(pthread_t thread);
 
+RC_FAULT_WEAK
 int __wrap_pthread_create(pthread_t *thread, const pthread_attr_t *attr, thread_main fn,
                           void *arg)
 {
@@ -272,6 +279,17 @@ int __wrap_pthread_create(pthread_t *thread, const pthread_attr_t *attr, thread_
     return err;
 }
 
+void rc_fault_thread_created(pthread_t thread)
+{
+    atomic_fetch_add(&live_threads, 1);
+    forget_join_target(thread);
+}
+
+void rc_fault_thread_gone(void)
+{
+    atomic_fetch_sub(&live_threads, 1);
+}
+
 /* A join's result: a thread joined is no longer live. */
 static int joined(int err)
 {
@@ -280,35 +298,40 @@ static int joined(int err)
     return err;
 }
 
+RC_FAULT_WEAK
 int __wrap_pthread_join(pthread_t thread, void **result)
 {
-    int err = join_should_fail(thread);
+    int err = rc_fault_join_should_fail(thread);
 
     return err ? err : joined(__real_pthread_join(thread, result));
 }
 
+RC_FAULT_WEAK
 int __wrap_pthread_tryjoin_np(pthread_t thread, void **result)
 {
-    int err = join_should_fail(thread);
+    int err = rc_fault_join_should_fail(thread);
 
     return err ? err : joined(__real_pthread_tryjoin_np(thread, result));
 }
 
+RC_FAULT_WEAK
 int __wrap_pthread_timedjoin_np(pthread_t thread, void **result, const struct timespec *at)
 {
-    int err = join_should_fail(thread);
+    int err = rc_fault_join_should_fail(thread);
 
     return err ? err : joined(__real_pthread_timedjoin_np(thread, result, at));
 }
 
+RC_FAULT_WEAK
 int __wrap_pthread_clockjoin_np(pthread_t thread, void **result, clockid_t clock,
                                 const struct timespec *at)
 {
-    int err = join_should_fail(thread);
+    int err = rc_fault_join_should_fail(thread);
 
     return err ? err : joined(__real_pthread_clockjoin_np(thread, result, clock, at));
 }
 
+RC_FAULT_WEAK
 int __wrap_pthread_detach(pthread_t thread)
 {
     return joined(__real_pthread_detach(thread));
@@ -324,6 +347,7 @@ int __wrap_pthread_mutex_init(pthread_mutex_t *mutex, const pthread_mutexattr_t 
 int __wrap_pthread_cond_init(pthread_cond_t *cond, const pthread_condattr_t *attr);
 int __wrap_sem_init(sem_t *sem, int shared, unsigned value);
 
+RC_FAULT_WEAK
 int __wrap_pthread_mutex_init(pthread_mutex_t *mutex, const pthread_mutexattr_t *attr)
 {
     int err = rc_fault_should_fail(RC_FAULT_MUTEX);
@@ -331,6 +355,7 @@ int __wrap_pthread_mutex_init(pthread_mutex_t *mutex, const pthread_mutexattr_t 
     return err ? err : __real_pthread_mutex_init(mutex, attr);
 }
 
+RC_FAULT_WEAK
 int __wrap_pthread_cond_init(pthread_cond_t *cond, const pthread_condattr_t *attr)
 {
     int err = rc_fault_should_fail(RC_FAULT_COND);
@@ -338,6 +363,7 @@ int __wrap_pthread_cond_init(pthread_cond_t *cond, const pthread_condattr_t *att
     return err ? err : __real_pthread_cond_init(cond, attr);
 }
 
+RC_FAULT_WEAK
 int __wrap_sem_init(sem_t *sem, int shared, unsigned value)
 {
     int err = rc_fault_should_fail(RC_FAULT_SEM);

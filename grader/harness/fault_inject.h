@@ -129,4 +129,17 @@ long rc_fault_live_threads(void);
  */
 int rc_fault_should_fail(unsigned family);
 
+/*
+ * For the wrappers only: rc_fault_should_fail(RC_FAULT_JOIN) for a join of
+ * `thread`, or 0 without counting it towards the plan when
+ * rc_fault_only_joins_of() left `thread` out.
+ */
+int rc_fault_join_should_fail(pthread_t thread);
+
+/* For the wrappers only: `thread` was created (one more live thread). */
+void rc_fault_thread_created(pthread_t thread);
+
+/* For the wrappers only: a thread was joined or detached (one fewer). */
+void rc_fault_thread_gone(void);
+
 #endif

@@ -1,0 +1,109 @@
+/*
+ * where.c - "file:line" of return addresses in the program, by one run of
+ * addr2line on /proc/self/exe, at report time (never during a schedule).
+ */
+#define _GNU_SOURCE
+#include "rc_internal.h"
+
+#include <link.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#define WHERE_CACHE 1024
+
+static struct {
+    uintptr_t ra;
+    char text[96];
+} cache[WHERE_CACHE];
+static int n_cache;
+
+/* dl_iterate_phdr: the first object is the program; its load address. */
+static int first_base(struct dl_phdr_info *info, size_t size, void *out)
+{
+    (void)size;
+    *(uintptr_t *)out = info->dlpi_addr;
+    return 1;
+}
+
+static const char *cached(uintptr_t ra)
+{
+    for (int i = 0; i < n_cache; i++)
+        if (cache[i].ra == ra)
+            return cache[i].text;
+    return NULL;
+}
+
+/* "file:line", basename, discriminator dropped; "?" when unknown. */
+static void store(uintptr_t ra, char *line)
+{
+    char *slash, *end;
+    size_t len;
+
+    if (n_cache == WHERE_CACHE)
+        return;
+    line[strcspn(line, "\n")] = '\0';
+    if ((end = strstr(line, " (discriminator")))
+        *end = '\0';
+    slash = strrchr(line, '/');
+    if (slash)
+        line = slash + 1;
+    len = strlen(line);
+    cache[n_cache].ra = ra;
+    if (line[0] == '?' || len < 3 || strcmp(line + len - 2, ":?") == 0 ||
+        strcmp(line + len - 2, ":0") == 0)
+        strcpy(cache[n_cache].text, "?");
+    else
+        snprintf(cache[n_cache].text, sizeof(cache[n_cache].text), "%s", line);
+    n_cache++;
+}
+
+void rc_where_batch(const uintptr_t *ra, int n)
+{
+    uintptr_t base = 0, todo[256];
+    int n_todo = 0;
+    char cmd[256 * 20 + 128], line[4096];
+    size_t len;
+    FILE *out;
+
+    for (int i = 0; i < n && n_todo < 256; i++) {
+        bool seen = ra[i] == 0 || cached(ra[i]);
+
+        for (int j = 0; j < n_todo && !seen; j++)
+            seen = todo[j] == ra[i];
+        if (!seen)
+            todo[n_todo++] = ra[i];
+    }
+    if (n_todo == 0)
+        return;
+    dl_iterate_phdr(first_base, &base);
+    len = (size_t)snprintf(cmd, sizeof(cmd), "addr2line -e /proc/%d/exe", (int)getpid());
+    for (int i = 0; i < n_todo; i++)
+        len += (size_t)snprintf(cmd + len, sizeof(cmd) - len, " %#lx",
+                                (unsigned long)(todo[i] - 1 - base));
+    snprintf(cmd + len, sizeof(cmd) - len, " 2>/dev/null");
+    out = popen(cmd, "r");
+    for (int i = 0; i < n_todo; i++) {
+        char unknown[] = "?";
+
+        if (out && fgets(line, sizeof(line), out))
+            store(todo[i], line);
+        else
+            store(todo[i], unknown);
+    }
+    if (out)
+        pclose(out);
+}
+
+const char *rc_where(uintptr_t ra)
+{
+    const char *text;
+
+    if (ra == 0)
+        return "?";
+    if (!(text = cached(ra))) {
+        rc_where_batch(&ra, 1);
+        text = cached(ra);
+    }
+    return text ? text : "?";
+}
