@@ -245,6 +245,30 @@ static int copy_matching(const char *from, const char *to, const char *const *su
 }
 
 /*
+ * Copies the .c and .h files of KIT/grader/harness to work/grader/harness: the runtime
+ * includes the harness's fault injection as "../grader/harness/...".
+ * 0 or an errno value.
+ */
+static int copy_harness(const char *kit, const char *work)
+{
+    static const char *const sources[] = { ".c", ".h", NULL };
+    char *from = xasprintf("%s/grader/harness", kit), *grader = xasprintf("%s/grader", work);
+    char *to = xasprintf("%s/harness", grader);
+    int err = 0;
+
+    if (is_dir(from)) {
+        if (mkdir(grader, 0755) != 0 || mkdir(to, 0755) != 0)
+            err = errno;
+        else
+            err = copy_matching(from, to, sources, NULL, NULL);
+    }
+    free(from);
+    free(grader);
+    free(to);
+    return err;
+}
+
+/*
  * Copies the program's files (and the headers beside them) and the
  * runtime into `work`, and compiles work/prog there.  Returns 0; 1 after
  * printing the compiler's errors; or an errno value with *error set.
@@ -287,6 +311,8 @@ static int build(const explore_options *o, const char *kit, const char *work, un
         err = err ? err : errno;
         *error = xasprintf("cannot copy the runtime \"%s\": %s", sched, strerror(err));
     }
+    if (!err && (err = copy_harness(kit, work)) != 0)
+        *error = xasprintf("cannot copy the kit's grader/harness: %s", strerror(err));
     if (!err && (err = add_wraps(list, &argv)) != 0)
         *error = xasprintf("cannot read \"%s\": %s", list, strerror(err));
     if (!err) {

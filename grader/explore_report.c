@@ -213,7 +213,7 @@ static void print_failure(const cJSON *report, const cJSON *f, const explore_con
     fprintf(out, "\n  at:       scheduling point %.0f, virtual time %g s\n", num(f, "steps", 0),
             num(f, "time", 0));
     print_threads(cJSON_GetObjectItem(f, "threads"), out);
-    if (!strcmp(kind, "deadlock"))
+    if (!strcmp(kind, "deadlock") && !strstr(str(f, "message", ""), "cycle"))
         print_cycle(cJSON_GetObjectItem(f, "threads"), out);
     print_trace(cJSON_GetObjectItem(f, "trace"), ctx->replay, out);
     print_output(str(f, "output", ""), out);
