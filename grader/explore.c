@@ -160,8 +160,12 @@ static void add_shell_word(strbuf *sb, const char *word)
         return;
     }
     strbuf_addstr(sb, "'");
-    for (const char *p = word; *p; p++)
-        strbuf_addstr(sb, *p == '\'' ? "'\\''" : (char[]){ *p, 0 });
+    for (const char *p = word; *p; p++) {
+        if (*p == '\'')
+            strbuf_addstr(sb, "'\\''");
+        else
+            strbuf_add(sb, p, 1);
+    }
     strbuf_addstr(sb, "'");
 }
 
@@ -221,24 +225,23 @@ static int copy_matching(const char *from, const char *to, const char *const *su
     if (!dir)
         return errno;
     while (!err && (entry = readdir(dir))) {
-        size_t len = strlen(entry->d_name);
+        const char *name = entry->d_name;
+        size_t len = strlen(name);
         bool match = false;
+        char *src, *dst;
 
         for (const char *const *s = suffixes; *s; s++)
-            match = match || (len > strlen(*s) && !strcmp(entry->d_name + len - strlen(*s), *s));
-        if (!match || entry->d_name[0] == '.') {
+            match = match || (len > strlen(*s) && !strcmp(name + len - strlen(*s), *s));
+        if (!match || name[0] == '.')
             continue;
-        } else {
-            char *src = xasprintf("%s/%s", from, entry->d_name);
-            char *dst = xasprintf("%s/%s", to, entry->d_name);
-
-            if (is_file(src) && !is_file(dst))
-                err = copy_file(src, dst, 0644);
-            if (!err && names && !strcmp(entry->d_name + len - 2, ".c"))
-                arg_push(names, xasprintf("%s%s", prefix, entry->d_name));
-            free(src);
-            free(dst);
-        }
+        src = xasprintf("%s/%s", from, name);
+        dst = xasprintf("%s/%s", to, name);
+        if (is_file(src) && !is_file(dst))
+            err = copy_file(src, dst, 0644);
+        if (!err && names && is_file(src) && !strcmp(name + len - 2, ".c"))
+            arg_push(names, xasprintf("%s%s", prefix, name));
+        free(src);
+        free(dst);
     }
     closedir(dir);
     return err;
