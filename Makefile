@@ -127,6 +127,27 @@ $(BUILD)/tests/test_fault_inject: grader/tests/test_fault_inject.c $(FAULT_SOURC
 	@$(if $(Q),echo "  CC      $<")
 	$(Q)$(CC) $(GRADER_CFLAGS) -I grader/harness -o $@ $(filter %.c,$^) $(FAULT_WRAPS) -luv -pthread
 
+# The controlled scheduler (scheduler/, docs/scheduler.md): its test
+# programs are built as the contract says (every scheduler/*.c, a
+# -Wl,--wrap= for each line of scheduler/wrapped-calls.txt), and its tests
+# run them (strategies, virtual time, verdicts, faults, replay, report).
+comma := ,
+SCHED_SOURCES := $(wildcard scheduler/*.c)
+SCHED_WRAPS := $(addprefix -Wl$(comma)--wrap=,$(shell sed 's/\#.*//' scheduler/wrapped-calls.txt))
+SCHED_CFLAGS := -std=gnu11 -g -O1 -pthread -Wall -Wextra -I scheduler
+SCHED_PROGRAMS := $(patsubst scheduler/tests/programs/%.c,$(BUILD)/scheduler/%, \
+                  $(wildcard scheduler/tests/programs/*.c))
+$(BUILD)/scheduler/%: scheduler/tests/programs/%.c $(SCHED_SOURCES) $(wildcard scheduler/*.h) \
+		scheduler/wrapped-calls.txt grader/harness/fault_inject.c grader/harness/fault_inject.h
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  CC      $@")
+	$(Q)$(CC) $(SCHED_CFLAGS) -o $@ $< $(SCHED_SOURCES) $(SCHED_WRAPS)
+$(BUILD)/tests/test_scheduler: scheduler/tests/test_scheduler.c grader/tests/check.h $(SCHED_PROGRAMS)
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(GRADER_CFLAGS) -DSCHED_PROGRAMS='"$(BUILD)/scheduler"' -o $@ $< -lcjson
+UNIT_TESTS += $(BUILD)/tests/test_scheduler
+
 # The rules of one exercise, derived from the manifest for each of them:
 # its kit check (reference 100, stub 0, every mutant below 100) and its
 # demo program, built with the student's file.
@@ -149,9 +170,10 @@ test: $(BUILD)/grade $(UNIT_TESTS)
 # Kit-only targets: the student repository has no solutions to time.
 KIT_ONLY = @test -d solutions || { echo "make $@ is for the kit, not the student repository"; exit 2; }
 
-bench: $(BUILD)/grade
+bench: $(BUILD)/grade $(BUILD)/scheduler/small $(BUILD)/scheduler/points
 	$(KIT_ONLY)
 	$(Q)scripts/bench
+	$(Q)scheduler/bench $(BUILD)/scheduler
 
 # Grades every reference solution 20 times with one core kept busy.
 soak: $(BUILD)/grade

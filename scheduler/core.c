@@ -6,6 +6,7 @@
 #include "rc_internal.h"
 
 #include <linux/futex.h>
+#include <sched.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -49,8 +50,25 @@ static void hand_to(struct rc_thread *t)
 void rc_schedule_start(uint64_t seed)
 {
     struct rc_thread *main_thread;
+    cpu_set_t one;
 
-    memset(rc, 0, offsetof(struct rc_state, objects));
+    /* One thread runs at a time: on one CPU, a hand-over needs no IPI. */
+    if (sched_getaffinity(0, sizeof(one), &one) == 0) {
+        int cpus = CPU_COUNT(&one), pick = (int)(seed % (uint64_t)(cpus ? cpus : 1));
+
+        for (int cpu = 0; cpu < CPU_SETSIZE; cpu++) {
+            if (CPU_ISSET(cpu, &one) && pick-- == 0) {
+                CPU_ZERO(&one);
+                CPU_SET(cpu, &one);
+                sched_setaffinity(0, sizeof(one), &one);
+                break;
+            }
+        }
+    }
+
+    /* The thread slots are cleared when taken: fewer pages to touch. */
+    memset(rc, 0, offsetof(struct rc_state, threads));
+    memset(rc->buckets, 0, sizeof(rc->buckets));
     rc->seed = seed;
     rc->prng = seed;
     rc->next_id = 1;
@@ -260,6 +278,7 @@ struct rc_thread *rc_thread_new(void *(*fn)(void *), void *arg)
     t->arg = arg;
     t->deadline = RC_NO_DEADLINE;
     t->call = "start";
+    t->where = fn ? (uintptr_t)fn + 1 : 0;   /* where() takes a return address */
     rc_strategy_new_thread(t);
     return t;
 }

@@ -28,6 +28,15 @@
 
 static bool in_child;           /* a schedule of the fork server */
 
+/* The thread that was running (its last call says where it was), or NULL. */
+static const struct rc_thread *running_thread(void)
+{
+    for (int i = 0; i < rc->n_slots; i++)
+        if (rc->threads[i].id == rc->running && rc->threads[i].state != RC_T_FREE)
+            return &rc->threads[i];
+    return NULL;
+}
+
 /* Ends the process of a schedule with a runtime verdict (core.c's rc_fail). */
 void rc_schedule_end(void) __attribute__((noreturn));
 
@@ -42,17 +51,22 @@ void rc_schedule_end(void)
     _exit(1);
 }
 
-/* In-process mode: past RC_SCHED_WALL_S, says who was running and ends. */
+/*
+ * In-process mode: past RC_SCHED_WALL_S, says who was running and its last
+ * call, and ends (only async-signal-safe calls: no address resolved).
+ */
 static void wall_alarm(int sig)
 {
-    char text[256];
+    const struct rc_thread *last = running_thread();
+    char text[512];
     int n;
 
     (void)sig;
-    n = snprintf(text, sizeof(text), "\nscheduler: limit: wall-time limit of %.0f s "
-                 "(RC_SCHED_WALL_S) passed; thread %d was running, its last call: %s\n",
-                 rc_cfg.wall_s, rc->running, "(see the trace)");
-    if (write(2, text, (size_t)n) < 0)
+    n = snprintf(text, sizeof(text), "\nscheduler: limit: the schedule ran for more than %.0f s "
+                 "of real time (RC_SCHED_WALL_S); thread %d was running, last seen in %s: a "
+                 "loop with no scheduling point in it?\n", rc_cfg.wall_s, rc->running,
+                 last ? last->call : "none");
+    if (n > 0 && write(2, text, (size_t)n) < 0)
         _exit(1);
     _exit(1);
 }
@@ -137,13 +151,12 @@ static void classify(int status, bool timed_out, const char *output, struct rc_f
         f->threads = true;
         snprintf(msg, size, "%s", rc->message);
     } else if (timed_out) {
-        const struct rc_event *last = rc->n_events ? &rc->trace[(rc->n_events - 1) % RC_TRACE_CAP]
-                                                   : NULL;
+        const struct rc_thread *last = running_thread();
 
         f->kind = "limit";
         f->threads = true;
         snprintf(msg, size, "wall-time limit: the schedule ran for more than %.0f s "
-                 "(RC_SCHED_WALL_S); thread %d was running, its last call %s at %s: a loop "
+                 "(RC_SCHED_WALL_S); thread %d was running, last seen in %s at %s: a loop "
                  "with no scheduling point in it?", rc_cfg.wall_s, rc->running,
                  last ? last->call : "none", last ? rc_where(last->where) : "?");
     } else if (WIFSIGNALED(status)) {

@@ -272,6 +272,13 @@ void rc_trace_add(const struct rc_thread *t, const char *call, int obj_kind, int
 void rc_where_batch(const uintptr_t *ra, int n);
 const char *rc_where(uintptr_t ra);
 
+/*
+ * The name of the program's static variable at `addr` ("lock", or
+ * "queue+40" inside one) into buf; false when `addr` is in none (heap,
+ * stack).  Runs nm on /proc/self/exe once; outside a schedule only.
+ */
+bool rc_symbol(const void *addr, char *buf, size_t size);
+
 /* ---- report.c ---- */
 
 /*

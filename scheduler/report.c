@@ -44,12 +44,32 @@ static const char *state_name(const struct rc_thread *t)
     return t->wait == RC_W_NONE ? "runnable" : "blocked";
 }
 
-/* "mutex#2", or "" for no object. */
+/* The address of object `id` of `kind` in this schedule, or NULL. */
+static const void *object_address(int kind, int id)
+{
+    for (int i = 0; i < rc->n_objects; i++)
+        if (rc->objects[i].kind == kind && rc->objects[i].id == id)
+            return rc->objects[i].addr;
+    return NULL;
+}
+
+/*
+ * "mutex lock" for a static variable (or "mutex queue+40" inside one),
+ * else "mutex#2" (numbered in order of first use), "thread#3"; "" for no
+ * object.  Both are the same in every run of the same program and seed.
+ */
 static const char *object_name(int kind, int id, char *buf, size_t size)
 {
+    const void *addr = kind == RC_O_NONE || kind == RC_O_THREAD ? NULL
+                                                                : object_address(kind, id);
+    char symbol[64];
+
     if (kind == RC_O_NONE)
         return "";
-    snprintf(buf, size, "%s#%d", rc_kind_name(kind), id);
+    if (addr && rc_symbol(addr, symbol, sizeof(symbol)))
+        snprintf(buf, size, "%s %s", rc_kind_name(kind), symbol);
+    else
+        snprintf(buf, size, "%s#%d", rc_kind_name(kind), id);
     return buf;
 }
 
@@ -108,7 +128,7 @@ static void resolve_all(bool all)
 void rc_report_text(const char *kind, const char *message, bool threads)
 {
     unsigned long first, n;
-    char obj[48];
+    char obj[96];
 
     resolve_all(false);
     fprintf(stderr, "\nscheduler: %s: %s\n", kind, message);
@@ -131,7 +151,7 @@ void rc_report_text(const char *kind, const char *message, bool threads)
     for (unsigned long e = first; e < first + n; e++) {
         const struct rc_event *ev = &rc->trace[e % RC_TRACE_CAP];
 
-        fprintf(stderr, "    %3u %-24s %-10s %-20s %.6f\n", ev->thread, ev->call,
+        fprintf(stderr, "    %3u %-24s %-16s %-20s %.6f\n", ev->thread, ev->call,
                 object_name(ev->obj_kind, ev->obj_id, obj, sizeof(obj)), rc_where(ev->where),
                 (double)ev->time / 1e9);
     }
@@ -191,7 +211,7 @@ static void json_cstring(FILE *out, const char *text)
 
 static void json_threads(FILE *out)
 {
-    char obj[48];
+    char obj[96];
     bool first = true;
 
     fputs(",\n    \"threads\": [", out);
@@ -219,7 +239,7 @@ static void json_threads(FILE *out)
 static void json_trace(FILE *out)
 {
     unsigned long first, n;
-    char obj[48];
+    char obj[96];
 
     trace_window(rc_cfg.trace_all, &first, &n);
     fputs(",\n    \"trace\": [", out);

@@ -103,6 +103,57 @@ void rc_where_batch(const uintptr_t *ra, int n)
         pclose(out);
 }
 
+/* The program's data symbols (nm -S), loaded at the first rc_symbol(). */
+#define SYMBOLS_MAX 8192
+
+static struct {
+    uintptr_t start, size;
+    char name[48];
+} symbols[SYMBOLS_MAX];
+static int n_symbols = -1;
+
+static void load_symbols(void)
+{
+    uintptr_t base = 0;
+    char cmd[128], line[512], type, name[256];
+    unsigned long start, size;
+    FILE *out;
+
+    n_symbols = 0;
+    dl_iterate_phdr(first_base, &base);
+    snprintf(cmd, sizeof(cmd), "nm -S --defined-only /proc/%d/exe 2>/dev/null", (int)getpid());
+    if (!(out = popen(cmd, "r")))
+        return;
+    while (fgets(line, sizeof(line), out) && n_symbols < SYMBOLS_MAX) {
+        if (sscanf(line, "%lx %lx %c %255s", &start, &size, &type, name) != 4 ||
+            !strchr("bBdD", type))
+            continue;
+        symbols[n_symbols].start = base + start;
+        symbols[n_symbols].size = size;
+        snprintf(symbols[n_symbols].name, sizeof(symbols[n_symbols].name), "%.47s", name);
+        n_symbols++;
+    }
+    pclose(out);
+}
+
+bool rc_symbol(const void *addr, char *buf, size_t size)
+{
+    uintptr_t at = (uintptr_t)addr;
+
+    if (n_symbols < 0)
+        load_symbols();
+    for (int i = 0; i < n_symbols; i++) {
+        if (at < symbols[i].start || at >= symbols[i].start + symbols[i].size)
+            continue;
+        if (at == symbols[i].start)
+            snprintf(buf, size, "%s", symbols[i].name);
+        else
+            snprintf(buf, size, "%s+%lu", symbols[i].name, (unsigned long)(at - symbols[i].start));
+        return true;
+    }
+    return false;
+}
+
 const char *rc_where(uintptr_t ra)
 {
     const char *text;

@@ -1,0 +1,323 @@
+/*
+ * test_scheduler.c - the controlled scheduler's own tests: strategies,
+ * virtual time, deadlock and busy-wait verdicts, fault injection, replay
+ * and the fork server's report.
+ *
+ * Runs the programs of scheduler/tests/programs/, built under the
+ * scheduler by the Makefile into the folder given as argv[1], with
+ * RC_SCHED_* set, and reads their JSON reports with cJSON.
+ */
+#define _GNU_SOURCE
+#include "../../grader/tests/check.h"
+
+#include <cjson/cJSON.h>
+#include <fcntl.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#ifndef SCHED_PROGRAMS
+#define SCHED_PROGRAMS "build/scheduler"
+#endif
+
+static const char *programs;
+static char report_path[256];
+
+/* Runs PROGRAM with `env` ("NAME=VALUE" strings, NULL-ended); its exit status. */
+static int run(const char *program, const char *const *env)
+{
+    char path[512];
+    pid_t pid;
+    int status;
+
+    snprintf(path, sizeof(path), "%s/%s", programs, program);
+    pid = fork();
+    if (pid == 0) {
+        int null = open("/dev/null", O_WRONLY);
+
+        dup2(null, 1);
+        dup2(null, 2);
+        unsetenv("RC_SCHED_SEED");
+        unsetenv("RC_SCHED_RUNS");
+        unsetenv("RC_SCHED_STRATEGY");
+        unsetenv("RC_SCHED_TRACE");
+        for (int i = 0; env[i]; i++)
+            putenv((char *)env[i]);
+        setenv("RC_SCHED_REPORT", report_path, 1);
+        execl(path, path, (char *)NULL);
+        _exit(127);
+    }
+    waitpid(pid, &status, 0);
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+/* The report of the last run, parsed (the caller deletes it), or NULL. */
+static cJSON *report(void)
+{
+    FILE *in = fopen(report_path, "r");
+    static char text[1 << 22];
+    size_t n;
+
+    if (!in)
+        return NULL;
+    n = fread(text, 1, sizeof(text) - 1, in);
+    fclose(in);
+    text[n] = '\0';
+    remove(report_path);
+    return cJSON_Parse(text);
+}
+
+static const char *str(const cJSON *o, const char *key)
+{
+    return cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, key));
+}
+
+static double num(const cJSON *o, const char *key)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+
+    return cJSON_IsNumber(v) ? v->valuedouble : -1;
+}
+
+static const cJSON *failure(const cJSON *r)
+{
+    const cJSON *f = cJSON_GetObjectItemCaseSensitive(r, "failure");
+
+    return cJSON_IsObject(f) ? f : NULL;
+}
+
+/* The trace of a failure as one string ("thread call object where time;..."). */
+static char *trace_text(const cJSON *f)
+{
+    static char text[1 << 20];
+    size_t len = 0;
+    const cJSON *e;
+
+    text[0] = '\0';
+    cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(f, "trace"))
+        len += (size_t)snprintf(text + len, sizeof(text) - len, "%g %s %s %s %g;",
+                                num(e, "thread"), str(e, "call"), str(e, "object"),
+                                str(e, "where"), num(e, "time"));
+    return strdup(text);
+}
+
+/* The trace of `program` at `seed` stopped by a step limit, with `strategy`. */
+static char *trace_of(const char *program, const char *seed, const char *strategy)
+{
+    char seed_env[64], strategy_env[64];
+    const char *env[] = { seed_env, strategy_env, "RC_SCHED_MAX_STEPS=25",
+                          "RC_SCHED_TRACE=all", NULL };
+    cJSON *r;
+    char *text;
+
+    snprintf(seed_env, sizeof(seed_env), "RC_SCHED_SEED=%s", seed);
+    snprintf(strategy_env, sizeof(strategy_env), "RC_SCHED_STRATEGY=%s", strategy);
+    CHECK_INT(run(program, env), 1);
+    r = report();
+    CHECK(failure(r) && strcmp(str(failure(r), "kind"), "limit") == 0, "%s: no step limit",
+          program);
+    text = failure(r) ? trace_text(failure(r)) : strdup("");
+    cJSON_Delete(r);
+    return text;
+}
+
+static void test_strategies(void)
+{
+    const char *strategies[] = { "random", "pct" };
+
+    for (int s = 0; s < 2; s++) {
+        char *a = trace_of("small", "7", strategies[s]), *b = trace_of("small", "7", strategies[s]);
+        int different = 0;
+
+        CHECK(strcmp(a, b) == 0, "%s: seed 7 gave two traces", strategies[s]);
+        CHECK_HAS(a, "small.c:");
+        for (int seed = 8; seed < 16; seed++) {
+            char text[8], *c;
+
+            snprintf(text, sizeof(text), "%d", seed);
+            c = trace_of("small", text, strategies[s]);
+            different += strcmp(a, c) != 0;
+            free(c);
+        }
+        CHECK(different >= 6, "%s: only %d of 8 other seeds changed the interleaving",
+              strategies[s], different);
+        free(a);
+        free(b);
+    }
+}
+
+/* Runs `program` for `runs` schedules; its report (exit status in *rc). */
+static cJSON *explore(const char *program, const char *runs, const char *strategy, int *rc)
+{
+    char runs_env[64], strategy_env[64];
+    const char *env[] = { runs_env, strategy_env, NULL };
+
+    snprintf(runs_env, sizeof(runs_env), "RC_SCHED_RUNS=%s", runs);
+    snprintf(strategy_env, sizeof(strategy_env), "RC_SCHED_STRATEGY=%s", strategy);
+    *rc = run(program, env);
+    return report();
+}
+
+static void test_virtual_time(void)
+{
+    struct timespec a, b;
+    cJSON *r;
+    int rc;
+
+    clock_gettime(CLOCK_MONOTONIC, &a);
+    r = explore("sleepy", "1", "random", &rc);
+    clock_gettime(CLOCK_MONOTONIC, &b);
+    CHECK_INT(rc, 0);
+    CHECK(r && !failure(r), "sleepy failed: %s", failure(r) ? str(failure(r), "message") : "");
+    /* Far below the 20 s a real sleep takes, on however busy a machine
+     * (the process's start is most of it: some 10 ms idle, more loaded). */
+    CHECK((b.tv_sec - a.tv_sec) * 1e3 + (b.tv_nsec - a.tv_nsec) / 1e6 < 2000,
+          "20 virtual seconds took %.0f ms", (b.tv_sec - a.tv_sec) * 1e3 +
+          (b.tv_nsec - a.tv_nsec) / 1e6);
+    cJSON_Delete(r);
+    r = explore("sleepy", "50", "pct", &rc);
+    CHECK_INT(rc, 0);
+    CHECK_INT(num(r, "schedules_run"), 50);
+    cJSON_Delete(r);
+}
+
+static void test_deadlock(void)
+{
+    cJSON *r;
+    const cJSON *f, *t;
+    int rc, blocked = 0;
+
+    r = explore("abba", "200", "random", &rc);
+    f = failure(r);
+    CHECK_INT(rc, 1);
+    CHECK(f && strcmp(str(f, "kind"), "deadlock") == 0, "abba: no deadlock found");
+    if (!f)
+        return;
+    CHECK_HAS(str(f, "message"), "wait-for cycle: thread");
+    cJSON_ArrayForEach(t, cJSON_GetObjectItemCaseSensitive(f, "threads")) {
+        blocked += strcmp(str(t, "state"), "blocked") == 0;
+        CHECK_STR(str(t, "call"), "pthread_mutex_lock");
+        CHECK_HAS(str(t, "where"), "abba.c:");
+        CHECK(num(t, "waits_for") > 0, "a thread of the cycle waits for no thread");
+    }
+    CHECK_INT(blocked, 2);
+    cJSON_Delete(r);
+}
+
+static void test_busy_wait(void)
+{
+    int rc;
+    cJSON *r = explore("spin", "1", "pct", &rc);
+    const cJSON *f = failure(r), *t;
+    bool seen = false;
+
+    CHECK_INT(rc, 1);
+    CHECK(f && strcmp(str(f, "kind"), "busy-wait") == 0, "spin: no busy-wait");
+    if (!f)
+        return;
+    cJSON_ArrayForEach(t, cJSON_GetObjectItemCaseSensitive(f, "threads"))
+        if (strcmp(str(t, "call"), "pthread_mutex_trylock") == 0)
+            seen = strcmp(str(t, "where"), "spin.c:12") == 0;
+    CHECK(seen, "the polling thread's line is not spin.c:12");
+    cJSON_Delete(r);
+}
+
+static void test_faults(void)
+{
+    int rc;
+    cJSON *r = explore("faults", "20", "random", &rc);
+
+    CHECK_INT(rc, 0);
+    CHECK(r && !failure(r), "faults: %s", failure(r) ? str(failure(r), "output") : "no report");
+    cJSON_Delete(r);
+}
+
+static void test_found_and_replayed(const char *program, const char *strategy, const char *kind)
+{
+    int rc;
+    cJSON *r = explore(program, "1000", strategy, &rc), *again;
+    const cJSON *f = failure(r);
+    char seed_env[64], strategy_env[64];
+    const char *env[] = { seed_env, strategy_env, "RC_SCHED_RUNS=1", NULL };
+    char *first, *second;
+
+    CHECK(f && strcmp(str(f, "kind"), kind) == 0, "%s (%s): no %s in 1000 schedules", program,
+          strategy, kind);
+    if (!f)
+        return;
+    snprintf(seed_env, sizeof(seed_env), "RC_SCHED_SEED=%s", str(f, "seed"));
+    snprintf(strategy_env, sizeof(strategy_env), "RC_SCHED_STRATEGY=%s", strategy);
+    CHECK_INT(run(program, env), 1);
+    again = report();
+    CHECK(failure(again), "%s: seed %s did not fail again", program, str(f, "seed"));
+    if (failure(again)) {
+        CHECK_STR(str(failure(again), "message"), str(f, "message"));
+        first = trace_text(f);
+        second = trace_text(failure(again));
+        CHECK(strcmp(first, second) == 0, "%s: the replay's trace differs", program);
+        free(first);
+        free(second);
+    }
+    cJSON_Delete(again);
+    cJSON_Delete(r);
+}
+
+static void test_report(void)
+{
+    const char *crash[] = { "HOW=crash", NULL }, *exits[] = { "HOW=exit", NULL },
+               *spin[] = { "HOW=spin", "RC_SCHED_WALL_S=1", NULL },
+               *bad[] = { "RC_SCHED_STRATEGY=fair", NULL }, *fine[] = { "RC_SCHED_RUNS=3", NULL };
+    cJSON *r;
+
+    CHECK_INT(run("ends", crash), 1);
+    r = report();
+    CHECK(failure(r) && strcmp(str(failure(r), "kind"), "crash") == 0, "no crash");
+    if (failure(r)) {
+        CHECK_STR(str(failure(r), "message"), "killed by SIGSEGV (segmentation fault)");
+        CHECK_HAS(str(failure(r), "output"), "ends: crash");
+        CHECK_STR(str(failure(r), "seed"), "0x5eed0000");
+        CHECK_INT(num(failure(r), "schedule"), 1);
+    }
+    cJSON_Delete(r);
+    CHECK_INT(run("ends", exits), 1);
+    r = report();
+    CHECK(failure(r) && strcmp(str(failure(r), "message"), "exited with status 3") == 0,
+          "no exit");
+    cJSON_Delete(r);
+    CHECK_INT(run("ends", spin), 1);
+    r = report();
+    CHECK(failure(r) && strcmp(str(failure(r), "kind"), "limit") == 0, "no wall-time limit");
+    if (failure(r))
+        CHECK_HAS(str(failure(r), "message"), "thread 2 was running");
+    cJSON_Delete(r);
+    CHECK_INT(run("ends", bad), 2);
+    remove(report_path);
+    CHECK_INT(run("ends", fine), 0);
+    r = report();
+    CHECK(r && cJSON_IsNull(cJSON_GetObjectItemCaseSensitive(r, "failure")), "no null failure");
+    CHECK_INT(num(r, "schedules_run"), 3);
+    CHECK_STR(str(r, "strategy"), "random");
+    cJSON_Delete(r);
+}
+
+int main(int argc, char **argv)
+{
+    programs = argc > 1 ? argv[1] : SCHED_PROGRAMS;
+    snprintf(report_path, sizeof(report_path), "%s/report-%d.json",
+             getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp", (int)getpid());
+    test_strategies();
+    test_virtual_time();
+    test_deadlock();
+    test_busy_wait();
+    test_faults();
+    test_found_and_replayed("counter", "random", "assert");
+    test_found_and_replayed("counter", "pct", "assert");
+    test_found_and_replayed("condif", "random", "assert");
+    test_found_and_replayed("abba", "pct", "deadlock");
+    test_report();
+    return check_finish();
+}
