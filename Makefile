@@ -131,6 +131,8 @@ $(BUILD)/tests/test_fault_inject: grader/tests/test_fault_inject.c $(FAULT_SOURC
 # programs are built as the contract says (every scheduler/*.c, a
 # -Wl,--wrap= for each line of scheduler/wrapped-calls.txt), and its tests
 # run them (strategies, virtual time, verdicts, faults, replay, report).
+# Kit only: the student repository has no scheduler/ (yet).
+ifneq ($(wildcard scheduler/tests/test_scheduler.c),)
 comma := ,
 SCHED_SOURCES := $(wildcard scheduler/*.c)
 SCHED_WRAPS := $(addprefix -Wl$(comma)--wrap=,$(shell sed 's/\#.*//' scheduler/wrapped-calls.txt))
@@ -147,6 +149,8 @@ $(BUILD)/tests/test_scheduler: scheduler/tests/test_scheduler.c grader/tests/che
 	@$(if $(Q),echo "  CC      $<")
 	$(Q)$(CC) $(GRADER_CFLAGS) -DSCHED_PROGRAMS='"$(BUILD)/scheduler"' -o $@ $< -lcjson
 UNIT_TESTS += $(BUILD)/tests/test_scheduler
+SCHED_BENCH := $(BUILD)/scheduler/small $(BUILD)/scheduler/points
+endif
 
 # The rules of one exercise, derived from the manifest for each of them:
 # its kit check (reference 100, stub 0, every mutant below 100) and its
@@ -170,7 +174,7 @@ test: $(BUILD)/grade $(UNIT_TESTS)
 # Kit-only targets: the student repository has no solutions to time.
 KIT_ONLY = @test -d solutions || { echo "make $@ is for the kit, not the student repository"; exit 2; }
 
-bench: $(BUILD)/grade $(BUILD)/scheduler/small $(BUILD)/scheduler/points
+bench: $(BUILD)/grade $(SCHED_BENCH)
 	$(KIT_ONLY)
 	$(Q)scripts/bench
 	$(Q)scheduler/bench $(BUILD)/scheduler

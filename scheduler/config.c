@@ -23,7 +23,12 @@ static int read_number(const char *name, unsigned long long *out, unsigned long 
     errno = 0;
     value = strtoull(text, &end, 0);
     if (errno || *end || value < min || text[0] == '-') {
-        fprintf(stderr, "scheduler: %s=\"%s\" is not a number (at least %llu)\n", name, text, min);
+        if (min > 0)
+            fprintf(stderr, "scheduler: %s=\"%s\": want a number, at least %llu\n", name,
+                    text, min);
+        else
+            fprintf(stderr, "scheduler: %s=\"%s\": want a number (decimal or 0x hex)\n",
+                    name, text);
         return -1;
     }
     *out = value;
@@ -52,9 +57,10 @@ int rc_config_read(void)
     const char *report = getenv("RC_SCHED_REPORT");
 
     if (read_number("RC_SCHED_SEED", &seed, 0) || read_number("RC_SCHED_RUNS", &runs, 1) ||
-        read_number("RC_SCHED_DEPTH", &depth, 1) || read_number("RC_SCHED_MAX_STEPS", &steps, 1) ||
-        read_number("RC_SCHED_MAX_TIME", &max_time, 1) || read_number("RC_SCHED_WALL_S", &wall, 1) ||
-        read_number("RC_SCHED_MAX_POLLS", &polls, 1))
+        read_number("RC_SCHED_DEPTH", &depth, 1) ||
+        read_number("RC_SCHED_MAX_STEPS", &steps, 1) ||
+        read_number("RC_SCHED_MAX_TIME", &max_time, 1) ||
+        read_number("RC_SCHED_WALL_S", &wall, 1) || read_number("RC_SCHED_MAX_POLLS", &polls, 1))
         return -1;
     if (read_choice("RC_SCHED_STRATEGY", "random", "pct", &rc_cfg.pct) ||
         read_choice("RC_SCHED_TRACE", "tail", "all", &rc_cfg.trace_all))

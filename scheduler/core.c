@@ -6,7 +6,6 @@
 #include "rc_internal.h"
 
 #include <linux/futex.h>
-#include <sched.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -50,21 +49,6 @@ static void hand_to(struct rc_thread *t)
 void rc_schedule_start(uint64_t seed)
 {
     struct rc_thread *main_thread;
-    cpu_set_t one;
-
-    /* One thread runs at a time: on one CPU, a hand-over needs no IPI. */
-    if (sched_getaffinity(0, sizeof(one), &one) == 0) {
-        int cpus = CPU_COUNT(&one), pick = (int)(seed % (uint64_t)(cpus ? cpus : 1));
-
-        for (int cpu = 0; cpu < CPU_SETSIZE; cpu++) {
-            if (CPU_ISSET(cpu, &one) && pick-- == 0) {
-                CPU_ZERO(&one);
-                CPU_SET(cpu, &one);
-                sched_setaffinity(0, sizeof(one), &one);
-                break;
-            }
-        }
-    }
 
     /* The thread slots are cleared when taken: fewer pages to touch. */
     memset(rc, 0, offsetof(struct rc_state, threads));
@@ -238,6 +222,12 @@ void rc_changed(void)
     rc->epoch++;
 }
 
+void rc_poll_for(struct rc_thread *self, const struct rc_thread *owner)
+{
+    self->polled_for = owner ? owner->id : 0;
+    rc_poll(self);
+}
+
 void rc_poll(struct rc_thread *self)
 {
     bool others = false;
@@ -246,16 +236,21 @@ void rc_poll(struct rc_thread *self)
         others |= &rc->threads[i] != self && rc->threads[i].state == RC_T_ALIVE;
     if (!others)
         return;
-    if (self->poll_epoch == rc->epoch) {
+    if (self->polls > 0 && self->poll_epoch == rc->epoch) {
         self->polls++;
     } else {
         self->polls = 1;
         self->poll_epoch = rc->epoch;
     }
     rc_strategy_polled(self);
-    if (self->polls > rc_cfg.max_polls)
-        rc_fail(RC_V_BUSY, "thread %d polled %lu times in a row (%s) while no other "
-                "thread changed anything it could see", self->id, self->polls, self->call);
+    if (self->polls <= rc_cfg.max_polls)
+        return;
+    if (self->polled_for)
+        rc_fail(RC_V_BUSY, "thread %d called %s %lu times in a row, waiting for thread %d, "
+                "while no thread changed anything it could see", self->id, self->call,
+                self->polls, self->polled_for);
+    rc_fail(RC_V_BUSY, "thread %d called %s %lu times in a row while no thread changed "
+            "anything it could see", self->id, self->call, self->polls);
 }
 
 struct rc_thread *rc_thread_new(void *(*fn)(void *), void *arg)

@@ -180,8 +180,12 @@ static void finish(unsigned long run, const struct rc_failure *f)
                 strerror(errno));
         _exit(2);
     }
-    if (f && !rc_cfg.report)
+    if (f && !rc_cfg.report) {
+        fprintf(stderr, "scheduler: schedule %lu of %lu failed; its output%s:\n", run,
+                rc_cfg.runs, f->output_len == OUTPUT_TAIL ? " (the last 4 KiB)" : "");
+        fwrite(f->output, 1, f->output_len, stderr);
         rc_report_text(f->kind, f->message, f->threads);
+    }
     _exit(f ? 1 : 0);
 }
 

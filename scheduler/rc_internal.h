@@ -80,6 +80,7 @@ struct rc_thread {
     int obj_kind, obj_id;       /* the object of that call, for reports */
     unsigned long polls;        /* consecutive polls without a change */
     unsigned long poll_epoch;   /* rc->epoch at its last poll */
+    int polled_for;             /* id of the thread its last poll waited for, or 0 */
     int64_t prio;               /* PCT priority: highest runs */
 };
 
@@ -190,6 +191,10 @@ void rc_changed(void);
  * schedule with a busy-wait verdict.
  */
 void rc_poll(struct rc_thread *self);
+
+/* rc_poll() of a poll that waits for thread `owner` (a lock's holder, a
+ * thread to join; NULL: none known), named in reports. */
+void rc_poll_for(struct rc_thread *self, const struct rc_thread *owner);
 
 /*
  * A new thread record for `fn(arg)`, alive and runnable, or NULL when the

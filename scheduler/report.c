@@ -20,11 +20,20 @@ const char *rc_verdict_name(int verdict)
     return verdict >= 0 && verdict <= RC_V_LIMIT ? names[verdict] : "?";
 }
 
-/* The thread `t` waits for (owner of its mutex, thread it joins), or NULL. */
+/*
+ * The thread `t` waits for (owner of its mutex, thread it joins, or what
+ * its polls wait for), or NULL.
+ */
 static const struct rc_thread *waits_for(const struct rc_thread *t)
 {
     if (t->state != RC_T_ALIVE)
         return NULL;
+    if (t->wait == RC_W_NONE && t->polls > 0 && t->polled_for) {
+        for (int i = 0; i < rc->n_slots; i++)
+            if (rc->threads[i].id == t->polled_for && rc->threads[i].state != RC_T_FREE)
+                return &rc->threads[i];
+        return NULL;
+    }
     switch (t->wait) {
     case RC_W_MUTEX:
     case RC_W_RDLOCK:
@@ -132,7 +141,7 @@ void rc_report_text(const char *kind, const char *message, bool threads)
 
     resolve_all(false);
     fprintf(stderr, "\nscheduler: %s: %s\n", kind, message);
-    fprintf(stderr, "  seed %#llx (%s), step %lu, virtual time %.6f s\n",
+    fprintf(stderr, "  seed 0x%llx (%s), step %lu, virtual time %.6f s\n",
             (unsigned long long)rc->seed, rc_cfg.pct ? "pct" : "random", rc->steps,
             (double)rc->now / 1e9);
     for (int i = 0; threads && i < rc->n_slots; i++) {
@@ -140,8 +149,9 @@ void rc_report_text(const char *kind, const char *message, bool threads)
 
         if (t->state == RC_T_FREE)
             continue;
-        fprintf(stderr, "  thread %d: %s in %s %s at %s", t->id, state_name(t), t->call,
-                object_name(t->obj_kind, t->obj_id, obj, sizeof(obj)), rc_where(t->where));
+        object_name(t->obj_kind, t->obj_id, obj, sizeof(obj));
+        fprintf(stderr, "  thread %d: %s in %s%s%s at %s", t->id, state_name(t), t->call,
+                obj[0] && t->obj_kind ? " " : "", t->obj_kind ? obj : "", rc_where(t->where));
         if (w)
             fprintf(stderr, ", waits for thread %d", w->id);
         fputc('\n', stderr);
@@ -155,7 +165,7 @@ void rc_report_text(const char *kind, const char *message, bool threads)
                 object_name(ev->obj_kind, ev->obj_id, obj, sizeof(obj)), rc_where(ev->where),
                 (double)ev->time / 1e9);
     }
-    fprintf(stderr, "  replay: RC_SCHED_SEED=%#llx RC_SCHED_RUNS=1 RC_SCHED_TRACE=all%s %s\n",
+    fprintf(stderr, "  replay: RC_SCHED_SEED=0x%llx RC_SCHED_RUNS=1 RC_SCHED_TRACE=all%s %s\n",
             (unsigned long long)rc->seed, rc_cfg.pct ? " RC_SCHED_STRATEGY=pct" : "",
             program_invocation_name);
 }
@@ -272,7 +282,7 @@ int rc_report_json(const char *path, unsigned long schedules_run, const struct r
         resolve_all(rc_cfg.trace_all);
         fputs("{ \"kind\": ", out);
         json_cstring(out, f->kind);
-        fprintf(out, ", \"seed\": \"%#llx\", \"schedule\": %lu,\n    \"message\": ",
+        fprintf(out, ", \"seed\": \"0x%llx\", \"schedule\": %lu,\n    \"message\": ",
                 (unsigned long long)f->seed, f->schedule);
         json_cstring(out, f->message);
         fputs(",\n    \"output\": ", out);

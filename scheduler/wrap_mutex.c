@@ -91,7 +91,7 @@ static int lock(struct rc_thread *self, pthread_mutex_t *mutex, const char *call
     if (!o->owner)
         return take(self, o);
     if (try || passed)
-        rc_poll(self);
+        rc_poll_for(self, o->owner);
     return try ? EBUSY : ETIMEDOUT;
 }
 

@@ -67,7 +67,7 @@ static int rwlock(pthread_rwlock_t *lock, const char *call, bool write, bool try
         rc_changed();
         return 0;
     }
-    rc_poll(self);
+    rc_poll_for(self, o->owner);
     return EBUSY;
 }
 

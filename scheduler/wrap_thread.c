@@ -91,7 +91,7 @@ static int join(struct rc_thread *self, pthread_t thread, void **result, const c
     rc_point(self, call, NULL, where);
     if (t->state != RC_T_FINISHED) {
         if (try || passed)
-            rc_poll(self);
+            rc_poll_for(self, t);
         return try ? EBUSY : ETIMEDOUT;
     }
     if (result)

@@ -221,8 +221,9 @@ static void test_busy_wait(void)
         return;
     cJSON_ArrayForEach(t, cJSON_GetObjectItemCaseSensitive(f, "threads"))
         if (strcmp(str(t, "call"), "pthread_mutex_trylock") == 0)
-            seen = strcmp(str(t, "where"), "spin.c:12") == 0;
-    CHECK(seen, "the polling thread's line is not spin.c:12");
+            seen = strcmp(str(t, "where"), "spin.c:12") == 0 && num(t, "waits_for") == 1;
+    CHECK(seen, "the polling thread's line is not spin.c:12, or it waits for no thread 1");
+    CHECK_HAS(str(f, "message"), "waiting for thread 1");
     cJSON_Delete(r);
 }
 
