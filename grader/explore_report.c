@@ -106,11 +106,15 @@ static void print_threads(const cJSON *threads, FILE *out)
         const cJSON *waits = cJSON_GetObjectItem(t, "waits_for");
 
         fprintf(out, "  thread %.0f: %s", num(t, "thread", 0), str(t, "state", "?"));
+        if (!strcmp(str(t, "state", ""), "finished")) {
+            fputc('\n', out);
+            continue;
+        }
         if (cJSON_GetObjectItem(t, "call"))
             fprintf(out, " in %s", str(t, "call", "?"));
         if (*str(t, "object", ""))
             fprintf(out, " (%s)", str(t, "object", ""));
-        if (cJSON_GetObjectItem(t, "where"))
+        if (strcmp(str(t, "where", "?"), "?"))
             fprintf(out, " at %s", str(t, "where", "?"));
         if (cJSON_IsNumber(waits))
             fprintf(out, ", waiting for thread %d", waits->valueint);
