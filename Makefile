@@ -74,6 +74,15 @@ demo:
 	$(Q)$(MAKE) --no-print-directory $(BUILD)/demo/$(EX)
 	$(Q)$(BUILD)/demo/$(EX) $(DEMO_FLAGS)
 
+# Any pthread program under the controlled scheduler (docs/explore.md):
+# `make explore FILE=prog.c EXPLORE_FLAGS="--strategy pct"`.  A failing
+# schedule found is a result, not an error of make.
+EXPLORE_FLAGS ?=
+.PHONY: explore
+explore: $(BUILD)/grade
+	@test -n "$(FILE)" || { echo "usage: make explore FILE=prog.c [EXPLORE_FLAGS=...]"; exit 2; }
+	$(Q)$(BUILD)/grade explore $(EXPLORE_FLAGS) $(FILE) || [ $$? -lt 2 ]
+
 # The student's loop (docs/student-tools.md): one exercise's public tests
 # (check), again on every save (watch), the overview (progress), the race
 # checks (race: Helgrind, as graded; tsan: ThreadSanitizer, faster) and what
@@ -205,10 +214,11 @@ help:
 	@echo "  make deps         install the Debian/Ubuntu packages the $(if $(IN_KIT),kit,exercises) need$(if $(IN_KIT),s)"
 	@echo "  make race         EX=slug: the race check alone (REPEAT=10: ten runs; make tsan EX=slug: ThreadSanitizer's)"
 	@echo "  make coverage     EX=slug: what the tests run of your file (COVERAGE_HTML=1 for HTML)"
+	@echo "  make explore      FILE=prog.c: every interleaving's bugs, by seed (docs/explore.md)"
 	@echo "  make grade        GRADE_FLAGS='--json out.json' EX=bounded_queue"
 ifneq ($(IN_KIT),)
 	@echo "  make test         unit tests, hostile submissions, and the kit check"
-	@echo "  make bench        time grading one submission and a class"
+	@echo "  make bench        time grading one submission and a class, and explore's search"
 	@echo "  make release      the student repository (OUT=DIR) and the hidden tests, in dist/"
 	@echo "  make clean        remove build/ and dist/ (not a dist/ folder you made a git clone)"
 else

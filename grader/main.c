@@ -3,6 +3,8 @@
  *
  *   grade [options] [SLUG...]       grade one submission (see --help)
  *   grade batch DIR [options]       grade a class (batch.h)
+ *   grade explore [options] FILE.c  run a program under the controlled
+ *                                   scheduler (explore.h)
  *   grade --make-vars               the manifest as make variables
  *
  * Exit status: 0 when every graded exercise got full marks, 1 when
@@ -10,6 +12,7 @@
  */
 #define _GNU_SOURCE
 #include "batch.h"
+#include "explore.h"
 #include "grade.h"
 #include "manifest.h"
 #include "manifest_check.h"
@@ -61,6 +64,8 @@ static void usage(FILE *out)
     fprintf(out,
         "usage: grade [options] [SLUG...]\n"
         "       grade batch DIR [options] [SLUG...]   (a class: grade batch --help)\n"
+        "       grade explore [options] FILE.c...     (one program's interleavings:\n"
+        "                                             grade explore --help)\n"
         "Grades a submission: builds each exercise against the kit's tests, runs\n"
         "them and the Helgrind race check, and prints the score.\n\n"
         "  --submission DIR   the student's repository (default: .)\n"
@@ -266,6 +271,11 @@ int main(int argc, char **argv)
     c.kit_dir = default_kit_dir();
     if (argc > 1 && !strcmp(argv[1], "batch")) {
         status = batch_main(argc - 1, argv + 1, c.kit_dir);
+        free(c.kit_dir);
+        return status;
+    }
+    if (argc > 1 && !strcmp(argv[1], "explore")) {
+        status = explore_main(argc - 1, argv + 1, c.kit_dir);
         free(c.kit_dir);
         return status;
     }

@@ -1,0 +1,41 @@
+/*
+ * semaphore_short.c - a semaphore posted one time too few: main hands
+ * out a start token to each of three workers, but its loop counts from 1
+ * and posts two.  The third worker waits for a token forever, and main
+ * for that worker's "done".
+ *
+ * Expect: deadlock
+ * Fixed twin: semaphore_short_fixed.c (one post per worker).
+ */
+#include <pthread.h>
+#include <semaphore.h>
+#include <stddef.h>
+
+#define WORKERS 3
+
+static sem_t start, done;
+
+static void *worker(void *arg)
+{
+    (void)arg;
+    sem_wait(&start);
+    sem_post(&done);
+    return NULL;
+}
+
+int main(void)
+{
+    pthread_t t[WORKERS];
+
+    sem_init(&start, 0, 0);
+    sem_init(&done, 0, 0);
+    for (int i = 0; i < WORKERS; i++)
+        pthread_create(&t[i], NULL, worker, NULL);
+    for (int i = 1; i < WORKERS; i++)       /* off by one: WORKERS - 1 posts */
+        sem_post(&start);
+    for (int i = 0; i < WORKERS; i++)
+        sem_wait(&done);
+    for (int i = 0; i < WORKERS; i++)
+        pthread_join(t[i], NULL);
+    return 0;
+}
