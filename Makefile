@@ -137,7 +137,7 @@ $(BUILD)/tests/test_fault_inject: grader/tests/test_fault_inject.c $(FAULT_SOURC
 # programs are built as the contract says (every scheduler/*.c, a
 # -Wl,--wrap= for each line of scheduler/wrapped-calls.txt), and its tests
 # run them (strategies, virtual time, verdicts, faults, replay, report).
-# Kit only: the student repository has no scheduler/ (yet).
+# Kit only: the student repository gets scheduler/ for `make explore`, not its tests.
 ifneq ($(wildcard scheduler/tests/test_scheduler.c),)
 comma := ,
 SCHED_SOURCES := $(wildcard scheduler/*.c)
