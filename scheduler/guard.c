@@ -25,28 +25,28 @@ static int64_t to_ns(double seconds)
     return (int64_t)(seconds * 1e9);
 }
 
-void rc_guard_thread_exit(void)
+void rc_hook_thread_exit(void)
 {
     if (rc_exit_guard_thread_exit)
         rc_exit_guard_thread_exit();
 }
 
-bool rc_guard_spurious(void)
+bool rc_hook_spurious(void)
 {
     return rc_exit_guard_spurious && rc_exit_guard_spurious();
 }
 
-int64_t rc_guard_late_ns(void)
+int64_t rc_hook_late_ns(void)
 {
     return rc_exit_guard_late_s ? to_ns(rc_exit_guard_late_s()) : 0;
 }
 
-int64_t rc_guard_delay_ns(void)
+int64_t rc_hook_delay_ns(void)
 {
     return rc_exit_guard_delay_s ? to_ns(rc_exit_guard_delay_s()) : 0;
 }
 
-void rc_guard_sleep(struct rc_thread *self, int64_t ns, const char *call, uintptr_t where)
+void rc_hook_sleep(struct rc_thread *self, int64_t ns, const char *call, uintptr_t where)
 {
     if (ns <= 0)
         return;

@@ -76,7 +76,7 @@ static int wait(pthread_cond_t *cond, pthread_mutex_t *mutex, const char *call, 
         rc_yield_point(self, call, c, where);
         return m->owner != self ? EPERM : EINVAL;
     }
-    if (rc_guard_spurious()) {
+    if (rc_hook_spurious()) {
         rc_yield_point(self, call, c, where);
         return 0;
     }
@@ -91,7 +91,7 @@ static int wait(pthread_cond_t *cond, pthread_mutex_t *mutex, const char *call, 
     rc_point(self, call, c, where);
     woken = self->signalled;
     self->signalled = false;
-    rc_guard_sleep(self, rc_guard_late_ns(), call, where);
+    rc_hook_sleep(self, rc_hook_late_ns(), call, where);
     self->wait = RC_W_MUTEX;
     self->obj = m;
     rc_point(self, call, m, where);

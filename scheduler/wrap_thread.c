@@ -210,7 +210,7 @@ void __wrap_pthread_exit(void *value)
     uintptr_t where = RC_WHERE();
     struct rc_thread *self;
 
-    rc_guard_thread_exit();
+    rc_hook_thread_exit();
     self = rc_enter();
     if (self)
         rc_thread_finish(self, value, where);
