@@ -150,6 +150,25 @@ $(BUILD)/scheduler/%: scheduler/tests/programs/%.c $(SCHED_SOURCES) $(wildcard s
 	@mkdir -p $(@D)
 	@$(if $(Q),echo "  CC      $@")
 	$(Q)$(CC) $(SCHED_CFLAGS) -o $@ $< $(SCHED_SOURCES) $(SCHED_WRAPS)
+# guarded is linked like a test binary: the harness's exit guard beside the
+# scheduler (grader/harness/exit_guard.h), with the grader's exit wraps.
+SCHED_GUARD := grader/harness/exit_guard.c grader/harness/test_support.c
+$(BUILD)/scheduler/guarded: scheduler/tests/programs/guarded.c $(SCHED_SOURCES) \
+		$(wildcard scheduler/*.h) scheduler/wrapped-calls.txt $(SCHED_GUARD) \
+		grader/harness/exit_guard.h grader/harness/racecourse_test.h \
+		grader/harness/fault_inject.c grader/harness/fault_inject.h
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  CC      $@")
+	$(Q)$(CC) $(SCHED_CFLAGS) -I grader/harness -o $@ $< $(SCHED_GUARD) $(SCHED_SOURCES) \
+		$(SCHED_WRAPS) -Wl,--wrap=exit,--wrap=_exit,--wrap=_Exit,--wrap=quick_exit
+# uvpipe links libuv statically, so that its own clock reads and epoll
+# waits are wrapped too (docs/scheduler.md).
+$(BUILD)/scheduler/uvpipe: scheduler/tests/programs/uvpipe.c $(SCHED_SOURCES) \
+		$(wildcard scheduler/*.h) scheduler/wrapped-calls.txt \
+		grader/harness/fault_inject.c grader/harness/fault_inject.h
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  CC      $@")
+	$(Q)$(CC) $(SCHED_CFLAGS) -o $@ $< $(SCHED_SOURCES) $(SCHED_WRAPS) -l:libuv_a.a
 $(BUILD)/tests/test_scheduler: scheduler/tests/test_scheduler.c grader/tests/check.h $(SCHED_PROGRAMS)
 	@mkdir -p $(@D)
 	@$(if $(Q),echo "  CC      $<")

@@ -308,7 +308,8 @@ static int kit_fingerprint(const batch_options *o, hash64 *per_exercise, char **
     static const char *const harness[] = { "test_support.c", "exit_guard.c", "report_hook.c",
                                            "fd_guard.c", "print_guard.c", "racecourse_test.h",
                                            "fault_inject.c", "fault_inject_uv.c", "fault_inject.h",
-                                           "mem_guard.c", "mem_guard.h", "race_watchdog.c" };
+                                           "exit_guard.h", "mem_guard.c", "mem_guard.h",
+                                           "race_watchdog.c" };
     const grade_options *g = &o->grade;
     char options[128];
     hash64 common;

@@ -19,8 +19,8 @@
 
 static const char *const harness_files[] = { "test_support.c", "exit_guard.c", "report_hook.c",
                                              "fd_guard.c", "print_guard.c", "fault_inject.c",
-                                             "fault_inject_uv.c", "fault_inject.h", "mem_guard.c",
-                                             "mem_guard.h", "race_watchdog.c" };
+                                             "fault_inject_uv.c", "fault_inject.h", "exit_guard.h",
+                                             "mem_guard.c", "mem_guard.h", "race_watchdog.c" };
 
 /*
  * The student's calls that grader/harness/fd_guard.c (descriptors),

@@ -272,6 +272,20 @@ static int copy_harness(const char *kit, const char *work)
 }
 
 /*
+ * Whether the program file `path` includes <uv.h>: then libuv is linked
+ * statically (libuv_a.a), so that its own clock reads and epoll waits
+ * are wrapped too (docs/explore.md).
+ */
+static bool uses_libuv(const char *path)
+{
+    char *text = read_file(path, NULL);
+    bool uses = text && (strstr(text, "<uv.h>") || strstr(text, "\"uv.h\""));
+
+    free(text);
+    return uses;
+}
+
+/*
  * Copies the program's files (and the headers beside them) and the
  * runtime into `work`, and compiles work/prog there.  Returns 0; 1 after
  * printing the compiler's errors; or an errno value with *error set.
@@ -284,6 +298,7 @@ static int build(const explore_options *o, const char *kit, const char *work, un
     char *list = xasprintf("%s/wrapped-calls.txt", sched), *log = NULL;
     arglist argv = { 0 };
     int err = 0, code;
+    bool libuv = false;
 
     arg_push(&argv, xstrdup("gcc"));
     arg_push(&argv, xstrdup("-std=gnu11"));
@@ -303,6 +318,7 @@ static int build(const explore_options *o, const char *kit, const char *work, un
             *error = xasprintf("cannot copy \"%s\": %s", o->files[i], strerror(err));
         else
             arg_push(&argv, xstrdup(name));
+        libuv |= !err && uses_libuv(o->files[i]);
         if (!err)
             (void)copy_matching(dirname(dir), work, headers, NULL, NULL);
         free(copy);
@@ -319,6 +335,8 @@ static int build(const explore_options *o, const char *kit, const char *work, un
     if (!err && (err = add_wraps(list, &argv)) != 0)
         *error = xasprintf("cannot read \"%s\": %s", list, strerror(err));
     if (!err) {
+        if (libuv)
+            arg_push(&argv, xstrdup("-l:libuv_a.a"));
         arg_push(&argv, xstrdup("-lm"));
         code = tool_run(argv.v, work, run_as, 256u << 10, &log);
         if (code < 0) {

@@ -69,9 +69,13 @@ static const char *kind_words(const char *kind)
     return "the program failed";
 }
 
-/* What to try next, per kind. */
-static const char *kind_hint(const char *kind)
+/* What to try next, per kind (`message`: the failure's, for a deadlock in an event loop). */
+static const char *kind_hint(const char *kind, const char *message)
 {
+    if (!strcmp(kind, "deadlock") && strstr(message, "epoll_wait"))
+        return "An event loop (uv_run) waits for an event no thread will ever make: a pipe\n"
+               "nobody writes to or closes, a handle never closed, a thread that ended\n"
+               "without its uv_async_send.  The other threads' blocking calls are above.";
     if (!strcmp(kind, "deadlock"))
         return "Each thread's blocking call is above: look for a cycle of locks taken in\n"
                "different orders, a wait whose signal already happened, or a missing post.";
@@ -205,7 +209,7 @@ static void print_failure(const cJSON *report, const cJSON *f, const explore_con
                           FILE *out)
 {
     const char *kind = str(f, "kind", "?"), *seed = str(f, "seed", "?"),
-               *hint = kind_hint(kind);
+               *hint = kind_hint(kind, str(f, "message", ""));
 
     fprintf(out, "FAILED: %s\n", kind_words(kind));
     fprintf(out, "  kind:     %s\n", kind);

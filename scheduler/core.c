@@ -93,6 +93,8 @@ static bool can_run(const struct rc_thread *t)
         return !o->owner;
     case RC_W_WRLOCK:
         return !o->owner && o->count == 0;
+    case RC_W_IO:
+        return rc->activity != t->io_mark;
     default:
         return false;
     }
@@ -147,6 +149,15 @@ static int runnable(struct rc_thread **cand)
     return n;
 }
 
+/* Whether a live thread waits in epoll_wait (RC_W_IO). */
+static bool io_waiting(void)
+{
+    for (int i = 0; i < rc->n_slots; i++)
+        if (rc->threads[i].state == RC_T_ALIVE && rc->threads[i].wait == RC_W_IO)
+            return true;
+    return false;
+}
+
 /*
  * The next thread to run: one that can run now, after moving virtual time
  * to the next deadline when none can.  Ends the schedule when none ever
@@ -167,6 +178,9 @@ static struct rc_thread *choose(void)
             alive |= rc->threads[i].state == RC_T_ALIVE;
         if (!alive)
             return NULL;
+        if (at == RC_NO_DEADLINE && io_waiting())
+            rc_fail(RC_V_DEADLOCK, "no thread can run and none is waiting for a time; "
+                    "a thread waits in epoll_wait for an event that no thread is left to make");
         if (at == RC_NO_DEADLINE)
             rc_fail(RC_V_DEADLOCK, "no thread can run and none is waiting for a time");
         if (at > rc_cfg.max_time)
@@ -188,6 +202,10 @@ static void note_call(struct rc_thread *self, const char *call, struct rc_object
     self->obj_kind = obj ? obj->kind : self->target ? RC_O_THREAD : RC_O_NONE;
     self->obj_id = obj ? obj->id : self->target ? self->target->id : 0;
     rc_trace_add(self, call, self->obj_kind, self->obj_id, where);
+    if (self->quiet)
+        self->quiet = false;
+    else
+        rc->activity++;
     if (++rc->steps > rc_cfg.max_steps)
         rc_fail(RC_V_LIMIT, "step limit of %lu scheduling points (RC_SCHED_MAX_STEPS)",
                 rc_cfg.max_steps);
@@ -215,6 +233,15 @@ void rc_yield_point(struct rc_thread *self, const char *call, struct rc_object *
     self->wait = RC_W_NONE;
     self->deadline = RC_NO_DEADLINE;
     rc_point(self, call, obj, where);
+}
+
+void rc_io_wait(struct rc_thread *self, int64_t deadline, const char *call, uintptr_t where)
+{
+    self->wait = RC_W_IO;
+    self->deadline = deadline;
+    self->io_mark = rc->activity;
+    self->quiet = true;
+    rc_point(self, call, NULL, where);
 }
 
 void rc_changed(void)
@@ -315,6 +342,7 @@ void rc_thread_finish(struct rc_thread *self, void *retval, uintptr_t where)
     self->call = "thread exit";
     self->where = where;
     rc->epoch++;
+    rc->activity++;
     if (self->detached)
         rc_thread_release(self);
     rc_self = NULL;

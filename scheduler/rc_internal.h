@@ -39,6 +39,7 @@ enum rc_wait {
     RC_W_SLEEP,     /* deadline only */
     RC_W_RDLOCK,    /* obj: no writer */
     RC_W_WRLOCK,    /* obj: no writer, no reader */
+    RC_W_IO,        /* epoll_wait: a step by another thread since io_mark */
 };
 
 enum rc_kind { RC_O_NONE, RC_O_MUTEX, RC_O_COND, RC_O_SEM, RC_O_RWLOCK, RC_O_THREAD };
@@ -82,6 +83,8 @@ struct rc_thread {
     unsigned long poll_epoch;   /* rc->epoch at its last poll */
     int polled_for;             /* id of the thread its last poll waited for, or 0 */
     int64_t prio;               /* PCT priority: highest runs */
+    unsigned long io_mark;      /* RC_W_IO: rc->activity when it blocked */
+    bool quiet;                 /* its next point is not a step of activity */
 };
 
 /* One trace event. */
@@ -114,6 +117,7 @@ struct rc_state {
     unsigned long steps;
     int64_t now;                /* virtual ns since the epoch */
     unsigned long epoch;        /* bumped by every observable change */
+    unsigned long activity;     /* steps, but for epoll waits that found nothing */
     int running;                /* id of the thread running */
     int next_id;
     int n_slots;                /* threads[0..n_slots) in use or free */
@@ -180,6 +184,13 @@ void rc_point(struct rc_thread *self, const char *call, struct rc_object *obj, u
 /* rc_point() without a wait: a preemption point. */
 void rc_yield_point(struct rc_thread *self, const char *call, struct rc_object *obj,
                     uintptr_t where);
+
+/*
+ * Blocks `self` in an event wait (epoll_wait, wrap_epoll.c) until virtual
+ * ns `deadline` (RC_NO_DEADLINE: none) or until another thread has made a
+ * step; this point itself is not one.  The caller asks the kernel again.
+ */
+void rc_io_wait(struct rc_thread *self, int64_t deadline, const char *call, uintptr_t where);
 
 /* Notes an observable change (a lock released, a count changed ...). */
 void rc_changed(void);

@@ -24,4 +24,21 @@
  */
 int64_t rc_wrap_deadline(clockid_t clock, const struct timespec *at);
 
+/*
+ * The harness's exit guard, when linked in (guard.c): each does what the
+ * guard's own wrapper would have done, and nothing without the guard.
+ * rc_hook_thread_exit() ends the process (RC_EXIT_CALLED) when the
+ * caller is the test's own thread; rc_hook_spurious() says whether this
+ * condition wait is to return 0 at once (rc_spurious_wakeups());
+ * rc_hook_late_ns() and rc_hook_delay_ns() are the virtual ns to sleep
+ * after a wake-up, mutex let go (rc_late_wakeups()), and before a lock
+ * (rc_delay_locks()); rc_hook_sleep() sleeps `ns` virtual ns (none when
+ * `ns` <= 0) as a scheduling point named `call`.
+ */
+void rc_hook_thread_exit(void);
+bool rc_hook_spurious(void);
+int64_t rc_hook_late_ns(void);
+int64_t rc_hook_delay_ns(void);
+void rc_hook_sleep(struct rc_thread *self, int64_t ns, const char *call, uintptr_t where);
+
 #endif

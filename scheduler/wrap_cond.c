@@ -76,6 +76,10 @@ static int wait(pthread_cond_t *cond, pthread_mutex_t *mutex, const char *call, 
         rc_yield_point(self, call, c, where);
         return m->owner != self ? EPERM : EINVAL;
     }
+    if (rc_hook_spurious()) {
+        rc_yield_point(self, call, c, where);
+        return 0;
+    }
     depth = m->depth;
     m->owner = NULL;
     m->depth = 0;
@@ -87,6 +91,7 @@ static int wait(pthread_cond_t *cond, pthread_mutex_t *mutex, const char *call, 
     rc_point(self, call, c, where);
     woken = self->signalled;
     self->signalled = false;
+    rc_hook_sleep(self, rc_hook_late_ns(), call, where);
     self->wait = RC_W_MUTEX;
     self->obj = m;
     rc_point(self, call, m, where);

@@ -102,6 +102,7 @@ int __wrap_pthread_mutex_lock(pthread_mutex_t *mutex)
 
     if (!self)
         return __real_pthread_mutex_lock(mutex);
+    rc_hook_sleep(self, rc_hook_delay_ns(), "pthread_mutex_lock", where);
     return lock(self, mutex, "pthread_mutex_lock", RC_NO_DEADLINE, false, where);
 }
 

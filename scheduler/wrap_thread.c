@@ -208,8 +208,10 @@ int __wrap_pthread_detach(pthread_t thread)
 void __wrap_pthread_exit(void *value)
 {
     uintptr_t where = RC_WHERE();
-    struct rc_thread *self = rc_enter();
+    struct rc_thread *self;
 
+    rc_hook_thread_exit();
+    self = rc_enter();
     if (self)
         rc_thread_finish(self, value, where);
     __real_pthread_exit(value);

@@ -27,6 +27,7 @@
  */
 #define _GNU_SOURCE
 #include "racecourse_test.h"
+#include "exit_guard.h"
 
 #include <execinfo.h>
 #include <pthread.h>
@@ -43,7 +44,7 @@ void __wrap_exit(int status) __attribute__((noreturn));
 void __wrap__exit(int status) __attribute__((noreturn));
 void __wrap__Exit(int status) __attribute__((noreturn));
 void __wrap_quick_exit(int status) __attribute__((noreturn));
-void __wrap_pthread_exit(void *value) __attribute__((noreturn));
+void __wrap_pthread_exit(void *value) __attribute__((noreturn, weak));
 
 static pthread_t guarded_thread;    /* the thread that runs the test */
 
@@ -81,10 +82,20 @@ void __wrap_quick_exit(int status)
     __real__exit(RC_EXIT_CALLED);
 }
 
-void __wrap_pthread_exit(void *value)
+void rc_exit_guard_thread_exit(void)
 {
     if (pthread_equal(pthread_self(), guarded_thread))
         __real__exit(RC_EXIT_CALLED);
+}
+
+/*
+ * Weak, like the condition and lock wrappers below: in a program that
+ * links the controlled scheduler too, its wrapper replaces this one and
+ * calls rc_exit_guard_thread_exit() itself (exit_guard.h).
+ */
+void __wrap_pthread_exit(void *value)
+{
+    rc_exit_guard_thread_exit();
     __real_pthread_exit(value);
 }
 
@@ -184,17 +195,21 @@ void rc_kit_code_end(void)
  * pthread_cond_wait, pthread_cond_timedwait and pthread_mutex_lock
  * (grader/build.c), so those calls of the code under test come here.  The weak references
  * keep programs linked without those options (race drivers, the student's
- * coverage build) linking: there nothing calls the wrappers.
+ * coverage build) linking: there nothing calls the wrappers.  The wrappers
+ * are weak too: a program that links the controlled scheduler as well gets
+ * the scheduler's, which ask rc_exit_guard_spurious(),
+ * rc_exit_guard_late_s() and rc_exit_guard_delay_s() (exit_guard.h).
  */
 extern int __real_pthread_cond_wait(pthread_cond_t *cond, pthread_mutex_t *mutex)
     __attribute__((weak));
 extern int __real_pthread_cond_timedwait(pthread_cond_t *cond, pthread_mutex_t *mutex,
                                          const struct timespec *abstime) __attribute__((weak));
 extern int __real_pthread_mutex_lock(pthread_mutex_t *mutex) __attribute__((weak));
-int __wrap_pthread_cond_wait(pthread_cond_t *cond, pthread_mutex_t *mutex);
-int __wrap_pthread_mutex_lock(pthread_mutex_t *mutex);
+int __wrap_pthread_cond_wait(pthread_cond_t *cond, pthread_mutex_t *mutex)
+    __attribute__((weak));
+int __wrap_pthread_mutex_lock(pthread_mutex_t *mutex) __attribute__((weak));
 int __wrap_pthread_cond_timedwait(pthread_cond_t *cond, pthread_mutex_t *mutex,
-                                  const struct timespec *abstime);
+                                  const struct timespec *abstime) __attribute__((weak));
 
 static _Thread_local int spurious_left;     /* this thread's waits to cut short */
 static _Thread_local double lock_delay_s;   /* this thread's sleep before each lock */
@@ -210,7 +225,7 @@ void rc_spurious_wakeups(int n)
  * held (as if let go and taken again with nobody in between), so the
  * condition the caller saw false is still false when the wait returns.
  */
-static bool wake_up_spuriously(void)
+bool rc_exit_guard_spurious(void)
 {
     if (spurious_left == 0)
         return false;
@@ -221,6 +236,11 @@ static bool wake_up_spuriously(void)
 void rc_late_wakeups(double seconds)
 {
     late_wakeup_s = seconds > 0 ? seconds : 0;
+}
+
+double rc_exit_guard_late_s(void)
+{
+    return late_wakeup_s;
 }
 
 /*
@@ -240,7 +260,7 @@ static int wake_up_late(pthread_mutex_t *mutex, int rc)
 
 int __wrap_pthread_cond_wait(pthread_cond_t *cond, pthread_mutex_t *mutex)
 {
-    if (wake_up_spuriously())
+    if (rc_exit_guard_spurious())
         return 0;
     return wake_up_late(mutex, __real_pthread_cond_wait(cond, mutex));
 }
@@ -248,7 +268,7 @@ int __wrap_pthread_cond_wait(pthread_cond_t *cond, pthread_mutex_t *mutex)
 int __wrap_pthread_cond_timedwait(pthread_cond_t *cond, pthread_mutex_t *mutex,
                                   const struct timespec *abstime)
 {
-    if (wake_up_spuriously())
+    if (rc_exit_guard_spurious())
         return 0;
     return wake_up_late(mutex, __real_pthread_cond_timedwait(cond, mutex, abstime));
 }
@@ -256,6 +276,11 @@ int __wrap_pthread_cond_timedwait(pthread_cond_t *cond, pthread_mutex_t *mutex,
 void rc_delay_locks(double seconds)
 {
     lock_delay_s = seconds > 0 ? seconds : 0;
+}
+
+double rc_exit_guard_delay_s(void)
+{
+    return lock_delay_s;
 }
 
 int __wrap_pthread_mutex_lock(pthread_mutex_t *mutex)

@@ -305,6 +305,83 @@ static void test_report(void)
     cJSON_Delete(r);
 }
 
+/*
+ * A program linked like a test binary, the harness's exit guard beside
+ * the scheduler: the guard's spurious wake-ups, late wake-ups and late
+ * locks hold in virtual time on every schedule, and pthread_exit() on
+ * the test's thread or exit() anywhere still ends with RC_EXIT_CALLED (43).
+ */
+static void test_exit_guard(void)
+{
+    const char *runs[] = { "RC_SCHED_RUNS=200", NULL },
+               *pct[] = { "RC_SCHED_RUNS=200", "RC_SCHED_STRATEGY=pct", NULL },
+               *main_exit[] = { "HOW=main-exit", NULL },
+               *thread_exit[] = { "HOW=thread-exit", NULL };
+    const char *const *ends[] = { main_exit, thread_exit };
+    cJSON *r;
+
+    CHECK_INT(run("guarded", runs), 0);
+    r = report();
+    CHECK(r && cJSON_IsNull(cJSON_GetObjectItemCaseSensitive(r, "failure")),
+          "guarded: a schedule failed");
+    cJSON_Delete(r);
+    CHECK_INT(run("guarded", pct), 0);
+    r = report();
+    CHECK(r && cJSON_IsNull(cJSON_GetObjectItemCaseSensitive(r, "failure")),
+          "guarded: a PCT schedule failed");
+    cJSON_Delete(r);
+    for (int i = 0; i < 2; i++) {
+        CHECK_INT(run("guarded", ends[i]), 1);
+        r = report();
+        CHECK(failure(r), "guarded: no failure for %s", ends[i][0]);
+        if (failure(r)) {
+            CHECK_STR(str(failure(r), "kind"), "exit");
+            CHECK_STR(str(failure(r), "message"), "exited with status 43");
+        }
+        cJSON_Delete(r);
+    }
+}
+
+/*
+ * libuv, linked statically: a 20 s uv timer fires at exactly 20000 ms of
+ * uv_now() in well under 2 s of real time, a uv_pipe carries messages
+ * between two threads' loops on every schedule, and a loop that waits
+ * for nothing is a deadlock in epoll_wait.
+ */
+static void test_libuv(void)
+{
+    const char *runs[] = { "RC_SCHED_RUNS=100", NULL },
+               *pct[] = { "RC_SCHED_RUNS=100", "RC_SCHED_STRATEGY=pct", NULL },
+               *one[] = { NULL }, *stuck[] = { "HOW=stuck", NULL };
+    struct timespec t0, t1;
+    cJSON *r;
+
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    CHECK_INT(run("uvpipe", one), 0);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    CHECK((double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9 < 2.0,
+          "uvpipe: the 20 s timer took 2 s or more of real time");
+    remove(report_path);
+    CHECK_INT(run("uvpipe", runs), 0);
+    r = report();
+    CHECK(r && cJSON_IsNull(cJSON_GetObjectItemCaseSensitive(r, "failure")),
+          "uvpipe: a schedule failed");
+    cJSON_Delete(r);
+    CHECK_INT(run("uvpipe", pct), 0);
+    r = report();
+    CHECK(r && cJSON_IsNull(cJSON_GetObjectItemCaseSensitive(r, "failure")),
+          "uvpipe: a PCT schedule failed");
+    cJSON_Delete(r);
+    CHECK_INT(run("uvpipe", stuck), 1);
+    r = report();
+    CHECK(failure(r), "uvpipe: no deadlock when nothing comes");
+    if (failure(r)) {
+        CHECK_STR(str(failure(r), "kind"), "deadlock");
+        CHECK_HAS(str(failure(r), "message"), "epoll_wait");
+    }
+    cJSON_Delete(r);
+}
+
 int main(int argc, char **argv)
 {
     programs = argc > 1 ? argv[1] : SCHED_PROGRAMS;
@@ -320,5 +397,7 @@ int main(int argc, char **argv)
     test_found_and_replayed("condif", "random", "assert");
     test_found_and_replayed("abba", "pct", "deadlock");
     test_report();
+    test_exit_guard();
+    test_libuv();
     return check_finish();
 }

@@ -1,0 +1,56 @@
+/*
+ * guard.c - the harness's exit guard (grader/harness/exit_guard.c), when
+ * a program links it beside the scheduler (a test binary does).  The
+ * guard's wrappers of pthread_exit, pthread_cond_wait/timedwait and
+ * pthread_mutex_lock are weak and the scheduler's replace them; these
+ * functions ask the guard what its wrappers would have done.  Without
+ * exit_guard.c its hooks are NULL and they do nothing.
+ */
+#define _GNU_SOURCE
+#include "rc_wrap.h"
+#include "../grader/harness/exit_guard.h"
+
+extern void rc_exit_guard_thread_exit(void) __attribute__((weak));
+extern bool rc_exit_guard_spurious(void) __attribute__((weak));
+extern double rc_exit_guard_late_s(void) __attribute__((weak));
+extern double rc_exit_guard_delay_s(void) __attribute__((weak));
+
+/* Virtual ns of `seconds` (0 when not above 0; capped at a day). */
+static int64_t to_ns(double seconds)
+{
+    if (!(seconds > 0))
+        return 0;
+    if (seconds > 86400)
+        seconds = 86400;
+    return (int64_t)(seconds * 1e9);
+}
+
+void rc_hook_thread_exit(void)
+{
+    if (rc_exit_guard_thread_exit)
+        rc_exit_guard_thread_exit();
+}
+
+bool rc_hook_spurious(void)
+{
+    return rc_exit_guard_spurious && rc_exit_guard_spurious();
+}
+
+int64_t rc_hook_late_ns(void)
+{
+    return rc_exit_guard_late_s ? to_ns(rc_exit_guard_late_s()) : 0;
+}
+
+int64_t rc_hook_delay_ns(void)
+{
+    return rc_exit_guard_delay_s ? to_ns(rc_exit_guard_delay_s()) : 0;
+}
+
+void rc_hook_sleep(struct rc_thread *self, int64_t ns, const char *call, uintptr_t where)
+{
+    if (ns <= 0)
+        return;
+    self->wait = RC_W_SLEEP;
+    self->deadline = rc->now + ns;
+    rc_point(self, call, NULL, where);
+}
