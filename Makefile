@@ -114,11 +114,11 @@ $(BUILD)/tests/%: grader/tests/%.c $(GRADER_LIB_OBJS)
 
 # The descriptor and printing guards are harness files (linked into test
 # programs, not into the grader): their tests are built from the files.
-$(BUILD)/tests/test_fd_guard: grader/tests/test_fd_guard.c grader/harness/fd_guard.c $(BUILD)/.deps
+$(BUILD)/tests/test_fd_guard: grader/tests/test_fd_guard.c harness/fd_guard.c $(BUILD)/.deps
 	@mkdir -p $(@D)
 	@$(if $(Q),echo "  CC      $<")
 	$(Q)$(CC) $(GRADER_CFLAGS) -Wno-missing-prototypes -o $@ $(filter %.c,$^) -luv
-$(BUILD)/tests/test_print_guard: grader/tests/test_print_guard.c grader/harness/print_guard.c \
+$(BUILD)/tests/test_print_guard: grader/tests/test_print_guard.c harness/print_guard.c \
 		$(BUILD)/.deps
 	@mkdir -p $(@D)
 	@$(if $(Q),echo "  CC      $<")
@@ -126,12 +126,12 @@ $(BUILD)/tests/test_print_guard: grader/tests/test_print_guard.c grader/harness/
 # The fault injection of test binaries, linked as they link it (the wrap
 # flags are scripts/student/lib.sh's, as grader/build.c uses them).
 FAULT_WRAPS := $(shell sed -n 's/^RC_WRAP_FAULTS\(_UV\)*=//p' scripts/student/lib.sh 2>/dev/null)
-FAULT_SOURCES := grader/harness/fault_inject.c grader/harness/fault_inject_uv.c
+FAULT_SOURCES := harness/fault_inject.c harness/fault_inject_uv.c
 $(BUILD)/tests/test_fault_inject: grader/tests/test_fault_inject.c $(FAULT_SOURCES) \
-		grader/harness/fault_inject.h
+		harness/fault_inject.h
 	@mkdir -p $(@D)
 	@$(if $(Q),echo "  CC      $<")
-	$(Q)$(CC) $(GRADER_CFLAGS) -I grader/harness -o $@ $(filter %.c,$^) $(FAULT_WRAPS) -luv -pthread
+	$(Q)$(CC) $(GRADER_CFLAGS) -I harness -o $@ $(filter %.c,$^) $(FAULT_WRAPS) -luv -pthread
 
 # The controlled scheduler (scheduler/, docs/scheduler.md): its test
 # programs are built as the contract says (every scheduler/*.c, a
@@ -146,26 +146,26 @@ SCHED_CFLAGS := -std=gnu11 -g -O1 -pthread -Wall -Wextra -I scheduler
 SCHED_PROGRAMS := $(patsubst scheduler/tests/programs/%.c,$(BUILD)/scheduler/%, \
                   $(wildcard scheduler/tests/programs/*.c))
 $(BUILD)/scheduler/%: scheduler/tests/programs/%.c $(SCHED_SOURCES) $(wildcard scheduler/*.h) \
-		scheduler/wrapped-calls.txt grader/harness/fault_inject.c grader/harness/fault_inject.h
+		scheduler/wrapped-calls.txt harness/fault_inject.c harness/fault_inject.h
 	@mkdir -p $(@D)
 	@$(if $(Q),echo "  CC      $@")
 	$(Q)$(CC) $(SCHED_CFLAGS) -o $@ $< $(SCHED_SOURCES) $(SCHED_WRAPS)
 # guarded is linked like a test binary: the harness's exit guard beside the
-# scheduler (grader/harness/exit_guard.h), with the grader's exit wraps.
-SCHED_GUARD := grader/harness/exit_guard.c grader/harness/test_support.c
+# scheduler (harness/exit_guard.h), with the grader's exit wraps.
+SCHED_GUARD := harness/exit_guard.c harness/test_support.c
 $(BUILD)/scheduler/guarded: scheduler/tests/programs/guarded.c $(SCHED_SOURCES) \
 		$(wildcard scheduler/*.h) scheduler/wrapped-calls.txt $(SCHED_GUARD) \
-		grader/harness/exit_guard.h grader/harness/racecourse_test.h \
-		grader/harness/fault_inject.c grader/harness/fault_inject.h
+		harness/exit_guard.h harness/racecourse_test.h \
+		harness/fault_inject.c harness/fault_inject.h
 	@mkdir -p $(@D)
 	@$(if $(Q),echo "  CC      $@")
-	$(Q)$(CC) $(SCHED_CFLAGS) -I grader/harness -o $@ $< $(SCHED_GUARD) $(SCHED_SOURCES) \
+	$(Q)$(CC) $(SCHED_CFLAGS) -I harness -o $@ $< $(SCHED_GUARD) $(SCHED_SOURCES) \
 		$(SCHED_WRAPS) -Wl,--wrap=exit,--wrap=_exit,--wrap=_Exit,--wrap=quick_exit
 # uvpipe links libuv statically, so that its own clock reads and epoll
 # waits are wrapped too (docs/scheduler.md).
 $(BUILD)/scheduler/uvpipe: scheduler/tests/programs/uvpipe.c $(SCHED_SOURCES) \
 		$(wildcard scheduler/*.h) scheduler/wrapped-calls.txt \
-		grader/harness/fault_inject.c grader/harness/fault_inject.h
+		harness/fault_inject.c harness/fault_inject.h
 	@mkdir -p $(@D)
 	@$(if $(Q),echo "  CC      $@")
 	$(Q)$(CC) $(SCHED_CFLAGS) -o $@ $< $(SCHED_SOURCES) $(SCHED_WRAPS) -l:libuv_a.a

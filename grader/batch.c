@@ -322,7 +322,7 @@ static int kit_fingerprint(const batch_options *o, hash64 *per_exercise, char **
     hash64_add_str(&common, options);
     err = add_kit_file(&common, "manifest", xasprintf("%s/manifest.ini", g->kit_dir), error);
     for (size_t i = 0; !err && i < sizeof harness / sizeof *harness; i++)
-        err = add_kit_file(&common, harness[i], xasprintf("%s/grader/harness/%s", g->kit_dir,
+        err = add_kit_file(&common, harness[i], xasprintf("%s/harness/%s", g->kit_dir,
                                                           harness[i]), error);
     if (!err)
         err = add_kit_file(&common, "allow", xasprintf("%s/grader/allowed-calls.txt",

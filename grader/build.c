@@ -23,7 +23,7 @@ static const char *const harness_files[] = { "test_support.c", "exit_guard.c", "
                                              "mem_guard.c", "mem_guard.h", "race_watchdog.c" };
 
 /*
- * The student's calls that grader/harness/fd_guard.c (descriptors),
+ * The student's calls that harness/fd_guard.c (descriptors),
  * print_guard.c (printing) and mem_guard.c (mappings, coroutine stacks)
  * guard: in the student's object only, NAME becomes rc_guard_NAME
  * (guard_object()).
@@ -135,7 +135,7 @@ static int copy_kit_files(const build_request *req, bool *hidden, bool *race)
     if (!err && *race)
         err = copy_file(driver, driver_to, 0644);
     for (size_t i = 0; !err && i < sizeof harness_files / sizeof *harness_files; i++) {
-        char *from = xasprintf("%s/grader/harness/%s", req->kit_dir, harness_files[i]);
+        char *from = xasprintf("%s/harness/%s", req->kit_dir, harness_files[i]);
         char *to = xasprintf("%s/%s", req->work_dir, harness_files[i]);
 
         err = copy_file(from, to, 0644);
@@ -143,7 +143,7 @@ static int copy_kit_files(const build_request *req, bool *hidden, bool *race)
         free(to);
     }
     if (!err) {
-        char *from = xasprintf("%s/grader/harness/racecourse_test.h", req->kit_dir);
+        char *from = xasprintf("%s/harness/racecourse_test.h", req->kit_dir);
         char *to = xasprintf("%s/racecourse_test.h", req->work_dir);
 
         err = copy_file(from, to, 0644);

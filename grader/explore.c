@@ -248,25 +248,23 @@ static int copy_matching(const char *from, const char *to, const char *const *su
 }
 
 /*
- * Copies the .c and .h files of KIT/grader/harness to work/grader/harness: the runtime
- * includes the harness's fault injection as "../grader/harness/...".
+ * Copies the .c and .h files of KIT/harness to work/harness: the runtime
+ * includes the harness's fault injection as "../harness/...".
  * 0 or an errno value.
  */
 static int copy_harness(const char *kit, const char *work)
 {
     static const char *const sources[] = { ".c", ".h", NULL };
-    char *from = xasprintf("%s/grader/harness", kit), *grader = xasprintf("%s/grader", work);
-    char *to = xasprintf("%s/harness", grader);
+    char *from = xasprintf("%s/harness", kit), *to = xasprintf("%s/harness", work);
     int err = 0;
 
     if (is_dir(from)) {
-        if (mkdir(grader, 0755) != 0 || mkdir(to, 0755) != 0)
+        if (mkdir(to, 0755) != 0)
             err = errno;
         else
             err = copy_matching(from, to, sources, NULL, NULL);
     }
     free(from);
-    free(grader);
     free(to);
     return err;
 }
@@ -331,7 +329,7 @@ static int build(const explore_options *o, const char *kit, const char *work, un
         *error = xasprintf("cannot copy the runtime \"%s\": %s", sched, strerror(err));
     }
     if (!err && (err = copy_harness(kit, work)) != 0)
-        *error = xasprintf("cannot copy the kit's grader/harness: %s", strerror(err));
+        *error = xasprintf("cannot copy the kit's harness: %s", strerror(err));
     if (!err && (err = add_wraps(list, &argv)) != 0)
         *error = xasprintf("cannot read \"%s\": %s", list, strerror(err));
     if (!err) {

@@ -8,7 +8,7 @@
 #include "struct_fields.h"
 #include "toolchain.h"
 #include "util.h"
-#include "harness/racecourse_test.h"
+#include "../harness/racecourse_test.h"
 
 #include <errno.h>
 #include <fcntl.h>

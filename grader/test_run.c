@@ -4,7 +4,7 @@
 #include "sandbox.h"
 #include "thread_stacks.h"
 #include "util.h"
-#include "harness/racecourse_test.h"
+#include "../harness/racecourse_test.h"
 
 #include <cjson/cJSON.h>
 #include <errno.h>

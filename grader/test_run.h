@@ -4,7 +4,7 @@
  *
  * The binary runs in the sandbox with a clean environment (Criterion
  * obeys CRITERION_* variables) and reports through the harness's report
- * hook (grader/harness/report_hook.c) on a descriptor that only the
+ * hook (harness/report_hook.c) on a descriptor that only the
  * Criterion runner holds, never the tests.  Each test is classified from
  * that report and the run's wait status, never from what it printed:
  *

@@ -1,5 +1,5 @@
 /*
- * guard.c - the harness's exit guard (grader/harness/exit_guard.c), when
+ * guard.c - the harness's exit guard (harness/exit_guard.c), when
  * a program links it beside the scheduler (a test binary does).  The
  * guard's wrappers of pthread_exit, pthread_cond_wait/timedwait and
  * pthread_mutex_lock are weak and the scheduler's replace them; these
@@ -8,7 +8,7 @@
  */
 #define _GNU_SOURCE
 #include "rc_wrap.h"
-#include "../grader/harness/exit_guard.h"
+#include "../harness/exit_guard.h"
 
 extern void rc_exit_guard_thread_exit(void) __attribute__((weak));
 extern bool rc_exit_guard_spurious(void) __attribute__((weak));

@@ -12,7 +12,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "../grader/harness/fault_inject.h"
+#include "../harness/fault_inject.h"
 
 /* Whether the calling thread runs under the scheduler (false in a thread
  * it does not control, or after the schedule ended). */

@@ -10,7 +10,7 @@
 #define RACECOURSE_SCHED_WRAP_H
 
 #include "rc_internal.h"
-#include "../grader/harness/fault_inject.h"
+#include "../harness/fault_inject.h"
 
 /* The return address of the wrapper: the call's place in the program. */
 #define RC_WHERE() ((uintptr_t)__builtin_return_address(0))

@@ -1,12 +1,12 @@
 /*
  * test_classify.c - turning the harness's report into test statuses.
  *
- * Each line below is what grader/harness/report_hook.c writes for one
+ * Each line below is what harness/report_hook.c writes for one
  * test; the checks say what the student must be told.
  */
 #define _GNU_SOURCE
 #include "check.h"
-#include "harness/racecourse_test.h"
+#include "../../harness/racecourse_test.h"
 #include "manifest.h"
 #include "test_run.h"
 #include "thread_stacks.h"

@@ -1,6 +1,6 @@
 /*
  * test_fault_inject.c - the fault injection of test binaries
- * (grader/harness/fault_inject.h): only the armed call fails, with the
+ * (harness/fault_inject.h): only the armed call fails, with the
  * armed error and the family's convention; counts of calls, live blocks
  * and live threads.  Linked like a test binary (see the Makefile).
  */

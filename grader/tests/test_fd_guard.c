@@ -1,5 +1,5 @@
 /*
- * test_fd_guard.c - the descriptor guard (grader/harness/fd_guard.c): the
+ * test_fd_guard.c - the descriptor guard (harness/fd_guard.c): the
  * student's code writes to the descriptors it made, and to no other.
  *
  * The guard's functions are called by name here, as the student's renamed

@@ -1,5 +1,5 @@
 /*
- * test_print_guard.c - the printing guard (grader/harness/print_guard.c):
+ * test_print_guard.c - the printing guard (harness/print_guard.c):
  * the student's printing reaches descriptors 1 and 2 as they were at the
  * start, whatever it does to stdout's FILE.
  */

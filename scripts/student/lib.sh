@@ -137,7 +137,7 @@ rc_lib_flags() {
 RC_CFLAGS=(-std=gnu11 -g -pthread -Wall -Wextra -Werror=implicit-function-declaration
            -fno-common -fno-omit-frame-pointer)
 RC_WRAP_EXIT=-Wl,--wrap=exit,--wrap=_exit,--wrap=_Exit,--wrap=quick_exit,--wrap=pthread_exit
-# The calls tests can make fail (grader/harness/fault_inject.h), for test
+# The calls tests can make fail (harness/fault_inject.h), for test
 # binaries only; the libuv ones only with fault_inject_uv.c (rc_fault_link).
 RC_WRAP_FAULTS=-Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc,--wrap=reallocarray,--wrap=aligned_alloc,--wrap=posix_memalign,--wrap=free,--wrap=pthread_create,--wrap=pthread_join,--wrap=pthread_tryjoin_np,--wrap=pthread_timedjoin_np,--wrap=pthread_clockjoin_np,--wrap=pthread_detach,--wrap=pthread_mutex_init,--wrap=pthread_cond_init,--wrap=sem_init
 RC_WRAP_FAULTS_UV=-Wl,--wrap=uv_loop_init,--wrap=uv_timer_init,--wrap=uv_timer_start,--wrap=uv_pipe_init,--wrap=uv_pipe_open,--wrap=uv_tcp_init,--wrap=uv_tcp_open,--wrap=uv_poll_init,--wrap=uv_poll_start,--wrap=uv_read_start
@@ -145,16 +145,16 @@ RC_WRAP_FAULTS_UV=-Wl,--wrap=uv_loop_init,--wrap=uv_timer_init,--wrap=uv_timer_s
 # rc_fault_link SLUG: the fault-injection sources and flags of SLUG's test
 # binary, one a line (what grader/build.c links).
 rc_fault_link() {
-    echo "$RC_KIT/grader/harness/fault_inject.c"
+    echo "$RC_KIT/harness/fault_inject.c"
     echo "$RC_WRAP_FAULTS"
     if [[ " $(rc_var "RC_LIBS_$1") " == *" uv "* ]]; then
-        echo "$RC_KIT/grader/harness/fault_inject_uv.c"
+        echo "$RC_KIT/harness/fault_inject_uv.c"
         echo "$RC_WRAP_FAULTS_UV"
     fi
 }
 
 # rc_mem_guard OBJECT: sends the object's mmap, munmap, mprotect and
-# makecontext to grader/harness/mem_guard.c (link it too), as
+# makecontext to harness/mem_guard.c (link it too), as
 # grader/build.c does for the student's object: stacks are then registered
 # with Valgrind, and the tests can see the stack size given to makecontext.
 rc_mem_guard() {

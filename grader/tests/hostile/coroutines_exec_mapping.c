@@ -6,7 +6,7 @@
  * a test body that ran to its end exits with, so each test would be
  * reported passed without checking anything, and the inspection of the
  * object (no system-call instruction in its code) never sees the bytes,
- * which sit in read-only data.  The memory guard (grader/harness/
+ * which sit in read-only data.  The memory guard (harness/
  * mem_guard.c) refuses executable mappings (mmap with PROT_EXEC, or
  * mprotect to it): co_create then fails like the stub's, and the file
  * scores 0.

@@ -1,6 +1,6 @@
 /*
  * guarded.c - a program linked like a test binary: the scheduler plus the
- * harness's exit guard (grader/harness/exit_guard.c, test_support.c) and
+ * harness's exit guard (harness/exit_guard.c, test_support.c) and
  * its --wrap=exit,... (the Makefile's rule for this program).  Checks that
  * the guard's rules hold under the scheduler: rc_spurious_wakeups(),
  * rc_delay_locks() and rc_late_wakeups() (in virtual time), pthread_exit()
