@@ -206,6 +206,17 @@ void rc_late_wakeups(double seconds);
 #define RC_STUCK_QUIET_S 3.0
 #define RC_STUCK_LONG_S 10.0
 
+/*
+ * Says what went wrong, as every race driver says it: "race driver: "
+ * and the printf-style message, as one line on stderr.  Counts a failure
+ * (rc_driver_failures() says how many so far, from any thread).  The
+ * count orders nothing between threads, for Helgrind or ThreadSanitizer.
+ * Returns 1, the exit status of a driver that failed, for
+ * `return rc_driver_fail("...");` in main.
+ */
+int rc_driver_fail(const char *format, ...) __attribute__((format(printf, 1, 2)));
+int rc_driver_failures(void);
+
 int rc_watchdog_start(void);
 void rc_progress(void);
 void rc_thread_name(const char *name, int number);
