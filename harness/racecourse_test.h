@@ -19,6 +19,11 @@
  *   rc_runnable_others(), rc_watch_start()
  *                          small measuring helpers, documented below.
  *
+ *   rc_wait_flag(), rc_sem_wait_for(), rc_join_within()
+ *                          wait for another thread with a deadline: a
+ *                          call of the code under test that must return,
+ *                          or must still block.
+ *
  *   rc_spurious_wakeups(), rc_delay_locks(), rc_late_wakeups()
  *                          make the interleaving a bug needs happen on
  *                          every run, not when the scheduler allows.
@@ -34,6 +39,8 @@
 
 #include <criterion/criterion.h>
 #include <pthread.h>
+#include <semaphore.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -95,6 +102,23 @@ double rc_now(void);
 
 /* Sleeps `seconds` (restarting after signals); negative sleeps nothing. */
 void rc_sleep(double seconds);
+
+/*
+ * Waits at most `seconds` for another thread to set `*flag` (atomic_store
+ * of true), looking every millisecond.  Returns whether it was set.
+ */
+bool rc_wait_flag(atomic_bool *flag, double seconds);
+
+/*
+ * Waits on `sem` at most `seconds` (on CLOCK_MONOTONIC, again after a
+ * signal).  Returns true when it took the semaphore, false when the time
+ * ran out.
+ */
+bool rc_sem_wait_for(sem_t *sem, double seconds);
+
+/* Joins `thread` if it ends within `seconds` (looking every millisecond);
+ * false, and not joined, if it does not. */
+bool rc_join_within(pthread_t thread, double seconds);
 
 /* CPU time (user + system) used so far by the whole process, in seconds. */
 double rc_process_cpu(void);
