@@ -22,6 +22,8 @@ GRADER_LIBS := -lcjson -lexpat -linih -pthread -lm
 GRADER_SRCS := $(wildcard grader/*.c)
 GRADER_OBJS := $(patsubst grader/%.c,$(BUILD)/grader/%.o,$(GRADER_SRCS))
 GRADER_LIB_OBJS := $(filter-out $(BUILD)/grader/main.o,$(GRADER_OBJS))
+# Modules only the kit's tools use (build/tsan-report), never build/grade.
+TOOL_ONLY_OBJS := $(BUILD)/grader/tsan_report.o
 
 # Goals that must work before the grader can be built.
 NO_GRADER_GOALS := deps clean help
@@ -42,7 +44,7 @@ $(BUILD)/grader/%.o: grader/%.c $(BUILD)/.deps
 	@$(if $(Q),echo "  CC      $<")
 	$(Q)$(CC) $(GRADER_CFLAGS) -c $< -o $@
 
-$(BUILD)/grade: $(GRADER_OBJS)
+$(BUILD)/grade: $(filter-out $(TOOL_ONLY_OBJS),$(GRADER_OBJS))
 	@$(if $(Q),echo "  LINK    $@")
 	$(Q)$(CC) -o $@ $^ $(GRADER_LIBS)
 

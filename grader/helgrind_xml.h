@@ -27,6 +27,8 @@
 #ifndef RACECOURSE_HELGRIND_XML_H
 #define RACECOURSE_HELGRIND_XML_H
 
+#include "report_stack.h"
+
 #include <stddef.h>
 
 /*
@@ -34,23 +36,15 @@
  * cut at 8192 bytes.
  */
 
-/* One <frame> of a <stack>, innermost first. */
-typedef struct hg_frame {
-    char *fn;                       /* function, NULL when Valgrind did not say */
-    char *dir;                      /* source directory, or NULL */
-    char *file;                     /* source file as Valgrind wrote it, or NULL */
-    char *obj;                      /* executable or library, or NULL */
-    int line;                       /* 0 when unknown or not a positive int */
-} hg_frame;
+/* One <frame> of a <stack>, innermost first (report_stack.h): fn, dir,
+ * file and obj as Valgrind wrote them, NULL when it did not; line 0 when
+ * unknown or not a positive int. */
+typedef report_frame hg_frame;
 
-/* One text of an error and the stack after it. */
-typedef struct hg_part {
-    char *text;                     /* NULL for an <xwhat> or <xauxwhat>
-                                       without <text>, or a stack alone */
-    hg_frame *frames;               /* the stack, NULL when there is none */
-    size_t n_frames;
-    int has_stack;                  /* a <stack> followed (maybe empty) */
-} hg_part;
+/* One text of an error and the stack after it (report_stack.h): text is
+ * NULL for an <xwhat> or <xauxwhat> without <text>, or a stack alone;
+ * has_stack is set when a <stack> followed (maybe empty). */
+typedef report_part hg_part;
 
 /* One top-level <error>. */
 typedef struct hg_error {

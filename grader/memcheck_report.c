@@ -4,116 +4,53 @@
  * Theory of operation: helgrind_xml.c reads the file into a list of
  * errors, each a list of parts (a text and the stack after it); memcheck
  * writes the same elements as Helgrind.  Here each error becomes a
- * sentence and a folding key (kind and first place); equal keys are
- * folded and counted, then the findings are sorted and capped.
+ * sentence and a folding key (kind and first place); race_words.c folds
+ * equal keys, sorts, caps and says what was left out.
  */
 #define _GNU_SOURCE
 #include "memcheck_report.h"
 #include "helgrind_xml.h"
+#include "race_words.h"
 #include "util.h"
 
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
-typedef struct mc_draft {
-    const char *kind, *label;       /* static */
-    const hg_part *at;              /* the part whose place is the finding's */
-    char *body, *key;
-    long count;
-    size_t first;
-} mc_draft;
+/* Where the student reads every error. */
+#define FULL_REPORT "memcheck's whole report lists them all (`make race`)."
 
-static bool starts_with(const char *s, const char *prefix)
+/* Libraries, Valgrind's own preload and the harness's memory guard: never
+ * the student's or the test's code. */
+static bool is_library(const hg_frame *f)
 {
-    return s && strncmp(s, prefix, strlen(prefix)) == 0;
-}
-
-static const char *base_name(const char *path)
-{
-    const char *slash = strrchr(path, '/');
-
-    return slash ? slash + 1 : path;
-}
-
-static bool is_system(const hg_frame *f)
-{
-    return f->obj && (starts_with(f->obj, "/lib/") || starts_with(f->obj, "/lib64/") ||
-                      starts_with(f->obj, "/usr/lib") || strstr(f->obj, "/vgpreload_"));
-}
-
-/* The student's first frame of `part`, else the first outside system
- * libraries (*student says which); NULL when none. */
-static const hg_frame *pick_frame(const hg_part *part, const char *student_file, bool *student)
-{
-    *student = false;
-    if (!part)
-        return NULL;
-    for (size_t i = 0; i < part->n_frames; i++) {
-        const hg_frame *f = &part->frames[i];
-
-        if (f->file && !strcmp(base_name(f->file), base_name(student_file))) {
-            *student = true;
-            return f;
-        }
-    }
-    for (size_t i = 0; i < part->n_frames; i++)
-        if (part->frames[i].file && !is_system(&part->frames[i]) &&
-            !starts_with(base_name(part->frames[i].file), "mem_guard.c"))
-            return &part->frames[i];
-    return NULL;
+    return (f->obj && (starts_with(f->obj, "/lib/") || starts_with(f->obj, "/lib64/") ||
+                       starts_with(f->obj, "/usr/lib") || strstr(f->obj, "/vgpreload_"))) ||
+           starts_with(base_name(f->file), "mem_guard.c");
 }
 
 /* "file:line (fn)", with " in the test's code" when not the student's. */
-static void put_where(strbuf *b, const hg_part *part, const char *student_file)
+static void put_where(strbuf *b, const report_places *rp, const hg_part *part)
 {
-    bool student;
-    const hg_frame *f = pick_frame(part, student_file, &student);
-
-    if (!f) {
-        strbuf_addstr(b, "an unknown place");
-        return;
-    }
-    strbuf_addf(b, "%s:%d", base_name(f->file), f->line);
-    if (f->fn)
-        strbuf_addf(b, " (%s)", f->fn);
-    if (!student)
-        strbuf_addstr(b, " in the test's code");
+    report_put_where(b, rp, part, "an unknown place");
 }
 
-/* The first part after the first whose text contains `needle`, or NULL. */
-static const hg_part *find_part(const hg_error *e, const char *needle)
+/* The first part after the first whose text starts with `prefix`, or NULL. */
+static const hg_part *find_part(const hg_error *e, const char *prefix)
 {
-    for (size_t i = 1; i < e->n_parts; i++)
-        if (e->parts[i].text && strstr(e->parts[i].text, needle))
-            return &e->parts[i];
-    return NULL;
+    return report_find_part(e->parts, e->n_parts, prefix);
 }
 
-/* The number after `marker` in `text` ("1,112" is 1112), or 0. */
-static unsigned long number_after(const char *text, const char *marker)
-{
-    const char *at = text ? strstr(text, marker) : NULL;
-    unsigned long n = 0;
-
-    if (!at)
-        return 0;
-    for (at += strlen(marker); (*at >= '0' && *at <= '9') || *at == ','; at++)
-        if (*at != ',')
-            n = n * 10 + (unsigned long)(*at - '0');
-    return n;
-}
-
-static void describe_access(const hg_error *e, const char *student_file, strbuf *b)
+static void describe_access(const hg_error *e, const report_places *rp, strbuf *b)
 {
     const char *what = e->parts[0].text ? e->parts[0].text : "";
     const hg_part *addr = find_part(e, "Address ");
     const hg_part *alloc = find_part(e, "Block was alloc'd at");
     const char *t = addr ? addr->text : "";
-    unsigned long size = number_after(what, " of size ");
+    unsigned long size = report_number_after(what, " of size ");
     bool freed = strstr(t, " free'd") != NULL;
 
-    put_where(b, &e->parts[0], student_file);
+    put_where(b, rp, &e->parts[0]);
     if (!strcmp(e->kind, "InvalidJump")) {
         strbuf_addstr(b, " jumps to an address where there is no code (a context "
                       "or a function pointer that was never set, or a smashed stack).");
@@ -122,7 +59,7 @@ static void describe_access(const hg_error *e, const char *student_file, strbuf 
     strbuf_addf(b, " %s %lu bytes ", strstr(what, "write") ? "writes" : "reads", size);
     if (strstr(t, " inside a block of size ") || strstr(t, " after a block of size ") ||
         strstr(t, " before a block of size ")) {
-        unsigned long block = number_after(t, " block of size ");
+        unsigned long block = report_number_after(t, " block of size ");
 
         if (freed)
             strbuf_addf(b, "of a block of %lu bytes that was already freed", block);
@@ -137,13 +74,13 @@ static void describe_access(const hg_error *e, const char *student_file, strbuf 
     }
     if (freed && addr->n_frames) {
         strbuf_addstr(b, "; freed here: ");
-        put_where(b, addr, student_file);
+        put_where(b, rp, addr);
     }
     if (!freed && addr && addr->n_frames)   /* "... alloc'd" and its stack */
         alloc = addr;
     if (alloc && alloc->n_frames) {
         strbuf_addstr(b, "; allocated here: ");
-        put_where(b, alloc, student_file);
+        put_where(b, rp, alloc);
     }
     strbuf_addstr(b, freed ? ". Do not use a block after freeing it: read what you need first, "
                              "then free it."
@@ -151,15 +88,15 @@ static void describe_access(const hg_error *e, const char *student_file, strbuf 
                              "the stack you allocated for it.");
 }
 
-static void describe_leak(const hg_error *e, const char *student_file, strbuf *b)
+static void describe_leak(const hg_error *e, const report_places *rp, strbuf *b)
 {
     const char *t = e->parts[0].text ? e->parts[0].text : "";
     const char *in = strstr(t, " in ");
-    unsigned long blocks = in ? number_after(in, " in ") : 1;
+    unsigned long blocks = in ? report_number_after(in, " in ") : 1;
 
     strbuf_addf(b, "%.*s in %lu block%s allocated here: ", in ? (int)(in - t) : 1,
                 in ? t : "?", blocks, blocks == 1 ? "" : "s");
-    put_where(b, &e->parts[0], student_file);
+    put_where(b, rp, &e->parts[0]);
     strbuf_addstr(b, " are never freed");
     if (!strcmp(e->kind, "Leak_DefinitelyLost"))
         strbuf_addstr(b, ", and nothing points to them any more");
@@ -167,121 +104,73 @@ static void describe_leak(const hg_error *e, const char *student_file, strbuf *b
                   "(co_destroy frees an unfinished coroutine's stack too).");
 }
 
-/* Fills `d` from `e`. */
-static void draft_error(const hg_error *e, const char *student_file, mc_draft *d)
+/* Fills `d` from `e`: kind, student's file:line, body, key, count. */
+static void draft_error(const hg_error *e, const report_places *rp, race_draft *d)
 {
     static const hg_part empty;
+    const hg_part *at = e->n_parts ? &e->parts[0] : &empty;
     const char *kind = e->kind ? e->kind : "";
-    strbuf body = STRBUF_INIT, key = STRBUF_INIT;
+    strbuf body = STRBUF_INIT;
     bool student;
     const hg_frame *f;
 
-    d->at = e->n_parts ? &e->parts[0] : &empty;
     if (!e->n_parts) {
         d->kind = "other", d->label = "memory problem";
         strbuf_addf(&body, "memcheck reports a problem of kind \"%s\" without details.", kind);
     } else if (!strcmp(kind, "InvalidRead") || !strcmp(kind, "InvalidWrite") ||
                !strcmp(kind, "InvalidJump")) {
         d->kind = "invalid-access", d->label = "invalid access";
-        describe_access(e, student_file, &body);
+        describe_access(e, rp, &body);
     } else if (starts_with(kind, "Leak_")) {
         d->kind = "leak", d->label = "leak";
-        describe_leak(e, student_file, &body);
+        describe_leak(e, rp, &body);
     } else if (!strcmp(kind, "InvalidFree") || !strcmp(kind, "MismatchedFree")) {
         d->kind = "invalid-free", d->label = "invalid free";
-        put_where(&body, d->at, student_file);
+        put_where(&body, rp, at);
         strbuf_addstr(&body, " frees memory that is not a block it allocated, or frees a "
                       "block twice. Free each block once, with the call that matches how it "
                       "was allocated (free for malloc, munmap for mmap).");
     } else if (starts_with(kind, "Uninit")) {
         d->kind = "uninitialised", d->label = "uninitialised value";
-        put_where(&body, d->at, student_file);
+        put_where(&body, rp, at);
         strbuf_addstr(&body, " decides something with a value that was never set. "
                       "Initialise every field (calloc, or set each one) before reading it.");
     } else {
         d->kind = "other", d->label = "memory problem";
-        put_where(&body, d->at, student_file);
+        put_where(&body, rp, at);
         strbuf_addf(&body, ": memcheck says \"%s\".", e->parts[0].text ? e->parts[0].text : kind);
     }
-    f = pick_frame(d->at, student_file, &student);
-    strbuf_addf(&key, "%s|%s:%d", kind, f ? f->file : "", f ? f->line : 0);
+    f = report_pick_frame(rp, at, &student);
+    d->key = xasprintf("%s|%s:%d", kind, f ? f->file : "", f ? f->line : 0);
+    d->line = f && student ? f->line : 0;
+    d->file = xstrdup(f && student ? rp->student_file : "");
     d->body = strbuf_detach(&body);
-    d->key = strbuf_detach(&key);
-}
-
-static int by_count(const void *x, const void *y)
-{
-    const mc_draft *a = x, *b = y;
-
-    if (a->count != b->count)
-        return a->count > b->count ? -1 : 1;
-    return a->first < b->first ? -1 : a->first > b->first;
-}
-
-static void build_findings(const hg_xml *x, const char *student_file, size_t max,
-                           race_result *out)
-{
-    mc_draft *drafts = xcalloc(x->n_errors ? x->n_errors : 1, sizeof *drafts);
-    size_t n = 0, keep;
-
-    for (size_t i = 0; i < x->n_errors; i++) {
-        mc_draft d = { 0 };
-        size_t j;
-
-        draft_error(&x->errors[i], student_file, &d);
-        for (j = 0; j < n && strcmp(drafts[j].key, d.key); j++)
-            ;
-        if (j < n) {
-            drafts[j].count += x->errors[i].count;
-            free(d.body);
-            free(d.key);
-            continue;
-        }
-        d.count = x->errors[i].count;
-        d.first = i;
-        drafts[n++] = d;
-    }
-    qsort(drafts, n, sizeof *drafts, by_count);
-    keep = n < max ? n : max;
-    out->findings = keep ? xcalloc(keep, sizeof *out->findings) : NULL;
-    out->n_findings = keep;
-    for (size_t i = 0; i < keep; i++) {
-        race_finding *f = &out->findings[i];
-        bool student;
-        const hg_frame *at = pick_frame(drafts[i].at, student_file, &student);
-
-        f->kind = xstrdup(drafts[i].kind);
-        f->file = xstrdup(at && student ? student_file : "");
-        f->line = at && student ? at->line : 0;
-        f->message = drafts[i].count > 1
-            ? xasprintf("%s (seen %ld times): %s", drafts[i].label, drafts[i].count,
-                        drafts[i].body)
-            : xasprintf("%s: %s", drafts[i].label, drafts[i].body);
-    }
-    out->n_errors = x->n_errors;
-    for (size_t i = 0; i < n; i++) {
-        free(drafts[i].body);
-        free(drafts[i].key);
-    }
-    free(drafts);
+    d->count = e->count;
 }
 
 int memcheck_report_read(const char *xml_path, const char *student_file,
                          size_t max_findings, race_result *out)
 {
+    report_places rp = { student_file, is_library };
     hg_xml x = { 0 };
+    race_draft *drafts;
+    size_t n = 0;
     int err;
 
-    if (!out)
-        return EINVAL;
-    out->findings = NULL;
-    out->n_findings = 0;
-    out->n_errors = 0;
-    if (!xml_path || !student_file)
-        return EINVAL;
+    if ((err = race_words_start(out, xml_path, student_file)))
+        return err;
     if ((err = hg_xml_read(xml_path, &x)) != 0)
         return err;
-    build_findings(&x, student_file, max_findings, out);
+    drafts = xcalloc(x.n_errors, sizeof *drafts);
+    for (size_t i = 0; i < x.n_errors; i++) {
+        race_draft d = { 0 };
+
+        draft_error(&x.errors[i], &rp, &d);
+        race_words_fold(drafts, &n, &d, i);
+    }
+    race_words_findings(drafts, n, max_findings, FULL_REPORT, out);
+    out->n_errors = x.n_errors;
+    free(drafts);
     hg_xml_free(&x);
     return 0;
 }

@@ -26,7 +26,8 @@
 /*
  * Reads the memcheck XML file at `xml_path`, as helgrind_report_read()
  * reads Helgrind's (same arguments, same errors, same folding of equal
- * errors, most frequent first).  Each finding:
+ * errors; most frequent first, with the cap and the last "not shown: ..."
+ * finding of race_words_findings()).  Each finding:
  *   kind     "invalid-access" (InvalidRead, InvalidWrite, InvalidJump),
  *            "leak" (Leak_DefinitelyLost, Leak_IndirectlyLost,
  *            Leak_PossiblyLost), "invalid-free" (InvalidFree,

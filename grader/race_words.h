@@ -1,11 +1,13 @@
 /*
- * race_words.h - what helgrind_report.c and tsan_report.c say alike.
+ * race_words.h - what the readers of the tools' reports say alike.
  *
- * Both readers turn each problem their tool reported into a race_draft
- * (a label, a sentence, a folding key), fold the equal ones, and leave
- * the rest to this module: the order of the findings, the cap, and the
- * sentences whose wording must not depend on the tool (lock orders, the
- * advice for a race).
+ * helgrind_report.c, tsan_report.c and memcheck_report.c only parse:
+ * each turns every problem its tool reported into a race_draft (a label,
+ * a sentence, a folding key) and hands it to race_words_fold().  The rest
+ * is said once, here: the folding of equal drafts, the order of the
+ * findings, the cap and its "not shown: ..." line, and the sentences
+ * whose wording must not depend on the tool (lock orders, the advice for
+ * a race).
  */
 #ifndef RACECOURSE_RACE_WORDS_H
 #define RACECOURSE_RACE_WORDS_H
@@ -17,7 +19,7 @@
 
 /* A finding before folding; its message is "label [(seen N times)]: body". */
 typedef struct race_draft {
-    const char *kind;               /* static: "race", "lock_order", "misuse", "other" */
+    const char *kind;               /* static: "race", "lock_order", "misuse", "leak", ... */
     const char *label;              /* static: "data race", "lock order", ... */
     char *file;                     /* the student's file or "" */
     int line;
@@ -30,21 +32,38 @@ typedef struct race_draft {
 } race_draft;
 
 /*
+ * Empties `out` (no findings, no errors) before a reader fills it; what
+ * it held is overwritten, not freed.  Returns EINVAL when `out`, `report`
+ * (the reader's input: a path or a text) or `student_file` is NULL, else 0.
+ */
+int race_words_start(race_result *out, const char *report, const char *student_file);
+
+/*
+ * Adds draft `d` to the `*n` drafts of `drafts`, which has room for one
+ * more.  When one of them has d's key, d's count is added to its count
+ * and d is freed (race_draft_free); else d is moved in as drafts[*n],
+ * with `first` set to `index` (the problem's place in the tool's report),
+ * and *n grows by one.
+ */
+void race_words_fold(race_draft *drafts, size_t *n, race_draft *d, size_t index);
+
+/*
  * Sorts `drafts` and moves them into out->findings (malloc'd; NULL when n
  * is 0) and out->n_findings.  Order: lock misuse (misuse of a pthread
- * call, lock order) first, then crashes, data races, the rest; within a
- * kind the most frequent first, ties in report order.  At most `max`
- * findings: when there are more, the last place goes to a finding of
- * kind "other" labelled "not shown" that counts what was left out by
- * label ("2 more: 1 data race, 1 thread leak") and says where to read
- * them all (`full_report`, e.g. "Helgrind's whole report: `make race`"),
- * and the places before it show each label at least once before a second
+ * call, lock order) first, then crashes, data races, the rest (memcheck's
+ * labels all rank alike, after those); within a rank the most frequent
+ * first, ties in report order.  At most `max` findings: when there are
+ * more, the last place goes to a finding of kind "other" that counts what
+ * was left out by label and says where to read them all (`full_report`,
+ * e.g. "Helgrind's whole report lists them all (`make race`)."):
+ * "not shown: 3 more (2 data races, 1 thread leak). <full_report>", and
+ * the places before it show each label at least once before a second
  * finding of any label.  The drafts' file, body and key are taken over
- * or freed; `drafts` itself stays the caller's.  Returns 0 or ENOMEM (then
- * out->findings holds what was filled so far, to be freed by the caller).
+ * or freed; `drafts` itself stays the caller's.  Like every function
+ * here, it aborts when memory runs out (util.h).
  */
-int race_words_findings(race_draft *drafts, size_t n, size_t max, const char *full_report,
-                        race_result *out);
+void race_words_findings(race_draft *drafts, size_t n, size_t max, const char *full_report,
+                         race_result *out);
 
 /* Frees what a draft owns. */
 void race_draft_free(race_draft *d);
@@ -57,7 +76,7 @@ void race_draft_free(race_draft *d);
  * (`held1`/`held2` belong to `place1`/`place2`, NULL when unknown; one is
  * enough, and Helgrind knows only one).  The places are "file:line (fn)" as the readers
  * write them; `line1`/`line2` order them (0 when not in the student's
- * file: last).  Returns a malloc'd sentence, or NULL (ENOMEM).
+ * file: last).  Returns a malloc'd sentence.
  */
 char *race_words_lock_order(const char *place1, int line1, const char *held1,
                             const char *place2, int line2, const char *held2);
@@ -70,7 +89,7 @@ char *race_words_lock_order(const char *place1, int line1, const char *held1,
  * code still used the memory, or ran `callback`, the test's function the
  * student's code was running on the other side, e.g. "job_fn"; NULL when
  * none).  `freed` when one side freed the memory.  Returns a malloc'd
- * sentence, or NULL (ENOMEM).
+ * sentence.
  */
 char *race_words_race_advice(bool test_side, bool freed, const char *callback);
 

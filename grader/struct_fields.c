@@ -1,6 +1,7 @@
 /* struct_fields.c - see struct_fields.h. */
 #define _GNU_SOURCE
 #include "struct_fields.h"
+#include "util.h"
 
 #include <errno.h>
 #include <stdbool.h>
@@ -107,13 +108,6 @@ static int name_by_typedefs(struct_layouts *l, const sf_typedef *list, size_t n)
                 !(l->structs[i].name = strdup(list[j].name)))
                 return ENOMEM;
     return 0;
-}
-
-static const char *base_name(const char *path)
-{
-    const char *slash = strrchr(path, '/');
-
-    return slash ? slash + 1 : path;
 }
 
 int struct_layouts_parse(const char *text, const char *unit, struct_layouts *out)

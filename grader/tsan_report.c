@@ -9,11 +9,12 @@
  * sentence and a folding key, as in helgrind_report.c: the sentence names
  * the frame of each stack that matters (the student's, else the test's),
  * the key holds the kind and those frames' file:line.  Equal keys are
- * folded and counted, then the findings are sorted and capped.
+ * folded, sorted and capped by race_words.c.
  */
 #define _GNU_SOURCE
 #include "tsan_report.h"
 #include "race_words.h"
+#include "report_stack.h"
 #include "struct_fields.h"
 #include "util.h"
 
@@ -24,20 +25,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* One stack frame: "#1 bq_put exercises/bq/bq.c:57 (race_driver+0x2948)". */
-typedef struct ts_frame {
-    char *fn;                       /* NULL for "<null>" */
-    char *file;                     /* NULL when the frame has no source */
-    int line;
-    char *module;                   /* "race_driver", "libtsan.so.2", or NULL */
-} ts_frame;
-
-/* A line of a block and the frames under it. */
-typedef struct ts_part {
-    char *text;                     /* trimmed, without a "==pid==" start */
-    ts_frame *frames;
-    size_t n_frames;
-} ts_part;
+/* A stack frame, "#1 bq_put exercises/bq/bq.c:57 (race_driver+0x2948)", is
+   a report_frame whose obj is the module ("race_driver", "libtsan.so.2");
+   a line of a block and the frames under it, a report_part whose text is
+   trimmed, without a "==pid==" start. */
+typedef report_frame ts_frame;
+typedef report_part ts_part;
 
 /* One problem: parts[0].text is the title ("data race", "SEGV on ..."). */
 typedef struct ts_block {
@@ -54,45 +47,12 @@ typedef race_draft ts_draft;
 
 /* --- small helpers ------------------------------------------------------- */
 
-static void out_of_memory(void)
-{
-    fputs("out of memory\n", stderr);
-    abort();
-}
-
-static bool starts_with(const char *s, const char *prefix)
-{
-    return s && strncmp(s, prefix, strlen(prefix)) == 0;
-}
-
-static const char *base_name(const char *path)
-{
-    const char *slash = strrchr(path, '/');
-
-    return slash ? slash + 1 : path;
-}
-
 /* The hexadecimal number after the first " at 0x" in `text`, or 0. */
 static unsigned long long address_in(const char *text)
 {
     const char *at = text ? strstr(text, " at 0x") : NULL;
 
     return at ? strtoull(at + strlen(" at "), NULL, 16) : 0;
-}
-
-/* The unsigned number right after `marker` in `text`, or `fallback`. */
-static unsigned long number_after(const char *text, const char *marker, unsigned long fallback)
-{
-    const char *at = text ? strstr(text, marker) : NULL;
-    char *end;
-    unsigned long value;
-
-    if (!at)
-        return fallback;
-    at += strlen(marker);
-    errno = 0;
-    value = strtoul(at, &end, 10);
-    return (end == at || errno) ? fallback : value;
 }
 
 /* A function's name as the student wrote it: interceptors lose their prefix. */
@@ -123,7 +83,7 @@ static bool parse_frame(const char *s, ts_frame *f)
     paren = strrchr(loc, '(');
     if (paren) {
         const char *end = paren + 1 + strcspn(paren + 1, "+)");
-        f->module = xasprintf("%.*s", (int)(end - paren - 1), paren + 1);
+        f->obj = xasprintf("%.*s", (int)(end - paren - 1), paren + 1);
     }
     if (*loc && *loc != '(' && !starts_with(loc, "<null>")) {
         size_t len = paren ? (size_t)(paren - loc) : strlen(loc);
@@ -154,7 +114,7 @@ static void part_free(ts_part *p)
     for (size_t i = 0; i < p->n_frames; i++) {
         free(p->frames[i].fn);
         free(p->frames[i].file);
-        free(p->frames[i].module);
+        free(p->frames[i].obj);
     }
     free(p->frames);
 }
@@ -253,7 +213,7 @@ static ts_block *split_blocks(const char *text, size_t *n_blocks)
         } else if (cur && *s && !starts_with(s, "[failed to restore")) {
             s += pid_prefix(s);
             if (starts_with(s, "And ") && strstr(s, " more similar"))
-                cur->count += (long)number_after(s, "And ", 0);
+                cur->count += (long)report_number_after(s, "And ");
             add_part(cur, s, strlen(s));
         }
         free(copy);
@@ -270,88 +230,17 @@ static ts_block *split_blocks(const char *text, size_t *n_blocks)
 /* Shared libraries (libtsan, libc, libuv), sanitizer sources and the
    harness's wrappers of library calls: never the student's or the test's
    code. */
-static bool is_system(const ts_frame *f)
+static bool is_library(const ts_frame *f)
 {
-    return !f->file || (f->module && strstr(f->module, ".so")) ||
+    return !f->file || (f->obj && strstr(f->obj, ".so")) ||
            strstr(f->file, "libsanitizer/") || starts_with(f->file, "../") ||
            starts_with(f->fn, "__wrap_");
-}
-
-/* The frame a stack points at: the first in the student's file, else the
-   first with a source file outside shared libraries; *student says which. */
-static const ts_frame *pick_frame(const ts_part *part, const char *student_file, bool *student)
-{
-    *student = false;
-    if (!part)
-        return NULL;
-    for (size_t i = 0; i < part->n_frames; i++) {
-        const ts_frame *f = &part->frames[i];
-        if (f->file && strcmp(base_name(f->file), base_name(student_file)) == 0) {
-            *student = true;
-            return f;
-        }
-    }
-    for (size_t i = 0; i < part->n_frames; i++)
-        if (!is_system(&part->frames[i]))
-            return &part->frames[i];
-    return NULL;
-}
-
-/* Appends "file:line (fn)" for the stack of `part`, with " in the test's
-   code" after it when it is not the student's; `fallback` when none. */
-static void put_where(strbuf *b, const ts_part *part, const char *student_file,
-                      const char *fallback)
-{
-    bool student;
-    const ts_frame *f = pick_frame(part, student_file, &student);
-
-    if (!f) {
-        strbuf_addstr(b, fallback);
-        return;
-    }
-    strbuf_addf(b, "%s:%d", base_name(f->file), f->line);
-    if (f->fn)
-        strbuf_addf(b, " (%s)", f->fn);
-    if (!student)
-        strbuf_addstr(b, " in the test's code");
-}
-
-/* Just "file:line" of the stack of `part`, or nothing. */
-static void put_short_where(strbuf *b, const ts_part *part, const char *student_file)
-{
-    bool student;
-    const ts_frame *f = pick_frame(part, student_file, &student);
-
-    if (f)
-        strbuf_addf(b, "%s:%d", base_name(f->file), f->line);
-}
-
-/* Appends "|file:line" of the stack of `part` to a folding key. */
-static void put_key_where(strbuf *b, const ts_part *part, const char *student_file)
-{
-    bool student;
-    const ts_frame *f = pick_frame(part, student_file, &student);
-
-    strbuf_addf(b, "|%s:%d", f ? f->file : "", f ? f->line : 0);
-}
-
-/* Whether the stacks of `a` and `b` point at the same file:line. */
-static bool same_place(const ts_part *a, const ts_part *b, const char *student_file)
-{
-    bool student;
-    const ts_frame *fa = pick_frame(a, student_file, &student);
-    const ts_frame *fb = pick_frame(b, student_file, &student);
-
-    return fa && fb && fa->line == fb->line && strcmp(fa->file, fb->file) == 0;
 }
 
 /* The first part after the title whose text starts with `prefix`, or NULL. */
 static const ts_part *find_part(const ts_block *b, const char *prefix)
 {
-    for (size_t i = 1; i < b->n_parts; i++)
-        if (starts_with(b->parts[i].text, prefix))
-            return &b->parts[i];
-    return NULL;
+    return report_find_part(b->parts, b->n_parts, prefix);
 }
 
 /* The part saying where thread `name` ("T3") was created, or NULL. */
@@ -368,7 +257,7 @@ static const ts_part *thread_part(const ts_block *b, const char *name, size_t le
 /* Appends whose a stack or TLS is: "the main thread", "the thread started
    at five_tasks.c:85 (run_parallel)", or "thread T3". */
 static void put_owner(strbuf *b, const ts_block *blk, const char *owner,
-                      const char *student_file)
+                      const report_places *rp)
 {
     size_t len;
     const ts_part *created;
@@ -381,9 +270,9 @@ static void put_owner(strbuf *b, const ts_block *blk, const char *owner,
         owner += strlen("thread ");
     len = strcspn(owner, " .:");
     created = thread_part(blk, owner, len);
-    if (created && pick_frame(created, student_file, &(bool){false})) {
+    if (created && report_pick_frame(rp, created, &(bool){false})) {
         strbuf_addstr(b, "the thread started at ");
-        put_where(b, created, student_file, "");
+        report_put_where(b, rp, created, "");
     } else {
         strbuf_addf(b, "thread %.*s", (int)len, owner);
     }
@@ -391,7 +280,7 @@ static void put_owner(strbuf *b, const ts_block *blk, const char *owner,
 
 /* Appends what ThreadSanitizer says about the raced-on memory, or nothing. */
 static void put_variable(strbuf *b, const ts_block *blk, const ts_part *access,
-                         const char *student_file, const struct_layouts *layouts)
+                         const report_places *rp, const struct_layouts *layouts)
 {
     for (size_t i = 1; i < blk->n_parts; i++) {
         const ts_part *part = &blk->parts[i];
@@ -410,9 +299,9 @@ static void put_variable(strbuf *b, const ts_block *blk, const ts_part *access,
             strbuf_addf(b, "the %s variable \"%.*s\"", q[len] == '.' ? "static" : "global",
                         len, q);
         } else if (starts_with(t, "heap block of size ")) {
-            unsigned long size = number_after(t, "heap block of size ", 0);
+            unsigned long size = report_number_after(t, "heap block of size ");
             unsigned long long block = address_in(t), at = address_in(access->text);
-            unsigned long bytes = number_after(access->text, " of size ", 0);
+            unsigned long bytes = report_number_after(access->text, " of size ");
 
             char *field = block && at >= block && at - block < size
                 ? struct_layouts_field(layouts, size, (unsigned long)(at - block)) : NULL;
@@ -426,20 +315,20 @@ static void put_variable(strbuf *b, const ts_block *blk, const ts_part *access,
             free(field);
             if (part->n_frames) {
                 strbuf_addstr(b, " allocated at ");
-                put_where(b, part, student_file, "an unknown place");
+                report_put_where(b, rp, part, "an unknown place");
             }
         } else if (starts_with(t, "stack of ")) {
             strbuf_addstr(b, "a local variable of ");
-            put_owner(b, blk, t + strlen("stack of "), student_file);
+            put_owner(b, blk, t + strlen("stack of "), rp);
             strbuf_addstr(b, " that other threads reach through a pointer");
         } else if (starts_with(t, "TLS of ")) {
             strbuf_addstr(b, "a thread-local variable of ");
-            put_owner(b, blk, t + strlen("TLS of "), student_file);
+            put_owner(b, blk, t + strlen("TLS of "), rp);
         } else if (starts_with(t, "file descriptor ")) {
-            strbuf_addf(b, "file descriptor %lu", number_after(t, "file descriptor ", 0));
+            strbuf_addf(b, "file descriptor %lu", report_number_after(t, "file descriptor "));
             if (part->n_frames) {
                 strbuf_addstr(b, " (opened at ");
-                put_where(b, part, student_file, "an unknown place");
+                report_put_where(b, rp, part, "an unknown place");
                 strbuf_addstr(b, ")");
             }
         } else {
@@ -488,20 +377,6 @@ static const char *access_verb(const ts_part *p, bool previous, bool *frees, boo
     return writes ? "writes" : "reads";
 }
 
-/* The test's function the student's code was running in `part`'s stack
-   ("job_fn"), or NULL: the innermost frame with source, when it is not the
-   student's but a frame further out is. */
-static const char *callback_in(const ts_part *part, const char *student_file)
-{
-    bool student;
-    const ts_frame *f = pick_frame(part, student_file, &student);
-
-    for (size_t i = 0; student && i < part->n_frames && &part->frames[i] != f; i++)
-        if (!is_system(&part->frames[i]))
-            return part->frames[i].fn;
-    return NULL;
-}
-
 /* The locks an access was made holding: "write M0, read M2" from
    "Read of size 4 at 0x... by thread T3 (mutexes: write M0, read M2):", or NULL. */
 static char *locks_held(const ts_part *access)
@@ -516,11 +391,11 @@ static char *locks_held(const ts_part *access)
 
 /* Ends a race's sentence: what to do, and what two locked sides mean. */
 static void put_advice(strbuf *body, const ts_part *first, const ts_part *other,
-                       const char *student_file, bool fd, bool freed)
+                       const report_places *rp, bool fd, bool freed)
 {
     bool s1 = false, s2 = false;
-    const ts_frame *f1 = pick_frame(first, student_file, &s1);
-    const ts_frame *f2 = pick_frame(other, student_file, &s2);
+    const ts_frame *f1 = report_pick_frame(rp, first, &s1);
+    const ts_frame *f2 = report_pick_frame(rp, other, &s2);
     bool test_side = f1 && f2 && s1 != s2;
     char *held1 = locks_held(first), *held2 = locks_held(other), *advice;
     const char *note = race_words_both_locked(held1 && held2,
@@ -531,10 +406,8 @@ static void put_advice(strbuf *body, const ts_part *first, const ts_part *other,
                       "more, and do not use its number after closing it.");
     } else {
         advice = race_words_race_advice(test_side, freed, !test_side ? NULL :
-                                        s1 ? callback_in(first, student_file)
-                                           : callback_in(other, student_file));
-        if (!advice)
-            out_of_memory();
+                                        s1 ? report_callback_in(rp, first)
+                                           : report_callback_in(rp, other));
         strbuf_addf(body, ". %s", advice);
         free(advice);
     }
@@ -544,7 +417,7 @@ static void put_advice(strbuf *body, const ts_part *first, const ts_part *other,
     free(held2);
 }
 
-static void describe_race(const ts_block *blk, const char *student_file,
+static void describe_race(const ts_block *blk, const report_places *rp,
                           const struct_layouts *layouts, strbuf *body,
                           strbuf *key, const ts_part **first_out)
 {
@@ -557,51 +430,32 @@ static void describe_race(const ts_block *blk, const char *student_file,
     strbuf var = STRBUF_INIT;
 
     *first_out = first;
-    if (other && same_place(first, other, student_file)) {
+    if (other && report_same_place(rp, first, other)) {
         strbuf_addstr(body, "two threads run ");
-        put_where(body, first, student_file, "the same code");
+        report_put_where(body, rp, first, "the same code");
         strbuf_addf(body, " at the same time: one %s %s that the other %s%s", verb, what,
                     strcmp(verb, other_verb) ? "" : "also ", other_verb);
     } else if (other && other->n_frames) {
-        put_where(body, first, student_file, "a thread");
+        report_put_where(body, rp, first, "a thread");
         strbuf_addf(body, " %s %s that ", verb, what);
-        put_where(body, other, student_file, "another thread");
+        report_put_where(body, rp, other, "another thread");
         strbuf_addf(body, " %s%s in another thread",
                     strcmp(verb, other_verb) ? "" : "also ", other_verb);
     } else {
-        put_where(body, first, student_file, "a thread");
+        report_put_where(body, rp, first, "a thread");
         strbuf_addf(body, " %s %s that another thread also uses", verb, what);
     }
     strbuf_addstr(body, ", and no lock orders the two");
-    put_variable(&var, blk, first, student_file, layouts);
+    put_variable(&var, blk, first, rp, layouts);
     if (var.len)
         strbuf_addf(body, "; the %s is %s", fd ? "descriptor" : "memory", var.data);
     strbuf_release(&var);
-    put_advice(body, first, other, student_file, fd, first_frees || other_frees);
-    put_key_where(key, first, student_file);
-    put_key_where(key, other, student_file);
+    put_advice(body, first, other, rp, fd, first_frees || other_frees);
+    report_put_key(key, rp, first);
+    report_put_key(key, rp, other);
 }
 
-/* "file:line (fn)" of the stack of `part` (malloc'd), or NULL; *line gets
-   the line when it is the student's, else 0. */
-static char *where_string(const ts_part *part, const char *student_file, int *line,
-                          bool is_short)
-{
-    strbuf b = STRBUF_INIT;
-    bool student;
-    const ts_frame *f = pick_frame(part, student_file, &student);
-
-    *line = f && student ? f->line : 0;
-    if (!f)
-        return NULL;
-    if (is_short)
-        put_short_where(&b, part, student_file);
-    else
-        put_where(&b, part, student_file, "");
-    return strbuf_detach(&b);
-}
-
-static void describe_lock_order(const ts_block *blk, const char *student_file, strbuf *body,
+static void describe_lock_order(const ts_block *blk, const report_places *rp, strbuf *body,
                                 strbuf *key, const ts_part **first_out)
 {
     const ts_part *a = NULL, *b = NULL, *a_before = NULL, *b_before = NULL;
@@ -626,31 +480,22 @@ static void describe_lock_order(const ts_block *blk, const char *student_file, s
                 b_before = p;
         }
     }
-    place_a = where_string(a, student_file, &line_a, false);
-    place_b = b && b->n_frames ? where_string(b, student_file, &line_b, false) : NULL;
+    place_a = report_where_string(rp, a, &line_a, false);
+    place_b = b && b->n_frames ? report_where_string(rp, b, &line_b, false) : NULL;
     *first_out = place_b && line_b && (!line_a || line_b < line_a) ? b : a;
-    held_a = a_before ? where_string(a_before, student_file, &unused, true) : NULL;
-    held_b = b_before && place_b ? where_string(b_before, student_file, &unused, true) : NULL;
+    held_a = a_before ? report_where_string(rp, a_before, &unused, true) : NULL;
+    held_b = b_before && place_b ? report_where_string(rp, b_before, &unused, true) : NULL;
     if (!place_b)
         line_b = 0;
     text = race_words_lock_order(place_a ? place_a : "a thread", line_a, held_a, place_b,
                                  line_b, held_b);
-    if (!text)
-        out_of_memory();
     strbuf_addstr(body, text);
     free(text);
     free(place_a);
     free(place_b);
     free(held_a);
     free(held_b);
-    /* the key does not depend on which of the two came first */
-    if (line_b && line_b < line_a) {
-        put_key_where(key, b, student_file);
-        put_key_where(key, a, student_file);
-    } else {
-        put_key_where(key, a, student_file);
-        put_key_where(key, b, student_file);
-    }
+    report_put_key_pair(key, rp, a, line_a, b, line_b);
 }
 
 /* ThreadSanitizer's mutex misuse titles, in words: what the code did, what to do. */
@@ -681,45 +526,45 @@ static size_t misuse_index(const char *title)
     return i;
 }
 
-static void describe_misuse(const ts_block *blk, const char *student_file, strbuf *body,
+static void describe_misuse(const ts_block *blk, const report_places *rp, strbuf *body,
                             strbuf *key)
 {
     const char *title = blk->parts[0].text;
     size_t i = misuse_index(title);
     const ts_part *and_part = find_part(blk, "and:");
 
-    put_where(body, &blk->parts[0], student_file, "a thread");
+    report_put_where(body, rp, &blk->parts[0], "a thread");
     strbuf_addf(body, " %s", misuse_words[i].did);
     if (and_part && starts_with(title, "destroy of") &&
-        pick_frame(and_part, student_file, &(bool){false})) {
+        report_pick_frame(rp, and_part, &(bool){false})) {
         strbuf_addstr(body, " (locked at ");
-        put_short_where(body, and_part, student_file);
+        report_put_place(body, rp, and_part);
         strbuf_addstr(body, ")");
     }
     strbuf_addf(body, ". %s", misuse_words[i].advice);
-    put_key_where(key, &blk->parts[0], student_file);
+    report_put_key(key, rp, &blk->parts[0]);
     strbuf_addf(key, "|%s", title);
 }
 
-static void describe_leak(const ts_block *blk, const char *student_file, strbuf *body,
+static void describe_leak(const ts_block *blk, const report_places *rp, strbuf *body,
                           strbuf *key, const ts_part **first_out)
 {
     const ts_part *created = find_part(blk, "Thread ");
     bool student;
 
     *first_out = created;
-    if (pick_frame(created, student_file, &student) && student) {
-        put_where(body, created, student_file, "");
+    if (report_pick_frame(rp, created, &student) && student) {
+        report_put_where(body, rp, created, "");
         strbuf_addstr(body, " starts a thread that is never joined. Join every thread "
                       "you start (pthread_join) before your function returns, or "
                       "detach it.");
     } else {
         strbuf_addstr(body, "a thread started at ");
-        put_where(body, created, student_file, "an unknown place");
+        report_put_where(body, rp, created, "an unknown place");
         strbuf_addstr(body, " was never joined, and your code was to join it. "
                       "Check that every thread is joined, whatever path the code takes.");
     }
-    put_key_where(key, created, student_file);
+    report_put_key(key, rp, created);
 }
 
 /* The signal names ThreadSanitizer uses in its crash titles, in words. */
@@ -742,7 +587,7 @@ static const ts_part *crash_stack(const ts_block *blk)
     return &blk->parts[0];
 }
 
-static void describe_crash(const ts_block *blk, const char *student_file, strbuf *body,
+static void describe_crash(const ts_block *blk, const report_places *rp, strbuf *body,
                            strbuf *key)
 {
     const char *title = blk->parts[0].text;
@@ -755,12 +600,12 @@ static void describe_crash(const ts_block *blk, const char *student_file, strbuf
     for (size_t i = 0; i < sizeof crash_words / sizeof crash_words[0] && !what; i++)
         if (starts_with(title, crash_words[i].title))
             what = crash_words[i].words;
-    f = pick_frame(stack, student_file, &student);
+    f = report_pick_frame(rp, stack, &student);
     /* the library call the crash happened in: the last interceptor above it */
     for (size_t i = 0; f && i < stack->n_frames && &stack->frames[i] != f; i++)
         if (stack->frames[i].fn && starts_with(stack->frames[i].fn, "__interceptor_"))
             inside = plain_fn(stack->frames[i].fn);
-    put_where(body, stack, student_file, "the program");
+    report_put_where(body, rp, stack, "the program");
     if (what)
         strbuf_addf(body, " crashes with %s", what);
     else
@@ -775,28 +620,28 @@ static void describe_crash(const ts_block *blk, const char *student_file, strbuf
         strbuf_addf(body, ", inside %s", inside);
     strbuf_addstr(body, ". Check the pointers and handles used there: NULL, freed, "
                   "out of bounds, or a thread joined twice?");
-    put_key_where(key, stack, student_file);
+    report_put_key(key, rp, stack);
     strbuf_addf(key, "|%.*s", (int)strcspn(title, " "), title);
 }
 
-static void describe_other(const ts_block *blk, const char *student_file, strbuf *body,
+static void describe_other(const ts_block *blk, const report_places *rp, strbuf *body,
                            strbuf *key)
 {
     const char *title = blk->parts[0].text;
 
     if (blk->parts[0].n_frames || blk->n_parts > 1) {
-        put_where(body, &blk->parts[0], student_file, "somewhere in the program");
+        report_put_where(body, rp, &blk->parts[0], "somewhere in the program");
         strbuf_addf(body, ": ThreadSanitizer says \"%s\".", title);
     } else {
         strbuf_addf(body, "ThreadSanitizer stopped: \"%s\". Run `make race` (Helgrind) "
                     "for the check that counts.", title);
     }
-    put_key_where(key, &blk->parts[0], student_file);
+    report_put_key(key, rp, &blk->parts[0]);
     strbuf_addf(key, "|%s", title);
 }
 
 /* Fills `d` from block `blk`: kind, student's file:line, body, key. */
-static void draft_block(const ts_block *blk, const char *student_file,
+static void draft_block(const ts_block *blk, const report_places *rp,
                         const struct_layouts *layouts, ts_draft *d)
 {
     strbuf body = STRBUF_INIT, key = STRBUF_INIT;
@@ -807,33 +652,33 @@ static void draft_block(const ts_block *blk, const char *student_file,
 
     if (blk->error) {
         d->kind = "other", d->label = "crash";
-        describe_crash(blk, student_file, &body, &key);
+        describe_crash(blk, rp, &body, &key);
         at = crash_stack(blk);
     } else if (starts_with(title, "data race")) {
         d->kind = "race", d->label = "data race";
-        describe_race(blk, student_file, layouts, &body, &key, &first);
-        if (!pick_frame(first, student_file, &student) || !student)
+        describe_race(blk, rp, layouts, &body, &key, &first);
+        if (!report_pick_frame(rp, first, &student) || !student)
             first = find_part(blk, "Previous ");
         at = first;
     } else if (starts_with(title, "lock-order-inversion")) {
         d->kind = "lock_order", d->label = "lock order";
-        describe_lock_order(blk, student_file, &body, &key, &first);
+        describe_lock_order(blk, rp, &body, &key, &first);
         at = first;         /* the place the sentence names first */
     } else if (misuse_index(title) < sizeof misuse_words / sizeof misuse_words[0]) {
         d->kind = "misuse", d->label = "misuse of a pthread call";
-        describe_misuse(blk, student_file, &body, &key);
+        describe_misuse(blk, rp, &body, &key);
     } else if (starts_with(title, "thread leak")) {
         d->kind = "other", d->label = "thread leak";
-        describe_leak(blk, student_file, &body, &key, &first);
+        describe_leak(blk, rp, &body, &key, &first);
         at = first;
     } else {
         d->kind = "other", d->label = "thread problem";
-        describe_other(blk, student_file, &body, &key);
+        describe_other(blk, rp, &body, &key);
     }
     strbuf_addf(&key, "|%s", d->label);
-    f = pick_frame(at, student_file, &student);
+    f = report_pick_frame(rp, at, &student);
     d->line = f && student ? f->line : 0;
-    d->file = xstrdup(f && student ? student_file : "");
+    d->file = xstrdup(f && student ? rp->student_file : "");
     d->body = strbuf_detach(&body);
     d->key = strbuf_detach(&key);
     d->count = blk->count;
@@ -851,37 +696,24 @@ int tsan_report_parse_fields(const char *text, const char *student_file,
                              const struct_layouts *layouts, size_t max_findings,
                              race_result *out)
 {
+    report_places rp = { student_file, is_library };
     ts_block *blocks;
     ts_draft *drafts;
     size_t n_blocks, n = 0;
+    int err;
 
-    if (!out)
-        return EINVAL;
-    out->findings = NULL;
-    out->n_findings = 0;
-    out->n_errors = 0;
-    if (!text || !student_file)
-        return EINVAL;
+    if ((err = race_words_start(out, text, student_file)))
+        return err;
     blocks = split_blocks(text, &n_blocks);
-    drafts = xcalloc(n_blocks ? n_blocks : 1, sizeof *drafts);
+    drafts = xcalloc(n_blocks, sizeof *drafts);
     for (size_t i = 0; i < n_blocks; i++) {
         ts_draft d = { 0 };
-        size_t j;
 
-        draft_block(&blocks[i], student_file, layouts, &d);
+        draft_block(&blocks[i], &rp, layouts, &d);
         out->n_errors += (size_t)d.count;
-        for (j = 0; j < n && strcmp(drafts[j].key, d.key) != 0; j++)
-            ;
-        if (j < n) {
-            drafts[j].count += d.count;
-            race_draft_free(&d);
-            continue;
-        }
-        d.first = i;
-        drafts[n++] = d;
+        race_words_fold(drafts, &n, &d, i);
     }
-    if (race_words_findings(drafts, n, max_findings, FULL_REPORT, out))
-        out_of_memory();
+    race_words_findings(drafts, n, max_findings, FULL_REPORT, out);
     free(drafts);
     blocks_free(blocks, n_blocks);
     return 0;
@@ -893,13 +725,8 @@ int tsan_report_read(const char *path, const char *student_file, size_t max_find
     char *text;
     int err;
 
-    if (!out)
-        return EINVAL;
-    out->findings = NULL;
-    out->n_findings = 0;
-    out->n_errors = 0;
-    if (!path || !student_file)
-        return EINVAL;
+    if ((err = race_words_start(out, path, student_file)))
+        return err;
     text = read_file(path, NULL);
     if (!text)
         return errno ? errno : EIO;

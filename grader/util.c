@@ -117,6 +117,18 @@ void strbuf_release(strbuf *sb)
     sb->len = sb->cap = 0;
 }
 
+bool starts_with(const char *s, const char *prefix)
+{
+    return s && strncmp(s, prefix, strlen(prefix)) == 0;
+}
+
+const char *base_name(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+
+    return slash ? slash + 1 : path;
+}
+
 bool parse_count(const char *text, int low, int high, int *out)
 {
     char *end;

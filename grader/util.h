@@ -42,6 +42,12 @@ char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
  */
 bool parse_count(const char *text, int low, int high, int *out);
 
+/* Whether `s` (NULL: no) starts with `prefix`. */
+bool starts_with(const char *s, const char *prefix);
+
+/* The part of `path` after its last '/' (all of it when it has none). */
+const char *base_name(const char *path);
+
 /* Seconds on CLOCK_MONOTONIC. */
 double now_seconds(void);
 

@@ -1,6 +1,7 @@
 /*
- * race_watchdog.c - a race driver that is stuck ends at once, and says where
- * (see "Race drivers" in racecourse_test.h).
+ * race_watchdog.c - a race driver that is stuck ends at once, and says where;
+ * a driver that fails says what, in the same words (see "Race drivers" in
+ * racecourse_test.h).
  *
  * Theory of operation: each thread of the driver has a slot (its name, the
  * call of the code under test it is in, since when); RC_CALL fills it and
@@ -26,6 +27,7 @@
 #define _GNU_SOURCE
 #include "racecourse_test.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/syscall.h>
@@ -55,6 +57,7 @@ static struct {
     slot slots[SLOTS];
     unsigned used;              /* slots handed out */
     unsigned long progress;
+    unsigned failures;          /* rc_driver_fail() calls */
 } shared;
 
 static __thread int my_slot = -1;
@@ -191,4 +194,22 @@ int rc_watchdog_start(void)
     if (err == 0)
         pthread_detach(watchdog);
     return err;
+}
+
+int rc_driver_fail(const char *format, ...)
+{
+    char message[512];
+    va_list args;
+
+    va_start(args, format);
+    vsnprintf(message, sizeof message, format, args);
+    va_end(args);
+    fprintf(stderr, "race driver: %s\n", message);
+    __atomic_fetch_add(&shared.failures, 1, __ATOMIC_RELAXED);
+    return 1;
+}
+
+int rc_driver_failures(void)
+{
+    return (int)LOAD(shared.failures);
 }

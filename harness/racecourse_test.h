@@ -19,6 +19,11 @@
  *   rc_runnable_others(), rc_watch_start()
  *                          small measuring helpers, documented below.
  *
+ *   rc_wait_flag(), rc_sem_wait_for(), rc_join_within()
+ *                          wait for another thread with a deadline: a
+ *                          call of the code under test that must return,
+ *                          or must still block.
+ *
  *   rc_spurious_wakeups(), rc_delay_locks(), rc_late_wakeups()
  *                          make the interleaving a bug needs happen on
  *                          every run, not when the scheduler allows.
@@ -34,6 +39,8 @@
 
 #include <criterion/criterion.h>
 #include <pthread.h>
+#include <semaphore.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -95,6 +102,23 @@ double rc_now(void);
 
 /* Sleeps `seconds` (restarting after signals); negative sleeps nothing. */
 void rc_sleep(double seconds);
+
+/*
+ * Waits at most `seconds` for another thread to set `*flag` (atomic_store
+ * of true), looking every millisecond.  Returns whether it was set.
+ */
+bool rc_wait_flag(atomic_bool *flag, double seconds);
+
+/*
+ * Waits on `sem` at most `seconds` (on CLOCK_MONOTONIC, again after a
+ * signal).  Returns true when it took the semaphore, false when the time
+ * ran out.
+ */
+bool rc_sem_wait_for(sem_t *sem, double seconds);
+
+/* Joins `thread` if it ends within `seconds` (looking every millisecond);
+ * false, and not joined, if it does not. */
+bool rc_join_within(pthread_t thread, double seconds);
 
 /* CPU time (user + system) used so far by the whole process, in seconds. */
 double rc_process_cpu(void);
@@ -205,6 +229,17 @@ void rc_late_wakeups(double seconds);
  */
 #define RC_STUCK_QUIET_S 3.0
 #define RC_STUCK_LONG_S 10.0
+
+/*
+ * Says what went wrong, as every race driver says it: "race driver: "
+ * and the printf-style message, as one line on stderr.  Counts a failure
+ * (rc_driver_failures() says how many so far, from any thread).  The
+ * count orders nothing between threads, for Helgrind or ThreadSanitizer.
+ * Returns 1, the exit status of a driver that failed, for
+ * `return rc_driver_fail("...");` in main.
+ */
+int rc_driver_fail(const char *format, ...) __attribute__((format(printf, 1, 2)));
+int rc_driver_failures(void);
 
 int rc_watchdog_start(void);
 void rc_progress(void);

@@ -1,4 +1,4 @@
-/* test_support.c - the measuring helpers of racecourse_test.h. */
+/* test_support.c - the measuring and waiting helpers of racecourse_test.h. */
 #define _GNU_SOURCE
 #include "racecourse_test.h"
 
@@ -45,6 +45,46 @@ void rc_sleep(double seconds)
     left.tv_nsec = (long)((seconds - (double)left.tv_sec) * 1e9);
     while (nanosleep(&left, &left) == -1 && errno == EINTR)
         ;
+}
+
+bool rc_wait_flag(atomic_bool *flag, double seconds)
+{
+    double until = rc_now() + seconds;
+
+    while (!atomic_load(flag)) {
+        if (rc_now() > until)
+            return false;
+        rc_sleep(0.001);
+    }
+    return true;
+}
+
+bool rc_sem_wait_for(sem_t *sem, double seconds)
+{
+    struct timespec deadline;
+    time_t whole = seconds > 0 ? (time_t)seconds : 0;
+
+    clock_gettime(CLOCK_MONOTONIC, &deadline);
+    if (seconds > 0)
+        deadline.tv_nsec += (long)((seconds - (double)whole) * 1e9);
+    deadline.tv_sec += whole + deadline.tv_nsec / 1000000000L;
+    deadline.tv_nsec %= 1000000000L;
+    while (sem_clockwait(sem, CLOCK_MONOTONIC, &deadline) != 0)
+        if (errno != EINTR)
+            return false;
+    return true;
+}
+
+bool rc_join_within(pthread_t thread, double seconds)
+{
+    double until = rc_now() + seconds;
+
+    while (pthread_tryjoin_np(thread, NULL) != 0) {
+        if (rc_now() > until)
+            return false;
+        rc_sleep(0.001);
+    }
+    return true;
 }
 
 double rc_process_cpu(void)

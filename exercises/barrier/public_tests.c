@@ -22,7 +22,6 @@
 #include "racecourse_test.h"
 
 #include <errno.h>
-#include <math.h>
 #include <pthread.h>
 #include <semaphore.h>
 #include <stdatomic.h>
@@ -86,16 +85,8 @@ static void start_barrier_wait(call *c, barrier *b, double timeout_s)
 /* Waits up to `units` for the call to return (on a semaphore, no polling). */
 static bool finished_within(call *c, double units)
 {
-    struct timespec deadline;
-    double seconds = units * rc_unit(), whole;
-
-    clock_gettime(CLOCK_MONOTONIC, &deadline);
-    deadline.tv_nsec += (long)(modf(seconds, &whole) * 1e9);
-    deadline.tv_sec += (time_t)whole + deadline.tv_nsec / 1000000000L;
-    deadline.tv_nsec %= 1000000000L;
-    while (sem_clockwait(&c->over, CLOCK_MONOTONIC, &deadline) != 0)
-        if (errno != EINTR)
-            return false;
+    if (!rc_sem_wait_for(&c->over, units * rc_unit()))
+        return false;
     pthread_join(c->thread, NULL);
     return true;
 }

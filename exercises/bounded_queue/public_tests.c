@@ -60,14 +60,7 @@ static void getter_start(getter *g, bqueue *q, double timeout_s, pthread_t *thre
 /* Waits up to `seconds` for the getter to finish. */
 static bool getter_finished_within(getter *g, double seconds)
 {
-    double until = rc_now() + seconds;
-
-    while (!atomic_load(&g->done)) {
-        if (rc_now() > until)
-            return false;
-        rc_sleep(0.001);
-    }
-    return true;
+    return rc_wait_flag(&g->done, seconds);
 }
 
 RC_TEST(bounded_queue_public, new_queue_is_empty)

@@ -127,14 +127,7 @@ static void *waiter_main(void *arg)
 /* Waits up to `units` for the waiter to return. */
 static bool returned_within(waiter *w, double units)
 {
-    double until = rc_now() + units * rc_unit();
-
-    while (!atomic_load(&w->returned)) {
-        if (rc_now() > until)
-            return false;
-        rc_sleep(0.001);
-    }
-    return true;
+    return rc_wait_flag(&w->returned, units * rc_unit());
 }
 
 /*

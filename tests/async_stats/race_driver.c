@@ -40,13 +40,6 @@ typedef struct writer {
 
 static writer writers[SOURCES];
 
-static void pause_us(long us)
-{
-    struct timespec t = { 0, us * 1000 };
-
-    nanosleep(&t, NULL);
-}
-
 static void *writer_main(void *arg)
 {
     writer *w = arg;
@@ -61,16 +54,10 @@ static void *writer_main(void *arg)
         if (sent > 0)
             off += (size_t)sent;
         rc_progress();
-        pause_us(w->pause_us);
+        rc_sleep(w->pause_us * 1e-6);
     }
     close(w->fd);
     return NULL;
-}
-
-static int fail(const char *what)
-{
-    fprintf(stderr, "race driver: %s\n", what);
-    return 1;
 }
 
 int main(void)
@@ -84,13 +71,13 @@ int main(void)
     signal(SIGPIPE, SIG_IGN);
     rc_thread_name("main", -1);
     if (rc_watchdog_start() != 0)
-        return fail("cannot start the watchdog thread");
+        return rc_driver_fail("cannot start the watchdog thread");
     for (int i = 0; i < SOURCES; i++) {
         writer *w = &writers[i];
         size_t len = 0;
 
         if (i == SOURCES - 1 ? socketpair(AF_UNIX, SOCK_STREAM, 0, ends) : pipe(ends))
-            return fail("cannot create a pipe or a socketpair");
+            return rc_driver_fail("cannot create a pipe or a socketpair");
         fds[i] = ends[0];
         w->fd = ends[1];
         w->chunk = 3 + 2 * (size_t)i;        /* 3, 5, 7, 9 bytes */
@@ -103,10 +90,10 @@ int main(void)
     }
     for (int i = 0; i < SOURCES; i++)
         if (pthread_create(&threads[i], NULL, writer_main, &writers[i]) != 0)
-            return fail("cannot start a writer thread");
+            return rc_driver_fail("cannot start a writer thread");
 
     if (uv_loop_init(&loop) != 0)
-        return fail("uv_loop_init failed");
+        return rc_driver_fail("uv_loop_init failed");
     rc = RC_CALL(async_stats(&loop, fds, SOURCES, per, &all));
     /* a solution that returned early must not leave the writers blocked */
     for (int i = 0; i < SOURCES; i++)
@@ -116,13 +103,13 @@ int main(void)
     uv_loop_close(&loop);
 
     if (rc != EINVAL)
-        return fail("async_stats did not return EINVAL for the source with a bad token");
+        return rc_driver_fail("async_stats did not return EINVAL for the source with a bad token");
     if (per[1].error != EINVAL)
-        return fail("per_source[1] (bad token) does not have error EINVAL");
+        return rc_driver_fail("per_source[1] (bad token) does not have error EINVAL");
     for (int i = 0; i < SOURCES; i++)
         if (i != 1 && (per[i].error != 0 || per[i].count != NUMBERS))
-            return fail("a good source does not have 40 numbers and error 0");
+            return rc_driver_fail("a good source does not have 40 numbers and error 0");
     if (all.count != (SOURCES - 1) * NUMBERS)
-        return fail("overall does not have the numbers of the three good sources");
+        return rc_driver_fail("overall does not have the numbers of the three good sources");
     return RC_EXIT_PASSED;
 }

@@ -69,22 +69,6 @@ static barrier *new_barrier(unsigned parties, barrier_action action, void *arg)
     return b;
 }
 
-/* Waits on `sem` at most `seconds`; false when the time ran out. */
-static bool sem_wait_for(sem_t *sem, double seconds)
-{
-    struct timespec deadline;
-    double whole;
-
-    clock_gettime(CLOCK_MONOTONIC, &deadline);
-    deadline.tv_nsec += (long)(modf(seconds, &whole) * 1e9);
-    deadline.tv_sec += (time_t)whole + deadline.tv_nsec / 1000000000L;
-    deadline.tv_nsec %= 1000000000L;
-    while (sem_clockwait(sem, CLOCK_MONOTONIC, &deadline) != 0)
-        if (errno != EINTR)
-            return false;
-    return true;
-}
-
 /*
  * ---- one event_wait or barrier_wait on a thread of its own -------------
  *
@@ -161,7 +145,7 @@ static bool call_done(call *c)
 /* Waits up to max_s for the call to return; joins it when it did. */
 static bool call_wait(call *c, double max_s)
 {
-    if (!sem_wait_for(&c->over, max_s))
+    if (!rc_sem_wait_for(&c->over, max_s))
         return false;
     pthread_join(c->thread, NULL);
     return true;
@@ -703,7 +687,7 @@ RC_TEST(barrier, many_cycles_stay_in_step)
         cr_assert(pthread_create(&threads[i], NULL, cycler_main, &cyclers[i]) == 0, "test setup: cannot start a thread");
     }
     for (int i = 0; i < CYCLE_THREADS; i++) {
-        cr_assert(sem_wait_for(&cyclers[i].over, unit(350)), "%d threads going through %d cycles of a barrier "
+        cr_assert(rc_sem_wait_for(&cyclers[i].over, unit(350)), "%d threads going through %d cycles of a barrier "
                   "stopped moving (%d cycles completed): a wake-up was lost or a thread slipped into the "
                   "wrong cycle", CYCLE_THREADS, CYCLES, atomic_load(&cycles_run));
         pthread_join(threads[i], NULL);

@@ -49,13 +49,6 @@ static bool observing;
 static atomic_int actions_run;
 static atomic_int action_value;
 
-static void pause_ms(long ms)
-{
-    struct timespec t = { ms / 1000, (ms % 1000) * 1000000L };
-
-    nanosleep(&t, NULL);
-}
-
 static void thread_finished(void)
 {
     pthread_mutex_lock(&finish_lock);
@@ -119,10 +112,10 @@ static void *event_waiter(void *arg)
             break;
         default:
             while (event_wait(ev, 0.0) == ETIMEDOUT)
-                pause_ms(1);
+                rc_sleep(0.001);
             break;
         }
-        pause_ms(1);
+        rc_sleep(0.001);
     }
     thread_finished();
     return NULL;
@@ -133,9 +126,9 @@ static void *event_setter(void *arg)
     (void)arg;
     for (int i = 0; i < 30; i++) {
         event_set(ev);
-        pause_ms(1);
+        rc_sleep(0.001);
         event_clear(ev);
-        pause_ms(1);
+        rc_sleep(0.001);
     }
     event_set(ev);      /* stays set: every waiter ends */
     thread_finished();
@@ -149,7 +142,7 @@ static void *event_observer(void *arg)
     (void)arg;
     while (still_observing()) {
         seen += event_is_set(ev);
-        pause_ms(1);
+        rc_sleep(0.001);
     }
     return (void *)seen;
 }
@@ -207,7 +200,7 @@ static void *barrier_observer(void *arg)
     while (still_observing()) {
         seen += barrier_waiting(bar);
         seen += barrier_broken(bar);
-        pause_ms(1);
+        rc_sleep(0.001);
     }
     return (void *)seen;
 }
@@ -256,7 +249,7 @@ static bool broken_round(int n, const double *timeouts, void (*breaker)(barrier 
         waiters[i].timeout_s = timeouts[i];
         pthread_create(&threads[i], NULL, wait_main, &waiters[i]);
     }
-    pause_ms(20);
+    rc_sleep(0.020);
     if (breaker)
         breaker(bar);
     if (!wait_finished(n))

@@ -113,13 +113,8 @@ static bool call_done(call *c)
 /* Waits up to max_s for the call to return; joins it when it did. */
 static bool call_wait(call *c, double max_s)
 {
-    double until = rc_now() + max_s;
-
-    while (!call_done(c)) {
-        if (rc_now() > until)
-            return false;
-        rc_sleep(0.001);
-    }
+    if (!rc_wait_flag(&c->done, max_s))
+        return false;
     pthread_join(c->thread, NULL);
     return true;
 }
@@ -127,14 +122,7 @@ static bool call_wait(call *c, double max_s)
 /* Joins `thread` if it ends within max_s; false if it does not. */
 static bool join_within(pthread_t thread, double max_s)
 {
-    double until = rc_now() + max_s;
-
-    while (pthread_tryjoin_np(thread, NULL) != 0) {
-        if (rc_now() > until)
-            return false;
-        rc_sleep(0.001);
-    }
-    return true;
+    return rc_join_within(thread, max_s);
 }
 
 /*

@@ -45,13 +45,6 @@ static int finished;
 static size_t total_taken;
 static bool observer_running = true;
 
-static void pause_ms(long ms)
-{
-    struct timespec t = { ms / 1000, (ms % 1000) * 1000000L };
-
-    nanosleep(&t, NULL);
-}
-
 static void thread_finished(size_t taken)
 {
     pthread_mutex_lock(&finish_lock);
@@ -88,7 +81,7 @@ static void *producer(void *arg)
             break;
         case 1:
             while ((rc = RC_CALL(bq_put_timed(queue, item, 0.0))) == ETIMEDOUT)
-                pause_ms(1);
+                rc_sleep(0.001);
             break;
         default:
             while ((rc = RC_CALL(bq_put_timed(queue, item, 0.002))) == ETIMEDOUT)
@@ -124,7 +117,7 @@ static void *consumer(void *arg)
         if (rc == 0)
             taken++;
         else if (rc == ETIMEDOUT && turn % 3 == 2)
-            pause_ms(1);
+            rc_sleep(0.001);
         else if (rc != ETIMEDOUT)
             break;              /* EPIPE: closed and drained */
     }
@@ -143,7 +136,7 @@ static void *observer(void *arg)
         seen += bq_size(queue);
         seen += bq_empty(queue);
         seen += bq_full(queue);
-        pause_ms(1);
+        rc_sleep(0.001);
         pthread_mutex_lock(&finish_lock);
         running = observer_running;
         pthread_mutex_unlock(&finish_lock);
@@ -191,7 +184,7 @@ static void producers_and_consumers(void)
     /* The observer looks on while the close wakes the consumers, then
      * stops: a thread that polls would hide from the watchdog that the
      * others are blocked (see race_watchdog.c). */
-    pause_ms(5);
+    rc_sleep(0.005);
     pthread_mutex_lock(&finish_lock);
     observer_running = false;
     pthread_mutex_unlock(&finish_lock);
@@ -218,7 +211,7 @@ static void close_wakes_waiters(void)
     finished = 0;
     for (int i = 0; i < 4; i++)
         pthread_create(&threads[i], NULL, wait_main, &waiters[i]);
-    pause_ms(20);
+    rc_sleep(0.020);
     RC_DO(bq_close(empty));
     RC_DO(bq_close(full));
     RC_DO(bq_close(full));

@@ -34,14 +34,11 @@
 #define AS_PTR(n) ((void *)(intptr_t)(n))
 #define AS_INT(p) ((int)(intptr_t)(p))
 
-static int failures;
-
+/* Says `what` (rc_driver_fail) unless `ok`. */
 static void expect(int ok, const char *what)
 {
-    if (!ok) {
-        fprintf(stderr, "race_driver: %s\n", what);
-        failures++;
-    }
+    if (!ok)
+        rc_driver_fail("%s", what);
 }
 
 static void *count_to(co *self, void *arg)
@@ -170,8 +167,9 @@ int main(void)
     event_loop();
     co_destroy(NULL);
     co_loop_destroy(NULL);
-    if (failures) {
-        fprintf(stderr, "race_driver: %d check%s failed\n", failures, failures == 1 ? "" : "s");
+    if (rc_driver_failures()) {
+        fprintf(stderr, "race driver: %d check%s failed\n", rc_driver_failures(),
+                rc_driver_failures() == 1 ? "" : "s");
         return 1;
     }
     return RC_EXIT_PASSED;

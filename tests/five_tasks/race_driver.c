@@ -33,16 +33,13 @@ static int calls[POOL_TASKS];
 static void work(const task_spec *task, void *ctx)
 {
     long i = task - tasks;
-    struct timespec nap = { 0, (long)(task->seconds * 1e9) };
-
     (void)ctx;
     rc_progress();
     pthread_mutex_lock(&lock);
     if (i >= 0 && i < POOL_TASKS)
         calls[i]++;
     pthread_mutex_unlock(&lock);
-    if (nap.tv_nsec > 0)
-        nanosleep(&nap, NULL);
+    rc_sleep(task->seconds);
 }
 
 int main(void)

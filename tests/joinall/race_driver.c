@@ -68,32 +68,13 @@ static worker_arg worker_args[JOINERS][ROUNDS][WORKERS];
 static char stacks[JOINERS][ROUNDS][WORKERS][STACK_BYTES]
     __attribute__((aligned(4096)));
 static pthread_barrier_t start_line;
-static int failures;            /* under failures_lock */
-static pthread_mutex_t failures_lock = PTHREAD_MUTEX_INITIALIZER;
-
-static void fail(int joiner, int round, const char *what)
-{
-    pthread_mutex_lock(&failures_lock);
-    failures++;
-    fprintf(stderr, "race driver: joiner %d, round %d: %s\n", joiner, round, what);
-    pthread_mutex_unlock(&failures_lock);
-}
-
-static void pause_ms(long ms)
-{
-    struct timespec t = { 0, ms * 1000000L };
-
-    while (nanosleep(&t, &t) == -1 && errno == EINTR)
-        ;
-}
-
 static void *worker_main(void *arg)
 {
     worker_arg *w = arg;
     batch *b = w->b;
 
     b->out[w->i] = w->value;    /* unlocked: ordered by the hand-off below */
-    pause_ms(2);                /* overlap: the workers live at the same time */
+    rc_sleep(0.002);            /* overlap: the workers live at the same time */
     pthread_mutex_lock(&b->lock);
     if (w->i % 2 == 1)
         while (!b->released)
@@ -125,7 +106,8 @@ static int check_joined(int joiner, int round, const worker_arg *args,
             continue;
         count++;
         if (results[i] != &args[i].b->out[i] || args[i].b->out[i] != args[i].value)
-            fail(joiner, round, "a joined worker's result is wrong");
+            rc_driver_fail("joiner %d, round %d: a joined worker's result is wrong",
+                           joiner, round);
     }
     return count;
 }
@@ -153,7 +135,7 @@ static bool run_round(int joiner, int round)
         err = pthread_create(&threads[i], &attr, worker_main, &args[i]);
         pthread_attr_destroy(&attr);
         if (err != 0) {
-            fail(joiner, round, "pthread_create failed");
+            rc_driver_fail("joiner %d, round %d: pthread_create failed", joiner, round);
             return false;
         }
     }
@@ -161,16 +143,19 @@ static bool run_round(int joiner, int round)
     left = RC_CALL(joinall(threads, WORKERS, 0.02, results, joined));
     take_handoff(b);
     if (left == -1) {
-        fail(joiner, round, "joinall with a timeout returned -1");
+        rc_driver_fail("joiner %d, round %d: joinall with a timeout returned -1", joiner, round);
         return false;
     }
     if (left < WORKERS / 2)
-        fail(joiner, round, "the timed joinall left fewer threads than are waiting");
+        rc_driver_fail("joiner %d, round %d: the timed joinall left fewer threads than are "
+                       "waiting", joiner, round);
     for (size_t i = 1; i < WORKERS; i += 2)
         if (joined[i])
-            fail(joiner, round, "the timed joinall marked a waiting thread joined");
+            rc_driver_fail("joiner %d, round %d: the timed joinall marked a waiting thread joined",
+                           joiner, round);
     if (check_joined(joiner, round, args, results, joined) != WORKERS - left)
-        fail(joiner, round, "the timed joinall's count does not match joined[]");
+        rc_driver_fail("joiner %d, round %d: the timed joinall's count does not match joined[]",
+                       joiner, round);
 
     pthread_mutex_lock(&b->lock);
     b->released = true;
@@ -180,7 +165,8 @@ static bool run_round(int joiner, int round)
     left = RC_CALL(joinall(threads, WORKERS, second_timeout, results, joined));
     take_handoff(b);
     if (left != 0 || check_joined(joiner, round, args, results, joined) != WORKERS) {
-        fail(joiner, round, "the second joinall did not join every thread");
+        rc_driver_fail("joiner %d, round %d: the second joinall did not join every thread",
+                       joiner, round);
         return false;           /* workers may still run: keep b alive */
     }
     /*
@@ -223,8 +209,8 @@ int main(void)
         pthread_join(joiners[k], NULL);
     pthread_barrier_destroy(&start_line);
 
-    if (failures > 0) {
-        fprintf(stderr, "race driver: joinall gave %d wrong results\n", failures);
+    if (rc_driver_failures() > 0) {
+        fprintf(stderr, "race driver: joinall gave %d wrong results\n", rc_driver_failures());
         return 1;
     }
     return RC_EXIT_PASSED;

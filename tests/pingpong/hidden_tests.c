@@ -151,26 +151,6 @@ static void *caller_main(void *arg)
     return NULL;
 }
 
-/* Waits on `sem` until `seconds` from now; false when the time ran out. */
-static bool wait_until(sem_t *sem, double seconds)
-{
-    struct timespec deadline;
-
-    clock_gettime(CLOCK_REALTIME, &deadline);
-    deadline.tv_sec += (time_t)seconds;
-    deadline.tv_nsec += (long)((seconds - (double)(time_t)seconds) * 1e9);
-    if (deadline.tv_nsec >= 1000000000L) {
-        deadline.tv_sec++;
-        deadline.tv_nsec -= 1000000000L;
-    }
-    for (;;) {
-        if (sem_timedwait(sem, &deadline) == 0)
-            return true;
-        if (errno != EINTR)
-            return false;
-    }
-}
-
 /* Sets up G for a game; each hit sleeps hold_units, the final one last_hold_units. */
 static void reset_game(size_t players, size_t rounds, double hold_units,
                        double last_hold_units)
@@ -200,7 +180,7 @@ static int play_game(void)
 
     cr_assert_eq(pthread_create(&caller, NULL, caller_main, &G), 0,
                  "test setup: cannot start the caller thread");
-    if (!wait_until(&G.done, limit)) {
+    if (!rc_sem_wait_for(&G.done, limit)) {
         size_t made = atomic_load(&G.started);
 
         if (made == 0)
@@ -535,7 +515,7 @@ static bsem_call *start_call(int (*op)(bsem *), bsem *s)
 /* Waits up to `units` for the call; fails with `stuck` if it is still blocked. */
 static int finish_call(bsem_call *call, double units, const char *stuck)
 {
-    if (!wait_until(call->done, units * rc_unit()))
+    if (!rc_sem_wait_for(call->done, units * rc_unit()))
         cr_assert_fail("%s", stuck);
     return atomic_load(&call->rc);
 }
@@ -724,7 +704,7 @@ RC_TEST(pingpong, bsem_acquire_no_busy_wait)
         rc = bsem_release(s);
         cr_assert_eq(rc, 0, "bsem_release of the only place returned %d (%s), "
                      "expected 0", rc, strerror(rc));
-        cr_assert(wait_until(&woke, 50 * rc_unit()), "bsem_acquire kept waiting "
+        cr_assert(rc_sem_wait_for(&woke, 50 * rc_unit()), "bsem_acquire kept waiting "
                   "after bsem_release freed the place: release must wake a "
                   "waiting thread (pthread_cond_signal or sem_post)");
     }

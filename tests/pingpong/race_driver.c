@@ -40,31 +40,10 @@
 
 #include <errno.h>
 #include <pthread.h>
-#include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
-
-static int failures;            /* written by the main thread only */
-
-/* Prints "race driver: <message>" and counts a failure. */
-static void complain(const char *format, ...)
-{
-    va_list args;
-
-    va_start(args, format);
-    fputs("race driver: ", stderr);
-    vfprintf(stderr, format, args);
-    fputc('\n', stderr);
-    va_end(args);
-    failures++;
-}
-
-static void fail(const char *what, int rc)
-{
-    complain("%s returned %d (%s)", what, rc, strerror(rc));
-}
 
 /* --- 1. games ----------------------------------------------------------- */
 
@@ -94,9 +73,9 @@ static void play(size_t players, size_t rounds)
     out_of_turn = 0;
     rc = RC_CALL(pingpong(players, rounds, driver_hit, NULL));
     if (rc != 0)
-        fail("pingpong", rc);
+        rc_driver_fail("pingpong returned %d (%s)", rc, strerror(rc));
     else if (hits != players * rounds || out_of_turn != 0)
-        complain("pingpong(%zu, %zu) made %zu hits, %d out of turn",
+        rc_driver_fail("pingpong(%zu, %zu) made %zu hits, %d out of turn",
                  players, rounds, hits, out_of_turn);
 }
 
@@ -197,12 +176,13 @@ static void check_holders(holders *h, int limit, long entries)
     int bad = atomic_load(&h->bad_rc);
 
     if (bad != 0)
-        fail("bsem_acquire, bsem_try_acquire or bsem_release", bad);
+        rc_driver_fail("bsem_acquire, bsem_try_acquire or bsem_release returned %d (%s)",
+                       bad, strerror(bad));
     if (atomic_load(&h->max) > limit)
-        complain("%d holders of a bsem of limit %d at once",
+        rc_driver_fail("%d holders of a bsem of limit %d at once",
                  atomic_load(&h->max), limit);
     if (atomic_load(&h->entries) != entries)
-        complain("a bsem of limit %d let %ld of %ld acquires through", limit,
+        rc_driver_fail("a bsem of limit %d let %ld of %ld acquires through", limit,
                  atomic_load(&h->entries), entries);
 }
 
@@ -234,7 +214,7 @@ int main(void)
 
     lock_sem = RC_CALL(bsem_create(1));
     if (lock_sem == NULL) {
-        fail("bsem_create(1)", errno);
+        rc_driver_fail("bsem_create(1) returned %d (%s)", errno, strerror(errno));
         return 1;
     }
     run_threads(LOCK_THREADS, lock_main, NULL);
@@ -243,7 +223,7 @@ int main(void)
 
     pool_sem = RC_CALL(bsem_create(POOL_LIMIT));
     if (pool_sem == NULL) {
-        fail("bsem_create(2)", errno);
+        rc_driver_fail("bsem_create(2) returned %d (%s)", errno, strerror(errno));
         return 1;
     }
     run_threads(POOL_THREADS, pool_main, NULL);
@@ -252,14 +232,15 @@ int main(void)
 
     over_sem = RC_CALL(bsem_create(POOL_LIMIT));
     if (over_sem == NULL) {
-        fail("bsem_create(2)", errno);
+        rc_driver_fail("bsem_create(2) returned %d (%s)", errno, strerror(errno));
         return 1;
     }
     run_threads(OVER_THREADS, over_main, over_rc);
     for (int i = 0; i < OVER_THREADS; i++)
         if (over_rc[i] != EOVERFLOW)
-            fail("bsem_release beyond the limit", over_rc[i]);
+            rc_driver_fail("bsem_release beyond the limit returned %d (%s)",
+                           over_rc[i], strerror(over_rc[i]));
     RC_DO(bsem_destroy(over_sem));
 
-    return failures == 0 ? RC_EXIT_PASSED : 1;
+    return rc_driver_failures() == 0 ? RC_EXIT_PASSED : 1;
 }

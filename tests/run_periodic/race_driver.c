@@ -38,24 +38,12 @@ static int ids[MAX_IDS];    /* a slot per rp_add, checked at the end */
 static int adder_runs[ADDERS];
 static pthread_barrier_t round_start;   /* adders add at the same moment */
 
-static void sleep_ms(double ms)
-{
-    struct timespec t = { 0, (long)(ms * 1e6) };
-
-    nanosleep(&t, NULL);
-}
-
 static void job_fn(void *arg)
 {
     job_data *data = arg;
 
     data->runs++;
-    sleep_ms(0.3);          /* overlap point: runs take a moment */
-}
-
-static void fail(const char *what, int got)
-{
-    fprintf(stderr, "race driver: %s (got %d)\n", what, got);
+    rc_sleep(0.0003);          /* overlap point: runs take a moment */
 }
 
 static void *adder_main(void *arg)
@@ -72,19 +60,19 @@ static void *adder_main(void *arg)
 
         ids[2 + me * ROUNDS + round] = id;
         if (id < 0) {
-            fail("rp_add of a valid job failed", errno);
+            rc_driver_fail("rp_add of a valid job failed (got %d)", errno);
             return (void *)1;
         }
-        sleep_ms(4);
+        rc_sleep(0.004);
         err = RC_CALL(rp_cancel(rp, id));
         if (err != 0) {
-            fail("rp_cancel of a job just added did not return 0", err);
+            rc_driver_fail("rp_cancel of a job just added did not return 0 (got %d)", err);
             return (void *)1;
         }
         adder_runs[me] += data->runs;   /* fn is over: no race with it */
         err = RC_CALL(rp_cancel(rp, id));
         if (err != ENOENT) {
-            fail("a second rp_cancel did not return ENOENT", err);
+            rc_driver_fail("a second rp_cancel did not return ENOENT (got %d)", err);
             return (void *)1;
         }
     }
@@ -98,12 +86,12 @@ static void *restarter_main(void *arg)
     for (int i = 0; i < RESTARTS; i++) {
         int err;
 
-        sleep_ms(5);
+        rc_sleep(0.005);
         RC_DO(rp_stop(rp));
-        sleep_ms(1);
+        rc_sleep(0.001);
         err = RC_CALL(rp_start(rp));
         if (err != 0) {
-            fail("rp_start after rp_stop did not return 0", err);
+            rc_driver_fail("rp_start after rp_stop did not return 0 (got %d)", err);
             return (void *)1;
         }
     }
@@ -123,18 +111,18 @@ int main(void)
     }
     rp = RC_CALL(rp_create());
     if (!rp) {
-        fail("rp_create returned NULL", errno);
+        rc_driver_fail("rp_create returned NULL (got %d)", errno);
         return 1;
     }
     for (int i = 0; i < 2; i++) {
         ids[i] = RC_CALL(rp_add(rp, 0.002, job_fn, &lasting_data[i]));
         if (ids[i] < 0) {
-            fail("rp_add of a valid job failed", errno);
+            rc_driver_fail("rp_add of a valid job failed (got %d)", errno);
             return 1;
         }
     }
     if (RC_CALL(rp_start(rp)) != 0) {
-        fail("rp_start did not return 0", -1);
+        rc_driver_fail("rp_start did not return 0 (got %d)", -1);
         return 1;
     }
     pthread_barrier_init(&round_start, NULL, ADDERS);
@@ -161,7 +149,7 @@ int main(void)
     for (int i = 0; i < MAX_IDS; i++)
         for (int j = 0; j < i; j++)
             if (ids[i] == ids[j] && ids[i] >= 0) {
-                fail("rp_add gave the same id twice", ids[i]);
+                rc_driver_fail("rp_add gave the same id twice (got %d)", ids[i]);
                 failed = 1;
             }
     return failed ? 1 : RC_EXIT_PASSED;
