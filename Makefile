@@ -124,11 +124,13 @@ $(BUILD)/tests/test_print_guard: grader/tests/test_print_guard.c harness/print_g
 	@$(if $(Q),echo "  CC      $<")
 	$(Q)$(CC) $(GRADER_CFLAGS) -Wno-missing-prototypes -o $@ $(filter %.c,$^)
 # The fault injection of test binaries, linked as they link it (the wrap
-# flags are scripts/student/lib.sh's, as grader/build.c uses them).
-FAULT_WRAPS := $(shell sed -n 's/^RC_WRAP_FAULTS\(_UV\)*=//p' scripts/student/lib.sh 2>/dev/null)
+# lists of harness/wraps/, as grader/build_profiles.c uses them).
+comma := ,
+FAULT_WRAP_LISTS := harness/wraps/faults.txt harness/wraps/faults_uv.txt
+FAULT_WRAPS := $(addprefix -Wl$(comma)--wrap=,$(shell sed 's/\#.*//' $(FAULT_WRAP_LISTS)))
 FAULT_SOURCES := harness/fault_inject.c harness/fault_inject_uv.c
 $(BUILD)/tests/test_fault_inject: grader/tests/test_fault_inject.c $(FAULT_SOURCES) \
-		harness/fault_inject.h
+		harness/fault_inject.h $(FAULT_WRAP_LISTS)
 	@mkdir -p $(@D)
 	@$(if $(Q),echo "  CC      $<")
 	$(Q)$(CC) $(GRADER_CFLAGS) -I harness -o $@ $(filter %.c,$^) $(FAULT_WRAPS) -luv -pthread
@@ -139,7 +141,6 @@ $(BUILD)/tests/test_fault_inject: grader/tests/test_fault_inject.c $(FAULT_SOURC
 # run them (strategies, virtual time, verdicts, faults, replay, report).
 # Kit only: the student repository gets scheduler/ for `make explore`, not its tests.
 ifneq ($(wildcard scheduler/tests/test_scheduler.c),)
-comma := ,
 SCHED_SOURCES := $(wildcard scheduler/*.c)
 SCHED_WRAPS := $(addprefix -Wl$(comma)--wrap=,$(shell sed 's/\#.*//' scheduler/wrapped-calls.txt))
 SCHED_CFLAGS := -std=gnu11 -g -O1 -pthread -Wall -Wextra -I scheduler

@@ -319,8 +319,8 @@ static void add_strings(hash64 *h, char **items)
 
 /*
  * Adds what the program of `profile` is made of for exercise `mx`
- * (build_profiles.h): its main source, kit sources and headers, and the
- * guards and linker flags.
+ * (build_profiles.h): its main source, kit sources, headers and wrap
+ * lists, and the guards and linker flags.
  */
 static int add_program(hash64 *h, const char *profile, const manifest_exercise *mx,
                        const grade_options *g, char **error)
@@ -338,6 +338,8 @@ static int add_program(hash64 *h, const char *profile, const manifest_exercise *
         err = add_kit_files(h, g->kit_dir, plan.sources, error);
     if (!err)
         err = add_kit_files(h, g->kit_dir, plan.headers, error);
+    if (!err)
+        err = add_kit_files(h, g->kit_dir, plan.wraps, error);
     add_strings(h, plan.guards);
     add_strings(h, plan.link);
     build_plan_free(&plan);

@@ -10,28 +10,12 @@
 #define LIST(...) ((const char *const[]){ __VA_ARGS__, NULL })
 #define LISTS(...) ((const char *const *const[]){ __VA_ARGS__, NULL })
 
-/* ---- the calls the harness guards or wraps, each list said once ---- */
-
-/* Exit guard (harness/exit_guard.c): the student's code may not end the program. */
-static const char *const wrap_exit[] = { "exit", "_exit", "_Exit", "quick_exit",
-                                         "pthread_exit", NULL };
-/* The calls the tests can make fail (harness/fault_inject.h); test binaries only. */
-static const char *const wrap_faults[] = {
-    "malloc", "calloc", "realloc", "reallocarray", "aligned_alloc", "posix_memalign", "free",
-    "pthread_create", "pthread_join", "pthread_tryjoin_np", "pthread_timedjoin_np",
-    "pthread_clockjoin_np", "pthread_detach", "pthread_mutex_init", "pthread_cond_init",
-    "sem_init", NULL,
-};
-/* The same for libuv (harness/fault_inject_uv.c). */
-static const char *const wrap_faults_uv[] = {
-    "uv_loop_init", "uv_timer_init", "uv_timer_start", "uv_pipe_init", "uv_pipe_open",
-    "uv_tcp_init", "uv_tcp_open", "uv_poll_init", "uv_poll_start", "uv_read_start", NULL,
-};
-/* Tests only: spurious wake-ups and late locks on demand (exit_guard.c). */
-static const char *const wrap_tests[] = { "pthread_cond_wait", "pthread_cond_timedwait",
-                                          "pthread_mutex_lock", NULL };
-/* ThreadSanitizer's builds (harness/tsan_support.c). */
-static const char *const wrap_tsan[] = { "pthread_clockjoin_np", "pthread_attr_setstack", NULL };
+/*
+ * ---- the calls the harness guards, each list said once ----
+ *
+ * The calls it wraps at link time are in harness/wraps/ (one name a
+ * line), which the Makefile's own tests read too.
+ */
 
 /* Descriptors (harness/fd_guard.c): the student's code writes only to its own. */
 static const char *const guard_fd[] = {
@@ -70,7 +54,7 @@ static const char *const harness_headers[] = { "harness/racecourse_test.h",
 const build_profile build_profiles[] = {
     {
         .name = "tests",
-        .what = "the test binary the grader runs (the hidden tests when the kit has them)",
+        .what = "the graded test binary (the hidden tests when the kit has them)",
         .main = "public_tests.c", .main_in = BUILD_IN_EXERCISE,
         .criterion = true, .hidden_tests = true,
         .sources = LIST("harness/test_support.c", "harness/exit_guard.c",
@@ -81,14 +65,14 @@ const build_profile build_profiles[] = {
         .headers = harness_headers,
         .cflags = cflags, .student_cflags = LIST("-O1"), .kit_cflags = LIST("-O0"),
         .guards = LISTS(guard_fd, guard_print, guard_memory),
-        .wraps = LISTS(wrap_exit, wrap_faults, wrap_tests),
-        .wraps_uv = LISTS(wrap_faults_uv),
+        .wraps = LIST("harness/wraps/exit.txt", "harness/wraps/faults.txt",
+                      "harness/wraps/tests.txt"),
+        .wraps_uv = LIST("harness/wraps/faults_uv.txt"),
         .libs = LIST("-lcriterion", "-lcjson"), .libs_after = LIST("-lm"),
     },
     {
         .name = "race",
-        .what = "the race driver the grader runs under Helgrind, or memcheck "
-                "(check = memcheck)",
+        .what = "the graded race driver, run under Helgrind (or memcheck)",
         .main = "race_driver.c", .main_in = BUILD_IN_TESTS,
         .sources = LIST("harness/test_support.c", "harness/exit_guard.c",
                         "harness/fd_guard.c", "harness/print_guard.c",
@@ -96,7 +80,7 @@ const build_profile build_profiles[] = {
         .headers = harness_headers,
         .cflags = cflags, .student_cflags = LIST("-O1"), .kit_cflags = LIST("-O0"),
         .guards = LISTS(guard_fd, guard_print, guard_memory),
-        .wraps = LISTS(wrap_exit),
+        .wraps = LIST("harness/wraps/exit.txt"),
         .libs_after = LIST("-lm"),
     },
     {
@@ -108,12 +92,12 @@ const build_profile build_profiles[] = {
         .headers = harness_headers,
         .cflags = cflags, .student_cflags = LIST("-O1", "-fsanitize=thread"),
         .kit_cflags = LIST("-O1", "-fsanitize=thread"),
-        .wraps = LISTS(wrap_exit, wrap_tsan),
+        .wraps = LIST("harness/wraps/exit.txt", "harness/wraps/tsan.txt"),
         .libs_after = LIST("-lm"),
     },
     {
         .name = "coverage",
-        .what = "the test binary with the student's file measured by gcov (make coverage)",
+        .what = "the test binary, the student's file measured (make coverage)",
         .main = "public_tests.c", .main_in = BUILD_IN_EXERCISE,
         .criterion = true, .hidden_tests = true,
         .sources = LIST("harness/test_support.c", "harness/exit_guard.c",
@@ -123,8 +107,8 @@ const build_profile build_profiles[] = {
         .headers = harness_headers,
         .cflags = cflags, .student_cflags = LIST("-O0", "--coverage"), .kit_cflags = LIST("-O0"),
         .guards = LISTS(guard_memory),
-        .wraps = LISTS(wrap_exit, wrap_faults),
-        .wraps_uv = LISTS(wrap_faults_uv),
+        .wraps = LIST("harness/wraps/exit.txt", "harness/wraps/faults.txt"),
+        .wraps_uv = LIST("harness/wraps/faults_uv.txt"),
         .libs = LIST("-lcriterion"), .libs_after = LIST("-lm", "-lgcov"),
     },
     {
@@ -209,7 +193,7 @@ static void strv_free(char **items)
     free(items);
 }
 
-/* "-Wl,--wrap=a,--wrap=b" for the names of `lists`, or nothing when empty. */
+/* "-Wl,--wrap=a,--wrap=b" for `names`, or nothing when there is none. */
 static void push_wraps(strv *link, const char *const *names)
 {
     strbuf sb = STRBUF_INIT;
@@ -221,7 +205,7 @@ static void push_wraps(strv *link, const char *const *names)
     strbuf_release(&sb);
 }
 
-/* The names of the profile's wrap_file, one linker flag for all of them. */
+/* The names of a wrap list (harness/wraps/), one linker flag for all of them. */
 static int push_wrap_file(strv *link, const char *kit_dir, const char *file, char **error)
 {
     char *path = xasprintf("%s/%s", kit_dir, file);
@@ -267,7 +251,7 @@ static void push_manifest_libs(strv *link, const char *libs)
 int build_plan_make(const build_profile *p, const manifest_exercise *ex, const char *kit_dir,
                     const char *tests_dir, bool public_only, build_plan *out, char **error)
 {
-    strv sources = { 0 }, headers = { 0 }, guards = { 0 }, link = { 0 };
+    strv sources = { 0 }, headers = { 0 }, guards = { 0 }, wraps = { 0 }, link = { 0 };
     int err = 0;
 
     memset(out, 0, sizeof *out);
@@ -286,18 +270,18 @@ int build_plan_make(const build_profile *p, const manifest_exercise *ex, const c
     strv_push_all(&headers, p->headers);
     for (size_t i = 0; p->guards && p->guards[i]; i++)
         strv_push_all(&guards, p->guards[i]);
-    for (size_t i = 0; p->wraps && p->wraps[i]; i++)
-        push_wraps(&link, p->wraps[i]);
-    for (size_t i = 0; out->uv && p->wraps_uv && p->wraps_uv[i]; i++)
-        push_wraps(&link, p->wraps_uv[i]);
-    if (p->wrap_file)
-        err = push_wrap_file(&link, kit_dir, p->wrap_file, error);
+    strv_push_all(&wraps, p->wraps);
+    if (out->uv)
+        strv_push_all(&wraps, p->wraps_uv);
+    for (size_t i = 0; !err && i < wraps.n; i++)
+        err = push_wrap_file(&link, kit_dir, wraps.items[i], error);
     strv_push_all(&link, p->libs);
     push_manifest_libs(&link, ex->libs);
     strv_push_all(&link, p->libs_after);
     out->sources = strv_done(&sources);
     out->headers = strv_done(&headers);
     out->guards = strv_done(&guards);
+    out->wraps = strv_done(&wraps);
     out->link = strv_done(&link);
     if (err)
         build_plan_free(out);
@@ -310,6 +294,7 @@ void build_plan_free(build_plan *plan)
     strv_free(plan->sources);
     strv_free(plan->headers);
     strv_free(plan->guards);
+    strv_free(plan->wraps);
     strv_free(plan->link);
     memset(plan, 0, sizeof *plan);
 }

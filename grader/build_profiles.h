@@ -5,7 +5,8 @@
  * file: its main kit source (the tests, a driver, a demo), the kit
  * sources linked beside it, the compiler flags, the calls renamed in the
  * student's object (the guards), the calls wrapped at link time (the
- * exit guard, fault injection), and the libraries.  The grader builds
+ * exit guard, fault injection: lists in harness/wraps/), and the
+ * libraries.  The grader builds
  * with it (build.c), the batch fingerprint hashes its files (batch.c),
  * and the student tools read it through `grade --print-build`
  * (build_profile_print()), so that no list of files or flags is written
@@ -43,10 +44,9 @@ typedef struct build_profile {
     const char *const *kit_cflags;    /* the kit's sources too */
     const char *const *const *guards; /* lists of calls renamed to rc_guard_NAME in the
                                        * student's object (objcopy --redefine-sym) */
-    const char *const *const *wraps;  /* lists of calls wrapped (-Wl,--wrap=NAME) */
-    const char *const *const *wraps_uv; /* more of them when the exercise links libuv */
-    const char *wrap_file;            /* a kit file of more names to wrap, one a line
-                                       * ('#' starts a comment), or NULL */
+    const char *const *wraps;         /* files of calls wrapped (-Wl,--wrap=NAME), one
+                                       * name a line, '#' starts a comment */
+    const char *const *wraps_uv;      /* more of them when the exercise links libuv */
     const char *const *libs;          /* linker flags before the manifest's libs */
     const char *const *libs_after;    /* and after them */
 } build_profile;
@@ -80,14 +80,15 @@ typedef struct build_plan {
     char **sources;       /* kit-relative paths of the sources, NULL-terminated */
     char **headers;       /* kit-relative paths of the headers, NULL-terminated */
     char **guards;        /* calls to rename, NULL-terminated */
+    char **wraps;         /* kit-relative paths of the wrap lists, NULL-terminated */
     char **link;          /* linker flags after the objects: wraps, libraries */
 } build_plan;
 
 /*
  * Makes `profile` concrete for `exercise` of the kit at `kit_dir` with
  * hidden tests in `tests_dir` (`public_only`: never them).  Returns 0;
- * or an errno value with *error set (free it) when the profile's
- * wrap_file cannot be read.
+ * or an errno value with *error set (free it) when one of the profile's
+ * wrap lists cannot be read.
  */
 int build_plan_make(const build_profile *profile, const manifest_exercise *exercise,
                     const char *kit_dir, const char *tests_dir, bool public_only,
