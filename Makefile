@@ -66,8 +66,8 @@ grade: $(BUILD)/grade
 	$(Q)scripts/student/grade $(GRADE_FLAGS) $(EX) || [ $$? -lt 2 ]
 
 # A demo program beside an exercise (exercises/<slug>/demo.c), built with
-# the student's file: `make demo EX=five_tasks DEMO_FLAGS="--scale 0.05"`.
-DEMO_CFLAGS := -std=gnu11 -g -O1 -Wall -Wextra -Werror=implicit-function-declaration -pthread
+# the student's file as the build profile "demo" says (grader/build_profiles.c):
+# `make demo EX=five_tasks DEMO_FLAGS="--scale 0.05"`.
 demo:
 	@test -n "$(EX)" || { echo "usage: make demo EX=<exercise>"; exit 2; }
 	@test -f exercises/$(EX)/demo.c || { echo "exercise $(EX) has no demo"; exit 2; }
@@ -186,11 +186,12 @@ define EXERCISE_RULES
 kit-check-$(1): $(BUILD)/grade
 	$(Q)scripts/check-exercise $(1)
 
-$(BUILD)/demo/$(1): exercises/$(1)/demo.c exercises/$(1)/$(1).c exercises/$(1)/$(1).h
+$(BUILD)/demo/$(1): exercises/$(1)/demo.c exercises/$(1)/$(1).c exercises/$(1)/$(1).h \
+		$(BUILD)/grade
 	@mkdir -p $$(@D)
 	@$$(if $$(Q),echo "  CC      $$@")
-	$$(Q)$$(CC) $$(DEMO_CFLAGS) -I exercises/$(1) -o $$@ $$(filter %.c,$$^) \
-	    $$(patsubst %,-l%,$$(filter-out pthread,$$(RC_LIBS_$(1)))) -lm
+	$$(Q)source scripts/student/lib.sh && rc_build demo $(1) && \
+	    rc_build_program exercises/$(1)/$(1).c $$@.o $$@
 endef
 $(foreach ex,$(RC_EXERCISES),$(eval $(call EXERCISE_RULES,$(ex))))
 

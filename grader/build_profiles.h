@@ -12,6 +12,11 @@
  * (build_profile_print()), so that no list of files or flags is written
  * twice.  Adding a kind of program is one entry in build_profiles[].
  *
+ * The program is linked in this order: the main source, the kit's sources
+ * in their order, the student's object, the linker flags (wrap lists,
+ * then libraries).  Order matters: harness/exit_guard.c tells the kit's
+ * code from the student's by where the linker put it.
+ *
  * Paths in a profile are relative to the kit's root, e.g.
  * "harness/test_support.c".  The grader copies each file into its work
  * directory under its base name, so no two files of a profile may share
