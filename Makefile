@@ -68,8 +68,8 @@ grade: $(BUILD)/grade
 	$(Q)scripts/student/grade $(GRADE_FLAGS) $(EX) || [ $$? -lt 2 ]
 
 # A demo program beside an exercise (exercises/<slug>/demo.c), built with
-# the student's file: `make demo EX=five_tasks DEMO_FLAGS="--scale 0.05"`.
-DEMO_CFLAGS := -std=gnu11 -g -O1 -Wall -Wextra -Werror=implicit-function-declaration -pthread
+# the student's file as the build profile "demo" says (grader/build_profiles.c):
+# `make demo EX=five_tasks DEMO_FLAGS="--scale 0.05"`.
 demo:
 	@test -n "$(EX)" || { echo "usage: make demo EX=<exercise>"; exit 2; }
 	@test -f exercises/$(EX)/demo.c || { echo "exercise $(EX) has no demo"; exit 2; }
@@ -126,11 +126,13 @@ $(BUILD)/tests/test_print_guard: grader/tests/test_print_guard.c harness/print_g
 	@$(if $(Q),echo "  CC      $<")
 	$(Q)$(CC) $(GRADER_CFLAGS) -Wno-missing-prototypes -o $@ $(filter %.c,$^)
 # The fault injection of test binaries, linked as they link it (the wrap
-# flags are scripts/student/lib.sh's, as grader/build.c uses them).
-FAULT_WRAPS := $(shell sed -n 's/^RC_WRAP_FAULTS\(_UV\)*=//p' scripts/student/lib.sh 2>/dev/null)
+# lists of harness/wraps/, as grader/build_profiles.c uses them).
+comma := ,
+FAULT_WRAP_LISTS := harness/wraps/faults.txt harness/wraps/faults_uv.txt
+FAULT_WRAPS := $(addprefix -Wl$(comma)--wrap=,$(shell sed 's/\#.*//' $(FAULT_WRAP_LISTS)))
 FAULT_SOURCES := harness/fault_inject.c harness/fault_inject_uv.c
 $(BUILD)/tests/test_fault_inject: grader/tests/test_fault_inject.c $(FAULT_SOURCES) \
-		harness/fault_inject.h
+		harness/fault_inject.h $(FAULT_WRAP_LISTS)
 	@mkdir -p $(@D)
 	@$(if $(Q),echo "  CC      $<")
 	$(Q)$(CC) $(GRADER_CFLAGS) -I harness -o $@ $(filter %.c,$^) $(FAULT_WRAPS) -luv -pthread
@@ -141,7 +143,6 @@ $(BUILD)/tests/test_fault_inject: grader/tests/test_fault_inject.c $(FAULT_SOURC
 # run them (strategies, virtual time, verdicts, faults, replay, report).
 # Kit only: the student repository gets scheduler/ for `make explore`, not its tests.
 ifneq ($(wildcard scheduler/tests/test_scheduler.c),)
-comma := ,
 SCHED_SOURCES := $(wildcard scheduler/*.c)
 SCHED_WRAPS := $(addprefix -Wl$(comma)--wrap=,$(shell sed 's/\#.*//' scheduler/wrapped-calls.txt))
 SCHED_CFLAGS := -std=gnu11 -g -O1 -pthread -Wall -Wextra -I scheduler
@@ -187,11 +188,12 @@ define EXERCISE_RULES
 kit-check-$(1): $(BUILD)/grade
 	$(Q)scripts/check-exercise $(1)
 
-$(BUILD)/demo/$(1): exercises/$(1)/demo.c exercises/$(1)/$(1).c exercises/$(1)/$(1).h
+$(BUILD)/demo/$(1): exercises/$(1)/demo.c exercises/$(1)/$(1).c exercises/$(1)/$(1).h \
+		$(BUILD)/grade
 	@mkdir -p $$(@D)
 	@$$(if $$(Q),echo "  CC      $$@")
-	$$(Q)$$(CC) $$(DEMO_CFLAGS) -I exercises/$(1) -o $$@ $$(filter %.c,$$^) \
-	    $$(patsubst %,-l%,$$(filter-out pthread,$$(RC_LIBS_$(1)))) -lm
+	$$(Q)source scripts/student/lib.sh && rc_build demo $(1) && \
+	    rc_build_program exercises/$(1)/$(1).c $$@.o $$@
 endef
 $(foreach ex,$(RC_EXERCISES),$(eval $(call EXERCISE_RULES,$(ex))))
 

@@ -7,12 +7,13 @@
  *    of their names, that have an exercises/ folder.  Every other folder
  *    is named with the reason it was skipped.
  * 2. Fingerprint each one (hash.h): the grading options and every kit
- *    file a build copies (manifest, header, public and hidden tests, race
- *    driver, harness, allow-list, suppressions), hashed once, then the
- *    student's exercises/<slug>/<slug>.c files.  A submission whose
- *    report carries the same fingerprint is unchanged and is skipped
- *    (unless --regrade), except when its report says "error" (the grader
- *    failed: try again) or "timed out" under a shorter --time-limit.
+ *    file a build copies (manifest, header, allow-list, suppressions, and
+ *    the files of the build profiles the grade uses: build_profiles.h),
+ *    hashed once, then the student's exercises/<slug>/<slug>.c files.
+ *    A submission whose report carries the same fingerprint is unchanged
+ *    and is skipped (unless --regrade), except when its report says
+ *    "error" (the grader failed: try again) or "timed out" under a
+ *    shorter --time-limit.
  * 3. Grade the rest: --jobs times --exercise-jobs worker threads take
  *    the exercises in order, submission by submission, each graded by its
  *    own grade_submission() (batch_grade.h), so that a submission's time
@@ -298,32 +299,72 @@ static int add_kit_file(hash64 *h, const char *label, char *path, char **error)
     return err;
 }
 
+/* Adds a list of kit-relative files of the kit at `kit_dir`. */
+static int add_kit_files(hash64 *h, const char *kit_dir, char **paths, char **error)
+{
+    int err = 0;
+
+    for (size_t i = 0; !err && paths[i]; i++)
+        err = add_kit_file(h, paths[i], xasprintf("%s/%s", kit_dir, paths[i]), error);
+    return err;
+}
+
+/* Adds the strings of a NULL-terminated list, and where it ends. */
+static void add_strings(hash64 *h, char **items)
+{
+    for (size_t i = 0; items[i]; i++)
+        hash64_add_str(h, items[i]);
+    hash64_add_str(h, "");
+}
+
+/*
+ * Adds what the program of `profile` is made of for exercise `mx`
+ * (build_profiles.h): its main source, kit sources, headers and wrap
+ * lists, and the guards and linker flags.
+ */
+static int add_program(hash64 *h, const char *profile, const manifest_exercise *mx,
+                       const grade_options *g, char **error)
+{
+    build_plan plan;
+    int err;
+
+    err = build_plan_make(build_profile_find(profile), mx, g->kit_dir, g->tests_dir,
+                          g->public_only, &plan, error);
+    if (err)
+        return err;
+    hash64_add_str(h, profile);
+    err = add_kit_file(h, "main", xstrdup(plan.main), error);
+    if (!err)
+        err = add_kit_files(h, g->kit_dir, plan.sources, error);
+    if (!err)
+        err = add_kit_files(h, g->kit_dir, plan.headers, error);
+    if (!err)
+        err = add_kit_files(h, g->kit_dir, plan.wraps, error);
+    add_strings(h, plan.guards);
+    add_strings(h, plan.link);
+    build_plan_free(&plan);
+    return err;
+}
+
 /*
  * What every grade depends on besides the student's files: `common` for
- * all exercises (the options, manifest, harness, allow-list,
- * suppressions), then per_exercise[k] adds exercise k's own kit files.
+ * all exercises (the options, manifest, allow-list, suppressions), then
+ * per_exercise[k] adds exercise k's header and the files of its two
+ * programs (build.h: the test binary and the race driver).
  */
 static int kit_fingerprint(const batch_options *o, hash64 *per_exercise, char **error)
 {
-    static const char *const harness[] = { "test_support.c", "exit_guard.c", "report_hook.c",
-                                           "fd_guard.c", "print_guard.c", "racecourse_test.h",
-                                           "fault_inject.c", "fault_inject_uv.c", "fault_inject.h",
-                                           "exit_guard.h", "mem_guard.c", "mem_guard.h",
-                                           "race_watchdog.c" };
     const grade_options *g = &o->grade;
     char options[128];
     hash64 common;
     int err;
 
     hash64_init(&common);
-    hash64_add_str(&common, "racecourse batch fingerprint 2");
+    hash64_add_str(&common, "racecourse batch fingerprint 3");
     snprintf(options, sizeof options, "race=%d tests=%d public_only=%d repeat=%d time_scale=%.17g",
              g->race, g->tests, g->public_only, g->repeat, g->time_scale);
     hash64_add_str(&common, options);
     err = add_kit_file(&common, "manifest", xasprintf("%s/manifest.ini", g->kit_dir), error);
-    for (size_t i = 0; !err && i < sizeof harness / sizeof *harness; i++)
-        err = add_kit_file(&common, harness[i], xasprintf("%s/harness/%s", g->kit_dir,
-                                                          harness[i]), error);
     if (!err)
         err = add_kit_file(&common, "allow", xasprintf("%s/grader/allowed-calls.txt",
                                                        g->kit_dir), error);
@@ -331,22 +372,17 @@ static int kit_fingerprint(const batch_options *o, hash64 *per_exercise, char **
         err = add_kit_file(&common, "supp", xasprintf("%s/grader/helgrind.supp", g->kit_dir),
                            error);
     for (size_t k = 0; !err && k < o->n_exercises; k++) {
-        const char *slug = o->exercises[k]->slug;
+        const manifest_exercise *mx = o->exercises[k];
         hash64 *h = &per_exercise[k];
 
         *h = common;
-        hash64_add_str(h, slug);
-        err = add_kit_file(h, "header", xasprintf("%s/exercises/%s/%s.h", g->kit_dir, slug,
-                                                  slug), error);
+        hash64_add_str(h, mx->slug);
+        err = add_kit_file(h, "header", xasprintf("%s/exercises/%s/%s.h", g->kit_dir,
+                                                  mx->slug, mx->slug), error);
         if (!err)
-            err = add_kit_file(h, "public", xasprintf("%s/exercises/%s/public_tests.c",
-                                                      g->kit_dir, slug), error);
+            err = add_program(h, BUILD_PROFILE_TESTS, mx, g, error);
         if (!err)
-            err = add_kit_file(h, "hidden", xasprintf("%s/%s/hidden_tests.c", g->tests_dir,
-                                                      slug), error);
-        if (!err)
-            err = add_kit_file(h, "driver", xasprintf("%s/%s/race_driver.c", g->tests_dir,
-                                                      slug), error);
+            err = add_program(h, BUILD_PROFILE_DRIVER, mx, g, error);
     }
     return err;
 }

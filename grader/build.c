@@ -17,50 +17,12 @@
 #define LOG_MAX_LINES 25
 #define LOG_MAX_BYTES 4000
 
-static const char *const harness_files[] = { "test_support.c", "exit_guard.c", "report_hook.c",
-                                             "fd_guard.c", "print_guard.c", "fault_inject.c",
-                                             "fault_inject_uv.c", "fault_inject.h", "exit_guard.h",
-                                             "mem_guard.c", "mem_guard.h", "race_watchdog.c" };
-
-/*
- * The student's calls that harness/fd_guard.c (descriptors),
- * print_guard.c (printing) and mem_guard.c (mappings, coroutine stacks)
- * guard: in the student's object only, NAME becomes rc_guard_NAME
- * (guard_object()).
- */
-static const char *const guarded_calls[] = {
-    "pipe", "pipe2", "socketpair", "eventfd", "timerfd_create", "epoll_create",
-    "epoll_create1", "signalfd", "dup", "dup2", "dup3", "fcntl", "fcntl64", "close",
-    "uv_pipe", "uv_socketpair", "write", "writev", "pwrite", "pwrite64", "pwritev",
-    "pwritev2", "send", "sendto", "sendmsg", "sendmmsg", "sendfile", "splice", "tee",
-    "vmsplice", "copy_file_range", "eventfd_write", "uv_write", "uv_write2",
-    "uv_try_write", "uv_try_write2",
-    "printf", "fprintf", "vprintf", "vfprintf", "__printf_chk", "__fprintf_chk",
-    "__vprintf_chk", "__vfprintf_chk", "puts", "fputs", "putchar", "fputc", "putc", "fwrite",
-    "perror",
-    "mmap", "mmap64", "munmap", "mprotect", "makecontext", NULL,
-};
-
-/*
- * Compiler flags for every file.  The student's file is built with -O1
- * (-g keeps Helgrind's file:line exact); the kit's tests with -O0, which
- * compiles twice as fast.
- */
-#define CC_FLAGS "-std=gnu11", "-g", "-pthread", "-Wall", "-Wextra", \
-    "-Werror=implicit-function-declaration", "-fno-common", "-fno-omit-frame-pointer", \
-    "-I", "."
-#define WRAP_EXIT "-Wl,--wrap=exit,--wrap=_exit,--wrap=_Exit,--wrap=quick_exit,--wrap=pthread_exit"
-/* The calls the tests can make fail (harness/fault_inject.h); test binaries only. */
-#define WRAP_FAULTS "-Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc,--wrap=reallocarray," \
-    "--wrap=aligned_alloc,--wrap=posix_memalign,--wrap=free,--wrap=pthread_create," \
-    "--wrap=pthread_join,--wrap=pthread_tryjoin_np,--wrap=pthread_timedjoin_np," \
-    "--wrap=pthread_clockjoin_np,--wrap=pthread_detach,--wrap=pthread_mutex_init," \
-    "--wrap=pthread_cond_init,--wrap=sem_init"
-#define WRAP_FAULTS_UV "-Wl,--wrap=uv_loop_init,--wrap=uv_timer_init,--wrap=uv_timer_start," \
-    "--wrap=uv_pipe_init,--wrap=uv_pipe_open,--wrap=uv_tcp_init,--wrap=uv_tcp_open," \
-    "--wrap=uv_poll_init,--wrap=uv_poll_start,--wrap=uv_read_start"
-/* Tests only: spurious wake-ups and late locks on demand (exit_guard.c). */
-#define WRAP_TESTS "-Wl,--wrap=pthread_cond_wait,--wrap=pthread_cond_timedwait,--wrap=pthread_mutex_lock"
+/* Appends a NULL-terminated list of flags to argv[*argc...]. */
+static void push_cflags(const char *const *flags, const char **argv, size_t *argc)
+{
+    for (size_t i = 0; flags && flags[i]; i++)
+        argv[(*argc)++] = flags[i];
+}
 
 /* Copies the student's file, refusing links, devices and huge files. */
 static int copy_student_file(const char *from, const char *to, enum build_status *status,
@@ -95,94 +57,70 @@ static int copy_student_file(const char *from, const char *to, enum build_status
     return err;
 }
 
-/* The tests' file name in the work directory, as messages will show it. */
-static const char *tests_source(bool hidden)
+/* Copies `from` into the work directory under its base name. */
+static int copy_in(const build_request *req, const char *from)
 {
-    return hidden ? "hidden_tests.c" : "public_tests.c";
+    const char *slash = strrchr(from, '/');
+    char *to = xasprintf("%s/%s", req->work_dir, slash ? slash + 1 : from);
+    int err = copy_file(from, to, 0644);
+
+    free(to);
+    return err;
 }
 
-bool build_uses_hidden_tests(const char *tests_dir, const char *slug, bool public_only)
+/* Copies the kit's sources and headers of `plan` (kit-relative paths). */
+static int copy_plan_files(const build_request *req, const build_plan *plan)
 {
-    char *path = xasprintf("%s/%s/hidden_tests.c", tests_dir, slug);
-    bool found = !public_only && is_file(path);
-
-    free(path);
-    return found;
-}
-
-/* Copies the kit's files the build needs into the work directory. */
-static int copy_kit_files(const build_request *req, bool *hidden, bool *race)
-{
-    const char *slug = req->exercise->slug;
-    char *header = xasprintf("%s/exercises/%s/%s.h", req->kit_dir, slug, slug);
-    char *header_to = xasprintf("%s/%s.h", req->work_dir, slug);
-    char *hidden_tests = xasprintf("%s/%s/hidden_tests.c", req->tests_dir, slug);
-    char *public_tests = xasprintf("%s/exercises/%s/public_tests.c", req->kit_dir, slug);
-    char *driver = xasprintf("%s/%s/race_driver.c", req->tests_dir, slug);
-    char *tests_to = NULL;
-    char *driver_to = xasprintf("%s/race_driver.c", req->work_dir);
     int err = 0;
 
-    *hidden = build_uses_hidden_tests(req->tests_dir, slug, req->public_only);
-    *race = *race && is_file(driver);
-    tests_to = xasprintf("%s/%s", req->work_dir, tests_source(*hidden));
-    if (!is_file(header) || (!*hidden && !is_file(public_tests)))
-        err = ENOENT;
-    if (!err)
-        err = copy_file(header, header_to, 0644);
-    if (!err)
-        err = copy_file(*hidden ? hidden_tests : public_tests, tests_to, 0644);
-    if (!err && *race)
-        err = copy_file(driver, driver_to, 0644);
-    for (size_t i = 0; !err && i < sizeof harness_files / sizeof *harness_files; i++) {
-        char *from = xasprintf("%s/harness/%s", req->kit_dir, harness_files[i]);
-        char *to = xasprintf("%s/%s", req->work_dir, harness_files[i]);
+    for (size_t i = 0; !err && plan->sources[i]; i++) {
+        char *from = xasprintf("%s/%s", req->kit_dir, plan->sources[i]);
 
-        err = copy_file(from, to, 0644);
+        err = copy_in(req, from);
         free(from);
-        free(to);
     }
-    if (!err) {
-        char *from = xasprintf("%s/harness/racecourse_test.h", req->kit_dir);
-        char *to = xasprintf("%s/racecourse_test.h", req->work_dir);
+    for (size_t i = 0; !err && plan->headers[i]; i++) {
+        char *from = xasprintf("%s/%s", req->kit_dir, plan->headers[i]);
 
-        err = copy_file(from, to, 0644);
+        err = copy_in(req, from);
         free(from);
-        free(to);
     }
-    free(header);
-    free(header_to);
-    free(hidden_tests);
-    free(public_tests);
-    free(driver);
-    free(tests_to);
-    free(driver_to);
     return err;
 }
 
 /*
- * Appends the manifest's libs ("pthread uv m") as linker flags; the
- * strings it makes are also added to owned[*n_owned...], for the caller
- * to free.
+ * Copies the kit's files the build needs into the work directory: the
+ * exercise's header and the files of both programs (the race driver's
+ * only when `*race` and the kit has one; *race says whether it did).
  */
-static void add_libs(const char *libs, char **argv, size_t *argc, char **owned,
-                     size_t *n_owned)
+static int copy_kit_files(const build_request *req, const build_plan *tests,
+                          const build_plan *driver, bool *race)
 {
-    char *copy = xstrdup(libs), *save = NULL;
+    const char *slug = req->exercise->slug;
+    char *header = xasprintf("%s/exercises/%s/%s.h", req->kit_dir, slug, slug);
+    int err = 0;
 
-    for (char *lib = strtok_r(copy, " \t", &save); lib; lib = strtok_r(NULL, " \t", &save)) {
-        if (!strcmp(lib, "pthread"))
-            continue;
-        owned[*n_owned] = xasprintf("-l%s", lib);
-        argv[(*argc)++] = owned[(*n_owned)++];
-    }
-    free(copy);
+    *race = *race && is_file(driver->main);
+    if (!is_file(header) || !is_file(tests->main))
+        err = ENOENT;
+    if (!err)
+        err = copy_in(req, header);
+    if (!err)
+        err = copy_in(req, tests->main);
+    if (!err)
+        err = copy_plan_files(req, tests);
+    if (!err && *race)
+        err = copy_in(req, driver->main);
+    if (!err && *race)
+        err = copy_plan_files(req, driver);
+    free(header);
+    return err;
 }
 
 /* Runs the compiler; its exit code, and its output in *log. */
-static int compile(char **argv, const char *dir, unsigned run_as, char **log)
+static int compile(const char **argv, const char *dir, unsigned run_as, char **log)
 {
-    int code = tool_run(argv, dir, run_as, 256u << 10, log);
+    int code = tool_run((char **)argv, dir, run_as, 256u << 10, log);
 
     if (code < 0)
         *log = xstrdup("");
@@ -195,113 +133,106 @@ static void free_owned(char **owned, size_t n)
         free(owned[i]);
 }
 
-/*
- * The harness sources linked into the test binary and the race driver;
- * test binaries of exercises that link libuv also get fault_inject_uv.c.
- */
-static const char *const test_harness[] = { "test_support.c", "exit_guard.c", "report_hook.c",
-                                            "fd_guard.c", "print_guard.c", "fault_inject.c",
-                                            "mem_guard.c", NULL };
-static const char *const test_harness_uv[] = { "test_support.c", "exit_guard.c",
-                                               "report_hook.c", "fd_guard.c", "print_guard.c",
-                                               "fault_inject.c", "fault_inject_uv.c",
-                                               "mem_guard.c", NULL };
-static const char *const driver_harness[] = { "test_support.c", "exit_guard.c", "fd_guard.c",
-                                              "print_guard.c", "mem_guard.c", "race_watchdog.c", NULL };
-
-/* Whether the manifest's libs ("pthread uv m") name libuv. */
-static bool links_uv(const char *libs)
+/* The base name of a path. */
+static const char *base_name(const char *path)
 {
-    char *copy = xstrdup(libs), *save = NULL;
-    bool found = false;
+    const char *slash = strrchr(path, '/');
 
-    for (char *lib = strtok_r(copy, " \t", &save); lib; lib = strtok_r(NULL, " \t", &save))
-        found = found || !strcmp(lib, "uv");
-    free(copy);
-    return found;
+    return slash ? slash + 1 : path;
 }
 
 /* "x.c" -> "x.o" */
 static char *object_name(const char *source)
 {
-    char *object = xstrdup(source);
+    char *object = xstrdup(base_name(source));
 
     object[strlen(object) - 1] = 'o';
     return object;
 }
 
+/* Counts a NULL-terminated list. */
+static size_t count(char *const *list)
+{
+    size_t n = 0;
+
+    while (list && list[n])
+        n++;
+    return n;
+}
+
 /*
- * Links the test binary or the race driver: the kit's objects (compiled
+ * Links the program of `plan` as `output`: the kit's objects (compiled
  * once, see object_cache.h) and the student's.  Returns the exit status
  * of the compile or link that failed, 0, or -1 (could not run it); *log
  * (freed first) gets that tool's output.
  */
-static int link_program(const build_request *req, bool criterion, bool hidden, char **log)
+static int link_program(const build_request *req, const build_plan *plan, const char *output,
+                        char **log)
 {
-    const char *main_source = criterion ? tests_source(hidden) : "race_driver.c";
-    bool uv = links_uv(req->exercise->libs);
-    const char *const *harness = !criterion ? driver_harness : uv ? test_harness_uv : test_harness;
-    char *const kit_flags[] = { CC_FLAGS, "-O0", NULL };
-    const char *flags[] = { CC_FLAGS };
-    char *argv[64], *owned[64] = { 0 };
-    size_t argc = 0, n_owned = 0;
+    const build_profile *p = plan->profile;
+    size_t n_sources = count(plan->sources) + 1;
+    size_t max = 32 + n_sources + count(plan->link);
+    const char **argv = xcalloc(max, sizeof *argv), **kit_flags = xcalloc(32, sizeof *argv);
+    char **owned = xcalloc(n_sources, sizeof *owned);
+    size_t argc = 0, n_kit = 0, n_owned = 0;
     int code = 0;
 
+    push_cflags(p->cflags, kit_flags, &n_kit);
+    kit_flags[n_kit++] = "-I";
+    kit_flags[n_kit++] = ".";
+    push_cflags(p->kit_cflags, kit_flags, &n_kit);
     argv[argc++] = "gcc";
-    for (size_t i = 0; i < sizeof flags / sizeof *flags; i++)
-        argv[argc++] = (char *)flags[i];
+    push_cflags(p->cflags, argv, &argc);
+    argv[argc++] = "-I";
+    argv[argc++] = ".";
     argv[argc++] = "-o";
-    argv[argc++] = criterion ? "tests" : "race_driver";
-    for (size_t i = 0; code == 0 && (i == 0 || harness[i - 1]); i++) {
-        const char *source = i == 0 ? main_source : harness[i - 1];
+    argv[argc++] = output;
+    for (size_t i = 0; code == 0 && i < n_sources; i++) {
+        const char *source = base_name(i == 0 ? plan->main : plan->sources[i - 1]);
 
         owned[n_owned] = object_name(source);
         argv[argc++] = owned[n_owned++];
         free(*log);
-        code = kit_object(req->cache_dir, req->work_dir, source, argv[argc - 1], kit_flags,
-                          req->run_as, log);
+        code = kit_object(req->cache_dir, req->work_dir, source, argv[argc - 1],
+                          (char *const *)kit_flags, req->run_as, log);
     }
     if (code == 0) {
         argv[argc++] = "student.o";
-        argv[argc++] = WRAP_EXIT;
-        if (criterion) {
-            argv[argc++] = WRAP_FAULTS;
-            if (uv)
-                argv[argc++] = WRAP_FAULTS_UV;
-            argv[argc++] = WRAP_TESTS;
-            argv[argc++] = "-lcriterion";
-            argv[argc++] = "-lcjson";
-        }
-        add_libs(req->exercise->libs, argv, &argc, owned, &n_owned);
-        argv[argc++] = "-lm";
+        for (size_t i = 0; plan->link[i]; i++)
+            argv[argc++] = plan->link[i];
         argv[argc] = NULL;
         free(*log);
         code = compile(argv, req->work_dir, req->run_as, log);
     }
     free_owned(owned, n_owned);
+    free(owned);
+    free(kit_flags);
+    free(argv);
     return code;
 }
 
 /*
- * Sends the student's calls that write, print or make descriptors to the
- * guards (fd_guard.c, print_guard.c): objcopy renames them in student.o.
- * Returns objcopy's exit status, or -1 when it could not run.
+ * Sends the student's calls that the profile guards (descriptors,
+ * printing, mappings: build_profiles.c) to the harness's guards: objcopy
+ * renames NAME to rc_guard_NAME in student.o.  Returns objcopy's exit
+ * status, or -1 when it could not run.
  */
-static int guard_object(const build_request *req, char **log)
+static int guard_object(const build_request *req, const build_plan *plan, char **log)
 {
-    size_t n = sizeof guarded_calls / sizeof *guarded_calls - 1;
-    char **argv = xcalloc(n + 3, sizeof *argv);
+    size_t n = count(plan->guards);
+    const char **argv = xcalloc(n + 3, sizeof *argv);
+    char **owned = xcalloc(n + 1, sizeof *owned);
     int code;
 
     argv[0] = "objcopy";
     for (size_t i = 0; i < n; i++)
-        argv[i + 1] = xasprintf("--redefine-sym=%s=rc_guard_%s", guarded_calls[i],
-                                guarded_calls[i]);
+        argv[i + 1] = owned[i] = xasprintf("--redefine-sym=%s=rc_guard_%s", plan->guards[i],
+                                           plan->guards[i]);
     argv[n + 1] = "student.o";
     free(*log);
     code = compile(argv, req->work_dir, req->run_as, log);
-    for (size_t i = 0; i < n; i++)
-        free(argv[i + 1]);
+    free_owned(owned, n);
+    free(owned);
     free(argv);
     return code;
 }
@@ -316,82 +247,86 @@ static void fail_build(build_output *out, const char *what, const char *log)
     free(trimmed);
 }
 
-int build_exercise(const build_request *req, build_output *out)
+/* Compiles the student's file into student.o as `plan`'s profile says. */
+static int compile_student(const build_request *req, const build_plan *plan,
+                           const char *student_file, char **log)
 {
-    const char *slug = req->exercise->slug;
-    char *student_from = xasprintf("%s/exercises/%s/%s.c", req->submission_dir, slug, slug);
-    char *student_to = xasprintf("%s/%s.c", req->work_dir, slug);
-    char *allowlist = xasprintf("%s/grader/allowed-calls.txt", req->kit_dir);
-    const char *flags[] = { CC_FLAGS };
-    char *argv[32], *log = NULL, *refusal;
+    const char *argv[48];
     size_t argc = 0;
-    bool race = req->race;
-    int err, code;
-
-    memset(out, 0, sizeof *out);
-    out->status = BUILD_OK;
-    out->student_file = xasprintf("%s.c", slug);
-    err = copy_student_file(student_from, student_to, &out->status, &out->log);
-    if (err || out->status != BUILD_OK)
-        goto done;
-    if ((err = copy_kit_files(req, &out->hidden_tests, &race)) != 0)
-        goto done;
 
     argv[argc++] = "gcc";
-    for (size_t i = 0; i < sizeof flags / sizeof *flags; i++)
-        argv[argc++] = (char *)flags[i];
-    argv[argc++] = "-O1";
+    push_cflags(plan->profile->cflags, argv, &argc);
+    argv[argc++] = "-I";
+    argv[argc++] = ".";
+    push_cflags(plan->profile->student_cflags, argv, &argc);
     argv[argc++] = "-c";
-    argv[argc++] = out->student_file;
+    argv[argc++] = student_file;
     argv[argc++] = "-o";
     argv[argc++] = "student.o";
     argv[argc] = NULL;
-    code = compile(argv, req->work_dir, req->run_as, &log);
-    if (code != 0) {
-        fail_build(out, "your file does not compile", log);
-        goto done;
-    }
-    out->log = first_lines(log, LOG_MAX_LINES, LOG_MAX_BYTES);
+    return compile(argv, req->work_dir, req->run_as, log);
+}
+
+/*
+ * Checks student.o: only allowed calls (inspect_object), and none of the
+ * guarded calls defined by the student.  Returns 0 or an errno value; a
+ * refusal is a failed build.
+ */
+static int inspect_student(const build_request *req, const build_plan *plan,
+                           build_output *out, bool *refused)
+{
+    char *allowlist = xasprintf("%s/grader/allowed-calls.txt", req->kit_dir);
+    char *refusal;
+    int err;
 
     refusal = inspect_object(req->work_dir, "student.o", allowlist, req->exercise->allow,
                              req->run_as, &err);
-    if (err)
-        goto done;
-    if (refusal) {
+    free(allowlist);
+    if (!err && !refusal)
+        refusal = inspect_defines(req->work_dir, "student.o",
+                                  (const char *const *)plan->guards, req->run_as, &err);
+    if (!err && refusal)
         fail_build(out, refusal, "");
-        free(refusal);
+    *refused = refusal != NULL;
+    free(refusal);
+    return err;
+}
+
+/* Builds from the copied files; see build_exercise(). */
+static int build_programs(const build_request *req, const build_plan *tests,
+                          const build_plan *driver, bool race, build_output *out)
+{
+    char *log = NULL, *refusal;
+    bool refused;
+    int err = 0;
+
+    if (compile_student(req, tests, out->student_file, &log) != 0) {
+        fail_build(out, "your file does not compile", log);
         goto done;
     }
-    refusal = inspect_defines(req->work_dir, "student.o", guarded_calls, req->run_as, &err);
-    if (err)
+    free(out->log);
+    out->log = first_lines(log, LOG_MAX_LINES, LOG_MAX_BYTES);
+    if ((err = inspect_student(req, tests, out, &refused)) != 0 || refused)
         goto done;
-    if (refusal) {
-        fail_build(out, refusal, "");
-        free(refusal);
-        goto done;
-    }
-    if (guard_object(req, &log) != 0) {
+    if (guard_object(req, tests, &log) != 0) {
         err = EIO;
         goto done;
     }
-
-    if (link_program(req, true, out->hidden_tests, &log) != 0) {
+    if (link_program(req, tests, "tests", &log) != 0) {
         fail_build(out, "the tests could not be built with your file "
                    "(did you change a function's signature?)", log);
         goto done;
     }
     refusal = inspect_binary(req->work_dir, "tests", "student.o", req->run_as, &err);
-    if (err)
-        goto done;
-    if (refusal) {
+    if (!err && refusal)
         fail_build(out, refusal, "");
+    if (err || refusal) {
         free(refusal);
         goto done;
     }
     out->test_binary = xasprintf("%s/tests", req->work_dir);
-
     if (race) {
-        if (link_program(req, false, false, &log) != 0) {
+        if (link_program(req, driver, "race_driver", &log) != 0) {
             fail_build(out, "the race driver could not be built with your file", log);
             free(out->test_binary);
             out->test_binary = NULL;
@@ -401,9 +336,47 @@ int build_exercise(const build_request *req, build_output *out)
     }
 done:
     free(log);
+    return err;
+}
+
+int build_exercise(const build_request *req, build_output *out)
+{
+    const char *slug = req->exercise->slug;
+    char *student_from = xasprintf("%s/exercises/%s/%s.c", req->submission_dir, slug, slug);
+    char *student_to = xasprintf("%s/%s.c", req->work_dir, slug);
+    build_plan tests, driver;
+    char *error = NULL;
+    bool race = req->race;
+    int err;
+
+    memset(out, 0, sizeof *out);
+    out->status = BUILD_OK;
+    out->student_file = xasprintf("%s.c", slug);
+    err = build_plan_make(build_profile_find(BUILD_PROFILE_TESTS), req->exercise, req->kit_dir,
+                          req->tests_dir, req->public_only, &tests, &error);
+    if (err) {
+        free(error);
+        goto plans_failed;
+    }
+    err = build_plan_make(build_profile_find(BUILD_PROFILE_DRIVER), req->exercise,
+                          req->kit_dir, req->tests_dir, req->public_only, &driver, &error);
+    if (err) {
+        free(error);
+        build_plan_free(&tests);
+        goto plans_failed;
+    }
+    err = copy_student_file(student_from, student_to, &out->status, &out->log);
+    if (!err && out->status == BUILD_OK) {
+        out->hidden_tests = tests.hidden;
+        err = copy_kit_files(req, &tests, &driver, &race);
+    }
+    if (!err && out->status == BUILD_OK)
+        err = build_programs(req, &tests, &driver, race, out);
+    build_plan_free(&tests);
+    build_plan_free(&driver);
+plans_failed:
     free(student_from);
     free(student_to);
-    free(allowlist);
     if (!out->log)
         out->log = xstrdup("");
     return err;

@@ -11,6 +11,7 @@
 #ifndef RACECOURSE_BUILD_H
 #define RACECOURSE_BUILD_H
 
+#include "build_profiles.h"
 #include "manifest.h"
 #include "result.h"
 
@@ -41,12 +42,12 @@ typedef struct build_output {
 } build_output;
 
 /*
- * Whether the hidden tests of `slug` are used: the kit has
- * <tests_dir>/<slug>/hidden_tests.c and `public_only` does not refuse
- * them.  The one place that decides it: the build, the grade and a batch
- * that did not grade an exercise all ask here.
+ * The profiles (build_profiles.h) of the two programs: the test binary,
+ * and the race driver run under Helgrind or memcheck.  Both link the same
+ * student.o: they must agree on the student's flags and guards.
  */
-bool build_uses_hidden_tests(const char *tests_dir, const char *slug, bool public_only);
+#define BUILD_PROFILE_TESTS "tests"
+#define BUILD_PROFILE_DRIVER "race"
 
 /*
  * Builds the exercise.  A missing student file, a compile error or a

@@ -150,7 +150,7 @@ static int run_tests(const grade_options *o, const manifest_exercise *mx,
         .test_timeout_s = mx->test_timeout_s, .run_timeout_s = mx->run_timeout_s,
         .time_scale = o->time_scale, .jobs = o->test_jobs, .run_as = run_as,
         .keep_output_dir = keep, .stacks = o->stacks, .student_file = built->student_file,
-        .test_file = built->hidden_tests ? "hidden_tests.c" : "public_tests.c",
+        .test_file = build_tests_file(built->hidden_tests),
     };
     const manifest_test *only = o->only_test ? manifest_find_test(tests, n, o->only_test)
                                              : NULL;

@@ -6,12 +6,16 @@
  *   grade explore [options] FILE.c  run a program under the controlled
  *                                   scheduler (explore.h)
  *   grade --make-vars               the manifest as make variables
+ *   grade --print-build PROFILE SLUG
+ *                                   how the kit builds one kind of program
+ *                                   (build_profiles.h), for the student tools
  *
  * Exit status: 0 when every graded exercise got full marks, 1 when
  * something scored less, 2 for a usage or setup error.
  */
 #define _GNU_SOURCE
 #include "batch.h"
+#include "build_profiles.h"
 #include "explore.h"
 #include "grade.h"
 #include "manifest.h"
@@ -40,6 +44,7 @@ typedef struct cli {
     const char *manifest_path;
     const char *format_files[MAX_FORMATS];   /* indexed like output_formats */
     bool make_vars;
+    const char *print_build;                 /* --print-build PROFILE */
     bool check_manifest;
     bool show_hidden;
     bool quiet;
@@ -92,8 +97,15 @@ static void usage(FILE *out)
         "  --make-vars        print the manifest as make variables and exit\n"
         "  --check-manifest   check manifest.ini against the kit's files and tests, quickly\n"
         "  --show-hidden-messages\n"
-        "                     students' reports quote hidden tests' messages too\n",
-        default_jobs());
+        "                     students' reports quote hidden tests' messages too\n"
+        "  --print-build PROFILE SLUG\n"
+        "                     print how the kit builds PROFILE's program for SLUG,\n"
+        "                     one \"KEY<tab>VALUE\" a line (docs/grader.md), and exit;\n"
+        "                     with --public, the public tests.  The profiles:\n"
+        , default_jobs());
+    for (const build_profile *p = build_profiles; p->name; p++)
+        fprintf(out, "      %-9s %s\n", p->name, p->what);
+    fprintf(out, "\n");
     for (const output_format *f = output_formats; f->name; f++)
         fprintf(out, "  --%s FILE%*s%s\n", f->name, (int)(13 - strlen(f->name)), "",
                 f->description);
@@ -117,7 +129,7 @@ static int parse_args(int argc, char **argv, cli *c)
     enum { OPT_SUBMISSION = 1000, OPT_TESTS, OPT_KIT, OPT_JOBS, OPT_TEST_JOBS, OPT_NO_RACE,
            OPT_REPEAT, OPT_SCALE, OPT_KEEP, OPT_QUIET, OPT_MAKE_VARS, OPT_HELP,
            OPT_PUBLIC, OPT_RACE_ONLY, OPT_VERBOSE, OPT_CHECK_MANIFEST, OPT_SHOW_HIDDEN,
-           OPT_TEST, OPT_OUTPUT_DIR, OPT_STACKS, OPT_FORMAT };
+           OPT_TEST, OPT_OUTPUT_DIR, OPT_STACKS, OPT_PRINT_BUILD, OPT_FORMAT };
     struct option options[32] = {
         { "submission", required_argument, NULL, OPT_SUBMISSION },
         { "tests", required_argument, NULL, OPT_TESTS },
@@ -139,6 +151,7 @@ static int parse_args(int argc, char **argv, cli *c)
         { "test", required_argument, NULL, OPT_TEST },
         { "output-dir", required_argument, NULL, OPT_OUTPUT_DIR },
         { "stacks", no_argument, NULL, OPT_STACKS },
+        { "print-build", required_argument, NULL, OPT_PRINT_BUILD },
     };
     size_t n_options = 0;
     int opt;
@@ -167,6 +180,7 @@ static int parse_args(int argc, char **argv, cli *c)
         case OPT_TEST:       c->grade.only_test = optarg; break;
         case OPT_OUTPUT_DIR: c->grade.output_dir = optarg; break;
         case OPT_STACKS:     c->grade.stacks = true; break;
+        case OPT_PRINT_BUILD: c->print_build = optarg; break;
         case OPT_JOBS:
             if (!parse_count(optarg, 1, 64, &c->grade.jobs))
                 return fprintf(stderr, "grade: --jobs takes a number from 1 to 64\n"), -1;
@@ -200,6 +214,59 @@ static int parse_args(int argc, char **argv, cli *c)
     c->grade.slugs = argv + optind;
     c->grade.n_slugs = (size_t)(argc - optind);
     return 0;
+}
+
+/*
+ * --print-build PROFILE SLUG: the profile's program for one exercise, for
+ * the student tools (scripts/student/lib.sh).  An exit status.
+ */
+static int print_build(const cli *c, const manifest *m)
+{
+    const build_profile *profile = build_profile_find(c->print_build);
+    const manifest_exercise *ex;
+    char *kit_dir = realpath(c->grade.kit_dir, NULL);
+    char *tests_dir = realpath(c->grade.tests_dir, NULL);
+    build_plan plan;
+    char *error = NULL;
+    int err, status = EXIT_USAGE;
+
+    if (!kit_dir || !tests_dir) {
+        fprintf(stderr, "grade: cannot find the kit \"%s\" and its tests \"%s\"\n",
+                c->grade.kit_dir, c->grade.tests_dir);
+        goto out;
+    }
+    if (!profile) {
+        fprintf(stderr, "grade: unknown build profile \"%s\"; the profiles:", c->print_build);
+        for (const build_profile *p = build_profiles; p->name; p++)
+            fprintf(stderr, " %s", p->name);
+        fprintf(stderr, "\n");
+        goto out;
+    }
+    if (c->grade.n_slugs != 1) {
+        fprintf(stderr, "grade: --print-build takes one exercise\n");
+        goto out;
+    }
+    ex = manifest_find(m, c->grade.slugs[0]);
+    if (!ex) {
+        fprintf(stderr, "grade: unknown exercise \"%s\"\n", c->grade.slugs[0]);
+        goto out;
+    }
+    err = build_plan_make(profile, ex, kit_dir, tests_dir, c->grade.public_only, &plan, &error);
+    if (err) {
+        fprintf(stderr, "grade: %s\n", error);
+        free(error);
+        goto out;
+    }
+    err = build_plan_print(&plan, kit_dir, ex->slug, stdout);
+    build_plan_free(&plan);
+    if (err)
+        fprintf(stderr, "grade: the kit's path holds a tab or a newline: cannot print it\n");
+    else
+        status = EXIT_FULL;
+out:
+    free(kit_dir);
+    free(tests_dir);
+    return status;
 }
 
 /* The manifest as make variables, for the Makefile (see manifest.h). */
@@ -310,6 +377,13 @@ int main(int argc, char **argv)
         c.grade.tests_dir = tests_dir = xasprintf("%s/tests", c.kit_dir);
     c.grade.kit_dir = c.kit_dir;
     c.grade.manifest = &m;
+    if (c.print_build) {
+        status = print_build(&c, &m);
+        free(tests_dir);
+        free(c.kit_dir);
+        manifest_free(&m);
+        return status;
+    }
     err = grade_submission(&c.grade, &result, &error);
     if (err) {
         fprintf(stderr, "grade: %s\n", error);

@@ -3,6 +3,7 @@
  *
  * Test binaries and race drivers are linked with
  *     -Wl,--wrap=exit,--wrap=_exit,--wrap=_Exit,--wrap=quick_exit,--wrap=pthread_exit
+ * (the list: harness/wraps/exit.txt, read by grader/build_profiles.c)
  * so that every call of these functions from the objects being linked
  * (the student's file among them) lands here.  exit() and its relatives
  * end the process with RC_EXIT_CALLED, which the grader reports as "your
@@ -17,7 +18,7 @@
  * which the grader reports as a bug of the kit, never of the student's
  * code; any other crash goes on to kill the test as before.  The kit's
  * code is told from the student's by where the linker put it: the test
- * file, test_support.o and this file come first (grader/build.c), the
+ * file, test_support.o and this file come first (grader/build_profiles.c), the
  * student's object after them, so the kit's code ends at
  * rc_kit_code_end(), near the end of this file (-O0 keeps source order).
  *
@@ -193,7 +194,8 @@ void rc_kit_code_end(void)
  * under test's calls on, and a crash under them (a bad mutex, say) is that
  * code's, not the kit's.  The grader links test programs with --wrap for
  * pthread_cond_wait, pthread_cond_timedwait and pthread_mutex_lock
- * (grader/build.c), so those calls of the code under test come here.  The weak references
+ * (harness/wraps/tests.txt), so those calls of the code under test come
+ * here.  The weak references
  * keep programs linked without those options (race drivers, the student's
  * coverage build) linking: there nothing calls the wrappers.  The wrappers
  * are weak too: a program that links the controlled scheduler as well gets

@@ -2,7 +2,7 @@
  * fault_inject.c - the wrapped calls of fault_inject.h.
  *
  * Test binaries are linked with -Wl,--wrap=NAME for every NAME below
- * (WRAP_FAULTS in grader/build.c, RC_WRAP_FAULTS in scripts/student/lib.sh).
+ * (the list: harness/wraps/faults.txt, read by grader/build_profiles.c).
  * Each __wrap_NAME asks rc_fault_should_fail() whether this call is the
  * one to fail; if not, it calls __real_NAME (the C library's) and keeps
  * the counts of live blocks and threads.

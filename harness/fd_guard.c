@@ -5,8 +5,9 @@
  * may wake its threads through an eventfd or a pipe), but a file that can
  * write to any descriptor could forge what the grading reads: Criterion's
  * messages, a report, another test's pipe.  So the grader renames, in the
- * student's object only (objcopy --redefine-sym, see grader/build.c), the
- * calls below to rc_guard_NAME, defined here:
+ * student's object only (objcopy --redefine-sym, see
+ * grader/build_profiles.c), the calls below to rc_guard_NAME, defined
+ * here:
  *
  *   - calls that create descriptors (pipe, pipe2, eventfd, timerfd_create,
  *     socketpair, epoll_create1, signalfd, dup and relatives, fcntl's

@@ -3,8 +3,8 @@
  *
  * The coroutines exercise allows mmap, munmap, mprotect and makecontext
  * (manifest key `allow`).  The grader renames them in the student's object
- * only (objcopy --redefine-sym, grader/build.c) to rc_guard_NAME, defined
- * here:
+ * only (objcopy --redefine-sym, grader/build_profiles.c) to
+ * rc_guard_NAME, defined here:
  *
  *   - mmap makes anonymous memory only, never executable (a file mapping
  *     needs a descriptor; executable memory would run code the inspection

@@ -2,7 +2,8 @@
  * mem_guard.h - what the tests may ask the memory guard (mem_guard.c).
  *
  * The student's makecontext, mmap, munmap and mprotect go through
- * mem_guard.c (renamed in the student's object only, grader/build.c).
+ * mem_guard.c (renamed in the student's object only,
+ * grader/build_profiles.c).
  */
 #ifndef RACECOURSE_MEM_GUARD_H
 #define RACECOURSE_MEM_GUARD_H

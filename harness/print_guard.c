@@ -5,8 +5,8 @@
  * output.  But a FILE says itself where it writes (stdout->_fileno), and
  * one assignment would point printf at Criterion's socket or any other
  * descriptor, past the descriptor guard (fd_guard.c).  So the grader
- * renames, in the student's object only (grader/build.c), the printing
- * calls to rc_guard_NAME, defined here.  Each formats its text and writes
+ * renames, in the student's object only (grader/build_profiles.c), the
+ * printing calls to rc_guard_NAME, defined here.  Each formats its text and writes
  * it itself, with write(), to descriptor 1 for stdout and 2 for stderr,
  * never through the FILE, and only while that descriptor is still the one
  * the program started with (same device and inode).  Any other stream, or

@@ -124,45 +124,55 @@ rc_course_kit() {
     fi
 }
 
-# rc_lib_flags SLUG: the manifest's libs as linker flags ("-luv -lm").
-rc_lib_flags() {
-    local lib flags=()
-    for lib in $(rc_var "RC_LIBS_$1"); do
-        [[ $lib == pthread ]] || flags+=("-l$lib")
-    done
-    echo "${flags[*]}"
+# rc_build PROFILE SLUG [--public]: how the grader builds PROFILE's program
+# for SLUG (`build/grade --print-build`, grader/build_profiles.c), read into
+# arrays: RC_BUILD_CFLAGS (every compile), RC_BUILD_STUDENT_CFLAGS and
+# RC_BUILD_KIT_CFLAGS (the student's file, the kit's sources),
+# RC_BUILD_INCLUDES (-I DIR ...), RC_BUILD_MAIN (the main source: tests,
+# driver), RC_BUILD_SOURCES (the kit's other sources), RC_BUILD_GUARDS (the
+# calls renamed in the student's object), RC_BUILD_LINK (the linker flags
+# after the objects); RC_BUILD_TESTS is "public" or "hidden" for a test
+# binary.  --public: the public tests even where hidden ones exist.
+rc_build() {
+    local lines key value
+    rc_need_grader
+    lines=$("$RC_GRADE" --print-build "$1" "${@:3}" "$2") ||
+        rc_die "the grader cannot say how to build $1 for $2"
+    RC_BUILD_CFLAGS=() RC_BUILD_STUDENT_CFLAGS=() RC_BUILD_KIT_CFLAGS=() RC_BUILD_INCLUDES=()
+    RC_BUILD_MAIN='' RC_BUILD_SOURCES=() RC_BUILD_GUARDS=() RC_BUILD_LINK=() RC_BUILD_TESTS=''
+    while IFS=$'\t' read -r key value; do
+        case $key in
+            cflags) RC_BUILD_CFLAGS+=("$value") ;;
+            student-cflags) RC_BUILD_STUDENT_CFLAGS+=("$value") ;;
+            kit-cflags) RC_BUILD_KIT_CFLAGS+=("$value") ;;
+            include) RC_BUILD_INCLUDES+=(-I "$value") ;;
+            main) RC_BUILD_MAIN=$value ;;
+            source) RC_BUILD_SOURCES+=("$value") ;;
+            guard) RC_BUILD_GUARDS+=("$value") ;;
+            link) RC_BUILD_LINK+=("$value") ;;
+            tests) RC_BUILD_TESTS=$value ;;
+        esac
+    done <<<"$lines"
 }
 
-# The flags of the grader's builds (grader/build.c), for builds made here.
-RC_CFLAGS=(-std=gnu11 -g -pthread -Wall -Wextra -Werror=implicit-function-declaration
-           -fno-common -fno-omit-frame-pointer)
-RC_WRAP_EXIT=-Wl,--wrap=exit,--wrap=_exit,--wrap=_Exit,--wrap=quick_exit,--wrap=pthread_exit
-# The calls tests can make fail (harness/fault_inject.h), for test
-# binaries only; the libuv ones only with fault_inject_uv.c (rc_fault_link).
-RC_WRAP_FAULTS=-Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc,--wrap=reallocarray,--wrap=aligned_alloc,--wrap=posix_memalign,--wrap=free,--wrap=pthread_create,--wrap=pthread_join,--wrap=pthread_tryjoin_np,--wrap=pthread_timedjoin_np,--wrap=pthread_clockjoin_np,--wrap=pthread_detach,--wrap=pthread_mutex_init,--wrap=pthread_cond_init,--wrap=sem_init
-RC_WRAP_FAULTS_UV=-Wl,--wrap=uv_loop_init,--wrap=uv_timer_init,--wrap=uv_timer_start,--wrap=uv_pipe_init,--wrap=uv_pipe_open,--wrap=uv_tcp_init,--wrap=uv_tcp_open,--wrap=uv_poll_init,--wrap=uv_poll_start,--wrap=uv_read_start
-
-# rc_fault_link SLUG: the fault-injection sources and flags of SLUG's test
-# binary, one a line (what grader/build.c links).
-rc_fault_link() {
-    echo "$RC_KIT/harness/fault_inject.c"
-    echo "$RC_WRAP_FAULTS"
-    if [[ " $(rc_var "RC_LIBS_$1") " == *" uv "* ]]; then
-        echo "$RC_KIT/harness/fault_inject_uv.c"
-        echo "$RC_WRAP_FAULTS_UV"
+# rc_build_program SOURCE OBJECT PROGRAM: builds the program of the
+# profile rc_build read, with SOURCE as the student's file, as the grader
+# builds it: SOURCE compiled into OBJECT, its guarded calls renamed
+# rc_guard_NAME (harness/fd_guard.c, print_guard.c, mem_guard.c), then
+# linked with the kit's sources into PROGRAM.  The compiler's messages go
+# to stderr; the exit status is the first failed step's.
+rc_build_program() {
+    local name guards=()
+    for name in "${RC_BUILD_GUARDS[@]}"; do
+        guards+=("--redefine-sym=$name=rc_guard_$name")
+    done
+    gcc "${RC_BUILD_CFLAGS[@]}" "${RC_BUILD_STUDENT_CFLAGS[@]}" "${RC_BUILD_INCLUDES[@]}" \
+        -c "$1" -o "$2" || return
+    if [[ ${#guards[@]} -gt 0 ]]; then
+        objcopy "${guards[@]}" "$2" || return
     fi
-}
-
-# rc_mem_guard OBJECT: sends the object's mmap, munmap, mprotect and
-# makecontext to harness/mem_guard.c (link it too), as
-# grader/build.c does for the student's object: stacks are then registered
-# with Valgrind, and the tests can see the stack size given to makecontext.
-rc_mem_guard() {
-    local name args=()
-    for name in mmap mmap64 munmap mprotect makecontext; do
-        args+=("--redefine-sym=$name=rc_guard_$name")
-    done
-    objcopy "${args[@]}" "$1"
+    gcc "${RC_BUILD_CFLAGS[@]}" "${RC_BUILD_KIT_CFLAGS[@]}" "${RC_BUILD_INCLUDES[@]}" \
+        -o "$3" "$RC_BUILD_MAIN" "${RC_BUILD_SOURCES[@]}" "$2" "${RC_BUILD_LINK[@]}"
 }
 
 # rc_compile_log LOG: the first lines of a compiler's output, indented.
