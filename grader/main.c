@@ -328,7 +328,9 @@ int main(int argc, char **argv)
         return EXIT_USAGE;
     }
     if (c.make_vars || c.manifest_get) {
-        status = c.make_vars ? (print_make_vars(&m), EXIT_FULL) : print_manifest_value(&c, &m);
+        if (c.make_vars)
+            print_make_vars(&m);
+        status = c.make_vars ? EXIT_FULL : print_manifest_value(&c, &m);
         manifest_free(&m);
         free(c.kit_dir);
         return status;
