@@ -18,7 +18,6 @@
 #include <unistd.h>
 
 enum { EXIT_PASSED = 0, EXIT_FOUND = 1, EXIT_USAGE = 2 };
-#define NOBODY 65534
 #define MAX_ARGS 4096
 
 typedef struct explore_options {
@@ -478,7 +477,7 @@ static int conclude(const explore_options *o, const char *text)
 static char *make_dirs(char **base, unsigned run_as)
 {
     const char *tmp = getenv("TMPDIR");
-    uid_t owner = run_as ? run_as : NOBODY;
+    uid_t owner = run_as ? run_as : SANDBOX_NOBODY;
     char *work;
 
     *base = xasprintf("%s/explore.XXXXXX", tmp && *tmp ? tmp : "/tmp");

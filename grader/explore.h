@@ -1,6 +1,6 @@
 /*
  * explore.h - `grade explore`: a pthread program run under the kit's
- * controlled scheduler (scheduler/, SPEC section 4).
+ * controlled scheduler (scheduler/, docs/explore.md).
  *
  *   grade explore [--schedules N] [--seed S] [--strategy random|pct]
  *                 [--depth D] [--replay SEED] [--json FILE] FILE.c... [-- ARGS...]
@@ -25,9 +25,9 @@
 
 /*
  * The command: argv[0] is "explore".  Builds and runs the program, prints
- * the outcome for people on stdout (errors on stderr) and, with --json,
- * SPEC section 4's JSON.  Returns the exit status: 0 when every schedule
- * passed, 1 when one failed, 2 for a usage or build error, a missing
+ * the outcome for people on stdout (errors on stderr) and, with --json, the
+ * JSON docs/explore.md describes.  Returns the exit status: 0 when every
+ * schedule passed, 1 when one failed, 2 for a usage or build error, a missing
  * runtime (KIT/scheduler) or a run that produced no report.
  */
 int explore_main(int argc, char **argv, const char *kit_dir);

@@ -1,6 +1,6 @@
 /*
  * explore_report.h - the runtime's report of an explore run, for people
- * and as SPEC section 4's JSON.
+ * and as the JSON docs/explore.md describes.
  *
  * The report is the JSON object the runtime writes at RC_SCHED_REPORT
  * (docs: /work/notes/sched-contract.md, mirrored in docs/explore.md):
@@ -37,7 +37,7 @@ const cJSON *explore_report_failure(const cJSON *report);
 void explore_report_print(const cJSON *report, const explore_context *ctx, FILE *out);
 
 /*
- * Writes SPEC section 4's JSON (program, strategy, schedules_run,
+ * Writes the JSON of docs/explore.md (program, strategy, schedules_run,
  * failure{kind, seed, schedule, message, trace[], and the report's other
  * fields}) to `path`.  Returns 0 or an errno value.
  */

@@ -9,7 +9,8 @@
  * conflicting access, the variable, the allocation, the lock order.
  * Everything else (thread announcements, suppressions, newer elements) is
  * skipped.  <errorcounts> is kept aside as pairs until the file is read,
- * then each error gets its count.
+ * then each error gets its count.  <fatal_signal><signo> is kept as the
+ * signal that ended the program.
  */
 #define _GNU_SOURCE
 #include "helgrind_xml.h"
@@ -28,7 +29,7 @@
 enum hg_tag {
     T_OTHER, T_ROOT, T_ERROR, T_KIND, T_UNIQUE, T_XWHAT, T_XAUXWHAT,
     T_AUXWHAT, T_WHAT, T_TEXT, T_STACK, T_FRAME, T_FN, T_DIR, T_FILE,
-    T_LINE, T_OBJ, T_ERRORCOUNTS, T_PAIR, T_COUNT
+    T_LINE, T_OBJ, T_ERRORCOUNTS, T_PAIR, T_COUNT, T_FATAL_SIGNAL, T_SIGNO
 };
 
 static const char *const tag_names[] = {
@@ -38,6 +39,7 @@ static const char *const tag_names[] = {
     [T_STACK] = "stack", [T_FRAME] = "frame", [T_FN] = "fn", [T_DIR] = "dir",
     [T_FILE] = "file", [T_LINE] = "line", [T_OBJ] = "obj",
     [T_ERRORCOUNTS] = "errorcounts", [T_PAIR] = "pair", [T_COUNT] = "count",
+    [T_FATAL_SIGNAL] = "fatal_signal", [T_SIGNO] = "signo",
 };
 
 typedef struct hg_pair {
@@ -62,6 +64,7 @@ typedef struct hg_parser {
     size_t stack_part;              /* 1 + index of the part whose <stack>
                                        is open in it, 0 outside stacks */
     int root_closed;                /* saw </valgrindoutput> */
+    int fatal_signal;               /* <fatal_signal><signo>, or 0 */
 } hg_parser;
 
 /* Makes room for `need` elements of `size` bytes; new ones are zeroed. */
@@ -285,6 +288,11 @@ static void XMLCALL on_end(void *data, const XML_Char *name)
             frame->line = line > 0 && line <= INT_MAX ? (int)line : 0;
             free(text);
         }
+    } else if (tag == T_SIGNO && parent == T_FATAL_SIGNAL && open_tag(p, 2) == T_ROOT &&
+               (text = take_text(p))) {
+        long signo = strtol(text, NULL, 10);
+        p->fatal_signal = signo > 0 && signo < 65 ? (int)signo : 0;
+        free(text);
     } else if (parent == T_PAIR && open_tag(p, 2) == T_ERRORCOUNTS && p->n_pairs) {
         hg_pair *pair = &p->pairs[p->n_pairs - 1];
         if (tag == T_UNIQUE)
@@ -409,6 +417,7 @@ int hg_xml_read(const char *path, hg_xml *out)
         return EINVAL;
     out->errors = NULL;
     out->n_errors = 0;
+    out->fatal_signal = 0;
     if (!path)
         return EINVAL;
     if ((err = parse_file(&p, path))) {
@@ -418,6 +427,7 @@ int hg_xml_read(const char *path, hg_xml *out)
     count_errors(&p);
     out->errors = p.errors;
     out->n_errors = p.n_errors;
+    out->fatal_signal = p.fatal_signal;
     p.errors = NULL;
     p.n_errors = 0;
     parser_free(&p);
@@ -431,4 +441,5 @@ void hg_xml_free(hg_xml *x)
     errors_free(x->errors, x->n_errors);
     x->errors = NULL;
     x->n_errors = 0;
+    x->fatal_signal = 0;
 }

@@ -61,6 +61,8 @@ typedef struct hg_error {
 typedef struct hg_xml {
     hg_error *errors;               /* in report order; NULL when none */
     size_t n_errors;
+    int fatal_signal;               /* the signal that ended the program
+                                       (<fatal_signal><signo>), or 0 */
 } hg_xml;
 
 /*
@@ -73,13 +75,14 @@ typedef struct hg_xml {
  * complete Valgrind XML report (a run that was killed half way has no
  * closing </valgrindoutput>; empty files, other XML, more than 32 nested
  * elements and DOCTYPEs are refused too) or an argument is NULL; ENOMEM.
- * On error `out` is empty (errors NULL, n_errors 0) unless it is NULL.
+ * On error `out` is empty (errors NULL, n_errors 0, fatal_signal 0) unless
+ * it is NULL.
  */
 int hg_xml_read(const char *path, hg_xml *out);
 
 /*
- * Frees everything `x` owns, then sets x->errors to NULL and x->n_errors
- * to 0.  NULL is ignored; calling it twice is harmless.
+ * Frees everything `x` owns, then sets x->errors to NULL, x->n_errors
+ * and x->fatal_signal to 0.  NULL is ignored; calling it twice is harmless.
  */
 void hg_xml_free(hg_xml *x);
 

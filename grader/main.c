@@ -9,6 +9,8 @@
  *   grade --print-build PROFILE SLUG
  *                                   how the kit builds one kind of program
  *                                   (build_profiles.h), for the student tools
+ *   grade --manifest-get SLUG KEY   one value of the manifest, for scripts
+ *                                   (manifest_query.h)
  *
  * Exit status: 0 when every graded exercise got full marks, 1 when
  * something scored less, 2 for a usage or setup error.
@@ -20,6 +22,7 @@
 #include "grade.h"
 #include "manifest.h"
 #include "manifest_check.h"
+#include "manifest_query.h"
 #include "output.h"
 #include "sandbox.h"
 #include "util.h"
@@ -45,6 +48,7 @@ typedef struct cli {
     const char *format_files[MAX_FORMATS];   /* indexed like output_formats */
     bool make_vars;
     const char *print_build;                 /* --print-build PROFILE */
+    bool manifest_get;
     bool check_manifest;
     bool show_hidden;
     bool quiet;
@@ -95,6 +99,9 @@ static void usage(FILE *out)
         "                     was (gdb, before the kill)\n"
         "  --quiet            no terminal report\n"
         "  --make-vars        print the manifest as make variables and exit\n"
+        "  --manifest-get SLUG KEY\n"
+        "                     print one value of the manifest (SLUG racecourse: the\n"
+        "                     kit's own keys) and exit\n"
         "  --check-manifest   check manifest.ini against the kit's files and tests, quickly\n"
         "  --show-hidden-messages\n"
         "                     students' reports quote hidden tests' messages too\n"
@@ -129,8 +136,8 @@ static int parse_args(int argc, char **argv, cli *c)
     enum { OPT_SUBMISSION = 1000, OPT_TESTS, OPT_KIT, OPT_JOBS, OPT_TEST_JOBS, OPT_NO_RACE,
            OPT_REPEAT, OPT_SCALE, OPT_KEEP, OPT_QUIET, OPT_MAKE_VARS, OPT_HELP,
            OPT_PUBLIC, OPT_RACE_ONLY, OPT_VERBOSE, OPT_CHECK_MANIFEST, OPT_SHOW_HIDDEN,
-           OPT_TEST, OPT_OUTPUT_DIR, OPT_STACKS, OPT_PRINT_BUILD, OPT_FORMAT };
-    struct option options[32] = {
+           OPT_TEST, OPT_OUTPUT_DIR, OPT_STACKS, OPT_PRINT_BUILD, OPT_MANIFEST_GET, OPT_FORMAT };
+    static const struct option named[] = {
         { "submission", required_argument, NULL, OPT_SUBMISSION },
         { "tests", required_argument, NULL, OPT_TESTS },
         { "kit", required_argument, NULL, OPT_KIT },
@@ -152,13 +159,14 @@ static int parse_args(int argc, char **argv, cli *c)
         { "output-dir", required_argument, NULL, OPT_OUTPUT_DIR },
         { "stacks", no_argument, NULL, OPT_STACKS },
         { "print-build", required_argument, NULL, OPT_PRINT_BUILD },
+        { "manifest-get", no_argument, NULL, OPT_MANIFEST_GET },
     };
-    size_t n_options = 0;
+    struct option options[sizeof named / sizeof *named + MAX_FORMATS + 1];
+    size_t n_options = sizeof named / sizeof *named;
     int opt;
 
-    while (options[n_options].name)
-        n_options++;
-    for (size_t f = 0; output_formats[f].name; f++)
+    memcpy(options, named, sizeof named);
+    for (size_t f = 0; f < MAX_FORMATS && output_formats[f].name; f++)
         options[n_options++] = (struct option){ output_formats[f].name, required_argument,
                                                 NULL, OPT_FORMAT + (int)f };
     options[n_options] = (struct option){ 0 };
@@ -171,6 +179,7 @@ static int parse_args(int argc, char **argv, cli *c)
         case OPT_KEEP:       c->grade.keep_work = true; break;
         case OPT_QUIET:      c->quiet = true; break;
         case OPT_MAKE_VARS:  c->make_vars = true; break;
+        case OPT_MANIFEST_GET: c->manifest_get = true; break;
         case OPT_HELP:       usage(stdout); exit(EXIT_FULL);
         case OPT_PUBLIC:     c->grade.public_only = true; break;
         case OPT_RACE_ONLY:  c->grade.tests = false; break;
@@ -293,6 +302,24 @@ static void print_make_vars(const manifest *m)
     }
 }
 
+/* --manifest-get SLUG KEY (manifest_query.h). */
+static int print_manifest_value(const cli *c, const manifest *m)
+{
+    char *error = NULL;
+
+    if (c->grade.n_slugs != 2) {
+        fprintf(stderr, "grade: --manifest-get takes an exercise and a key: "
+                "grade --manifest-get SLUG KEY\n");
+        return EXIT_USAGE;
+    }
+    if (manifest_query(m, c->grade.slugs[0], c->grade.slugs[1], stdout, &error) != 0) {
+        fprintf(stderr, "grade: %s\n", error);
+        free(error);
+        return EXIT_USAGE;
+    }
+    return EXIT_FULL;
+}
+
 static int write_outputs(const cli *c, const grade_result *result, const manifest *m)
 {
     output_context context = { .manifest = m, .color = isatty(STDOUT_FILENO),
@@ -302,7 +329,7 @@ static int write_outputs(const cli *c, const grade_result *result, const manifes
     if (!c->quiet)
         output_text(result, &context, stdout);
     context.color = false;
-    for (size_t f = 0; output_formats[f].name; f++) {
+    for (size_t f = 0; f < MAX_FORMATS && output_formats[f].name; f++) {
         const char *path = c->format_files[f];
         FILE *out;
         int err;
@@ -367,11 +394,13 @@ int main(int argc, char **argv)
         free(c.kit_dir);
         return EXIT_USAGE;
     }
-    if (c.make_vars) {
-        print_make_vars(&m);
+    if (c.make_vars || c.manifest_get) {
+        if (c.make_vars)
+            print_make_vars(&m);
+        status = c.make_vars ? EXIT_FULL : print_manifest_value(&c, &m);
         manifest_free(&m);
         free(c.kit_dir);
-        return EXIT_FULL;
+        return status;
     }
     if (!c.grade.tests_dir)
         c.grade.tests_dir = tests_dir = xasprintf("%s/tests", c.kit_dir);

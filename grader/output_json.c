@@ -49,7 +49,7 @@ static cJSON *race_json(const race_result *race)
 
     bool memcheck = race_is_memcheck(race);
 
-    /* SPEC 3: memcheck's findings use the status "errors". */
+    /* docs/json-format.md: memcheck's findings use the status "errors". */
     cJSON_AddStringToObject(json, "status", memcheck && race->status == RACE_FOUND
                                                 ? "errors" : race_status_name(race->status));
     cJSON_AddStringToObject(json, "kind", memcheck ? "memcheck" : "helgrind");

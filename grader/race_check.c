@@ -3,6 +3,7 @@
 #include "race_check.h"
 #include "debug_symbols.h"
 #include "helgrind_report.h"
+#include "helgrind_xml.h"
 #include "memcheck_report.h"
 #include "sandbox.h"
 #include "struct_fields.h"
@@ -38,14 +39,23 @@ static char *driver_output(const char *output)
     return trimmed;
 }
 
-static char *early_end_message(const sandbox_result *run)
+/* The signal that ended the driver as Valgrind's XML says (0: none, or no report). */
+static int fatal_signal(const char *xml)
 {
-    const char *fatal = strstr(run->output, "Process terminating with default action of signal ");
-    int signal = run->signal;
+    hg_xml report;
+    int signal = 0;
+
+    if (hg_xml_read(xml, &report) == 0)
+        signal = report.fatal_signal;
+    hg_xml_free(&report);
+    return signal;
+}
+
+static char *early_end_message(const sandbox_result *run, const char *xml)
+{
+    int signal = run->signal ? run->signal : fatal_signal(xml);
     char *said, *message;
 
-    if (!signal && fatal)
-        signal = atoi(fatal + strlen("Process terminating with default action of signal "));
     if (signal)
         return xasprintf("the race driver crashed with %s", signal_description(signal));
     if (run->exited && run->exit_code == RC_EXIT_CALLED)
@@ -187,7 +197,7 @@ int race_check(const race_request *req, race_result *out)
                                  "or a wait that is never woken up?", req->timeout_s);
     } else if (read_err || !run.exited || run.exit_code != RC_EXIT_PASSED) {
         out->status = RACE_CRASHED;
-        out->message = early_end_message(&run);
+        out->message = early_end_message(&run, xml);
     } else if (out->n_errors > 0) {
         out->status = RACE_FOUND;
         out->message = xasprintf("%s reported %zu error%s while the %s driver "

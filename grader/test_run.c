@@ -131,22 +131,39 @@ static void classify_entry(const cJSON *entry, double test_timeout_s, test_resul
     free(failures);
 }
 
-void test_classify(const char *report, const manifest_test *tests, size_t n_tests,
-                   double test_timeout_s, double run_timeout_s,
-                   int run_timed_out, int run_signal, test_result *out)
+/* The report's lines that are JSON objects, in order (*n of them). */
+static cJSON **parse_entries(const char *report, size_t *n)
 {
     cJSON **entries = NULL;
-    size_t n_entries = 0;
     char *copy = xstrdup(report ? report : ""), *line, *save = NULL;
 
+    *n = 0;
     for (line = strtok_r(copy, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
         cJSON *entry = cJSON_Parse(line);
 
         if (!entry)
             continue;
-        entries = xrealloc(entries, (n_entries + 1) * sizeof *entries);
-        entries[n_entries++] = entry;
+        entries = xrealloc(entries, (*n + 1) * sizeof *entries);
+        entries[(*n)++] = entry;
     }
+    free(copy);
+    return entries;
+}
+
+static void free_entries(cJSON **entries, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        cJSON_Delete(entries[i]);
+    free(entries);
+}
+
+void test_classify(const char *report, const manifest_test *tests, size_t n_tests,
+                   double test_timeout_s, double run_timeout_s,
+                   int run_timed_out, int run_signal, test_result *out)
+{
+    size_t n_entries;
+    cJSON **entries = parse_entries(report, &n_entries);
+
     for (size_t i = 0; i < n_tests; i++) {
         test_result *t = &out[i];
         cJSON *entry = find_entry(entries, n_entries, tests[i].name);
@@ -172,10 +189,7 @@ void test_classify(const char *report, const manifest_test *tests, size_t n_test
         }
         t->score = t->status == TEST_PASSED ? t->max_score : 0;
     }
-    for (size_t i = 0; i < n_entries; i++)
-        cJSON_Delete(entries[i]);
-    free(entries);
-    free(copy);
+    free_entries(entries, n_entries);
 }
 
 /* An unlinked file for the report: no path any test could open. */
@@ -326,18 +340,17 @@ static void take_output(const test_run_request *req, size_t index, test_result *
     free(path);
 }
 
-/* Whether every expected test has a line in the report. */
+/* Whether every expected test has an entry in the report. */
 static bool all_reported(const char *report, const manifest_test *tests, size_t n)
 {
-    for (size_t i = 0; i < n; i++) {
-        char *key = xasprintf("\"name\":\"%s\"", tests[i].name);
-        bool found = strstr(report, key) != NULL;
+    size_t n_entries;
+    cJSON **entries = parse_entries(report, &n_entries);
+    bool all = true;
 
-        free(key);
-        if (!found)
-            return false;
-    }
-    return true;
+    for (size_t i = 0; i < n && all; i++)
+        all = find_entry(entries, n_entries, tests[i].name) != NULL;
+    free_entries(entries, n_entries);
+    return all;
 }
 
 /* The watcher of tests about to time out: a moment before Criterion's timeout. */

@@ -13,6 +13,7 @@ packages=(
     libcriterion-dev               # the tests (Criterion)
     valgrind                       # the race check (Helgrind), memcheck, valgrind.h
     gcovr                          # coverage reports
+    python3                        # make race reads the grader's JSON (gcovr needs it too)
     inotify-tools                  # make watch: re-check on every save
     libuv1-dev                     # the event loop of the async exercises
     libcjson-dev                   # JSON reports

@@ -1,7 +1,7 @@
 /*
  * test_explore_report.c - explore_report_parse(), _print() and
  * _write_json() on hand-written runtime reports: what is refused, what a
- * student sees for a deadlock and for a pass, and SPEC section 4's JSON.
+ * student sees for a deadlock and for a pass, and the JSON of docs/explore.md.
  *
  * Prints "file:line: message" for each failed check, then "N passed, M
  * failed"; exits 1 when a check failed.

@@ -673,6 +673,16 @@ static void test_xml_read(void)
     CHECK_INT(hg_xml_read(path, &x), 0);
     unlink(path);
     CHECK(x.errors == NULL && x.n_errors == 0, "an empty report has errors");
+    CHECK_INT(x.fatal_signal, 0);
+
+    /* The signal that ended the program: <fatal_signal><signo>. */
+    write_temp("<valgrindoutput><fatal_signal><tid>2</tid><signo>6</signo>"
+               "<signame>SIGABRT</signame></fatal_signal></valgrindoutput>", path);
+    CHECK_INT(hg_xml_read(path, &x), 0);
+    unlink(path);
+    CHECK_INT(x.fatal_signal, 6);
+    hg_xml_free(&x);
+    CHECK_INT(x.fatal_signal, 0);
 
     CHECK_INT(hg_xml_read(NULL, &x), EINVAL);
     CHECK(x.errors == NULL && x.n_errors == 0, "NULL path leaves errors");

@@ -1,10 +1,12 @@
 /*
  * test_manifest.c - the manifest reader: a good manifest, and each way a
- * manifest can be wrong, with the message that names the problem.
+ * manifest can be wrong, with the message that names the problem; and
+ * `grade --manifest-get`'s answers (manifest_query.h).
  */
 #define _GNU_SOURCE
 #include "check.h"
 #include "manifest.h"
+#include "manifest_query.h"
 #include "util.h"
 
 #include <errno.h>
@@ -130,9 +132,65 @@ static void test_refusals(void)
     }
 }
 
+/* What manifest_query() prints for slug, key (its status in *err), malloc'd. */
+static char *query(const manifest *m, const char *slug, const char *key, int *err)
+{
+    char *text = NULL, *error = NULL;
+    size_t len = 0;
+    FILE *out = open_memstream(&text, &len);
+
+    *err = manifest_query(m, slug, key, out, &error);
+    fclose(out);
+    CHECK(!*err == !error, "an error message exactly when it fails (%s %s)", slug, key);
+    free(error);
+    return text;
+}
+
+static void expect_query(const manifest *m, const char *slug, const char *key,
+                         const char *want, int want_err)
+{
+    int err;
+    char *got = query(m, slug, key, &err);
+
+    CHECK_INT(err, want_err);
+    CHECK_STR(got, want);
+    free(got);
+}
+
+static void test_query(void)
+{
+    manifest m;
+    char *error = NULL;
+
+    CHECK_INT(load(good, &m, &error), 0);
+    expect_query(&m, "racecourse", "version", "9.9.9\n", 0);
+    expect_query(&m, "racecourse", "exercises", "alpha\nbeta\ngamma\n", 0);
+    expect_query(&m, "racecourse", "hidden_messages", "hide\n", 0);
+    expect_query(&m, "alpha", "title", "The first\n", 0);
+    expect_query(&m, "alpha", "allow", "poll eventfd write\n", 0);
+    expect_query(&m, "alpha", "test_timeout_s", "2.5\n", 0);
+    expect_query(&m, "alpha", "hint", "think first\nthen type\n", 0);
+    expect_query(&m, "alpha", "public", "one\ntwo\n", 0);
+    expect_query(&m, "alpha", "public_points", "80\n", 0);
+    expect_query(&m, "alpha", "hidden_points", "80\n", 0);
+    expect_query(&m, "alpha", "public.two", "30\n", 0);
+    expect_query(&m, "alpha", "hint.h1", "look at h1\n", 0);
+    expect_query(&m, "alpha", "hint.one", "", 0);
+    expect_query(&m, "beta", "race", "off\n", 0);
+    expect_query(&m, "beta", "race_timeout_s", "60\n", 0);      /* the default */
+    expect_query(&m, "beta", "hint", "", 0);
+    expect_query(&m, "gamma", "check", "memcheck\n", 0);
+    expect_query(&m, "alpha", "hidden.one", "", ENOENT);
+    expect_query(&m, "alpha", "colour", "", EINVAL);
+    expect_query(&m, "alpha", "points.one", "", EINVAL);
+    expect_query(&m, "delta", "title", "", ENOENT);
+    manifest_free(&m);
+}
+
 int main(void)
 {
     test_good_manifest();
     test_refusals();
+    test_query();
     return check_finish();
 }

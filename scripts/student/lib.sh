@@ -2,8 +2,8 @@
 # coverage) share.  Sourced, not run: `source "$(dirname "$0")/lib.sh"`.
 #
 # Sets RC_KIT (the kit's root), RC_GRADE (the grader) and the colours; reads
-# the manifest through `build/grade --make-vars` (the Makefile's source
-# too), so that no list of exercises is written twice.
+# the manifest through the grader (`build/grade --make-vars`, the Makefile's
+# source too, and `build/grade --manifest-get`), never by parsing it again.
 # shellcheck shell=bash
 # shellcheck disable=SC2034  # the variables set here are used by the scripts that source it
 
@@ -78,36 +78,13 @@ rc_next_in_order() {
     done
 }
 
-# rc_hints SLUG: the exercise's own hints from manifest.ini, one a line.
-rc_hints() {
-    awk -v want="[$1]" '
-        { line = $0; sub(/^[ \t]+/, "", line) }
-        /^\[/ { inside = (line == want); next }
-        inside && line ~ /^hint[ \t]*=/ { sub(/^hint[ \t]*=[ \t]*/, "", line); print line }
-    ' "$RC_KIT/manifest.ini"
-}
-
-# rc_manifest SLUG KEY: the value of KEY in SLUG's section of manifest.ini
-# (the first one), or "".
+# rc_manifest SLUG KEY: the value of KEY in SLUG's section of manifest.ini,
+# as the grader reads it (`build/grade --manifest-get`: defaults filled in;
+# hint: every hint of the exercise, one a line; hidden_points: the sum of
+# the hidden tests' points; grader/manifest_query.h lists the keys).
 rc_manifest() {
-    awk -v want="[$1]" -v key="$2" '
-        { line = $0; sub(/^[ \t]+/, "", line) }
-        /^\[/ { inside = (line == want); next }
-        inside && index(line, key) == 1 {
-            rest = substr(line, length(key) + 1)
-            if (rest ~ /^[ \t]*=/) { sub(/^[ \t]*=[ \t]*/, "", rest); sub(/[ \t]*;.*$/, "", rest); print rest; exit }
-        }
-    ' "$RC_KIT/manifest.ini"
-}
-
-# rc_hidden_points SLUG: the points of SLUG's hidden tests in manifest.ini.
-rc_hidden_points() {
-    awk -v want="[$1]" '
-        { line = $0; sub(/^[ \t]+/, "", line); sub(/[ \t]*;.*$/, "", line) }
-        /^\[/ { inside = (line == want); next }
-        inside && line ~ /^hidden\.[^=]*=/ { sub(/^[^=]*=[ \t]*/, "", line); sum += line }
-        END { print sum + 0 }
-    ' "$RC_KIT/manifest.ini"
+    rc_need_grader
+    "$RC_GRADE" --manifest-get "$1" "$2"
 }
 
 # rc_course_kit WORK: checks the files the grader takes from the course
