@@ -133,14 +133,6 @@ static void free_owned(char **owned, size_t n)
         free(owned[i]);
 }
 
-/* The base name of a path. */
-static const char *base_name(const char *path)
-{
-    const char *slash = strrchr(path, '/');
-
-    return slash ? slash + 1 : path;
-}
-
 /* "x.c" -> "x.o" */
 static char *object_name(const char *source)
 {
