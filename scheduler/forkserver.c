@@ -28,6 +28,13 @@
 
 static bool in_child;           /* a schedule of the fork server */
 
+static void rc_start(int argc, char **argv, char **envp);
+
+void rc_as_child(void)
+{
+    in_child = true;
+}
+
 /*
  * _exit(), by the system call itself: a test binary is linked with
  * --wrap=_exit too (the harness's exit guard turns it into "your code
@@ -203,21 +210,32 @@ static void finish(unsigned long run, const struct rc_failure *f)
 }
 
 /* The fork server: returns only in a child, which then runs main. */
-static void serve(void)
+static void serve(int argc, char **argv, char **envp)
 {
     static char output[OUTPUT_TAIL + 1], msg[2048];
     int out = memfd_create("rc-sched-output", MFD_CLOEXEC);
+    bool inprocess = rc_inprocess_usable();
+    unsigned long i = 0;
 
     if (out < 0) {
         perror("scheduler: memfd_create");
         end_process(2);
     }
-    for (unsigned long i = 0; i < rc_cfg.runs; i++) {
-        struct rc_failure f = { .seed = rc_cfg.seed + i, .schedule = i + 1 };
+    while (i < rc_cfg.runs) {
+        struct rc_failure f;
         bool timed_out;
         pid_t pid;
         int status;
 
+        /* Schedules that pass run in a worker, many in one process
+         * (inprocess.c); the one it stopped at runs here, in a child of
+         * its own, and so do the rest if that one passes. */
+        if (inprocess && rc_inprocess_run(&i, argc, argv, envp, rc_start))
+            break;
+        inprocess = false;
+        if (i >= rc_cfg.runs)
+            break;
+        f = (struct rc_failure){ .seed = rc_cfg.seed + i, .schedule = i + 1 };
         if (ftruncate(out, 0) != 0 || lseek(out, 0, SEEK_SET) != 0) {
             perror("scheduler: output file");
             end_process(2);
@@ -245,11 +263,13 @@ static void serve(void)
         classify(status, timed_out, output, &f, msg, sizeof(msg));
         if (f.kind)
             finish(i + 1, &f);
+        i++;
     }
     finish(rc_cfg.runs, NULL);
 }
 
-__attribute__((constructor(101))) static void rc_start(void)
+/* glibc calls constructors with main's arguments: the worker runs main with them. */
+__attribute__((constructor(101))) static void rc_start(int argc, char **argv, char **envp)
 {
     bool server;
 
@@ -263,7 +283,7 @@ __attribute__((constructor(101))) static void rc_start(void)
         end_process(2);
     }
     if (server) {
-        serve();
+        serve(argc, argv, envp);
         return;
     }
     signal(SIGALRM, wall_alarm);

@@ -8,15 +8,29 @@
 #include <link.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #define WHERE_CACHE 1024
 
+/*
+ * The tables below are mapped at first use, not static: the worker that
+ * runs schedules in-process (inprocess.c) copies the program's .data and
+ * .bss back before each schedule, and these would be most of it.
+ */
 static struct {
     uintptr_t ra;
     char text[96];
-} cache[WHERE_CACHE];
+} *cache;
 static int n_cache;
+
+/* A zeroed table of `size` bytes (NULL when there is no memory). */
+static void *table(size_t size)
+{
+    void *p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+    return p == MAP_FAILED ? NULL : p;
+}
 
 /* dl_iterate_phdr: the first object is the program; its load address. */
 static int first_base(struct dl_phdr_info *info, size_t size, void *out)
@@ -55,7 +69,9 @@ static void store(uintptr_t ra, char *line)
     char *slash, *end;
     size_t len;
 
-    if (n_cache == WHERE_CACHE)
+    if (!cache)
+        cache = table(WHERE_CACHE * sizeof(*cache));
+    if (!cache || n_cache == WHERE_CACHE)
         return;
     line[strcspn(line, "\n")] = '\0';
     if ((end = strstr(line, " (discriminator")))
@@ -116,7 +132,7 @@ void rc_where_batch(const uintptr_t *ra, int n)
 static struct {
     uintptr_t start, size;
     char name[48];
-} symbols[SYMBOLS_MAX];
+} *symbols;
 static int n_symbols = -1;
 
 static void load_symbols(void)
@@ -127,6 +143,8 @@ static void load_symbols(void)
     FILE *out;
 
     n_symbols = 0;
+    if (!(symbols = table(SYMBOLS_MAX * sizeof(*symbols))))
+        return;
     dl_iterate_phdr(first_base, &base);
     snprintf(cmd, sizeof(cmd), "nm -S --defined-only '%s' 2>/dev/null",
              program_path(exe, sizeof(exe)));
