@@ -1,6 +1,7 @@
 /*
  * where.c - "file:line" of return addresses in the program, by one run of
- * addr2line on /proc/self/exe, at report time (never during a schedule).
+ * addr2line on /proc/self/exe, at report time (never during a schedule);
+ * "function()" where the code has no debug information (libuv_a.a).
  */
 #define _GNU_SOURCE
 #include "rc_internal.h"
@@ -63,8 +64,12 @@ static const char *cached(uintptr_t ra)
     return NULL;
 }
 
-/* "file:line", basename, discriminator dropped; "?" when unknown. */
-static void store(uintptr_t ra, char *line)
+/*
+ * "file:line", basename, discriminator dropped; without a line (code with
+ * no debug information: libuv_a.a), "function()" from the symbol table
+ * (`func`, addr2line -f's first line); "?" when neither is known.
+ */
+static void store(uintptr_t ra, char *line, char *func)
 {
     char *slash, *end;
     size_t len;
@@ -74,6 +79,7 @@ static void store(uintptr_t ra, char *line)
     if (!cache || n_cache == WHERE_CACHE)
         return;
     line[strcspn(line, "\n")] = '\0';
+    func[strcspn(func, "\n")] = '\0';
     if ((end = strstr(line, " (discriminator")))
         *end = '\0';
     slash = strrchr(line, '/');
@@ -82,10 +88,14 @@ static void store(uintptr_t ra, char *line)
     len = strlen(line);
     cache[n_cache].ra = ra;
     if (line[0] == '?' || len < 3 || strcmp(line + len - 2, ":?") == 0 ||
-        strcmp(line + len - 2, ":0") == 0)
-        strcpy(cache[n_cache].text, "?");
-    else
+        strcmp(line + len - 2, ":0") == 0) {
+        if (func[0] && func[0] != '?' && strlen(func) < sizeof(cache[n_cache].text) - 2)
+            snprintf(cache[n_cache].text, sizeof(cache[n_cache].text), "%s()", func);
+        else
+            strcpy(cache[n_cache].text, "?");
+    } else {
         snprintf(cache[n_cache].text, sizeof(cache[n_cache].text), "%s", line);
+    }
     n_cache++;
 }
 
@@ -93,7 +103,7 @@ void rc_where_batch(const uintptr_t *ra, int n)
 {
     uintptr_t base = 0, todo[256];
     int n_todo = 0;
-    char cmd[256 * 20 + 4224], line[4096], exe[4096];
+    char cmd[256 * 20 + 4224], line[4096], func[512], exe[4096];
     size_t len;
     FILE *out;
 
@@ -108,7 +118,7 @@ void rc_where_batch(const uintptr_t *ra, int n)
     if (n_todo == 0)
         return;
     dl_iterate_phdr(first_base, &base);
-    len = (size_t)snprintf(cmd, sizeof(cmd), "addr2line -e '%s'", program_path(exe, sizeof(exe)));
+    len = (size_t)snprintf(cmd, sizeof(cmd), "addr2line -f -e '%s'", program_path(exe, sizeof(exe)));
     for (int i = 0; i < n_todo; i++)
         len += (size_t)snprintf(cmd + len, sizeof(cmd) - len, " %#lx",
                                 (unsigned long)(todo[i] - 1 - base));
@@ -117,10 +127,11 @@ void rc_where_batch(const uintptr_t *ra, int n)
     for (int i = 0; i < n_todo; i++) {
         char unknown[] = "?";
 
-        if (out && fgets(line, sizeof(line), out))
-            store(todo[i], line);
+        /* two lines an address: the function, then file:line */
+        if (out && fgets(func, sizeof(func), out) && fgets(line, sizeof(line), out))
+            store(todo[i], line, func);
         else
-            store(todo[i], unknown);
+            store(todo[i], unknown, unknown);
     }
     if (out)
         pclose(out);
