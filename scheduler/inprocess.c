@@ -107,12 +107,8 @@ static double now_s(void)
 
 bool rc_inprocess_usable(void)
 {
-    const char *mode = getenv("RC_SCHED_INPROCESS");
-
-    if (mode && strcmp(mode, "0") == 0)
-        return false;
     /* main in the executable itself (not a test framework's library), no libuv. */
-    return rc_cfg.runs > 1 && (char *)main >= __executable_start && (char *)main < etext &&
+    return rc_cfg.inprocess && rc_cfg.runs > 1 && (char *)main >= __executable_start && (char *)main < etext &&
            !uv_loop_init;
 }
 
@@ -227,8 +223,6 @@ static int run_schedule(struct worker *w, uint64_t seed)
     }
     w->in_main = false;
     rc_on = false;
-    fflush(stdout);
-    fflush(stderr);
     return w->exit_status & 0xff;
 }
 

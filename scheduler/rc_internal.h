@@ -108,6 +108,7 @@ struct rc_config {
     bool trace_all;
     const char *report;         /* NULL: none */
     unsigned long max_polls;
+    bool inprocess;             /* RC_SCHED_INPROCESS: schedules in a worker (inprocess.c) */
 };
 
 struct rc_state {

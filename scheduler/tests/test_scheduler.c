@@ -45,6 +45,7 @@ static int run(const char *program, const char *const *env)
         unsetenv("RC_SCHED_RUNS");
         unsetenv("RC_SCHED_STRATEGY");
         unsetenv("RC_SCHED_TRACE");
+        unsetenv("RC_SCHED_INPROCESS");
         for (int i = 0; env[i]; i++)
             putenv((char *)env[i]);
         setenv("RC_SCHED_REPORT", report_path, 1);
@@ -271,7 +272,9 @@ static void test_report(void)
 {
     const char *crash[] = { "HOW=crash", NULL }, *exits[] = { "HOW=exit", NULL },
                *spin[] = { "HOW=spin", "RC_SCHED_WALL_S=1", NULL },
-               *bad[] = { "RC_SCHED_STRATEGY=fair", NULL }, *fine[] = { "RC_SCHED_RUNS=3", NULL };
+               *bad[] = { "RC_SCHED_STRATEGY=fair", NULL }, *fine[] = { "RC_SCHED_RUNS=3", NULL },
+               *bad_mode[] = { "RC_SCHED_INPROCESS=yes", NULL },
+               *spin_worker[] = { "HOW=spin", "RC_SCHED_WALL_S=1", "RC_SCHED_RUNS=3", NULL };
     cJSON *r;
 
     CHECK_INT(run("ends", crash), 1);
@@ -295,7 +298,18 @@ static void test_report(void)
     if (failure(r))
         CHECK_HAS(str(failure(r), "message"), "thread 2 was running");
     cJSON_Delete(r);
+    /* in a worker (in-process): killed past the wall time, run again in a child */
+    CHECK_INT(run("ends", spin_worker), 1);
+    r = report();
+    CHECK(failure(r) && strcmp(str(failure(r), "kind"), "limit") == 0, "no wall-time limit");
+    if (failure(r)) {
+        CHECK_HAS(str(failure(r), "message"), "thread 2 was running");
+        CHECK_INT(num(failure(r), "schedule"), 1);
+    }
+    cJSON_Delete(r);
     CHECK_INT(run("ends", bad), 2);
+    remove(report_path);
+    CHECK_INT(run("ends", bad_mode), 2);
     remove(report_path);
     CHECK_INT(run("ends", fine), 0);
     r = report();
