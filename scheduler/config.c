@@ -62,7 +62,9 @@ int rc_config_read(void)
         read_number("RC_SCHED_MAX_TIME", &max_time, 1) ||
         read_number("RC_SCHED_WALL_S", &wall, 1) || read_number("RC_SCHED_MAX_POLLS", &polls, 1))
         return -1;
-    if (read_choice("RC_SCHED_STRATEGY", "random", "pct", &rc_cfg.pct) ||
+    rc_cfg.inprocess = true;
+    if (read_choice("RC_SCHED_INPROCESS", "0", "1", &rc_cfg.inprocess) ||
+        read_choice("RC_SCHED_STRATEGY", "random", "pct", &rc_cfg.pct) ||
         read_choice("RC_SCHED_TRACE", "tail", "all", &rc_cfg.trace_all))
         return -1;
     if (depth > 8) {

@@ -1,10 +1,13 @@
 /*
  * forkserver.c - the runtime's start: reads the environment and, for
  * RC_SCHED_RUNS > 1 or RC_SCHED_REPORT, becomes a fork server before
- * main runs: schedule i runs in a fresh child with seed SEED + i, its
- * output in a memfd, until one fails or all passed; then the report, and
- * the exit status 0 (all passed), 1 (one failed) or 2 (the runtime could
- * not run).  Otherwise one schedule runs in the process itself.
+ * main runs: schedule i runs with seed SEED + i, until one fails or all
+ * passed; then the report, and the exit status 0 (all passed), 1 (one
+ * failed) or 2 (the runtime could not run).  Schedules run many in one
+ * worker process while they pass (inprocess.c); the one it stopped at,
+ * and the rest if that one passes, run each in a fresh child, its output
+ * in a memfd: a failure is always reported from such a child.  Otherwise
+ * one schedule runs in the process itself.
  *
  * The runtime's state is a MAP_SHARED mapping in fork-server mode: the
  * parent reads a child's verdict, thread table and trace after it ended,
@@ -27,6 +30,13 @@
 #define OUTPUT_TAIL 4096
 
 static bool in_child;           /* a schedule of the fork server */
+
+static void rc_start(int argc, char **argv, char **envp);
+
+void rc_as_child(void)
+{
+    in_child = true;
+}
 
 /*
  * _exit(), by the system call itself: a test binary is linked with
@@ -202,54 +212,80 @@ static void finish(unsigned long run, const struct rc_failure *f)
     end_process(f ? 1 : 0);
 }
 
-/* The fork server: returns only in a child, which then runs main. */
-static void serve(void)
+/*
+ * Runs schedule i in a fresh child, its output in memfd `out`: returns
+ * true in the child (which then runs main), false in the fork server
+ * when it passed; ends the fork server with the report when it failed.
+ */
+static bool run_child(unsigned long i, int out)
 {
     static char output[OUTPUT_TAIL + 1], msg[2048];
+    struct rc_failure f = { .seed = rc_cfg.seed + i, .schedule = i + 1 };
+    bool timed_out;
+    pid_t pid;
+    int status;
+
+    if (ftruncate(out, 0) != 0 || lseek(out, 0, SEEK_SET) != 0) {
+        perror("scheduler: output file");
+        end_process(2);
+    }
+    rc->verdict = RC_V_NONE;
+    rc->n_events = 0;
+    fflush(NULL);
+    pid = fork();
+    if (pid < 0) {
+        perror("scheduler: fork");
+        end_process(2);
+    }
+    if (pid == 0) {
+        dup2(out, 1);
+        dup2(out, 2);
+        close(out);
+        in_child = true;
+        setvbuf(stdout, NULL, _IOLBF, 0);
+        rc_schedule_start(rc_cfg.seed + i);
+        return true;
+    }
+    status = wait_child(pid, rc_cfg.wall_s, &timed_out);
+    f.output_len = output_tail(out, output);
+    f.output = output;
+    classify(status, timed_out, output, &f, msg, sizeof(msg));
+    if (f.kind)
+        finish(i + 1, &f);
+    return false;
+}
+
+/*
+ * The fork server: returns only in a child, which then runs main.
+ * Schedules that pass run in a worker, many in one process (inprocess.c);
+ * the one it stopped at runs in a child of its own, and so do the rest if
+ * that one passes.
+ */
+static void serve(int argc, char **argv, char **envp)
+{
     int out = memfd_create("rc-sched-output", MFD_CLOEXEC);
+    bool inprocess = rc_inprocess_usable();
+    unsigned long i = 0;
 
     if (out < 0) {
         perror("scheduler: memfd_create");
         end_process(2);
     }
-    for (unsigned long i = 0; i < rc_cfg.runs; i++) {
-        struct rc_failure f = { .seed = rc_cfg.seed + i, .schedule = i + 1 };
-        bool timed_out;
-        pid_t pid;
-        int status;
-
-        if (ftruncate(out, 0) != 0 || lseek(out, 0, SEEK_SET) != 0) {
-            perror("scheduler: output file");
-            end_process(2);
-        }
-        rc->verdict = RC_V_NONE;
-        rc->n_events = 0;
-        fflush(NULL);
-        pid = fork();
-        if (pid < 0) {
-            perror("scheduler: fork");
-            end_process(2);
-        }
-        if (pid == 0) {
-            dup2(out, 1);
-            dup2(out, 2);
-            close(out);
-            in_child = true;
-            setvbuf(stdout, NULL, _IOLBF, 0);
-            rc_schedule_start(rc_cfg.seed + i);
+    while (i < rc_cfg.runs) {
+        if (inprocess && rc_inprocess_run(&i, argc, argv, envp, rc_start))
+            break;
+        inprocess = false;
+        if (i >= rc_cfg.runs)
+            break;
+        if (run_child(i, out))
             return;
-        }
-        status = wait_child(pid, rc_cfg.wall_s, &timed_out);
-        f.output_len = output_tail(out, output);
-        f.output = output;
-        classify(status, timed_out, output, &f, msg, sizeof(msg));
-        if (f.kind)
-            finish(i + 1, &f);
+        i++;
     }
     finish(rc_cfg.runs, NULL);
 }
 
-__attribute__((constructor(101))) static void rc_start(void)
+/* glibc calls constructors with main's arguments: the worker runs main with them. */
+__attribute__((constructor(101))) static void rc_start(int argc, char **argv, char **envp)
 {
     bool server;
 
@@ -263,7 +299,7 @@ __attribute__((constructor(101))) static void rc_start(void)
         end_process(2);
     }
     if (server) {
-        serve();
+        serve(argc, argv, envp);
         return;
     }
     signal(SIGALRM, wall_alarm);

@@ -108,6 +108,7 @@ struct rc_config {
     bool trace_all;
     const char *report;         /* NULL: none */
     unsigned long max_polls;
+    bool inprocess;             /* RC_SCHED_INPROCESS: schedules in a worker (inprocess.c) */
 };
 
 struct rc_state {
@@ -326,5 +327,36 @@ struct rc_failure {
 
 /* Writes the whole report object to `path`; returns 0 or -1 (errno). */
 int rc_report_json(const char *path, unsigned long schedules_run, const struct rc_failure *f);
+
+/* ---- forkserver.c ---- */
+
+/* Marks this process as a schedule's (a worker's): verdicts end it quietly. */
+void rc_as_child(void);
+
+/* ---- inprocess.c ---- */
+
+/*
+ * Whether schedules may run in a worker process, many in one: more than
+ * one schedule, main in the executable itself, no libuv, and not
+ * RC_SCHED_INPROCESS=0.
+ */
+bool rc_inprocess_usable(void);
+
+/*
+ * Runs schedules *next, *next + 1 ... in worker processes (fresh ones as
+ * each retires).  Returns true when every schedule up to rc_cfg.runs
+ * passed; false when schedule *next is to run in a child of its own (it
+ * failed in the worker, or cannot run there), or no worker could start.
+ * `argc`, `argv`, `envp` are main's; `self` is the runtime's constructor
+ * (the constructors after it run before each schedule).
+ */
+bool rc_inprocess_run(unsigned long *next, int argc, char **argv, char **envp,
+                      void (*self)(int, char **, char **));
+
+/*
+ * pthread_exit() of `self`: in a worker, main's ends the worker (the fork
+ * server runs that schedule in a child of its own); otherwise returns.
+ */
+void rc_inprocess_thread_exit(const struct rc_thread *self);
 
 #endif

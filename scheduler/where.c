@@ -1,6 +1,7 @@
 /*
  * where.c - "file:line" of return addresses in the program, by one run of
- * addr2line on /proc/self/exe, at report time (never during a schedule).
+ * addr2line on /proc/self/exe, at report time (never during a schedule);
+ * "function()" where the code has no debug information (libuv_a.a).
  */
 #define _GNU_SOURCE
 #include "rc_internal.h"
@@ -8,15 +9,29 @@
 #include <link.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #define WHERE_CACHE 1024
 
+/*
+ * The tables below are mapped at first use, not static: the worker that
+ * runs schedules in-process (inprocess.c) copies the program's .data and
+ * .bss back before each schedule, and these would be most of it.
+ */
 static struct {
     uintptr_t ra;
     char text[96];
-} cache[WHERE_CACHE];
+} *cache;
 static int n_cache;
+
+/* A zeroed table of `size` bytes (NULL when there is no memory). */
+static void *table(size_t size)
+{
+    void *p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+    return p == MAP_FAILED ? NULL : p;
+}
 
 /* dl_iterate_phdr: the first object is the program; its load address. */
 static int first_base(struct dl_phdr_info *info, size_t size, void *out)
@@ -49,15 +64,22 @@ static const char *cached(uintptr_t ra)
     return NULL;
 }
 
-/* "file:line", basename, discriminator dropped; "?" when unknown. */
-static void store(uintptr_t ra, char *line)
+/*
+ * "file:line", basename, discriminator dropped; without a line (code with
+ * no debug information: libuv_a.a), "function()" from the symbol table
+ * (`func`, addr2line -f's first line); "?" when neither is known.
+ */
+static void store(uintptr_t ra, char *line, char *func)
 {
     char *slash, *end;
     size_t len;
 
-    if (n_cache == WHERE_CACHE)
+    if (!cache)
+        cache = table(WHERE_CACHE * sizeof(*cache));
+    if (!cache || n_cache == WHERE_CACHE)
         return;
     line[strcspn(line, "\n")] = '\0';
+    func[strcspn(func, "\n")] = '\0';
     if ((end = strstr(line, " (discriminator")))
         *end = '\0';
     slash = strrchr(line, '/');
@@ -66,10 +88,14 @@ static void store(uintptr_t ra, char *line)
     len = strlen(line);
     cache[n_cache].ra = ra;
     if (line[0] == '?' || len < 3 || strcmp(line + len - 2, ":?") == 0 ||
-        strcmp(line + len - 2, ":0") == 0)
-        strcpy(cache[n_cache].text, "?");
-    else
+        strcmp(line + len - 2, ":0") == 0) {
+        if (func[0] && func[0] != '?' && strlen(func) < sizeof(cache[n_cache].text) - 2)
+            snprintf(cache[n_cache].text, sizeof(cache[n_cache].text), "%s()", func);
+        else
+            strcpy(cache[n_cache].text, "?");
+    } else {
         snprintf(cache[n_cache].text, sizeof(cache[n_cache].text), "%s", line);
+    }
     n_cache++;
 }
 
@@ -77,7 +103,7 @@ void rc_where_batch(const uintptr_t *ra, int n)
 {
     uintptr_t base = 0, todo[256];
     int n_todo = 0;
-    char cmd[256 * 20 + 4224], line[4096], exe[4096];
+    char cmd[256 * 20 + 4224], line[4096], func[512], exe[4096];
     size_t len;
     FILE *out;
 
@@ -92,7 +118,7 @@ void rc_where_batch(const uintptr_t *ra, int n)
     if (n_todo == 0)
         return;
     dl_iterate_phdr(first_base, &base);
-    len = (size_t)snprintf(cmd, sizeof(cmd), "addr2line -e '%s'", program_path(exe, sizeof(exe)));
+    len = (size_t)snprintf(cmd, sizeof(cmd), "addr2line -f -e '%s'", program_path(exe, sizeof(exe)));
     for (int i = 0; i < n_todo; i++)
         len += (size_t)snprintf(cmd + len, sizeof(cmd) - len, " %#lx",
                                 (unsigned long)(todo[i] - 1 - base));
@@ -101,10 +127,11 @@ void rc_where_batch(const uintptr_t *ra, int n)
     for (int i = 0; i < n_todo; i++) {
         char unknown[] = "?";
 
-        if (out && fgets(line, sizeof(line), out))
-            store(todo[i], line);
+        /* two lines an address: the function, then file:line */
+        if (out && fgets(func, sizeof(func), out) && fgets(line, sizeof(line), out))
+            store(todo[i], line, func);
         else
-            store(todo[i], unknown);
+            store(todo[i], unknown, unknown);
     }
     if (out)
         pclose(out);
@@ -116,7 +143,7 @@ void rc_where_batch(const uintptr_t *ra, int n)
 static struct {
     uintptr_t start, size;
     char name[48];
-} symbols[SYMBOLS_MAX];
+} *symbols;
 static int n_symbols = -1;
 
 static void load_symbols(void)
@@ -127,6 +154,8 @@ static void load_symbols(void)
     FILE *out;
 
     n_symbols = 0;
+    if (!(symbols = table(SYMBOLS_MAX * sizeof(*symbols))))
+        return;
     dl_iterate_phdr(first_base, &base);
     snprintf(cmd, sizeof(cmd), "nm -S --defined-only '%s' 2>/dev/null",
              program_path(exe, sizeof(exe)));

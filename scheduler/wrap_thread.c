@@ -212,7 +212,9 @@ void __wrap_pthread_exit(void *value)
 
     rc_hook_thread_exit();
     self = rc_enter();
-    if (self)
+    if (self) {
+        rc_inprocess_thread_exit(self);
         rc_thread_finish(self, value, where);
+    }
     __real_pthread_exit(value);
 }

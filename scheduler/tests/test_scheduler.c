@@ -45,6 +45,7 @@ static int run(const char *program, const char *const *env)
         unsetenv("RC_SCHED_RUNS");
         unsetenv("RC_SCHED_STRATEGY");
         unsetenv("RC_SCHED_TRACE");
+        unsetenv("RC_SCHED_INPROCESS");
         for (int i = 0; env[i]; i++)
             putenv((char *)env[i]);
         setenv("RC_SCHED_REPORT", report_path, 1);
@@ -271,7 +272,9 @@ static void test_report(void)
 {
     const char *crash[] = { "HOW=crash", NULL }, *exits[] = { "HOW=exit", NULL },
                *spin[] = { "HOW=spin", "RC_SCHED_WALL_S=1", NULL },
-               *bad[] = { "RC_SCHED_STRATEGY=fair", NULL }, *fine[] = { "RC_SCHED_RUNS=3", NULL };
+               *bad[] = { "RC_SCHED_STRATEGY=fair", NULL }, *fine[] = { "RC_SCHED_RUNS=3", NULL },
+               *bad_mode[] = { "RC_SCHED_INPROCESS=yes", NULL },
+               *spin_worker[] = { "HOW=spin", "RC_SCHED_WALL_S=1", "RC_SCHED_RUNS=3", NULL };
     cJSON *r;
 
     CHECK_INT(run("ends", crash), 1);
@@ -295,7 +298,18 @@ static void test_report(void)
     if (failure(r))
         CHECK_HAS(str(failure(r), "message"), "thread 2 was running");
     cJSON_Delete(r);
+    /* in a worker (in-process): killed past the wall time, run again in a child */
+    CHECK_INT(run("ends", spin_worker), 1);
+    r = report();
+    CHECK(failure(r) && strcmp(str(failure(r), "kind"), "limit") == 0, "no wall-time limit");
+    if (failure(r)) {
+        CHECK_HAS(str(failure(r), "message"), "thread 2 was running");
+        CHECK_INT(num(failure(r), "schedule"), 1);
+    }
+    cJSON_Delete(r);
     CHECK_INT(run("ends", bad), 2);
+    remove(report_path);
+    CHECK_INT(run("ends", bad_mode), 2);
     remove(report_path);
     CHECK_INT(run("ends", fine), 0);
     r = report();
@@ -378,8 +392,134 @@ static void test_libuv(void)
     if (failure(r)) {
         CHECK_STR(str(failure(r), "kind"), "deadlock");
         CHECK_HAS(str(failure(r), "message"), "epoll_wait");
+        /* libuv_a.a has no line information: its function instead of "?" */
+        CHECK_STR(str(cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(failure(r), "threads"),
+                                         0), "where"), "uv__io_poll()");
     }
     cJSON_Delete(r);
+}
+
+/* Runs inproc (HOW=how) for `runs` schedules, in a worker or not; its report. */
+static cJSON *inproc(const char *how, const char *runs, bool worker, const char *pids,
+                     int *status)
+{
+    char how_env[64], runs_env[64], pids_env[512];
+    const char *env[] = { how_env, runs_env,
+                          worker ? "RC_SCHED_INPROCESS=1" : "RC_SCHED_INPROCESS=0",
+                          "RC_SCHED_TRACE=all", pids_env, NULL };
+
+    snprintf(how_env, sizeof(how_env), "HOW=%s", how);
+    snprintf(runs_env, sizeof(runs_env), "RC_SCHED_RUNS=%s", runs);
+    snprintf(pids_env, sizeof(pids_env), "PIDS=%s", pids ? pids : "");
+    *status = run("inproc", env);
+    return report();
+}
+
+/* How many different lines `path` has (then deletes it). */
+static int distinct_lines(const char *path)
+{
+    char lines[512][32], line[32];
+    int n = 0;
+    FILE *in = fopen(path, "r");
+
+    while (in && fgets(line, sizeof(line), in)) {
+        int i = 0;
+
+        while (i < n && strcmp(lines[i], line) != 0)
+            i++;
+        if (i == n && n < 512)
+            strcpy(lines[n++], line);
+    }
+    if (in)
+        fclose(in);
+    remove(path);
+    return n;
+}
+
+static void check_passed(cJSON *r, int status, const char *what, int runs)
+{
+    CHECK_INT(status, 0);
+    CHECK(r && cJSON_IsNull(cJSON_GetObjectItemCaseSensitive(r, "failure")), "%s: %s", what,
+          failure(r) ? str(failure(r), "message") : "no report");
+    CHECK_INT(num(r, "schedules_run"), runs);
+    cJSON_Delete(r);
+}
+
+/*
+ * Schedules run many in one worker process (scheduler/inprocess.c): each
+ * finds the program's globals, thread-local variables, threads, virtual
+ * time as a fresh process does (inproc.c asserts it), exit() ends one
+ * schedule only, the heap stays bounded, and a schedule that fails is
+ * reported exactly as the fork server alone reports it, and replays.
+ */
+static void test_inprocess(void)
+{
+    const char *ends[] = { "crash", "exit3", "deadlock" };
+    char pids[300];
+    cJSON *r;
+    int status;
+
+    snprintf(pids, sizeof(pids), "%s.pids", report_path);
+    r = inproc("", "600", true, pids, &status);
+    check_passed(r, status, "inproc", 600);
+    /* a worker retires after 256 schedules, or 33 threads left parked */
+    status = distinct_lines(pids);
+    CHECK(status >= 3 && status <= 60, "inproc: 600 schedules in %d processes", status);
+    r = inproc("", "20", false, pids, &status);
+    check_passed(r, status, "inproc (fork server)", 20);
+    CHECK_INT(distinct_lines(pids), 20);
+    r = inproc("exit", "100", true, pids, &status);
+    check_passed(r, status, "inproc HOW=exit", 100);
+    status = distinct_lines(pids);
+    CHECK(status >= 1 && status <= 10, "inproc HOW=exit: 100 schedules in %d processes", status);
+    /* a worker that went wrong would hand the rest to one child each: 100 */
+    r = inproc("stuck", "100", true, pids, &status);
+    check_passed(r, status, "inproc HOW=stuck", 100);
+    status = distinct_lines(pids);
+    CHECK(status >= 3 && status <= 10, "inproc HOW=stuck: 100 schedules in %d processes", status);
+    r = inproc("leak", "100", true, pids, &status);
+    check_passed(r, status, "inproc HOW=leak", 100);
+    status = distinct_lines(pids);
+    CHECK(status >= 3 && status <= 12, "inproc HOW=leak: 100 schedules in %d processes", status);
+    for (int i = 0; i < 3; i++) {
+        cJSON *fork_r = inproc(ends[i], "20", false, NULL, &status), *again;
+        char *a, *b, seed_env[64], how_env[64];
+        const char *env[] = { seed_env, how_env, "RC_SCHED_RUNS=1", "RC_SCHED_TRACE=all", NULL };
+
+        CHECK_INT(status, 1);
+        r = inproc(ends[i], "20", true, NULL, &status);
+        CHECK_INT(status, 1);
+        CHECK(failure(r) && failure(fork_r), "inproc HOW=%s: no failure", ends[i]);
+        if (!failure(r) || !failure(fork_r)) {
+            cJSON_Delete(r);
+            cJSON_Delete(fork_r);
+            continue;
+        }
+        CHECK_INT(num(failure(r), "schedule"), 7);
+        a = cJSON_PrintUnformatted(r);
+        b = cJSON_PrintUnformatted(fork_r);
+        CHECK(strcmp(a, b) == 0, "inproc HOW=%s: the report differs from the fork server's:\n"
+              "%s\n%s", ends[i], a, b);
+        free(a);
+        free(b);
+        snprintf(seed_env, sizeof(seed_env), "RC_SCHED_SEED=%s", str(failure(r), "seed"));
+        snprintf(how_env, sizeof(how_env), "HOW=%s", ends[i]);
+        CHECK_INT(run("inproc", env), 1);
+        again = report();
+        if (failure(again)) {
+            a = trace_text(failure(again));
+            b = trace_text(failure(r));
+            CHECK_STR(str(failure(again), "kind"), str(failure(r), "kind"));
+            CHECK(strcmp(a, b) == 0, "inproc HOW=%s: the replay's trace differs", ends[i]);
+            free(a);
+            free(b);
+        } else {
+            CHECK(false, "inproc HOW=%s: the replay did not fail", ends[i]);
+        }
+        cJSON_Delete(again);
+        cJSON_Delete(r);
+        cJSON_Delete(fork_r);
+    }
 }
 
 int main(int argc, char **argv)
@@ -399,5 +539,6 @@ int main(int argc, char **argv)
     test_report();
     test_exit_guard();
     test_libuv();
+    test_inprocess();
     return check_finish();
 }
