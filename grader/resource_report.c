@@ -41,10 +41,10 @@ typedef struct leftovers {
     long rounds;                    /* from kind=done, 0 when missing */
     long child_rounds, alive, zombies;      /* alive, zombies, pids: first round */
     char *pids;
-    long fd_rounds[TYPES], fd_first_round[TYPES];
+    long fd_rounds[TYPES], fd_first_round[TYPES], fd_last_round[TYPES];
     int fds[TYPES][FDS_NAMED];
     size_t n_fds[TYPES], more_fds[TYPES];
-    long map_rounds, map_first_round, maps, map_bytes;
+    long map_rounds, map_first_round, map_last_round, maps, map_bytes;
     size_t n_records;
     bool done;
 } leftovers;
@@ -133,11 +133,13 @@ static void add_fd(leftovers *l, const record *r)
     if (fd < 0 || fd > 65535)
         return;
     l->n_records++;
-    if (l->fd_rounds[t] == 0 || l->fd_first_round[t] != round) {
-        if (l->fd_rounds[t]++ > 0)
-            return;
-        l->fd_first_round[t] = round;
+    if (l->fd_rounds[t] == 0 || l->fd_last_round[t] != round) {
+        l->fd_last_round[t] = round;
+        if (l->fd_rounds[t]++ == 0)
+            l->fd_first_round[t] = round;
     }
+    if (l->fd_first_round[t] != round)
+        return;                 /* the first round's descriptors are named */
     if (l->n_fds[t] < FDS_NAMED)
         l->fds[t][l->n_fds[t]++] = (int)fd;
     else
@@ -151,11 +153,13 @@ static void add_mapping(leftovers *l, const record *r)
     if (bytes < 0)
         return;
     l->n_records++;
-    if (l->map_rounds == 0 || l->map_first_round != round) {
-        if (l->map_rounds++ > 0)
-            return;
-        l->map_first_round = round;
+    if (l->map_rounds == 0 || l->map_last_round != round) {
+        l->map_last_round = round;
+        if (l->map_rounds++ == 0)
+            l->map_first_round = round;
     }
+    if (l->map_first_round != round)
+        return;                 /* the first round's mappings are counted */
     l->maps++;
     l->map_bytes += bytes;
 }

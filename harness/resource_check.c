@@ -16,6 +16,7 @@
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #if defined(__has_include)
@@ -31,6 +32,8 @@
 
 #define RECORD_MAX 512
 #define MAX_CHILDREN 1024
+#define SETTLE_TICKS 50         /* 50 x 10 ms for a killed child to end */
+#define SETTLE_TICK_NS 10000000L
 
 void rc_resource_report(const char *fields, ...)
 {
@@ -254,6 +257,35 @@ static void scan_children(pid_t *pids, size_t *n)
     closedir(dir);
 }
 
+/* Children of this process now, into pids[0..*n). */
+static void list_children(pid_t *pids, size_t *n)
+{
+    *n = 0;
+    if (!children_files(pids, n))
+        scan_children(pids, n);
+}
+
+/*
+ * Whether every child is a zombie after a short grace: a worker that was
+ * just sent SIGKILL is still alive for a moment (longer under Valgrind),
+ * and it is reported as what it becomes, a zombie when nobody waits for it.
+ */
+static void let_children_settle(pid_t *pids, size_t *n)
+{
+    struct timespec tick = { 0, SETTLE_TICK_NS };
+
+    for (int i = 0; i < SETTLE_TICKS; i++) {
+        size_t settled = 0;
+
+        for (size_t j = 0; j < *n; j++)
+            settled += process_state(pids[j], NULL) == 'Z';
+        if (settled == *n)
+            return;
+        nanosleep(&tick, NULL);
+        list_children(pids, n);
+    }
+}
+
 static int compare_children(unsigned round)
 {
     static pid_t pids[MAX_CHILDREN];
@@ -263,8 +295,8 @@ static int compare_children(unsigned round)
     int status;
     pid_t reaped;
 
-    if (!children_files(pids, &n))
-        scan_children(pids, &n);
+    list_children(pids, &n);
+    let_children_settle(pids, &n);
     for (size_t i = 0; i < n; i++) {
         if (process_state(pids[i], NULL) == 'Z')
             zombies++;

@@ -13,8 +13,8 @@
  * record that the grader reads from Valgrind's XML report
  * (grader/resource_report.c) and words for the student.
  *
- * The rounds vary what a pool goes through: 1 to 8 workers, maps of 0 to
- * 200 items, items that end their worker (SIGSEGV, SIGKILL, exit()), a
+ * The rounds vary what a pool goes through: 1 to 5 workers, maps of 0 to
+ * 80 items, items that end their worker (SIGSEGV, SIGKILL, exit()), a
  * pool destroyed right after pool_create, one destroyed while a worker
  * that was replaced had died idle, several maps on one pool.
  *
@@ -41,8 +41,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#define ROUNDS 24
-#define MAX_ITEMS 200
+#define ROUNDS 12
+#define MAX_ITEMS 80
 
 /* Items that end the worker which runs them. */
 #define ITEM_SEGV (-1000)
@@ -112,9 +112,9 @@ static void map_once(pool *p, unsigned round, size_t n, size_t crash_every)
 /* One round; -1 when /proc could not be read. */
 static int run_round(unsigned round)
 {
-    static const unsigned workers[] = { 1, 2, 3, 4, 8, 5 };
-    static const size_t items[] = { 0, 1, 17, 60, 200, 33 };
-    static const size_t crash_every[] = { 0, 7, 0, 11, 23, 5 };
+    static const unsigned workers[] = { 1, 2, 3, 4, 5, 2 };
+    static const size_t items[] = { 0, 1, 17, 40, 80, 23 };
+    static const size_t crash_every[] = { 0, 7, 0, 11, 29, 9 };
     rc_resources before;
     unsigned variant = round % 6;
     pool *p;
