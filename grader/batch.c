@@ -309,7 +309,8 @@ static int kit_fingerprint(const batch_options *o, hash64 *per_exercise, char **
                                            "fd_guard.c", "print_guard.c", "racecourse_test.h",
                                            "fault_inject.c", "fault_inject_uv.c", "fault_inject.h",
                                            "exit_guard.h", "mem_guard.c", "mem_guard.h",
-                                           "race_watchdog.c" };
+                                           "race_watchdog.c", "resource_check.c",
+                                           "resource_check.h" };
     const grade_options *g = &o->grade;
     char options[128];
     hash64 common;
@@ -347,6 +348,9 @@ static int kit_fingerprint(const batch_options *o, hash64 *per_exercise, char **
         if (!err)
             err = add_kit_file(h, "driver", xasprintf("%s/%s/race_driver.c", g->tests_dir,
                                                       slug), error);
+        if (!err)
+            err = add_kit_file(h, "resource driver", xasprintf("%s/%s/resource_driver.c",
+                                                               g->tests_dir, slug), error);
     }
     return err;
 }

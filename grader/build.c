@@ -20,7 +20,8 @@
 static const char *const harness_files[] = { "test_support.c", "exit_guard.c", "report_hook.c",
                                              "fd_guard.c", "print_guard.c", "fault_inject.c",
                                              "fault_inject_uv.c", "fault_inject.h", "exit_guard.h",
-                                             "mem_guard.c", "mem_guard.h", "race_watchdog.c" };
+                                             "mem_guard.c", "mem_guard.h", "race_watchdog.c",
+                                             "resource_check.c", "resource_check.h" };
 
 /*
  * The student's calls that harness/fd_guard.c (descriptors),
@@ -118,7 +119,10 @@ static int copy_kit_files(const build_request *req, bool *hidden, bool *race)
     char *header_to = xasprintf("%s/%s.h", req->work_dir, slug);
     char *hidden_tests = xasprintf("%s/%s/hidden_tests.c", req->tests_dir, slug);
     char *public_tests = xasprintf("%s/exercises/%s/public_tests.c", req->kit_dir, slug);
-    char *driver = xasprintf("%s/%s/race_driver.c", req->tests_dir, slug);
+    /* The resource check's driver takes the race driver's place. */
+    char *driver = xasprintf("%s/%s/%s", req->tests_dir, slug,
+                             req->exercise->check == CHECK_RESOURCES ? "resource_driver.c"
+                                                                     : "race_driver.c");
     char *tests_to = NULL;
     char *driver_to = xasprintf("%s/race_driver.c", req->work_dir);
     int err = 0;
@@ -207,7 +211,8 @@ static const char *const test_harness_uv[] = { "test_support.c", "exit_guard.c",
                                                "fault_inject.c", "fault_inject_uv.c",
                                                "mem_guard.c", NULL };
 static const char *const driver_harness[] = { "test_support.c", "exit_guard.c", "fd_guard.c",
-                                              "print_guard.c", "mem_guard.c", "race_watchdog.c", NULL };
+                                              "print_guard.c", "mem_guard.c", "race_watchdog.c",
+                                              "resource_check.c", NULL };
 
 /* Whether the manifest's libs ("pthread uv m") name libuv. */
 static bool links_uv(const char *libs)

@@ -37,6 +37,12 @@ typedef struct race_request {
     bool memcheck;                  /* memcheck (invalid accesses, leaks; the
                                        exercise has one thread) instead of
                                        Helgrind: manifest `check = memcheck` */
+    bool resources;                 /* the resource check (manifest `check =
+                                       resources`): memcheck in the parent and
+                                       the driver's findings of what was left
+                                       (resource_report.h); implies memcheck */
+    size_t processes;               /* RLIMIT_NPROC of the run (manifest key
+                                       `processes`); 0: the sandbox's default */
 } race_request;
 
 /* Findings kept after folding duplicates. */
