@@ -130,21 +130,52 @@ static void split_release(void)
     split_left = 0;
 }
 
-/* Starts a message of `len` bytes on `fd` (unless it continues one). */
-static void split_begin(int fd, size_t len)
+/* The lock of the pipe or socket `fd` (NULL when fstat fails). */
+static pthread_mutex_t *split_lock_of(int fd)
 {
     struct stat st;
 
+    if (fstat(fd, &st) != 0)
+        return NULL;
+    return &split_locks[st.st_ino % SPLIT_LOCKS];
+}
+
+static void split_lock(pthread_mutex_t *lock)
+{
+    if (pthread_mutex_lock(lock) == EOWNERDEAD)
+        pthread_mutex_consistent(lock);
+}
+
+/* Starts a message of `len` bytes on `fd` (unless it continues one). */
+static void split_begin(int fd, size_t len)
+{
     if (split_fd == fd && split_left > 0)
         return;
     split_release();        /* a message the caller gave up on */
-    if (fstat(fd, &st) != 0)
+    if (!(split_held = split_lock_of(fd)))
         return;
-    split_held = &split_locks[st.st_ino % SPLIT_LOCKS];
-    if (pthread_mutex_lock(split_held) == EOWNERDEAD)
-        pthread_mutex_consistent(split_held);
+    split_lock(split_held);
     split_fd = fd;
     split_left = len;
+}
+
+/*
+ * A write short enough to go whole (a signal handler's byte on a
+ * self-pipe, say): under the pipe's lock, unless this thread holds it
+ * already (a handler that interrupted this thread's own message).
+ */
+static ssize_t split_whole(int fd, const void *data, size_t len, int flags, bool is_send)
+{
+    pthread_mutex_t *lock = split_lock_of(fd);
+    bool take = lock && lock != split_held;
+    ssize_t put;
+
+    if (take)
+        split_lock(lock);
+    put = is_send ? send(fd, data, len, flags) : write(fd, data, len);
+    if (take)
+        pthread_mutex_unlock(lock);
+    return put;
 }
 
 /* After a part of a message went out (put bytes, or -1): pause or finish. */
@@ -166,6 +197,8 @@ static ssize_t split_write(int fd, const void *data, size_t len)
 {
     if (!split_bytes)
         return write(fd, data, len);
+    if (len <= split_bytes && !(split_fd == fd && split_left > 0))
+        return split_whole(fd, data, len, 0, false);
     split_begin(fd, len);
     return split_end(write(fd, data, len > split_bytes ? split_bytes : len));
 }
@@ -174,6 +207,8 @@ static ssize_t split_send(int fd, const void *data, size_t len, int flags)
 {
     if (!split_bytes)
         return send(fd, data, len, flags);
+    if (len <= split_bytes && !(split_fd == fd && split_left > 0))
+        return split_whole(fd, data, len, flags, true);
     split_begin(fd, len);
     return split_end(send(fd, data, len > split_bytes ? split_bytes : len, flags));
 }
