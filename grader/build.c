@@ -120,9 +120,7 @@ static int copy_kit_files(const build_request *req, bool *hidden, bool *race)
     char *hidden_tests = xasprintf("%s/%s/hidden_tests.c", req->tests_dir, slug);
     char *public_tests = xasprintf("%s/exercises/%s/public_tests.c", req->kit_dir, slug);
     /* The resource check's driver takes the race driver's place. */
-    char *driver = xasprintf("%s/%s/%s", req->tests_dir, slug,
-                             req->exercise->check == CHECK_RESOURCES ? "resource_driver.c"
-                                                                     : "race_driver.c");
+    char *driver = xasprintf("%s/%s/%s", req->tests_dir, slug, manifest_driver(req->exercise));
     char *tests_to = NULL;
     char *driver_to = xasprintf("%s/race_driver.c", req->work_dir);
     int err = 0;

@@ -405,6 +405,11 @@ static void free_tests(manifest_test *tests, size_t n)
     free(tests);
 }
 
+const char *manifest_driver(const manifest_exercise *ex)
+{
+    return ex->check == CHECK_RESOURCES ? "resource_driver.c" : "race_driver.c";
+}
+
 void manifest_free(manifest *m)
 {
     for (size_t i = 0; i < m->n_exercises; i++) {

@@ -83,6 +83,12 @@ const manifest_exercise *manifest_find(const manifest *m, const char *slug);
 const manifest_test *manifest_find_test(const manifest_test *tests, size_t n,
                                         const char *name);
 
+/*
+ * The second check's driver, a file name in tests/<slug>/:
+ * "resource_driver.c" for `check = resources`, else "race_driver.c".
+ */
+const char *manifest_driver(const manifest_exercise *ex);
+
 /* Frees what `m` owns; safe on a zeroed manifest. */
 void manifest_free(manifest *m);
 

@@ -6,8 +6,12 @@
  * the sandbox, with the kit's suppressions (grader/helgrind.supp).  The
  * XML report is read by helgrind_report.c.  An exercise with one thread
  * (manifest `check = memcheck`) runs its driver under memcheck instead,
- * with the full leak check; memcheck_report.c reads that report.  The
- * outcome:
+ * with the full leak check; memcheck_report.c reads that report.  An
+ * exercise of processes (manifest `check = resources`) runs its resource
+ * driver (tests/<slug>/resource_driver.c) the same way under memcheck;
+ * resource_report.c reads memcheck's errors and the driver's records of
+ * what pool_destroy left behind, and a run without the driver's last
+ * record counts as crashed.  The outcome:
  *
  *   clean    the driver ran to its end and Helgrind reported no error
  *   race     Helgrind (or memcheck) reported at least one error (the
