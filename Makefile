@@ -120,6 +120,11 @@ $(BUILD)/tests/test_fd_guard: grader/tests/test_fd_guard.c harness/fd_guard.c $(
 	@mkdir -p $(@D)
 	@$(if $(Q),echo "  CC      $<")
 	$(Q)$(CC) $(GRADER_CFLAGS) -Wno-missing-prototypes -o $@ $(filter %.c,$^) -luv
+$(BUILD)/tests/test_resource_check: grader/tests/test_resource_check.c harness/resource_check.c \
+		harness/resource_check.h $(BUILD)/.deps
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(GRADER_CFLAGS) -o $@ $(filter %.c,$^)
 $(BUILD)/tests/test_print_guard: grader/tests/test_print_guard.c harness/print_guard.c \
 		$(BUILD)/.deps
 	@mkdir -p $(@D)

@@ -49,7 +49,8 @@ static const char *const cflags[] = { "-std=gnu11", "-g", "-pthread", "-Wall", "
 static const char *const harness_headers[] = { "harness/racecourse_test.h",
                                                "harness/exit_guard.h",
                                                "harness/fault_inject.h",
-                                               "harness/mem_guard.h", NULL };
+                                               "harness/mem_guard.h",
+                                               "harness/resource_check.h", NULL };
 
 const build_profile build_profiles[] = {
     {
@@ -73,10 +74,11 @@ const build_profile build_profiles[] = {
     {
         .name = "race",
         .what = "the graded race driver, run under Helgrind (or memcheck)",
-        .main = "race_driver.c", .main_in = BUILD_IN_TESTS,
+        .main = NULL, .main_in = BUILD_IN_TESTS,
         .sources = LIST("harness/test_support.c", "harness/exit_guard.c",
                         "harness/fd_guard.c", "harness/print_guard.c",
-                        "harness/mem_guard.c", "harness/race_watchdog.c"),
+                        "harness/mem_guard.c", "harness/race_watchdog.c",
+                        "harness/resource_check.c"),
         .headers = harness_headers,
         .cflags = cflags, .student_cflags = LIST("-O1"), .kit_cflags = LIST("-O0"),
         .guards = LISTS(guard_fd, guard_print, guard_memory),
@@ -102,7 +104,7 @@ const build_profile build_profiles[] = {
         .criterion = true, .hidden_tests = true,
         .sources = LIST("harness/test_support.c", "harness/exit_guard.c",
                         "harness/coverage_dump.c", "harness/mem_guard.c",
-                        "harness/fault_inject.c"),
+                        "harness/fd_guard.c", "harness/fault_inject.c"),
         .sources_uv = LIST("harness/fault_inject_uv.c"),
         .headers = harness_headers,
         .cflags = cflags, .student_cflags = LIST("-O0", "--coverage"), .kit_cflags = LIST("-O0"),
@@ -261,7 +263,8 @@ int build_plan_make(const build_profile *p, const manifest_exercise *ex, const c
     if (out->hidden)
         out->main = xasprintf("%s/%s/%s", tests_dir, ex->slug, build_tests_file(true));
     else if (p->main_in == BUILD_IN_TESTS)
-        out->main = xasprintf("%s/%s/%s", tests_dir, ex->slug, p->main);
+        out->main = xasprintf("%s/%s/%s", tests_dir, ex->slug,
+                              p->main ? p->main : manifest_driver(ex));
     else
         out->main = xasprintf("%s/exercises/%s/%s", kit_dir, ex->slug, p->main);
     strv_push_all(&sources, p->sources);

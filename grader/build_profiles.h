@@ -36,7 +36,9 @@ enum build_place { BUILD_IN_EXERCISE, BUILD_IN_TESTS };
 typedef struct build_profile {
     const char *name;                 /* "tests", "race", ... */
     const char *what;                 /* one line, for --help and the docs */
-    const char *main;                 /* the main source's name, e.g. "race_driver.c" */
+    const char *main;                 /* the main source's name, e.g. "race_driver.c";
+                                       * NULL: the exercise's second-check driver
+                                       * (manifest_driver: race or resource driver) */
     enum build_place main_in;         /* and its folder */
     bool criterion;                   /* a Criterion test binary */
     bool hidden_tests;                /* takes TESTS/SLUG/hidden_tests.c instead of

@@ -151,6 +151,7 @@ static int run_tests(const grade_options *o, const manifest_exercise *mx,
         .time_scale = o->time_scale, .jobs = o->test_jobs, .run_as = run_as,
         .keep_output_dir = keep, .stacks = o->stacks, .student_file = built->student_file,
         .test_file = build_tests_file(built->hidden_tests),
+        .processes = mx->processes,
     };
     const manifest_test *only = o->only_test ? manifest_find_test(tests, n, o->only_test)
                                              : NULL;
@@ -197,7 +198,8 @@ static int run_race_check(const grading *g, const manifest_exercise *mx,
         .sealed_dir = sealed->dir, .suppressions = supp,
         .student_file = built->student_file, .timeout_s = mx->race_timeout_s * o->time_scale,
         .run_as = run_as, .debug_symbols = g->debug_symbols,
-        .memcheck = mx->check == CHECK_MEMCHECK,
+        .memcheck = mx->check == CHECK_MEMCHECK || mx->check == CHECK_RESOURCES,
+        .resources = mx->check == CHECK_RESOURCES, .processes = mx->processes,
     };
     int err = 0;
 
@@ -266,7 +268,8 @@ void grade_score(const grade_options *o, const manifest_exercise *mx, exercise_r
         ex->score += ex->tests[i].score;
         ex->max_score += ex->tests[i].max_score;
     }
-    ex->race.check = mx->check == CHECK_MEMCHECK ? "memcheck" : "helgrind";  /* run or not */
+    ex->race.check = mx->check == CHECK_MEMCHECK ? "memcheck"      /* run or not */
+        : mx->check == CHECK_RESOURCES ? "resources" : "helgrind";
     ex->race.max_score = o->race && mx->race ? mx->race_points : 0;
     ex->race.score = ex->race.status == RACE_CLEAN ? ex->race.max_score : 0;
     ex->score += ex->race.score;

@@ -29,7 +29,7 @@
 enum hg_tag {
     T_OTHER, T_ROOT, T_ERROR, T_KIND, T_UNIQUE, T_XWHAT, T_XAUXWHAT,
     T_AUXWHAT, T_WHAT, T_TEXT, T_STACK, T_FRAME, T_FN, T_DIR, T_FILE,
-    T_LINE, T_OBJ, T_ERRORCOUNTS, T_PAIR, T_COUNT, T_FATAL_SIGNAL, T_SIGNO
+    T_LINE, T_OBJ, T_ERRORCOUNTS, T_PAIR, T_COUNT, T_FATAL_SIGNAL, T_SIGNO, T_CLIENTMSG
 };
 
 static const char *const tag_names[] = {
@@ -39,7 +39,7 @@ static const char *const tag_names[] = {
     [T_STACK] = "stack", [T_FRAME] = "frame", [T_FN] = "fn", [T_DIR] = "dir",
     [T_FILE] = "file", [T_LINE] = "line", [T_OBJ] = "obj",
     [T_ERRORCOUNTS] = "errorcounts", [T_PAIR] = "pair", [T_COUNT] = "count",
-    [T_FATAL_SIGNAL] = "fatal_signal", [T_SIGNO] = "signo",
+    [T_FATAL_SIGNAL] = "fatal_signal", [T_SIGNO] = "signo", [T_CLIENTMSG] = "clientmsg",
 };
 
 typedef struct hg_pair {
@@ -65,6 +65,8 @@ typedef struct hg_parser {
                                        is open in it, 0 outside stacks */
     int root_closed;                /* saw </valgrindoutput> */
     int fatal_signal;               /* <fatal_signal><signo>, or 0 */
+    char **client_msgs;
+    size_t n_client_msgs, cap_client_msgs;
 } hg_parser;
 
 /* Makes room for `need` elements of `size` bytes; new ones are zeroed. */
@@ -293,6 +295,12 @@ static void XMLCALL on_end(void *data, const XML_Char *name)
         long signo = strtol(text, NULL, 10);
         p->fatal_signal = signo > 0 && signo < 65 ? (int)signo : 0;
         free(text);
+    } else if (tag == T_TEXT && parent == T_CLIENTMSG && open_tag(p, 2) == T_ROOT) {
+        if (grow((void **)&p->client_msgs, &p->cap_client_msgs, p->n_client_msgs + 1,
+                 sizeof *p->client_msgs))
+            fail(p, ENOMEM);
+        else if ((text = take_text(p)))
+            p->client_msgs[p->n_client_msgs++] = text;
     } else if (parent == T_PAIR && open_tag(p, 2) == T_ERRORCOUNTS && p->n_pairs) {
         hg_pair *pair = &p->pairs[p->n_pairs - 1];
         if (tag == T_UNIQUE)
@@ -337,9 +345,17 @@ static void errors_free(hg_error *errors, size_t n_errors)
     free(errors);
 }
 
+static void client_msgs_free(char **msgs, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        free(msgs[i]);
+    free(msgs);
+}
+
 static void parser_free(hg_parser *p)
 {
     errors_free(p->errors, p->n_errors);
+    client_msgs_free(p->client_msgs, p->n_client_msgs);
     for (size_t i = 0; i < p->n_pairs; i++)
         free(p->pairs[i].unique);
     free(p->pairs);
@@ -418,6 +434,8 @@ int hg_xml_read(const char *path, hg_xml *out)
     out->errors = NULL;
     out->n_errors = 0;
     out->fatal_signal = 0;
+    out->client_msgs = NULL;
+    out->n_client_msgs = 0;
     if (!path)
         return EINVAL;
     if ((err = parse_file(&p, path))) {
@@ -428,8 +446,12 @@ int hg_xml_read(const char *path, hg_xml *out)
     out->errors = p.errors;
     out->n_errors = p.n_errors;
     out->fatal_signal = p.fatal_signal;
+    out->client_msgs = p.client_msgs;
+    out->n_client_msgs = p.n_client_msgs;
     p.errors = NULL;
     p.n_errors = 0;
+    p.client_msgs = NULL;
+    p.n_client_msgs = 0;
     parser_free(&p);
     return 0;
 }
@@ -439,7 +461,10 @@ void hg_xml_free(hg_xml *x)
     if (!x)
         return;
     errors_free(x->errors, x->n_errors);
+    client_msgs_free(x->client_msgs, x->n_client_msgs);
     x->errors = NULL;
     x->n_errors = 0;
     x->fatal_signal = 0;
+    x->client_msgs = NULL;
+    x->n_client_msgs = 0;
 }

@@ -63,12 +63,18 @@ typedef struct hg_xml {
     size_t n_errors;
     int fatal_signal;               /* the signal that ended the program
                                        (<fatal_signal><signo>), or 0 */
+    char **client_msgs;             /* the <text> of each top-level <clientmsg>
+                                       (what the program printed with
+                                       VALGRIND_PRINTF), in order; NULL when none */
+    size_t n_client_msgs;
 } hg_xml;
 
 /*
  * Reads the Valgrind XML file at `path` into `out`, which then owns every
  * array and string in it (free them with hg_xml_free()).  What `out` held
- * before is overwritten, not freed.
+ * before is overwritten, not freed.  Client messages are kept as they
+ * are; only the program's own records (resource_report.h) give them a
+ * meaning.
  *
  * Returns 0; ENOENT when the file does not exist (or another errno value
  * from opening it; EIO when reading fails); EINVAL when it is not a

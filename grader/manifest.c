@@ -90,6 +90,7 @@ static manifest_exercise *add_exercise(manifest *m, const char *slug)
     ex->race = true;
     ex->race_points = 20;
     ex->race_timeout_s = 60;
+    ex->processes = MANIFEST_DEFAULT_PROCESSES;
     return ex;
 }
 
@@ -201,9 +202,21 @@ static int set_exercise_key(loader *ld, manifest_exercise *ex, const char *key, 
         if (!parse_switch(value, &ex->race))
             return fail(ld, "race must be on or off", NULL, NULL);
     } else if (!strcmp(key, "check")) {
-        if (strcmp(value, "helgrind") != 0 && strcmp(value, "memcheck") != 0)
-            return fail(ld, "check must be helgrind or memcheck, not \"%s\"%s", value, "");
-        ex->check = !strcmp(value, "memcheck") ? CHECK_MEMCHECK : CHECK_HELGRIND;
+        if (!strcmp(value, "helgrind"))
+            ex->check = CHECK_HELGRIND;
+        else if (!strcmp(value, "memcheck"))
+            ex->check = CHECK_MEMCHECK;
+        else if (!strcmp(value, "resources"))
+            ex->check = CHECK_RESOURCES;
+        else
+            return fail(ld, "check must be helgrind, memcheck or resources, not \"%s\"%s",
+                        value, "");
+    } else if (!strcmp(key, "processes")) {
+        int processes;
+
+        if (!parse_count(value, 16, 4096, &processes))
+            return fail(ld, "processes must be a whole number from 16 to 4096", NULL, NULL);
+        ex->processes = (size_t)processes;
     } else if (!strcmp(key, "race_points")) {
         if (!parse_count(value, 0, 100, &ex->race_points))
             return fail(ld, "race_points must be a whole number from 0 to 100", NULL, NULL);
@@ -390,6 +403,11 @@ static void free_tests(manifest_test *tests, size_t n)
         free(tests[i].hint);
     }
     free(tests);
+}
+
+const char *manifest_driver(const manifest_exercise *ex)
+{
+    return ex->check == CHECK_RESOURCES ? "resource_driver.c" : "race_driver.c";
 }
 
 void manifest_free(manifest *m)

@@ -15,6 +15,9 @@
 
 #define MANIFEST_FORMAT 1
 
+/* Processes (and threads) a run may have when the manifest does not say. */
+#define MANIFEST_DEFAULT_PROCESSES 1024
+
 /* One test with its points; hint is "" when the manifest gives none. */
 typedef struct manifest_test {
     char *name;
@@ -26,6 +29,8 @@ typedef struct manifest_test {
 enum manifest_check {
     CHECK_HELGRIND,             /* data races, lock order (threads) */
     CHECK_MEMCHECK,             /* invalid accesses and leaks (one thread) */
+    CHECK_RESOURCES,            /* children, descriptors and shared mappings left
+                                   behind, and memcheck in the parent (processes) */
 };
 
 typedef struct manifest_exercise {
@@ -38,7 +43,9 @@ typedef struct manifest_exercise {
     double test_timeout_s;      /* Criterion's per-test timeout */
     double run_timeout_s;       /* wall limit of one whole test binary run */
     bool race;                  /* whether the second check runs */
-    enum manifest_check check;  /* which one: helgrind (default) or memcheck */
+    enum manifest_check check;  /* which one: helgrind (default), memcheck or resources */
+    size_t processes;           /* RLIMIT_NPROC of its runs (threads count too),
+                                   MANIFEST_DEFAULT_PROCESSES unless it says */
     int race_points;
     double race_timeout_s;
     int coverage_lines;         /* minimum % of the reference, 0 = unchecked */
@@ -75,6 +82,12 @@ const manifest_exercise *manifest_find(const manifest *m, const char *slug);
 /* The test called `name` in `tests[0..n)`, or NULL. */
 const manifest_test *manifest_find_test(const manifest_test *tests, size_t n,
                                         const char *name);
+
+/*
+ * The second check's driver, a file name in tests/<slug>/:
+ * "resource_driver.c" for `check = resources`, else "race_driver.c".
+ */
+const char *manifest_driver(const manifest_exercise *ex);
 
 /* Frees what `m` owns; safe on a zeroed manifest. */
 void manifest_free(manifest *m);

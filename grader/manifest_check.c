@@ -113,7 +113,7 @@ static int check_exercise(const char *kit, const char *tests_dir, const manifest
         free(path);
     }
     if (ex->race) {
-        path = xasprintf("%s/%s/race_driver.c", tests_dir, ex->slug);
+        path = xasprintf("%s/%s/%s", tests_dir, ex->slug, manifest_driver(ex));
         if (!is_file(path)) {
             fprintf(err, "%s: race = on but \"%s\" is missing\n", ex->slug, path);
             problems++;

@@ -41,6 +41,12 @@ static const hg_part *find_part(const hg_error *e, const char *prefix)
     return report_find_part(e->parts, e->n_parts, prefix);
 }
 
+/* The advice names the exercise's own calls: coroutines' or process_pool's. */
+static bool coroutines(const char *student_file)
+{
+    return !strcmp(student_file, "coroutines.c");
+}
+
 static void describe_access(const hg_error *e, const report_places *rp, strbuf *b)
 {
     const char *what = e->parts[0].text ? e->parts[0].text : "";
@@ -84,8 +90,10 @@ static void describe_access(const hg_error *e, const report_places *rp, strbuf *
     }
     strbuf_addstr(b, freed ? ". Do not use a block after freeing it: read what you need first, "
                              "then free it."
-                           : ". Stay inside the blocks you allocated, and give a coroutine "
-                             "the stack you allocated for it.");
+                           : coroutines(rp->student_file)
+                           ? ". Stay inside the blocks you allocated, and give a coroutine "
+                             "the stack you allocated for it."
+                           : ". Stay inside the blocks you allocated.");
 }
 
 static void describe_leak(const hg_error *e, const report_places *rp, strbuf *b)
@@ -100,8 +108,11 @@ static void describe_leak(const hg_error *e, const report_places *rp, strbuf *b)
     strbuf_addstr(b, " are never freed");
     if (!strcmp(e->kind, "Leak_DefinitelyLost"))
         strbuf_addstr(b, ", and nothing points to them any more");
-    strbuf_addstr(b, ". Free every block when what owns it is destroyed, finished or not "
-                  "(co_destroy frees an unfinished coroutine's stack too).");
+    strbuf_addstr(b, coroutines(rp->student_file)
+                     ? ". Free every block when what owns it is destroyed, finished or not "
+                       "(co_destroy frees an unfinished coroutine's stack too)."
+                     : ". Free every block when what owns it is destroyed (pool_destroy "
+                       "frees the pool and what it holds).");
 }
 
 /* Fills `d` from `e`: kind, student's file:line, body, key, count. */

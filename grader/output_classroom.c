@@ -195,7 +195,7 @@ static item *exercise_items(const exercise_result *ex, size_t *n)
         const race_result *r = &ex->race;
         item *it = &items[*n];
 
-        it->name = race_is_memcheck(r) ? "memcheck check (Valgrind)" : "race check (Helgrind)";
+        it->name = race_check_title(r);
         it->max = r->max_score;
         it->score = clamp(r->score, r->max_score);
         it->status = race_status_word(r->status);

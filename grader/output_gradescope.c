@@ -127,16 +127,19 @@ static cJSON *test_entry(const exercise_result *ex, const test_result *t, size_t
 static cJSON *race_entry(const exercise_result *ex, size_t ex_number, size_t number)
 {
     const race_result *r = &ex->race;
-    bool memcheck = race_is_memcheck(r);
-    cJSON *json = entry(ex->slug, memcheck ? "memcheck check (Valgrind)" : "race check (Helgrind)",
+    bool memcheck = race_is_memcheck(r) || race_is_resources(r);
+    cJSON *json = entry(ex->slug, race_check_title(r),
                         ex_number, number, r->score, r->max_score, r->status == RACE_CLEAN);
     cJSON *extra;
     strbuf sb = STRBUF_INIT;
     char *text;
 
     if (r->status == RACE_CLEAN)
-        strbuf_addstr(&sb, memcheck ? "clean: memcheck found no invalid access and no leak"
-                                    : "clean: Helgrind found no race");
+        strbuf_addstr(&sb, race_is_resources(r)
+                      ? "clean: pool_destroy left no process, descriptor or mapping, and "
+                        "memcheck found no error" :
+                      memcheck ? "clean: memcheck found no invalid access and no leak"
+                               : "clean: Helgrind found no race");
     else
         strbuf_addf(&sb, "%s", r->message && *r->message ? r->message :
                                race_status_name(r->status));

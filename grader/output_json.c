@@ -47,12 +47,12 @@ static cJSON *race_json(const race_result *race)
     cJSON *json = cJSON_CreateObject();
     cJSON *reports;
 
-    bool memcheck = race_is_memcheck(race);
+    bool memcheck = race_is_memcheck(race) || race_is_resources(race);
 
-    /* docs/json-format.md: memcheck's findings use the status "errors". */
+    /* docs/json-format.md: memcheck's and the resource check's findings use the status "errors". */
     cJSON_AddStringToObject(json, "status", memcheck && race->status == RACE_FOUND
                                                 ? "errors" : race_status_name(race->status));
-    cJSON_AddStringToObject(json, "kind", memcheck ? "memcheck" : "helgrind");
+    cJSON_AddStringToObject(json, "kind", race_check_kind(race));
     cJSON_AddNumberToObject(json, "score", race->score);
     cJSON_AddNumberToObject(json, "max_score", race->max_score);
     add_text(json, "message", race->message);

@@ -181,7 +181,8 @@ static void print_next(const exercise_result *ex, const manifest_exercise *mx, F
         command = xasprintf("make race EX=%s", ex->slug);
         fputs("- ", out);
         md_code(out, command, MESSAGE_MAX);
-        fputs(race_is_memcheck(&ex->race) ? " shows memcheck's full report\n"
+        fputs(race_is_memcheck(&ex->race) || race_is_resources(&ex->race)
+              ? " shows memcheck's full report\n"
                                           : " shows Helgrind's full report\n", out);
         free(command);
     }

@@ -135,12 +135,13 @@ static void print_race(const exercise_result *ex, const output_context *c, FILE 
                        r->status == RACE_FOUND ? "errors found" :
                        r->status == RACE_TIMEOUT ? "timed out" :
                        r->status == RACE_CRASHED ? "stopped early" : "not run";
-    bool memcheck = race_is_memcheck(r);
+    bool memcheck = race_is_memcheck(r) || race_is_resources(r);
     char label[64];
 
     if (r->status == RACE_SKIPPED && r->max_score == 0)
         return;                 /* switched off: no points at stake, nothing to say */
-    snprintf(label, sizeof label, "  %-7s %s", memcheck ? "memcheck" : "race", word);
+    snprintf(label, sizeof label, "  %-7s %s", race_is_resources(r) ? "resource"
+                                              : memcheck ? "memcheck" : "race", word);
     score_line(out, c, label, r->score, r->max_score);
     if (r->status == RACE_CLEAN)
         return;

@@ -5,6 +5,7 @@
 #include "helgrind_report.h"
 #include "helgrind_xml.h"
 #include "memcheck_report.h"
+#include "resource_report.h"
 #include "sandbox.h"
 #include "struct_fields.h"
 #include "toolchain.h"
@@ -51,18 +52,18 @@ static int fatal_signal(const char *xml)
     return signal;
 }
 
-static char *early_end_message(const sandbox_result *run, const char *xml)
+static char *early_end_message(const sandbox_result *run, const char *xml, const char *driver)
 {
     int signal = run->signal ? run->signal : fatal_signal(xml);
     char *said, *message;
 
     if (signal)
-        return xasprintf("the race driver crashed with %s", signal_description(signal));
+        return xasprintf("the %s crashed with %s", driver, signal_description(signal));
     if (run->exited && run->exit_code == RC_EXIT_CALLED)
-        return xstrdup("your code called exit() while the race driver ran; library code "
-                       "must return an error instead");
+        return xasprintf("your code called exit() while the %s ran; library code "
+                         "must return an error instead", driver);
     said = driver_output(run->output);
-    message = xasprintf("the race driver stopped before its end (exit status %d)%s%s",
+    message = xasprintf("the %s stopped before its end (exit status %d)%s%s", driver,
                         run->exit_code, *said ? ": " : "", said);
     free(said);
     return message;
@@ -153,8 +154,10 @@ int race_check(const race_request *req, race_result *out)
                          "--errors-for-leak-kinds=definite,possible",
                          "--child-silent-after-fork=yes", "--error-limit=no",
                          (char *)req->driver, NULL };
-    char **argv = req->memcheck ? memcheck : helgrind;
+    char **argv = req->memcheck || req->resources ? memcheck : helgrind;
     const char *tool = req->memcheck ? "memcheck" : "Helgrind";
+    const char *driver = req->resources ? "resource driver" : "race driver";
+    bool finished = true;
     char *envp[] = { "PATH=/usr/bin:/bin", "LANG=C", NULL };
     sandbox_job job = {
         .argv = argv,
@@ -179,11 +182,15 @@ int race_check(const race_request *req, race_result *out)
     job.limits.wall_s = req->timeout_s;
     job.limits.cpu_s = req->timeout_s;
     job.limits.memory_mb = VALGRIND_MEMORY_MB;
+    if (req->processes)
+        job.limits.processes = req->processes;
     err = sandbox_run(&job, &run);
     if (err)
         goto done;
-    out->check = req->memcheck ? "memcheck" : "helgrind";
-    read_err = req->memcheck
+    out->check = req->resources ? "resources" : req->memcheck ? "memcheck" : "helgrind";
+    read_err = req->resources
+        ? resource_report_read(xml, req->student_file, RACE_FINDINGS_SHOWN, out, &finished)
+        : req->memcheck
         ? memcheck_report_read(xml, req->student_file, RACE_FINDINGS_SHOWN, out)
         : helgrind_report_read(xml, req->student_file, RACE_FINDINGS_SHOWN, out);
     if (!read_err && out->n_errors > 0 && strstr_findings(out, " of a heap block of "))
@@ -193,11 +200,20 @@ int race_check(const race_request *req, race_result *out)
         out->message = stuck_message(&run);
     } else if (run.timed_out) {
         out->status = RACE_TIMEOUT;
-        out->message = xasprintf("the race driver did not finish within %g s: a deadlock, "
-                                 "or a wait that is never woken up?", req->timeout_s);
+        out->message = xasprintf("the %s did not finish within %g s: a deadlock, "
+                                 "or a wait that is never woken up?", driver, req->timeout_s);
     } else if (read_err || !run.exited || run.exit_code != RC_EXIT_PASSED) {
         out->status = RACE_CRASHED;
-        out->message = early_end_message(&run, xml);
+        out->message = early_end_message(&run, xml, driver);
+    } else if (!finished) {
+        out->status = RACE_CRASHED;
+        out->message = xasprintf("the %s ended without its last report: did your code "
+                                 "end it or write into it?", driver);
+    } else if (req->resources && out->n_errors > 0) {
+        out->status = RACE_FOUND;
+        out->message = xasprintf("the resource check found %zu problem%s: what pool_destroy "
+                                 "left behind, or memcheck's errors in the parent process",
+                                 out->n_errors, out->n_errors == 1 ? "" : "s");
     } else if (out->n_errors > 0) {
         out->status = RACE_FOUND;
         out->message = xasprintf("%s reported %zu error%s while the %s driver "

@@ -6,8 +6,12 @@
  * the sandbox, with the kit's suppressions (grader/helgrind.supp).  The
  * XML report is read by helgrind_report.c.  An exercise with one thread
  * (manifest `check = memcheck`) runs its driver under memcheck instead,
- * with the full leak check; memcheck_report.c reads that report.  The
- * outcome:
+ * with the full leak check; memcheck_report.c reads that report.  An
+ * exercise of processes (manifest `check = resources`) runs its resource
+ * driver (tests/<slug>/resource_driver.c) the same way under memcheck;
+ * resource_report.c reads memcheck's errors and the driver's records of
+ * what pool_destroy left behind, and a run without the driver's last
+ * record counts as crashed.  The outcome:
  *
  *   clean    the driver ran to its end and Helgrind reported no error
  *   race     Helgrind (or memcheck) reported at least one error (the
@@ -37,6 +41,12 @@ typedef struct race_request {
     bool memcheck;                  /* memcheck (invalid accesses, leaks; the
                                        exercise has one thread) instead of
                                        Helgrind: manifest `check = memcheck` */
+    bool resources;                 /* the resource check (manifest `check =
+                                       resources`): memcheck in the parent and
+                                       the driver's findings of what was left
+                                       (resource_report.h); implies memcheck */
+    size_t processes;               /* RLIMIT_NPROC of the run (manifest key
+                                       `processes`); 0: the sandbox's default */
 } race_request;
 
 /* Findings kept after folding duplicates. */

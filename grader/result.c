@@ -144,3 +144,19 @@ bool race_is_memcheck(const race_result *r)
 {
     return r && r->check && !strcmp(r->check, "memcheck");
 }
+
+bool race_is_resources(const race_result *r)
+{
+    return r && r->check && !strcmp(r->check, "resources");
+}
+
+const char *race_check_kind(const race_result *r)
+{
+    return race_is_memcheck(r) ? "memcheck" : race_is_resources(r) ? "resources" : "helgrind";
+}
+
+const char *race_check_title(const race_result *r)
+{
+    return race_is_memcheck(r) ? "memcheck check (Valgrind)"
+         : race_is_resources(r) ? "resource check (Valgrind)" : "race check (Helgrind)";
+}

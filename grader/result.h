@@ -43,7 +43,7 @@ typedef struct race_finding {
 /* The race check of an exercise. */
 typedef struct race_result {
     enum race_status status;
-    const char *check;          /* static: "helgrind" or "memcheck"; NULL
+    const char *check;          /* static: "helgrind", "memcheck" or "resources"; NULL
                                    (helgrind) when not run */
     int score, max_score;
     race_finding *findings;     /* folded duplicates, at most a handful */
@@ -88,6 +88,16 @@ const char *test_status_words(enum test_status status);
 const char *race_status_words(enum race_status status);
 /* Whether the second check that ran is memcheck (else Helgrind). */
 bool race_is_memcheck(const race_result *r);
+
+/* Whether the second check that ran is the resource check (process_pool). */
+bool race_is_resources(const race_result *r);
+
+/* The check's kind as JSON says it: "helgrind", "memcheck" or "resources". */
+const char *race_check_kind(const race_result *r);
+
+/* Its name in reports: "race check (Helgrind)", "memcheck check (Valgrind)",
+ * "resource check (Valgrind)". */
+const char *race_check_title(const race_result *r);
 /* "ok", "failed", "missing". */
 const char *build_status_name(enum build_status status);
 /* "clean", "race", "timeout", "crashed", "skipped". */

@@ -63,8 +63,9 @@ static void read_race(const cJSON *json, race_result *race)
     race->status = status_of(json, "status", race_name, RACE_SKIPPED + 1, RACE_CRASHED);
     if (cJSON_IsString(status) && !strcmp(status->valuestring, "errors"))
         race->status = RACE_FOUND;          /* memcheck's word for it */
-    race->check = cJSON_IsString(kind) && !strcmp(kind->valuestring, "memcheck")
-        ? "memcheck" : "helgrind";
+    race->check = !cJSON_IsString(kind) ? "helgrind"
+        : !strcmp(kind->valuestring, "memcheck") ? "memcheck"
+        : !strcmp(kind->valuestring, "resources") ? "resources" : "helgrind";
     race->score = (int)number(json, "score");
     race->max_score = (int)number(json, "max_score");
     race->message = text(json, "message");

@@ -244,6 +244,8 @@ static int run_binary(const test_run_request *req, sandbox_result *run, char **r
     }
     job.limits.wall_s = req->run_timeout_s * req->time_scale;
     job.limits.cpu_s = job.limits.wall_s;
+    if (req->processes)
+        job.limits.processes = req->processes;
     err = sandbox_run(&job, run);
     if (!err)
         *report = read_report(job.report_fd);

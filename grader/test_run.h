@@ -48,6 +48,8 @@ typedef struct test_run_request {
                                        (thread_stacks.h) */
     const char *student_file;       /* base names, for the stacks */
     const char *test_file;
+    size_t processes;               /* RLIMIT_NPROC of the run (manifest key
+                                       `processes`); 0: the sandbox's default */
 } test_run_request;
 
 /* Lines of a failing test's printing shown from its start, and from its end. */

@@ -216,6 +216,7 @@ int __wrap_pthread_cond_timedwait(pthread_cond_t *cond, pthread_mutex_t *mutex,
 static _Thread_local int spurious_left;     /* this thread's waits to cut short */
 static _Thread_local double lock_delay_s;   /* this thread's sleep before each lock */
 static _Thread_local double late_wakeup_s;  /* this thread's pause after each wake-up */
+static _Thread_local double lock_hold_s;    /* this thread's sleep after each lock */
 
 void rc_spurious_wakeups(int n)
 {
@@ -285,8 +286,18 @@ double rc_exit_guard_delay_s(void)
     return lock_delay_s;
 }
 
+void rc_hold_locks(double seconds)
+{
+    lock_hold_s = seconds > 0 ? seconds : 0;
+}
+
 int __wrap_pthread_mutex_lock(pthread_mutex_t *mutex)
 {
+    int rc;
+
     rc_sleep(lock_delay_s);
-    return __real_pthread_mutex_lock(mutex);
+    rc = __real_pthread_mutex_lock(mutex);
+    if (rc == 0)
+        rc_sleep(lock_hold_s);
+    return rc;
 }

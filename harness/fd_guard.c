@@ -22,6 +22,12 @@
  *     so that no copy of a descriptor it did not make becomes its own;
  *   - close forgets the descriptor, then closes it.
  *
+ * A test may also ask (rc_split_writes, racecourse_test.h) that each
+ * write and send of the student's code transfer at most a few bytes and
+ * pause before it returns the short count: pipes and sockets allow short
+ * writes, and code that takes one write or one read for a whole message
+ * then fails on every run.
+ *
  * Printing with printf and its relatives stays allowed: it goes to the
  * run's captured output, through print_guard.c.
  * The tests' and the harness's own calls are not renamed either: only the
@@ -34,7 +40,9 @@
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <pthread.h>
 #include <sys/epoll.h>
+#include <sys/mman.h>
 #include <sys/eventfd.h>
 #include <sys/sendfile.h>
 #include <sys/signalfd.h>
@@ -42,6 +50,7 @@
 #include <sys/stat.h>
 #include <sys/timerfd.h>
 #include <sys/uio.h>
+#include <time.h>
 #include <unistd.h>
 #include <uv.h>
 
@@ -63,6 +72,146 @@ static uint64_t owned_dev[GUARD_FDS], owned_ino[GUARD_FDS];
 static bool in_range(int fd)
 {
     return fd >= 0 && fd < GUARD_FDS;
+}
+
+/*
+ * rc_split_writes: each write transfers at most split_bytes (0: whole)
+ * and returns the short count after a pause, so that the reader finds a
+ * part of the message.  The rest of the message (the caller's next writes
+ * on the same descriptor) is written under a lock shared by every process
+ * forked after rc_split_writes, one per pipe or socket: parts of messages
+ * written by two processes to one pipe never interleave, as POSIX
+ * promises for writes of PIPE_BUF bytes or less.  The locks are robust: a
+ * writer killed in the middle of a message does not block the others.
+ */
+#define SPLIT_LOCKS 251
+
+static size_t split_bytes;
+static struct timespec split_pause;
+static pthread_mutex_t *split_locks;        /* MAP_SHARED, SPLIT_LOCKS of them */
+static _Thread_local int split_fd = -1;     /* the message this thread is writing */
+static _Thread_local size_t split_left;     /* its bytes not written yet */
+static _Thread_local pthread_mutex_t *split_held;
+
+static void split_locks_init(void)
+{
+    pthread_mutexattr_t attr;
+    void *area;
+
+    if (split_locks)
+        return;
+    area = mmap(NULL, SPLIT_LOCKS * sizeof *split_locks, PROT_READ | PROT_WRITE,
+                MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    if (area == MAP_FAILED)
+        return;
+    split_locks = area;
+    pthread_mutexattr_init(&attr);
+    pthread_mutexattr_setpshared(&attr, PTHREAD_PROCESS_SHARED);
+    pthread_mutexattr_setrobust(&attr, PTHREAD_MUTEX_ROBUST);
+    for (int i = 0; i < SPLIT_LOCKS; i++)
+        pthread_mutex_init(&split_locks[i], &attr);
+    pthread_mutexattr_destroy(&attr);
+}
+
+void rc_split_writes(size_t bytes, double pause_s)
+{
+    if (bytes)
+        split_locks_init();
+    split_bytes = split_locks ? bytes : 0;
+    split_pause.tv_sec = pause_s > 0 ? (time_t)pause_s : 0;
+    split_pause.tv_nsec = pause_s > 0 ? (long)((pause_s - (double)split_pause.tv_sec) * 1e9) : 0;
+}
+
+static void split_release(void)
+{
+    if (split_held)
+        pthread_mutex_unlock(split_held);
+    split_held = NULL;
+    split_fd = -1;
+    split_left = 0;
+}
+
+/* The lock of the pipe or socket `fd` (NULL when fstat fails). */
+static pthread_mutex_t *split_lock_of(int fd)
+{
+    struct stat st;
+
+    if (fstat(fd, &st) != 0)
+        return NULL;
+    return &split_locks[st.st_ino % SPLIT_LOCKS];
+}
+
+static void split_lock(pthread_mutex_t *lock)
+{
+    if (pthread_mutex_lock(lock) == EOWNERDEAD)
+        pthread_mutex_consistent(lock);
+}
+
+/* Starts a message of `len` bytes on `fd` (unless it continues one). */
+static void split_begin(int fd, size_t len)
+{
+    if (split_fd == fd && split_left > 0)
+        return;
+    split_release();        /* a message the caller gave up on */
+    if (!(split_held = split_lock_of(fd)))
+        return;
+    split_lock(split_held);
+    split_fd = fd;
+    split_left = len;
+}
+
+/*
+ * A write short enough to go whole (a signal handler's byte on a
+ * self-pipe, say): under the pipe's lock, unless this thread holds it
+ * already (a handler that interrupted this thread's own message).
+ */
+static ssize_t split_whole(int fd, const void *data, size_t len, int flags, bool is_send)
+{
+    pthread_mutex_t *lock = split_lock_of(fd);
+    bool take = lock && lock != split_held;
+    ssize_t put;
+
+    if (take)
+        split_lock(lock);
+    put = is_send ? send(fd, data, len, flags) : write(fd, data, len);
+    if (take)
+        pthread_mutex_unlock(lock);
+    return put;
+}
+
+/* After a part of a message went out (put bytes, or -1): pause or finish. */
+static ssize_t split_end(ssize_t put)
+{
+    struct timespec left = split_pause;
+
+    if (put <= 0 || (size_t)put >= split_left) {
+        split_release();
+        return put;
+    }
+    split_left -= (size_t)put;
+    while (nanosleep(&left, &left) != 0 && errno == EINTR)
+        ;
+    return put;
+}
+
+static ssize_t split_write(int fd, const void *data, size_t len)
+{
+    if (!split_bytes)
+        return write(fd, data, len);
+    if (len <= split_bytes && !(split_fd == fd && split_left > 0))
+        return split_whole(fd, data, len, 0, false);
+    split_begin(fd, len);
+    return split_end(write(fd, data, len > split_bytes ? split_bytes : len));
+}
+
+static ssize_t split_send(int fd, const void *data, size_t len, int flags)
+{
+    if (!split_bytes)
+        return send(fd, data, len, flags);
+    if (len <= split_bytes && !(split_fd == fd && split_left > 0))
+        return split_whole(fd, data, len, flags, true);
+    split_begin(fd, len);
+    return split_end(send(fd, data, len > split_bytes ? split_bytes : len, flags));
 }
 
 /* Remembers `fd` as the student's own; returns fd (or -1 unchanged). */
@@ -241,7 +390,9 @@ int rc_guard_uv_socketpair(int type, int protocol, uv_os_sock_t fds[2], int flag
 
 ssize_t rc_guard_write(int fd, const void *data, size_t len)
 {
-    return is_own(fd) ? write(fd, data, len) : refuse();
+    if (!is_own(fd))
+        return refuse();
+    return split_write(fd, data, len);
 }
 
 ssize_t rc_guard_writev(int fd, const struct iovec *iov, int n)
@@ -271,7 +422,9 @@ ssize_t rc_guard_pwritev2(int fd, const struct iovec *iov, int n, off_t at, int 
 
 ssize_t rc_guard_send(int fd, const void *data, size_t len, int flags)
 {
-    return is_own(fd) ? send(fd, data, len, flags) : refuse();
+    if (!is_own(fd))
+        return refuse();
+    return split_send(fd, data, len, flags);
 }
 
 ssize_t rc_guard_sendto(int fd, const void *data, size_t len, int flags,

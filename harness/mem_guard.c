@@ -9,8 +9,11 @@
  *   - mmap makes anonymous memory only, never executable (a file mapping
  *     needs a descriptor; executable memory would run code the inspection
  *     never saw): anything else fails with EACCES; mprotect likewise;
- *   - under Valgrind, an anonymous mapping is a page-aligned heap block
- *     instead, and munmap frees it: memcheck's leak check follows malloc,
+ *   - under Valgrind, a private anonymous mapping is a page-aligned heap
+ *     block instead, and munmap frees it (a shared one, MAP_SHARED, stays
+ *     a real mapping: process_pool's counter is shared with the processes
+ *     the student's code forks, and its leak is watched by the resource
+ *     check, harness/resource_check.h): memcheck's leak check follows malloc,
  *     not mmap, so an mmap'd stack that is never unmapped is then
  *     reported as lost, with the student's line that mapped it (a part of
  *     a mapping unmapped alone stays allocated until the rest is);
@@ -68,6 +71,7 @@ static uintptr_t hide(uintptr_t address)
 
 static span blocks[GUARD_BLOCKS];   /* mappings made from the heap */
 static span stacks[GUARD_BLOCKS];   /* stacks registered with Valgrind */
+static span shared[GUARD_BLOCKS];   /* shared mappings made under Valgrind */
 static size_t last_stack_size;
 static unsigned long stacks_made;
 
@@ -123,12 +127,47 @@ static void *heap_mapping(size_t len)
     return p;
 }
 
+/* Under Valgrind: a real shared mapping, remembered so that munmap knows it. */
+static void *shared_mapping(size_t len, int prot, int flags)
+{
+    span *slot = free_slot(shared);
+    void *p;
+
+    if (!slot) {
+        errno = ENOMEM;
+        return MAP_FAILED;
+    }
+    p = mmap(NULL, len, prot, flags, -1, 0);
+    if (p != MAP_FAILED) {
+        slot->start = hide((uintptr_t)p);
+        slot->end = hide((uintptr_t)p + len);
+    }
+    return p;
+}
+
+/* Whether [start, end) is within shared mappings made here; forgets those it covers. */
+static bool unmap_shared(uintptr_t start, uintptr_t end)
+{
+    bool found = false;
+
+    for (size_t i = 0; i < GUARD_BLOCKS; i++) {
+        if (!overlaps(&shared[i], start, end))
+            continue;
+        found = true;
+        if (hide(shared[i].start) >= start && hide(shared[i].end) <= end)
+            shared[i].start = 0;
+    }
+    return found;
+}
+
 void *rc_guard_mmap(void *addr, size_t len, int prot, int flags, int fd, off_t offset)
 {
     if (refused(prot) || !(flags & MAP_ANONYMOUS) || (flags & MAP_FIXED)) {
         errno = EACCES;
         return MAP_FAILED;
     }
+    if (RUNNING_ON_VALGRIND && (flags & MAP_SHARED))
+        return shared_mapping(len, prot, flags);
     if (RUNNING_ON_VALGRIND)
         return heap_mapping(len);
     return mmap(addr, len, prot, flags, fd, offset);
@@ -159,6 +198,8 @@ int rc_guard_munmap(void *addr, size_t len)
             found = true;       /* part of a block: kept whole until it is unmapped */
         }
     }
+    if (!found && unmap_shared(start, end))
+        return munmap(addr, len);
     if (!found) {
         errno = EINVAL;
         return -1;

@@ -19,12 +19,17 @@
  *   rc_runnable_others(), rc_watch_start()
  *                          small measuring helpers, documented below.
  *
+<<<<<<< HEAD
  *   rc_wait_flag(), rc_sem_wait_for(), rc_join_within()
  *                          wait for another thread with a deadline: a
  *                          call of the code under test that must return,
  *                          or must still block.
  *
  *   rc_spurious_wakeups(), rc_delay_locks(), rc_late_wakeups()
+=======
+ *   rc_spurious_wakeups(), rc_delay_locks(), rc_late_wakeups(),
+ *   rc_hold_locks(), rc_split_writes()
+>>>>>>> pool-ex
  *                          make the interleaving a bug needs happen on
  *                          every run, not when the scheduler allows.
  *
@@ -198,6 +203,27 @@ void rc_delay_locks(double seconds);
  * every run.  Only in programs the grader links, like rc_spurious_wakeups.
  */
 void rc_late_wakeups(double seconds);
+
+/*
+ * From now on, each pthread_mutex_lock of the calling thread in the code
+ * under test sleeps `seconds` after it got the mutex, still holding it (0
+ * or less: no more).  The setting is the thread's, and a process that the
+ * thread forks inherits it: worker processes that update a counter under
+ * a shared mutex then hold it long enough for the others to find it taken,
+ * on every run, and an update made without the mutex takes no time.
+ * Only in programs the grader links, like rc_spurious_wakeups.
+ */
+void rc_hold_locks(double seconds);
+
+/*
+ * From now on, each write() and send() of the code under test (in this
+ * process and in processes forked after the call) transfers at most
+ * `bytes` bytes, and when that cut it short it sleeps `pause_s` before it
+ * returns the short count (bytes == 0: whole writes again).  Pipes and
+ * sockets allow short writes: code that takes one write, or one read on
+ * the other side, for a whole message fails on every run.
+ */
+void rc_split_writes(size_t bytes, double pause_s);
 
 /*
  * Race drivers (tests/<slug>/race_driver.c, plain programs; see

@@ -10,6 +10,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <string.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -27,6 +28,7 @@ ssize_t rc_guard_write(int fd, const void *data, size_t len);
 ssize_t rc_guard_send(int fd, const void *data, size_t len, int flags);
 int rc_guard_uv_pipe(uv_file fds[2], int read_flags, int write_flags);
 int rc_guard_uv_try_write(uv_stream_t *stream, const uv_buf_t bufs[], unsigned int n);
+void rc_split_writes(size_t bytes, double pause_s);
 
 /* Whether write-like call `result` was refused with EBADF. */
 #define REFUSED(result) ((errno = 0, (result)) == -1 && errno == EBADF)
@@ -110,10 +112,44 @@ static void test_libuv_streams(void)
     close(mine[0]);
 }
 
+/*
+ * rc_split_writes: a message goes out in parts of the size asked (each a
+ * short count), the parts arrive in order, and a write that fits in one
+ * part goes whole; after rc_split_writes(0, 0) writes are whole again.
+ */
+static void test_split_writes(void)
+{
+    int fds[2];
+    char got[16] = "";
+    const char *rest = "abcdefgh";
+    size_t left = 8;
+
+    CHECK_INT(rc_guard_pipe(fds), 0);
+    rc_split_writes(3, 0.001);
+    while (left > 0) {
+        ssize_t put = rc_guard_write(fds[1], rest, left);
+
+        CHECK(put == (ssize_t)(left < 3 ? left : 3), "a part of %zu bytes went out (%zd)",
+              left < 3 ? left : 3, put);
+        if (put <= 0)
+            break;
+        rest += put;
+        left -= (size_t)put;
+    }
+    CHECK_INT(rc_guard_write(fds[1], "ij", 2), 2);
+    CHECK_INT(read(fds[0], got, sizeof got - 1), 10);
+    CHECK(!strcmp(got, "abcdefghij"), "the parts arrive in order (%s)", got);
+    rc_split_writes(0, 0);
+    CHECK_INT(rc_guard_write(fds[1], "abcdefgh", 8), 8);
+    rc_guard_close(fds[0]);
+    rc_guard_close(fds[1]);
+}
+
 int main(void)
 {
     test_own_descriptors();
     test_other_descriptors();
     test_libuv_streams();
+    test_split_writes();
     return check_finish();
 }

@@ -21,7 +21,8 @@ static const char *const good =
     "race = on\nrace_points = 20\nhint = think first\nhint = then type\n"
     "public.one = 50\npublic.two = 30\nhidden.h1 = 80\nhint.h1 = look at h1 ; inline comment\n\n"
     "[beta]\nrace = off\npublic.only = 100\n"
-    "[gamma]\ncheck = memcheck\nrace_points = 15\npublic.t = 85\n";
+    "[gamma]\ncheck = memcheck\nrace_points = 15\npublic.t = 85\n"
+    "[epsilon]\ncheck = resources\nprocesses = 256\npublic.t = 80\n";
 
 /* Loads `text` as a manifest; the error message (or NULL) in *error. */
 static int load(const char *text, manifest *m, char **error)
@@ -59,7 +60,7 @@ static void test_good_manifest(void)
     CHECK_INT(load(good, &m, &error), 0);
     CHECK(error == NULL, "no error message");
     CHECK_STR(m.version, "9.9.9");
-    CHECK_INT(m.n_exercises, 3);
+    CHECK_INT(m.n_exercises, 4);
     alpha = manifest_find(&m, "alpha");
     beta = manifest_find(&m, "beta");
     CHECK(alpha && beta && alpha == &m.exercises[0], "exercises in file order");
@@ -82,6 +83,11 @@ static void test_good_manifest(void)
     CHECK_INT(alpha->check, CHECK_HELGRIND);
     CHECK(manifest_find(&m, "gamma") && manifest_find(&m, "gamma")->check == CHECK_MEMCHECK,
           "gamma: check = memcheck");
+    CHECK(manifest_find(&m, "epsilon") && manifest_find(&m, "epsilon")->check == CHECK_RESOURCES,
+          "epsilon: check = resources");
+    CHECK(manifest_find(&m, "epsilon") && manifest_find(&m, "epsilon")->processes == 256,
+          "epsilon: processes = 256");
+    CHECK_INT(alpha->processes, MANIFEST_DEFAULT_PROCESSES);
     CHECK(manifest_find(&m, "delta") == NULL, "no delta");
     manifest_free(&m);
 }
@@ -118,7 +124,9 @@ static void test_refusals(void)
     refused("[racecourse]\nformat = 1\n[a]\npublic.t = 80\nallow = uv_fs_*\n",
             "allow lists function names");
     refused("[racecourse]\nformat = 1\n[a]\npublic.t = 80\ncheck = drd\n",
-            "check must be helgrind or memcheck, not \"drd\"");
+            "check must be helgrind, memcheck or resources, not \"drd\"");
+    refused("[racecourse]\nformat = 1\n[a]\npublic.t = 80\nprocesses = 1\n",
+            "processes must be a whole number from 16 to 4096");
     refused("[racecourse]\nformat = 1\n[a]\nthis line has no equals sign\n", "syntax error");
     {
         strbuf long_line = STRBUF_INIT;

@@ -1,0 +1,164 @@
+/*
+ * resource_driver.c - the resource check of process_pool (manifest:
+ * check = resources).
+ *
+ * The exercise's concurrency is between processes, so Helgrind has nothing
+ * to watch.  What a pool can get wrong that no result shows is what it
+ * leaves behind: a worker never waited for (a zombie) or never stopped, a
+ * pipe end never closed, the shared counter never unmapped.  So the driver
+ * creates, uses and destroys pools, round after round, and after each
+ * pool_destroy compares the process with a snapshot taken before
+ * pool_create (harness/resource_check.h): no child left, the same
+ * descriptors, no new shared mapping.  Each difference is reported as a
+ * record that the grader reads from Valgrind's XML report
+ * (grader/resource_report.c) and words for the student.
+ *
+ * The rounds vary what a pool goes through: 1 to 5 workers, maps of 0 to
+ * 80 items, items that end their worker (SIGSEGV, SIGKILL, exit()), a
+ * pool destroyed right after pool_create, one destroyed while a worker
+ * that was replaced had died idle, several maps on one pool.
+ *
+ * The driver runs under memcheck: the parent must make no invalid access
+ * and leak no block.  The workers are forked under Valgrind and stay under
+ * it, but with --child-silent-after-fork=yes: a worker is a copy of the
+ * parent that ends with _exit, its "leaks" are the parent's live blocks,
+ * so only the parent's errors count.
+ *
+ * The driver checks the results too (a stub or a wrong pool fails here as
+ * it fails the tests).  Exits with RC_EXIT_PASSED after the record
+ * kind=done when every round ran with right results, 1 otherwise (with a
+ * message on stderr).
+ */
+#define _GNU_SOURCE
+#include "process_pool.h"
+#include "racecourse_test.h"
+#include "resource_check.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define ROUNDS 12
+#define MAX_ITEMS 80
+
+/* Items that end the worker which runs them. */
+#define ITEM_SEGV (-1000)
+#define ITEM_KILL (-2000)
+#define ITEM_EXIT (-3000)
+
+static int failures;
+
+static void expect(int ok, unsigned round, const char *what)
+{
+    if (!ok) {
+        fprintf(stderr, "resource driver: round %u: %s\n", round, what);
+        failures++;
+    }
+}
+
+/*
+ * Runs in the workers.  The crashing items put back the default action
+ * first: the harness's crash handler (exit_guard.c) would otherwise turn
+ * a crash in the kit's code into an exit.
+ */
+static long work(long x)
+{
+    if (x == ITEM_SEGV) {
+        signal(SIGSEGV, SIG_DFL);
+        raise(SIGSEGV);
+    }
+    if (x == ITEM_KILL)
+        raise(SIGKILL);
+    if (x == ITEM_EXIT)
+        exit(3);
+    return 3 * x + 1;
+}
+
+static int expected_status(long x)
+{
+    return x == ITEM_SEGV ? SIGSEGV : x == ITEM_KILL ? SIGKILL : x == ITEM_EXIT ? -1 : 0;
+}
+
+/* One map of `n` items on `p`; every `crash_every`th item (0: none) ends its worker. */
+static void map_once(pool *p, unsigned round, size_t n, size_t crash_every)
+{
+    static const long crashes[] = { ITEM_SEGV, ITEM_KILL, ITEM_EXIT };
+    static long in[MAX_ITEMS], out[MAX_ITEMS];
+    static int status[MAX_ITEMS];
+    int err;
+
+    for (size_t i = 0; i < n; i++) {
+        in[i] = (long)(i + round);
+        if (crash_every && i % crash_every == crash_every - 1)
+            in[i] = crashes[(i / crash_every + round) % 3];
+        out[i] = -1;
+        status[i] = 12345;
+    }
+    err = pool_map(p, n ? in : NULL, n, n ? out : NULL, n ? status : NULL);
+    expect(err == 0, round, "pool_map did not return 0");
+    if (err)
+        return;
+    for (size_t i = 0; i < n; i++) {
+        int want = expected_status(in[i]);
+
+        expect(status[i] == want, round, "an item's status is wrong");
+        expect(out[i] == (want ? 0 : 3 * in[i] + 1), round, "an item's result is wrong");
+    }
+}
+
+/* One round; -1 when /proc could not be read. */
+static int run_round(unsigned round)
+{
+    static const unsigned workers[] = { 1, 2, 3, 4, 5, 2 };
+    static const size_t items[] = { 0, 1, 17, 40, 80, 23 };
+    static const size_t crash_every[] = { 0, 7, 0, 11, 29, 9 };
+    rc_resources before;
+    unsigned variant = round % 6;
+    pool *p;
+
+    if (rc_resources_snapshot(&before) != 0)
+        return -1;
+    p = pool_create(workers[variant], work);
+    expect(p != NULL, round, "pool_create returned NULL");
+    if (p) {
+        if (round % 4 != 1)             /* 1 in 4: destroyed unused */
+            map_once(p, round, items[variant], crash_every[variant]);
+        if (round % 3 == 2)             /* a second map on the same pool */
+            map_once(p, round, items[(variant + 2) % 6], crash_every[(variant + 1) % 6]);
+        pool_destroy(p);
+    }
+    return rc_resources_compare(&before, round) < 0 ? -1 : 0;
+}
+
+int main(void)
+{
+    /* What the workers inherit must not be printed twice. */
+    setvbuf(stdout, NULL, _IONBF, 0);
+    for (unsigned round = 0; round < ROUNDS; round++)
+        if (run_round(round) != 0) {
+            fprintf(stderr, "resource driver: /proc could not be read: %s\n", strerror(errno));
+            return 2;
+        }
+    /* A failed pool_create leaves nothing either. */
+    {
+        rc_resources before;
+
+        if (rc_resources_snapshot(&before) == 0) {
+            errno = 0;
+            expect(pool_create(0, work) == NULL && errno == EINVAL, ROUNDS,
+                   "pool_create(0, fn) did not fail with EINVAL");
+            expect(pool_create(2, NULL) == NULL, ROUNDS, "pool_create(2, NULL) did not fail");
+            rc_resources_compare(&before, ROUNDS);
+        }
+    }
+    if (failures) {
+        fprintf(stderr, "resource driver: %d wrong result%s\n", failures,
+                failures == 1 ? "" : "s");
+        return 1;
+    }
+    rc_resource_report("kind=done rounds=%u", ROUNDS + 1);
+    return RC_EXIT_PASSED;
+}
