@@ -19,17 +19,13 @@
  *   rc_runnable_others(), rc_watch_start()
  *                          small measuring helpers, documented below.
  *
-<<<<<<< HEAD
  *   rc_wait_flag(), rc_sem_wait_for(), rc_join_within()
  *                          wait for another thread with a deadline: a
  *                          call of the code under test that must return,
  *                          or must still block.
  *
- *   rc_spurious_wakeups(), rc_delay_locks(), rc_late_wakeups()
-=======
  *   rc_spurious_wakeups(), rc_delay_locks(), rc_late_wakeups(),
  *   rc_hold_locks(), rc_split_writes()
->>>>>>> pool-ex
  *                          make the interleaving a bug needs happen on
  *                          every run, not when the scheduler allows.
  *

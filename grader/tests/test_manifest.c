@@ -172,7 +172,7 @@ static void test_query(void)
 
     CHECK_INT(load(good, &m, &error), 0);
     expect_query(&m, "racecourse", "version", "9.9.9\n", 0);
-    expect_query(&m, "racecourse", "exercises", "alpha\nbeta\ngamma\n", 0);
+    expect_query(&m, "racecourse", "exercises", "alpha\nbeta\ngamma\nepsilon\n", 0);
     expect_query(&m, "racecourse", "hidden_messages", "hide\n", 0);
     expect_query(&m, "alpha", "title", "The first\n", 0);
     expect_query(&m, "alpha", "allow", "poll eventfd write\n", 0);
