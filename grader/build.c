@@ -6,6 +6,7 @@
 #include "toolchain.h"
 #include "util.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -21,6 +22,148 @@ static const char *const harness_files[] = { "test_support.c", "exit_guard.c", "
                                              "fd_guard.c", "print_guard.c", "fault_inject.c",
                                              "fault_inject_uv.c", "fault_inject.h", "exit_guard.h",
                                              "mem_guard.c", "mem_guard.h", "race_watchdog.c" };
+
+/*
+ * An exercise under the controlled scheduler (manifest `schedules`): its
+ * test binary links every scheduler/ source but fault.c (which only includes
+ * harness/fault_inject.c, linked already) with a --wrap for each line of
+ * scheduler/wrapped-calls.txt.  They are copied to the work directory's
+ * scheduler/ folder, and the two harness headers they include as
+ * "../harness/NAME" to its harness/ folder.
+ */
+static const char *const scheduler_skipped = "fault.c";
+static const char *const scheduler_harness_headers[] = { "exit_guard.h", "fault_inject.h" };
+
+/* Whether the test binary of this build runs under the controlled scheduler. */
+static bool under_scheduler(const build_request *req)
+{
+    return req->exercise->schedules > 0;
+}
+
+static int scheduler_source(const struct dirent *entry)
+{
+    size_t len = strlen(entry->d_name);
+
+    return len > 2 && entry->d_name[0] != '.' && entry->d_name[len - 2] == '.' &&
+           (entry->d_name[len - 1] == 'c' || entry->d_name[len - 1] == 'h') &&
+           strcmp(entry->d_name, scheduler_skipped) != 0;
+}
+
+static int by_name(const struct dirent **a, const struct dirent **b)
+{
+    return strcmp((*a)->d_name, (*b)->d_name);
+}
+
+/*
+ * The scheduler's sources and headers in the kit, by name (a NULL-ended
+ * array to free with free_names()); NULL with errno set when the folder
+ * cannot be read.
+ */
+static char **scheduler_files(const char *kit_dir)
+{
+    char *dir = xasprintf("%s/scheduler", kit_dir);
+    struct dirent **entries;
+    int n = scandir(dir, &entries, scheduler_source, by_name);
+    char **names;
+
+    free(dir);
+    if (n < 0)
+        return NULL;
+    names = xcalloc((size_t)n + 1, sizeof *names);
+    for (int i = 0; i < n; i++) {
+        names[i] = xstrdup(entries[i]->d_name);
+        free(entries[i]);
+    }
+    free(entries);
+    return names;
+}
+
+static void free_names(char **names)
+{
+    for (size_t i = 0; names && names[i]; i++)
+        free(names[i]);
+    free(names);
+}
+
+/* Makes folder `name` of the work directory, owned as the work directory is. */
+static int make_work_subdir(const char *work_dir, const char *name)
+{
+    char *dir = xasprintf("%s/%s", work_dir, name);
+    struct stat st;
+    int err = 0;
+
+    if (stat(work_dir, &st) != 0 || mkdir(dir, 0755) != 0 ||
+        (geteuid() == 0 && chown(dir, st.st_uid, st.st_gid) != 0))
+        err = errno;
+    free(dir);
+    return err;
+}
+
+/* Copies the scheduler's files (see scheduler_skipped) into the work directory. */
+static int copy_scheduler_files(const build_request *req)
+{
+    char **names = scheduler_files(req->kit_dir);
+    char *sched_dir = xasprintf("%s/scheduler", req->work_dir);
+    char *harness_dir = xasprintf("%s/harness", req->work_dir);
+    int err = names ? 0 : errno;
+
+    if (!err)
+        err = make_work_subdir(req->work_dir, "scheduler");
+    if (!err)
+        err = make_work_subdir(req->work_dir, "harness");
+    for (size_t i = 0; !err && names[i]; i++) {
+        char *from = xasprintf("%s/scheduler/%s", req->kit_dir, names[i]);
+        char *to = xasprintf("%s/%s", sched_dir, names[i]);
+
+        err = copy_file(from, to, 0644);
+        free(from);
+        free(to);
+    }
+    for (size_t i = 0; !err && i < sizeof scheduler_harness_headers /
+                                   sizeof *scheduler_harness_headers; i++) {
+        char *from = xasprintf("%s/harness/%s", req->kit_dir, scheduler_harness_headers[i]);
+        char *to = xasprintf("%s/%s", harness_dir, scheduler_harness_headers[i]);
+
+        err = copy_file(from, to, 0644);
+        free(from);
+        free(to);
+    }
+    free_names(names);
+    free(sched_dir);
+    free(harness_dir);
+    return err;
+}
+
+/*
+ * The linker option that wraps every call of scheduler/wrapped-calls.txt
+ * ("-Wl,--wrap=a,--wrap=b..."; `#` starts a comment); NULL with errno
+ * set when the file cannot be read.
+ */
+static char *scheduler_wraps(const char *kit_dir)
+{
+    char *path = xasprintf("%s/scheduler/wrapped-calls.txt", kit_dir);
+    char *text = read_file(path, NULL), *save = NULL;
+    strbuf sb = STRBUF_INIT;
+
+    free(path);
+    if (!text)
+        return NULL;
+    strbuf_addstr(&sb, "-Wl");
+    for (char *line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+        char *hash = strchr(line, '#'), *name, *end;
+
+        if (hash)
+            *hash = '\0';
+        for (name = line; *name == ' ' || *name == '\t'; name++)
+            continue;
+        for (end = name; *end && *end != ' ' && *end != '\t' && *end != '\r'; end++)
+            continue;
+        if (end > name)
+            strbuf_addf(&sb, ",--wrap=%.*s", (int)(end - name), name);
+    }
+    free(text);
+    return strbuf_detach(&sb);
+}
 
 /*
  * The student's calls that harness/fd_guard.c (descriptors),
@@ -142,6 +285,8 @@ static int copy_kit_files(const build_request *req, bool *hidden, bool *race)
         free(from);
         free(to);
     }
+    if (!err && under_scheduler(req))
+        err = copy_scheduler_files(req);
     if (!err) {
         char *from = xasprintf("%s/harness/racecourse_test.h", req->kit_dir);
         char *to = xasprintf("%s/racecourse_test.h", req->work_dir);
@@ -231,19 +376,75 @@ static char *object_name(const char *source)
 }
 
 /*
+ * Compiles (or takes from the cache) the kit source `source` of the work
+ * directory and appends its object to argv; see kit_object().
+ */
+static int add_kit_object(const build_request *req, const char *source, char **argv,
+                          size_t *argc, char **owned, size_t *n_owned, char **log)
+{
+    char *const kit_flags[] = { CC_FLAGS, "-O0", NULL };
+
+    owned[*n_owned] = object_name(source);
+    argv[(*argc)++] = owned[(*n_owned)++];
+    free(*log);
+    return kit_object(req->cache_dir, req->work_dir, source, argv[*argc - 1], kit_flags,
+                      req->run_as, log);
+}
+
+/*
+ * Appends the scheduler's objects (each compiled once, object_cache.h) and
+ * its wraps to argv; the strings made are also added to owned.  Returns
+ * as add_kit_object() does; -1 with a message in *log when the kit's
+ * scheduler/ cannot be read.
+ */
+static int add_scheduler(const build_request *req, char **argv, size_t *argc, char **owned,
+                         size_t *n_owned, size_t max, char **log)
+{
+    char **names = scheduler_files(req->kit_dir);
+    char *wraps = scheduler_wraps(req->kit_dir);
+    int code = names && wraps ? 0 : -1;
+
+    if (code) {
+        free(*log);
+        *log = xasprintf("the kit's scheduler/ cannot be read: %s", strerror(errno));
+    }
+    for (size_t i = 0; code == 0 && names[i]; i++) {
+        char *source;
+
+        if (names[i][strlen(names[i]) - 1] != 'c')
+            continue;
+        if (*argc + 8 >= max) {
+            code = -1;
+            break;
+        }
+        source = xasprintf("scheduler/%s", names[i]);
+        code = add_kit_object(req, source, argv, argc, owned, n_owned, log);
+        free(source);
+    }
+    if (code == 0) {
+        owned[*n_owned] = wraps;
+        argv[(*argc)++] = owned[(*n_owned)++];
+        wraps = NULL;
+    }
+    free(wraps);
+    free_names(names);
+    return code;
+}
+
+/*
  * Links the test binary or the race driver: the kit's objects (compiled
- * once, see object_cache.h) and the student's.  Returns the exit status
- * of the compile or link that failed, 0, or -1 (could not run it); *log
- * (freed first) gets that tool's output.
+ * once, see object_cache.h) and the student's; the test binary of an
+ * exercise under the controlled scheduler gets its runtime too.  Returns
+ * the exit status of the compile or link that failed, 0, or -1 (could not
+ * run it); *log (freed first) gets that tool's output.
  */
 static int link_program(const build_request *req, bool criterion, bool hidden, char **log)
 {
     const char *main_source = criterion ? tests_source(hidden) : "race_driver.c";
     bool uv = links_uv(req->exercise->libs);
     const char *const *harness = !criterion ? driver_harness : uv ? test_harness_uv : test_harness;
-    char *const kit_flags[] = { CC_FLAGS, "-O0", NULL };
     const char *flags[] = { CC_FLAGS };
-    char *argv[64], *owned[64] = { 0 };
+    char *argv[128], *owned[128] = { 0 };
     size_t argc = 0, n_owned = 0;
     int code = 0;
 
@@ -252,15 +453,12 @@ static int link_program(const build_request *req, bool criterion, bool hidden, c
         argv[argc++] = (char *)flags[i];
     argv[argc++] = "-o";
     argv[argc++] = criterion ? "tests" : "race_driver";
-    for (size_t i = 0; code == 0 && (i == 0 || harness[i - 1]); i++) {
-        const char *source = i == 0 ? main_source : harness[i - 1];
-
-        owned[n_owned] = object_name(source);
-        argv[argc++] = owned[n_owned++];
-        free(*log);
-        code = kit_object(req->cache_dir, req->work_dir, source, argv[argc - 1], kit_flags,
-                          req->run_as, log);
-    }
+    for (size_t i = 0; code == 0 && (i == 0 || harness[i - 1]); i++)
+        code = add_kit_object(req, i == 0 ? main_source : harness[i - 1], argv, &argc, owned,
+                              &n_owned, log);
+    if (code == 0 && criterion && under_scheduler(req))
+        code = add_scheduler(req, argv, &argc, owned, &n_owned, sizeof argv / sizeof *argv,
+                             log);
     if (code == 0) {
         argv[argc++] = "student.o";
         argv[argc++] = WRAP_EXIT;
