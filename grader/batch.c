@@ -298,6 +298,20 @@ static int add_kit_file(hash64 *h, const char *label, char *path, char **error)
     return err;
 }
 
+/* The controlled scheduler's files, for an exercise whose tests run under it. */
+static int add_scheduler_files(hash64 *h, const char *kit_dir, char **error)
+{
+    char **names = build_scheduler_files(kit_dir);
+    int err = names ? 0 : errno;
+
+    if (!names)
+        *error = xasprintf("cannot read \"%s/scheduler\": %s", kit_dir, strerror(err));
+    for (size_t i = 0; !err && names[i]; i++)
+        err = add_kit_file(h, names[i], xasprintf("%s/scheduler/%s", kit_dir, names[i]), error);
+    build_names_free(names);
+    return err;
+}
+
 /*
  * What every grade depends on besides the student's files: `common` for
  * all exercises (the options, manifest, harness, allow-list,
@@ -347,6 +361,8 @@ static int kit_fingerprint(const batch_options *o, hash64 *per_exercise, char **
         if (!err)
             err = add_kit_file(h, "driver", xasprintf("%s/%s/race_driver.c", g->tests_dir,
                                                       slug), error);
+        if (!err && o->exercises[k]->schedules > 0)
+            err = add_scheduler_files(h, g->kit_dir, error);
     }
     return err;
 }

@@ -78,11 +78,26 @@ static char **scheduler_files(const char *kit_dir)
     return names;
 }
 
-static void free_names(char **names)
+void build_names_free(char **names)
 {
     for (size_t i = 0; names && names[i]; i++)
         free(names[i]);
     free(names);
+}
+
+char **build_scheduler_files(const char *kit_dir)
+{
+    char **names = scheduler_files(kit_dir);
+    size_t n = 0;
+
+    if (!names)
+        return NULL;
+    while (names[n])
+        n++;
+    names = xrealloc(names, (n + 2) * sizeof *names);
+    names[n] = xstrdup("wrapped-calls.txt");
+    names[n + 1] = NULL;
+    return names;
 }
 
 /* Makes folder `name` of the work directory, owned as the work directory is. */
@@ -128,7 +143,7 @@ static int copy_scheduler_files(const build_request *req)
         free(from);
         free(to);
     }
-    free_names(names);
+    build_names_free(names);
     free(sched_dir);
     free(harness_dir);
     return err;
@@ -427,7 +442,7 @@ static int add_scheduler(const build_request *req, char **argv, size_t *argc, ch
         wraps = NULL;
     }
     free(wraps);
-    free_names(names);
+    build_names_free(names);
     return code;
 }
 

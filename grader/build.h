@@ -60,4 +60,17 @@ int build_exercise(const build_request *request, build_output *out);
 /* Frees what `out` owns. */
 void build_output_free(build_output *out);
 
+/*
+ * The names of the kit's scheduler/ files that the test binary of an
+ * exercise under the controlled scheduler (manifest `schedules`) is built
+ * from, sorted: its sources and headers, without fault.c (the harness's
+ * fault_inject.c is linked instead), then "wrapped-calls.txt".  A
+ * NULL-ended array to free with build_names_free(); NULL with errno set
+ * when the folder cannot be read.
+ */
+char **build_scheduler_files(const char *kit_dir);
+
+/* Frees an array of build_scheduler_files(). */
+void build_names_free(char **names);
+
 #endif

@@ -153,6 +153,21 @@ rc_fault_link() {
     fi
 }
 
+# rc_sched_link SLUG: when SLUG's tests run under the controlled scheduler
+# (manifest: schedules), the scheduler's sources and its wraps, one a line,
+# as grader/build.c links them into the test binary (every scheduler/*.c
+# but fault.c, which only includes harness/fault_inject.c, linked already).
+rc_sched_link() {
+    local source wraps
+    [[ $(rc_var "RC_SCHEDULES_$1") -gt 0 ]] || return 0
+    for source in "$RC_KIT"/scheduler/*.c; do
+        [[ ${source##*/} == fault.c ]] || echo "$source"
+    done
+    wraps=$(sed 's/#.*//' "$RC_KIT/scheduler/wrapped-calls.txt" | tr -s ' \t' '\n' |
+        sed '/^$/d; s/^/--wrap=/' | paste -sd, -)
+    echo "-Wl,$wraps"
+}
+
 # rc_mem_guard OBJECT: sends the object's mmap, munmap, mprotect and
 # makecontext to harness/mem_guard.c (link it too), as
 # grader/build.c does for the student's object: stacks are then registered
