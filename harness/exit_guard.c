@@ -132,8 +132,6 @@ void rc_exit_guard_verdict(const char *where, const char *summary, const char *d
         fputs(details, stderr);
     if (criterion_send_assert && &criterion_current_test && criterion_current_test)
         criterion_send_assert(&failure);
-    else
-        fprintf(stderr, "%s\n", summary);
     fflush(stderr);
     __real__exit(1);
 }

@@ -52,7 +52,8 @@ bool rc_exit_guard_stay_off(void);
  * ends the process (does not return): `summary` becomes the test's
  * failed assertion at `where` ("file.c:57", or "?"), `details` (the
  * threads and the trace's tail) goes to the test's output
- * (print_guard.c), or to stderr when there is none.
+ * (print_guard.c), or to stderr when there is none (outside a Criterion
+ * test, `details` alone is printed).
  */
 void rc_exit_guard_verdict(const char *where, const char *summary, const char *details)
     __attribute__((noreturn));
