@@ -204,6 +204,10 @@ static int set_exercise_key(loader *ld, manifest_exercise *ex, const char *key, 
         if (strcmp(value, "helgrind") != 0 && strcmp(value, "memcheck") != 0)
             return fail(ld, "check must be helgrind or memcheck, not \"%s\"%s", value, "");
         ex->check = !strcmp(value, "memcheck") ? CHECK_MEMCHECK : CHECK_HELGRIND;
+    } else if (!strcmp(key, "schedules")) {
+        if (!parse_count(value, 0, 1, &ex->schedules))
+            return fail(ld, "schedules must be 0 (real time) or 1 (one schedule under the "
+                        "controlled scheduler), not \"%s\"%s", value, "");
     } else if (!strcmp(key, "race_points")) {
         if (!parse_count(value, 0, 100, &ex->race_points))
             return fail(ld, "race_points must be a whole number from 0 to 100", NULL, NULL);

@@ -21,7 +21,7 @@ static const char *const good =
     "race = on\nrace_points = 20\nhint = think first\nhint = then type\n"
     "public.one = 50\npublic.two = 30\nhidden.h1 = 80\nhint.h1 = look at h1 ; inline comment\n\n"
     "[beta]\nrace = off\npublic.only = 100\n"
-    "[gamma]\ncheck = memcheck\nrace_points = 15\npublic.t = 85\n";
+    "[gamma]\ncheck = memcheck\nschedules = 1\nrace_points = 15\npublic.t = 85\n";
 
 /* Loads `text` as a manifest; the error message (or NULL) in *error. */
 static int load(const char *text, manifest *m, char **error)
@@ -82,6 +82,9 @@ static void test_good_manifest(void)
     CHECK_INT(alpha->check, CHECK_HELGRIND);
     CHECK(manifest_find(&m, "gamma") && manifest_find(&m, "gamma")->check == CHECK_MEMCHECK,
           "gamma: check = memcheck");
+    CHECK_INT(alpha->schedules, 0);
+    CHECK(manifest_find(&m, "gamma") && manifest_find(&m, "gamma")->schedules == 1,
+          "gamma: schedules = 1");
     CHECK(manifest_find(&m, "delta") == NULL, "no delta");
     manifest_free(&m);
 }
@@ -119,6 +122,8 @@ static void test_refusals(void)
             "allow lists function names");
     refused("[racecourse]\nformat = 1\n[a]\npublic.t = 80\ncheck = drd\n",
             "check must be helgrind or memcheck, not \"drd\"");
+    refused("[racecourse]\nformat = 1\n[a]\npublic.t = 80\nschedules = 20\n",
+            "schedules must be 0 (real time) or 1");
     refused("[racecourse]\nformat = 1\n[a]\nthis line has no equals sign\n", "syntax error");
     {
         strbuf long_line = STRBUF_INIT;
