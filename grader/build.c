@@ -68,23 +68,60 @@ static int copy_in(const build_request *req, const char *from)
     return err;
 }
 
-/* Copies the kit's sources and headers of `plan` (kit-relative paths). */
-static int copy_plan_files(const build_request *req, const build_plan *plan)
+/*
+ * Where the kit file at kit-relative `path` goes in the work directory:
+ * under its base name, but the controlled scheduler's files keep their
+ * folder (scheduler/core.c; see link_scheduler_dirs()).
+ */
+static const char *work_path(const char *path)
+{
+    return !strncmp(path, "scheduler/", 10) ? path : base_name(path);
+}
+
+/* Copies the kit files of `paths` (kit-relative) to their work_path(). */
+static int copy_paths(const build_request *req, char **paths)
 {
     int err = 0;
 
-    for (size_t i = 0; !err && plan->sources[i]; i++) {
-        char *from = xasprintf("%s/%s", req->kit_dir, plan->sources[i]);
+    for (size_t i = 0; !err && paths[i]; i++) {
+        char *from = xasprintf("%s/%s", req->kit_dir, paths[i]);
+        char *to = xasprintf("%s/%s", req->work_dir, work_path(paths[i]));
 
-        err = copy_in(req, from);
+        err = copy_file(from, to, 0644);
         free(from);
+        free(to);
     }
-    for (size_t i = 0; !err && plan->headers[i]; i++) {
-        char *from = xasprintf("%s/%s", req->kit_dir, plan->headers[i]);
+    return err;
+}
 
-        err = copy_in(req, from);
-        free(from);
-    }
+/* Copies the kit's sources and headers of `plan`. */
+static int copy_plan_files(const build_request *req, const build_plan *plan)
+{
+    int err = copy_paths(req, plan->sources);
+
+    return err ? err : copy_paths(req, plan->headers);
+}
+
+/*
+ * Makes the work directory's scheduler/ folder (owned as the work
+ * directory is) for the scheduler's files, and its harness/, a link to
+ * the work directory itself: the scheduler's sources include the
+ * harness's headers as "../harness/NAME", which the work directory holds.
+ * Returns 0 or an errno value.
+ */
+static int link_scheduler_dirs(const build_request *req)
+{
+    char *dir = xasprintf("%s/scheduler", req->work_dir);
+    char *link = xasprintf("%s/harness", req->work_dir);
+    struct stat st;
+    int err = 0;
+
+    if (stat(req->work_dir, &st) != 0 || (mkdir(dir, 0755) != 0 && errno != EEXIST) ||
+        (geteuid() == 0 && chown(dir, st.st_uid, st.st_gid) != 0) ||
+        (symlink(".", link) != 0 && errno != EEXIST))
+        err = errno;
+    free(dir);
+    free(link);
     return err;
 }
 
@@ -107,6 +144,8 @@ static int copy_kit_files(const build_request *req, const build_plan *tests,
         err = copy_in(req, header);
     if (!err)
         err = copy_in(req, tests->main);
+    if (!err && tests->scheduler)
+        err = link_scheduler_dirs(req);
     if (!err)
         err = copy_plan_files(req, tests);
     if (!err && *race)
@@ -180,7 +219,7 @@ static int link_program(const build_request *req, const build_plan *plan, const 
     argv[argc++] = "-o";
     argv[argc++] = output;
     for (size_t i = 0; code == 0 && i < n_sources; i++) {
-        const char *source = base_name(i == 0 ? plan->main : plan->sources[i - 1]);
+        const char *source = i == 0 ? base_name(plan->main) : work_path(plan->sources[i - 1]);
 
         owned[n_owned] = object_name(source);
         argv[argc++] = owned[n_owned++];

@@ -3,6 +3,7 @@
 #include "build_profiles.h"
 #include "util.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -69,6 +70,7 @@ const build_profile build_profiles[] = {
         .wraps = LIST("harness/wraps/exit.txt", "harness/wraps/faults.txt",
                       "harness/wraps/tests.txt"),
         .wraps_uv = LIST("harness/wraps/faults_uv.txt"),
+        .scheduler = true,
         .libs = LIST("-lcriterion", "-lcjson"), .libs_after = LIST("-lm"),
     },
     {
@@ -111,6 +113,7 @@ const build_profile build_profiles[] = {
         .guards = LISTS(guard_memory),
         .wraps = LIST("harness/wraps/exit.txt", "harness/wraps/faults.txt"),
         .wraps_uv = LIST("harness/wraps/faults_uv.txt"),
+        .scheduler = true,
         .libs = LIST("-lcriterion"), .libs_after = LIST("-lm", "-lgcov"),
     },
     {
@@ -239,6 +242,55 @@ static int push_wrap_file(strv *link, const char *kit_dir, const char *file, cha
     return 0;
 }
 
+/*
+ * The controlled scheduler's runtime (build_plan_make()): the folder, the
+ * source left out and the list of calls it wraps.
+ */
+#define SCHEDULER_DIR "scheduler"
+static const char *const scheduler_skipped = "fault.c";
+static const char *const scheduler_wraps = SCHEDULER_DIR "/wrapped-calls.txt";
+
+static int by_name(const struct dirent **a, const struct dirent **b)
+{
+    return strcmp((*a)->d_name, (*b)->d_name);
+}
+
+/* Whether `name` ends in `.` and `ext` after at least one character. */
+static bool has_ext(const char *name, char ext)
+{
+    size_t len = strlen(name);
+
+    return len > 2 && name[0] != '.' && name[len - 2] == '.' && name[len - 1] == ext;
+}
+
+/*
+ * Adds the scheduler's sources (but scheduler_skipped) and headers of the
+ * kit at `kit_dir` to `sources` and `headers`, in name order.  Returns 0
+ * or an errno value with *error set.
+ */
+static int push_scheduler(strv *sources, strv *headers, const char *kit_dir, char **error)
+{
+    char *dir = xasprintf("%s/%s", kit_dir, SCHEDULER_DIR);
+    struct dirent **entries;
+    int n = scandir(dir, &entries, NULL, by_name), err = n < 0 ? errno : 0;
+
+    if (err)
+        *error = xasprintf("cannot read \"%s\": %s", dir, strerror(err));
+    for (int i = 0; i < n; i++) {
+        const char *name = entries[i]->d_name;
+
+        if (has_ext(name, 'c') && strcmp(name, scheduler_skipped))
+            strv_push(sources, xasprintf("%s/%s", SCHEDULER_DIR, name));
+        else if (has_ext(name, 'h'))
+            strv_push(headers, xasprintf("%s/%s", SCHEDULER_DIR, name));
+        free(entries[i]);
+    }
+    if (n >= 0)
+        free(entries);
+    free(dir);
+    return err;
+}
+
 /* The manifest's libs ("pthread uv m") as linker flags; pthread comes with -pthread. */
 static void push_manifest_libs(strv *link, const char *libs)
 {
@@ -276,6 +328,11 @@ int build_plan_make(const build_profile *p, const manifest_exercise *ex, const c
     strv_push_all(&wraps, p->wraps);
     if (out->uv)
         strv_push_all(&wraps, p->wraps_uv);
+    out->scheduler = p->scheduler && ex->schedules > 0;
+    if (out->scheduler) {
+        err = push_scheduler(&sources, &headers, kit_dir, error);
+        strv_push(&wraps, xstrdup(scheduler_wraps));
+    }
     for (size_t i = 0; !err && i < wraps.n; i++)
         err = push_wrap_file(&link, kit_dir, wraps.items[i], error);
     strv_push_all(&link, p->libs);

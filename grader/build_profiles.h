@@ -20,7 +20,9 @@
  * Paths in a profile are relative to the kit's root, e.g.
  * "harness/test_support.c".  The grader copies each file into its work
  * directory under its base name, so no two files of a profile may share
- * one.
+ * one (the scheduler's sources, which include the harness's headers as
+ * "../harness/NAME", find them through the work directory's harness/, a
+ * link to itself: build.c).
  */
 #ifndef RACECOURSE_BUILD_PROFILES_H
 #define RACECOURSE_BUILD_PROFILES_H
@@ -54,6 +56,9 @@ typedef struct build_profile {
     const char *const *wraps;         /* files of calls wrapped (-Wl,--wrap=NAME), one
                                        * name a line, '#' starts a comment */
     const char *const *wraps_uv;      /* more of them when the exercise links libuv */
+    bool scheduler;                   /* the controlled scheduler's runtime too when the
+                                       * exercise's tests run under it (manifest
+                                       * `schedules`; build_plan_make()) */
     const char *const *libs;          /* linker flags before the manifest's libs */
     const char *const *libs_after;    /* and after them */
 } build_profile;
@@ -83,6 +88,7 @@ typedef struct build_plan {
     const build_profile *profile;
     bool hidden;          /* the main source is the hidden tests */
     bool uv;              /* the exercise links libuv */
+    bool scheduler;       /* the controlled scheduler's runtime is linked in */
     char *main;           /* the main source's path */
     char **sources;       /* kit-relative paths of the sources, NULL-terminated */
     char **headers;       /* kit-relative paths of the headers, NULL-terminated */
@@ -93,9 +99,14 @@ typedef struct build_plan {
 
 /*
  * Makes `profile` concrete for `exercise` of the kit at `kit_dir` with
- * hidden tests in `tests_dir` (`public_only`: never them).  Returns 0;
- * or an errno value with *error set (free it) when one of the profile's
- * wrap lists cannot be read.
+ * hidden tests in `tests_dir` (`public_only`: never them).  A profile
+ * with `scheduler` of an exercise whose tests run under the controlled
+ * scheduler (schedules > 0) also gets the scheduler's runtime: every .c
+ * file of scheduler/ but fault.c (it only includes harness/fault_inject.c,
+ * which the profile links already) after the profile's sources, in name
+ * order, the .h files of scheduler/ among the headers, and
+ * scheduler/wrapped-calls.txt after the wrap lists.  Returns 0; or an errno value with *error set
+ * (free it) when one of the wrap lists or scheduler/ cannot be read.
  */
 int build_plan_make(const build_profile *profile, const manifest_exercise *exercise,
                     const char *kit_dir, const char *tests_dir, bool public_only,

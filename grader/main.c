@@ -291,6 +291,7 @@ static void print_make_vars(const manifest *m)
         printf("RC_LIBS_%s := %s\n", ex->slug, ex->libs);
         printf("RC_RACE_%s := %s\n", ex->slug, ex->race ? "on" : "off");
         printf("RC_DRIVER_%s := %s\n", ex->slug, manifest_driver(ex));
+        printf("RC_SCHEDULES_%s := %d\n", ex->slug, ex->schedules);
         printf("RC_COVERAGE_LINES_%s := %d\n", ex->slug, ex->coverage_lines);
         printf("RC_COVERAGE_BRANCHES_%s := %d\n", ex->slug, ex->coverage_branches);
         printf("RC_PUBLIC_TESTS_%s :=", ex->slug);

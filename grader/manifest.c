@@ -217,6 +217,10 @@ static int set_exercise_key(loader *ld, manifest_exercise *ex, const char *key, 
         if (!parse_count(value, 16, 4096, &processes))
             return fail(ld, "processes must be a whole number from 16 to 4096", NULL, NULL);
         ex->processes = (size_t)processes;
+    } else if (!strcmp(key, "schedules")) {
+        if (!parse_count(value, 0, 1, &ex->schedules))
+            return fail(ld, "schedules must be 0 (real time) or 1 (one schedule under the "
+                        "controlled scheduler), not \"%s\"%s", value, "");
     } else if (!strcmp(key, "race_points")) {
         if (!parse_count(value, 0, 100, &ex->race_points))
             return fail(ld, "race_points must be a whole number from 0 to 100", NULL, NULL);

@@ -48,6 +48,8 @@ typedef struct manifest_exercise {
                                    MANIFEST_DEFAULT_PROCESSES unless it says */
     int race_points;
     double race_timeout_s;
+    int schedules;              /* 0: tests on real time; 1: under the controlled
+                                   scheduler, in virtual time (docs/manifest.md) */
     int coverage_lines;         /* minimum % of the reference, 0 = unchecked */
     int coverage_branches;
     char **hints;               /* exercise-level hints */

@@ -7,8 +7,9 @@
 #include <stdbool.h>
 #include <string.h>
 
-#define EXERCISE_KEYS "title, libs, allow, test_timeout_s, run_timeout_s, race, check, " \
-                      "race_points, race_timeout_s, coverage_lines, coverage_branches, hint, " \
+#define EXERCISE_KEYS "title, libs, allow, test_timeout_s, run_timeout_s, race, check, driver, " \
+                      "processes, schedules, race_points, race_timeout_s, coverage_lines, " \
+                      "coverage_branches, hint, " \
                       "public, hidden, public_points, hidden_points, public.NAME, " \
                       "hidden.NAME, hint.NAME"
 #define RACECOURSE_KEYS "format, version, hidden_messages, exercises"
@@ -99,7 +100,15 @@ static int query_exercise(const manifest_exercise *ex, const char *key, FILE *ou
     else if (!strcmp(key, "race"))
         fprintf(out, "%s\n", ex->race ? "on" : "off");
     else if (!strcmp(key, "check"))
-        fprintf(out, "%s\n", ex->check == CHECK_MEMCHECK ? "memcheck" : "helgrind");
+        fprintf(out, "%s\n", ex->check == CHECK_MEMCHECK    ? "memcheck"
+                            : ex->check == CHECK_RESOURCES ? "resources"
+                                                           : "helgrind");
+    else if (!strcmp(key, "driver"))
+        fprintf(out, "%s\n", manifest_driver(ex));
+    else if (!strcmp(key, "processes"))
+        fprintf(out, "%zu\n", ex->processes);
+    else if (!strcmp(key, "schedules"))
+        fprintf(out, "%d\n", ex->schedules);
     else if (!strcmp(key, "race_points"))
         fprintf(out, "%d\n", ex->race_points);
     else if (!strcmp(key, "race_timeout_s"))

@@ -8,10 +8,12 @@
  * the Makefile's view (lists of exercises and tests, libs, race on/off).
  *
  * Keys of an exercise (SLUG):
- *   title libs allow test_timeout_s run_timeout_s race check race_points
+ *   title libs allow test_timeout_s run_timeout_s race check driver processes
+ *   schedules race_points
  *   race_timeout_s coverage_lines coverage_branches
  *                         the value, defaults filled in (race: on or off;
- *                         check: helgrind or memcheck; seconds as %g)
+ *                         check: helgrind, memcheck or resources; driver:
+ *                         race_driver.c or resource_driver.c; seconds as %g)
  *   hint                  the exercise's hints, one a line (none: nothing)
  *   public, hidden        the tests' names, one a line
  *   public_points, hidden_points

@@ -43,28 +43,55 @@ static int is_header(const struct dirent *entry)
 }
 
 /*
+ * Hashes the name and contents of every header of `dir` (relative to
+ * work_dir, "" for work_dir itself) in name order; false when one cannot
+ * be read.
+ */
+static bool hash_headers(hash64 *hash, const char *work_dir, const char *dir)
+{
+    char *path = *dir ? xasprintf("%s/%s", work_dir, dir) : xstrdup(work_dir);
+    struct dirent **headers;
+    int n = scandir(path, &headers, is_header, by_name);
+    bool ok = n >= 0;
+
+    for (int i = 0; i < n; i++) {
+        char *name = *dir ? xasprintf("%s/%s", dir, headers[i]->d_name)
+                          : xstrdup(headers[i]->d_name);
+
+        ok = ok && hash_file(hash, work_dir, name);
+        free(name);
+        free(headers[i]);
+    }
+    if (n >= 0)
+        free(headers);
+    free(path);
+    return ok;
+}
+
+/*
  * The cache key of compiling `source` in `work_dir` with `flags`: the
- * hash of hash.h over the flags, the source and every header beside it,
- * as hex digits (object_cache.h: the inputs that make the object).
+ * hash of hash.h over the flags, the source, every header of the work
+ * directory and, for a source in a folder of it (scheduler/core.c),
+ * every header of that folder, as hex digits (object_cache.h: the inputs
+ * that make the object).
  */
 static bool cache_key(const char *work_dir, const char *source, char *const flags[],
                       char key[HASH64_HEX_LEN + 1])
 {
-    struct dirent **headers;
-    int n = scandir(work_dir, &headers, is_header, by_name);
-    bool ok = n >= 0;
+    const char *slash = strrchr(source, '/');
+    bool ok;
     hash64 h;
 
     hash64_init(&h);
     for (size_t i = 0; flags[i]; i++)
         hash64_add_str(&h, flags[i]);
-    ok = ok && hash_file(&h, work_dir, source);
-    for (int i = 0; i < n; i++) {
-        ok = ok && hash_file(&h, work_dir, headers[i]->d_name);
-        free(headers[i]);
+    ok = hash_file(&h, work_dir, source) && hash_headers(&h, work_dir, "");
+    if (ok && slash) {
+        char *dir = xasprintf("%.*s", (int)(slash - source), source);
+
+        ok = hash_headers(&h, work_dir, dir);
+        free(dir);
     }
-    if (n >= 0)
-        free(headers);
     hash64_hex(&h, key);
     return ok;
 }

@@ -6,8 +6,9 @@
  * kit source of the work directory into an object beside it, or copies
  * the object from the cache folder when an earlier compile had exactly
  * the same inputs: the source, every header of the work directory (it
- * holds only the kit's headers: a submission brings one .c file), and the
- * compiler's arguments.  The cached object's name is a hash of them.
+ * holds only the kit's headers: a submission brings one .c file), every
+ * header of the source's own folder when it is in one (scheduler/), and
+ * the compiler's arguments.  The cached object's name is a hash of them.
  *
  * The cache folder is <kit>/build/cache; objects are written to a
  * temporary name and renamed, so concurrent graders never see half an

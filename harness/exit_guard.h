@@ -39,4 +39,23 @@ double rc_exit_guard_late_s(void);
 /* Seconds the calling thread is to sleep before each mutex lock (rc_delay_locks()); 0 for none. */
 double rc_exit_guard_delay_s(void);
 
+/*
+ * Whether the controlled scheduler is to stay off in this process: true
+ * in Criterion's runner (a test binary's first process, which only
+ * starts the test processes and reports), false in a test process
+ * (boxfort's worker, BXFI_MAP set) and in any program without Criterion.
+ */
+bool rc_exit_guard_stay_off(void);
+
+/*
+ * Fails the running test with the controlled scheduler's verdict and
+ * ends the process (does not return): `summary` becomes the test's
+ * failed assertion at `where` ("file.c:57", or "?"), `details` (the
+ * threads and the trace's tail) goes to the test's output
+ * (print_guard.c), or to stderr when there is none (outside a Criterion
+ * test, `details` alone is printed).
+ */
+void rc_exit_guard_verdict(const char *where, const char *summary, const char *details)
+    __attribute__((noreturn));
+
 #endif

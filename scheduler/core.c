@@ -257,12 +257,10 @@ void rc_poll_for(struct rc_thread *self, const struct rc_thread *owner)
 
 void rc_poll(struct rc_thread *self)
 {
-    bool others = false;
-
-    for (int i = 0; i < rc->n_slots; i++)
-        others |= &rc->threads[i] != self && rc->threads[i].state == RC_T_ALIVE;
-    if (!others)
-        return;
+    /*
+     * A thread alone polls too: nothing else can change what it polls
+     * (virtual time moves only when it blocks), so its loop never ends.
+     */
     if (self->polls > 0 && self->poll_epoch == rc->epoch) {
         self->polls++;
     } else {

@@ -68,7 +68,7 @@ void rc_schedule_end(void)
     if (rc->verdict == RC_V_DEADLOCK)
         rc_report_cycle();
     fflush(stdout);
-    if (!in_child)
+    if (!in_child && !rc_hook_verdict(rc_verdict_name(rc->verdict)))
         rc_report_text(rc_verdict_name(rc->verdict), rc->message, true);
     fflush(stderr);
     end_process(1);
@@ -289,6 +289,8 @@ __attribute__((constructor(101))) static void rc_start(int argc, char **argv, ch
 {
     bool server;
 
+    if (rc_hook_stay_off())
+        return;
     if (rc_config_read() != 0)
         end_process(2);
     server = rc_cfg.runs > 1 || rc_cfg.report;

@@ -5,10 +5,17 @@
  * pthread_mutex_lock are weak and the scheduler's replace them; these
  * functions ask the guard what its wrappers would have done.  Without
  * exit_guard.c its hooks are NULL and they do nothing.
+ *
+ * In a Criterion test binary the runner and the test processes are the
+ * same program: the runtime stays off in the runner (rc_hook_stay_off),
+ * and a verdict in a test process fails that test through the harness
+ * (rc_hook_verdict).
  */
 #define _GNU_SOURCE
 #include "rc_wrap.h"
 #include "../harness/exit_guard.h"
+
+#include <stdio.h>
 
 extern void rc_exit_guard_thread_exit(void) __attribute__((weak));
 extern bool rc_exit_guard_spurious(void) __attribute__((weak));
@@ -53,4 +60,45 @@ void rc_hook_sleep(struct rc_thread *self, int64_t ns, const char *call, uintptr
     self->wait = RC_W_SLEEP;
     self->deadline = rc->now + ns;
     rc_point(self, call, NULL, where);
+}
+
+/* ---- the host program: Criterion's runner and its test processes ---- */
+
+extern bool rc_exit_guard_stay_off(void) __attribute__((weak));
+extern void rc_exit_guard_verdict(const char *where, const char *summary,
+                                  const char *details) __attribute__((weak));
+
+bool rc_hook_stay_off(void)
+{
+    return rc_exit_guard_stay_off && rc_exit_guard_stay_off();
+}
+
+/* file:line of the running thread's last call, or "?". */
+static const char *running_where(void)
+{
+    for (int i = 0; i < rc->n_slots; i++)
+        if (rc->threads[i].id == rc->running && rc->threads[i].state != RC_T_FREE)
+            return rc_where(rc->threads[i].where);
+    return "?";
+}
+
+bool rc_hook_verdict(const char *kind)
+{
+    char *details = NULL, *summary = NULL, where[256];
+    size_t len = 0;
+    FILE *out;
+
+    if (!rc_exit_guard_verdict)
+        return false;
+    snprintf(where, sizeof(where), "%s", running_where());
+    out = open_memstream(&details, &len);
+    if (!out)
+        return false;
+    rc_report_write(out, kind, rc->message, true);
+    fclose(out);
+    if (asprintf(&summary, "%s: %s (the controlled scheduler stopped the test; its report "
+                 "is in the test's output)", kind, rc->message) < 0)
+        summary = NULL;
+    rc_exit_guard_verdict(where, summary ? summary : kind, details ? details : "");
+    return true;
 }

@@ -21,6 +21,7 @@
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <time.h>
 
 #define RC_MAX_THREADS 256
@@ -304,6 +305,26 @@ bool rc_symbol(const void *addr, char *buf, size_t size);
  * mode).
  */
 void rc_report_text(const char *kind, const char *message, bool threads);
+
+/* rc_report_text()'s words, written to `out`. */
+void rc_report_write(FILE *out, const char *kind, const char *message, bool threads);
+
+/* ---- guard.c: the host program (a Criterion test binary) ---- */
+
+/*
+ * Whether the runtime is to stay off in this process: Criterion's
+ * runner, which only starts the test processes (the harness says so,
+ * harness/exit_guard.h).  False in every other program.
+ */
+bool rc_hook_stay_off(void);
+
+/*
+ * Hands the in-process verdict (`kind`, rc->message) to the harness,
+ * which fails the running test with it and ends the process; returns
+ * false (and does nothing) when no harness takes it: the caller then
+ * prints it on stderr.
+ */
+bool rc_hook_verdict(const char *kind);
 
 /*
  * Appends to rc->message the wait-for cycle of a deadlock, if there is

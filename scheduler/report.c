@@ -134,14 +134,14 @@ static void resolve_all(bool all)
     rc_where_batch(ra, k);
 }
 
-void rc_report_text(const char *kind, const char *message, bool threads)
+void rc_report_write(FILE *out, const char *kind, const char *message, bool threads)
 {
     unsigned long first, n;
     char obj[96];
 
     resolve_all(false);
-    fprintf(stderr, "\nscheduler: %s: %s\n", kind, message);
-    fprintf(stderr, "  seed 0x%llx (%s), step %lu, virtual time %.6f s\n",
+    fprintf(out, "\nscheduler: %s: %s\n", kind, message);
+    fprintf(out, "  seed 0x%llx (%s), step %lu, virtual time %.6f s\n",
             (unsigned long long)rc->seed, rc_cfg.pct ? "pct" : "random", rc->steps,
             (double)rc->now / 1e9);
     for (int i = 0; threads && i < rc->n_slots; i++) {
@@ -150,24 +150,29 @@ void rc_report_text(const char *kind, const char *message, bool threads)
         if (t->state == RC_T_FREE)
             continue;
         object_name(t->obj_kind, t->obj_id, obj, sizeof(obj));
-        fprintf(stderr, "  thread %d: %s in %s%s%s at %s", t->id, state_name(t), t->call,
+        fprintf(out, "  thread %d: %s in %s%s%s at %s", t->id, state_name(t), t->call,
                 obj[0] && t->obj_kind ? " " : "", t->obj_kind ? obj : "", rc_where(t->where));
         if (w)
-            fprintf(stderr, ", waits for thread %d", w->id);
-        fputc('\n', stderr);
+            fprintf(out, ", waits for thread %d", w->id);
+        fputc('\n', out);
     }
     trace_window(false, &first, &n);
-    fprintf(stderr, "  last %lu events (thread, call, object, where, virtual time):\n", n);
+    fprintf(out, "  last %lu events (thread, call, object, where, virtual time):\n", n);
     for (unsigned long e = first; e < first + n; e++) {
         const struct rc_event *ev = &rc->trace[e % RC_TRACE_CAP];
 
-        fprintf(stderr, "    %3u %-24s %-16s %-20s %.6f\n", ev->thread, ev->call,
+        fprintf(out, "    %3u %-24s %-16s %-20s %.6f\n", ev->thread, ev->call,
                 object_name(ev->obj_kind, ev->obj_id, obj, sizeof(obj)), rc_where(ev->where),
                 (double)ev->time / 1e9);
     }
-    fprintf(stderr, "  replay: RC_SCHED_SEED=0x%llx RC_SCHED_RUNS=1 RC_SCHED_TRACE=all%s %s\n",
+    fprintf(out, "  replay: RC_SCHED_SEED=0x%llx RC_SCHED_RUNS=1 RC_SCHED_TRACE=all%s %s\n",
             (unsigned long long)rc->seed, rc_cfg.pct ? " RC_SCHED_STRATEGY=pct" : "",
             program_invocation_name);
+}
+
+void rc_report_text(const char *kind, const char *message, bool threads)
+{
+    rc_report_write(stderr, kind, message, threads);
 }
 
 /* The length of the valid UTF-8 sequence at text[0..len), or 0. */

@@ -5,14 +5,21 @@
  * coroutines at once, the loop's order, new tasks from a task, running
  * the loop again.
  *
- * Times are in units of rc_unit() (0.02 s; RC_TIME_SCALE=k multiplies it
- * on a slow machine): "sleep 3 s" of the course is 3 units here.
+ * The tests run under the kit's controlled scheduler, in virtual time:
+ * the clock and sleep calls your code makes (clock_gettime,
+ * clock_nanosleep, nanosleep ...) read and advance a virtual clock that
+ * jumps to the next deadline when nothing can run.  So "sleep 3 s" of
+ * the course is 3 s here, each time is exact, and a 20 s test takes
+ * microseconds.  A loop that polls the clock instead of sleeping never
+ * sees that clock move: the scheduler stops it (busy-wait), and the test
+ * fails with its words.
  */
 #define _GNU_SOURCE
 #include "coroutines.h"
 #include "racecourse_test.h"
 
 #include <errno.h>
+#include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -161,8 +168,11 @@ RC_TEST(coroutines_public, round_robin_interleaves_foo_and_bar)
 }
 
 /* One of the seed's five tasks: sleeps its time, then notes when it ended. */
+/* Virtual time is exact: 1 µs is far below any mistake. */
+#define EXACT 1e-6
+
 typedef struct sleeper {
-    double units;
+    double units;               /* seconds of virtual time */
     double ended;               /* seconds after the start */
     int place;                  /* 1 = first to end */
     double deadline;            /* when it went to sleep + its time */
@@ -175,8 +185,8 @@ static void *sleepy_task(co *self, void *arg)
 {
     sleeper *s = arg;
 
-    s->deadline = rc_now() + s->units * rc_unit();
-    co_sleep(self, s->units * rc_unit());
+    s->deadline = rc_now() + s->units;
+    co_sleep(self, s->units);
     s->ended = rc_now() - loop_start;
     s->place = ++finished;
     return NULL;
@@ -196,36 +206,30 @@ RC_TEST(coroutines_public, five_tasks_take_the_longest)
     finished = 0;
     loop_start = rc_now();
     rc = co_loop_run(l);
-    took = (rc_now() - loop_start) / rc_unit();
+    took = rc_now() - loop_start;
     cr_assert_eq(rc, 0, "co_loop_run returned %d, expected 0", rc);
     for (int i = 0; i < 5; i++) {
-        /*
-         * Its place among the deadlines (3, 8, 10, 15, 20 units after the
-         * tasks went to sleep); deadlines closer than one unit (a task
-         * that went to sleep late on a busy machine) may come either way.
-         */
-        int first = 1, last = 0;
+        /* Its place among the deadlines (3, 8, 10, 15, 20 s after the start). */
+        int place = 1;
 
-        for (int k = 0; k < 5; k++) {
-            first += tasks[k].deadline + rc_unit() < tasks[i].deadline;
-            last += tasks[k].deadline < tasks[i].deadline + rc_unit();
-        }
-        cr_assert(tasks[i].place >= first && tasks[i].place <= last, "the task sleeping %g "
-                  "units ended in place %d, expected %d: wake sleepers in the order of their "
-                  "deadlines", tasks[i].units, tasks[i].place,
-                  tasks[i].place < first ? first : last);
-        cr_assert_geq(tasks[i].ended / rc_unit(), tasks[i].units - 0.01,
-                      "the task sleeping %g units woke after %.1f: never wake before the deadline",
-                      tasks[i].units, tasks[i].ended / rc_unit());
+        for (int k = 0; k < 5; k++)
+            place += tasks[k].deadline + EXACT < tasks[i].deadline;
+        cr_assert_eq(tasks[i].place, place, "the task sleeping %g s ended in place %d, "
+                     "expected %d: wake sleepers in the order of their deadlines",
+                     tasks[i].units, tasks[i].place, place);
+        cr_assert(fabs(tasks[i].ended - tasks[i].units) < EXACT, "the task sleeping %g s woke "
+                  "after %.6f s (virtual), expected exactly %g", tasks[i].units,
+                  tasks[i].ended, tasks[i].units);
     }
-    cr_assert(took < 20 + 30, "the five tasks took %.1f units, expected about 20 (the longest), "
-              "not 56 (the sum): the loop must run the others while one sleeps", took);
+    cr_assert(fabs(took - 20) < EXACT, "the five tasks took %.6f s (virtual), expected exactly "
+              "20 (the longest), not 56 (the sum): the loop must run the others while one "
+              "sleeps", took);
     co_loop_destroy(l);
 }
 
 static void *long_nap(co *self, void *arg)
 {
-    co_sleep(self, *(double *)arg * rc_unit());
+    co_sleep(self, *(double *)arg);
     return NULL;
 }
 
@@ -233,19 +237,20 @@ RC_TEST(coroutines_public, loop_sleeps_while_all_tasks_sleep)
 {
     double naps[3] = { 22, 22, 22 };
     co_loop *l = co_loop_create();
-    rc_watch w;
+    double start, took;
 
+    /*
+     * A loop that polls the clock instead of sleeping never sees virtual
+     * time move: the scheduler stops it (busy-wait) and the test fails.
+     */
     cr_assert_not_null(l, "co_loop_create returned NULL (errno %d)", errno);
     for (int i = 0; i < 3; i++)
         cr_assert_eq(co_loop_spawn(l, long_nap, &naps[i]), 0, "co_loop_spawn failed");
-    cr_assert_eq(rc_watch_start(&w, 4 * rc_unit(), 14 * rc_unit()), 0, "test setup failed");
+    start = rc_now();
     cr_assert_eq(co_loop_run(l), 0, "co_loop_run failed");
-    rc_watch_finish(&w);
-    if (w.runnable >= 0)
-        cr_assert(w.runnable < 0.5 * w.span, "while every task slept, the loop was running for "
-                  "%.0f%% of the time: it must sleep until the earliest deadline "
-                  "(clock_nanosleep), not check the clock in a loop",
-                  100 * w.runnable / w.span);
+    took = rc_now() - start;
+    cr_assert(fabs(took - 22) < EXACT, "three tasks sleeping 22 s each took %.6f s (virtual), "
+              "expected exactly 22: sleep until the earliest deadline (clock_nanosleep)", took);
     co_loop_destroy(l);
 }
 

@@ -121,6 +121,39 @@ static void test_uv(void)
     build_plan_free(&b);
 }
 
+/*
+ * The controlled scheduler's runtime comes with `schedules` only, in the
+ * profiles that take it: its sources but fault.c, its headers, its wraps.
+ */
+static void test_scheduler(void)
+{
+    manifest_exercise on = { .slug = "coroutines", .libs = "pthread m", .schedules = 1 };
+    manifest_exercise off = { .slug = "coroutines", .libs = "pthread m" };
+
+    for (const build_profile *p = build_profiles; p->name; p++) {
+        build_plan a, b;
+        char *error = NULL;
+
+        CHECK_INT(build_plan_make(p, &on, ".", "tests", false, &a, &error), 0);
+        CHECK_INT(build_plan_make(p, &off, ".", "tests", false, &b, &error), 0);
+        CHECK(a.scheduler == p->scheduler && !b.scheduler, "%s: the runtime with schedules",
+              p->name);
+        CHECK(has(a.sources, "scheduler/core.c") == p->scheduler &&
+              has(a.headers, "scheduler/rc_internal.h") == p->scheduler &&
+              has(a.wraps, "scheduler/wrapped-calls.txt") == p->scheduler,
+              "%s: the runtime's sources, headers and wraps", p->name);
+        CHECK(!has(a.sources, "scheduler/fault.c"), "%s: not fault.c", p->name);
+        CHECK(!has(b.sources, "scheduler/core.c") && !has(b.wraps, "scheduler/wrapped-calls.txt"),
+              "%s: no schedules, no runtime", p->name);
+        for (char **list = a.sources; *list; list++)
+            CHECK(is_file(*list), "%s: %s exists", p->name, *list);
+        build_plan_free(&a);
+        build_plan_free(&b);
+    }
+    CHECK(build_profile_find(BUILD_PROFILE_TESTS)->scheduler, "the graded tests take it");
+    CHECK(!build_profile_find(BUILD_PROFILE_DRIVER)->scheduler, "the race driver does not");
+}
+
 /* The one decision about hidden tests, and what the plans make of it. */
 static void test_hidden(void)
 {
@@ -197,6 +230,7 @@ int main(void)
     test_files();
     test_grade_programs();
     test_uv();
+    test_scheduler();
     test_hidden();
     test_print();
     return check_finish();
