@@ -71,6 +71,7 @@ typedef struct call {
     bqueue *q;
     void *item;             /* put: the item; get: what came out */
     double timeout_s;
+    double late_wakeup_s;   /* rc_late_wakeups() of the call's thread */
     int result;
     double started, finished;
     atomic_bool done;
@@ -81,6 +82,7 @@ static void *call_main(void *arg)
 {
     call *c = arg;
 
+    rc_late_wakeups(c->late_wakeup_s);
     c->started = rc_now();
     switch (c->op) {
     case OP_PUT:       c->result = bq_put(c->q, c->item); break;
@@ -93,16 +95,28 @@ static void *call_main(void *arg)
     return NULL;
 }
 
-static void call_start(call *c, op_kind op, bqueue *q, void *item, double timeout_s)
+/*
+ * Starts the call on a thread of its own whose condition-variable waits,
+ * when woken, let the lock go for `late_wakeup_s` before they return
+ * (rc_late_wakeups; 0: not late).
+ */
+static void call_start_late(call *c, op_kind op, bqueue *q, void *item, double timeout_s,
+                            double late_wakeup_s)
 {
     memset(c, 0, sizeof *c);
     c->op = op;
     c->q = q;
     c->item = item;
     c->timeout_s = timeout_s;
+    c->late_wakeup_s = late_wakeup_s;
     atomic_init(&c->done, false);
     cr_assert(pthread_create(&c->thread, NULL, call_main, c) == 0,
               "test setup: cannot start a thread");
+}
+
+static void call_start(call *c, op_kind op, bqueue *q, void *item, double timeout_s)
+{
+    call_start_late(c, op, q, item, timeout_s, 0);
 }
 
 static bool call_done(call *c)
@@ -416,8 +430,12 @@ RC_TEST(bounded_queue, get_blocks_while_empty)
 /*
  * A consumer waits; the main thread puts an item and at once takes it
  * back itself, before the woken consumer gets the lock.  The consumer must
- * find the queue empty again and go back to waiting.  Rounds where the
- * consumer wins the race prove nothing and are simply repeated.
+ * find the queue empty again and go back to waiting.  The consumer's
+ * wake-ups are late (rc_late_wakeups: it lets the lock go for a unit
+ * before its wait returns, as POSIX allows), so the main thread takes the
+ * item first on every run, not when the scheduler lets it.  Rounds where
+ * the consumer still wins (the main thread was held up for longer than
+ * that) prove nothing and are simply repeated.
  */
 RC_TEST(bounded_queue, woken_get_rechecks_queue)
 {
@@ -429,7 +447,7 @@ RC_TEST(bounded_queue, woken_get_rechecks_queue)
         static call get;
         int rc;
 
-        call_start(&get, OP_GET, q, NULL, 0);
+        call_start_late(&get, OP_GET, q, NULL, 0, unit(1));
         rc_sleep(unit(0.1));
         rc = bq_put(q, a);
         cr_assert(rc == 0, "bq_put returned %d (%s) on an empty queue", rc, err_name(rc));
@@ -461,7 +479,8 @@ RC_TEST(bounded_queue, woken_get_rechecks_queue)
     bq_destroy(q);
 }
 
-/* The same race for producers: a woken put finds the slot taken again. */
+/* The same race for producers: a woken put finds the slot taken again
+ * (its wake-ups late too). */
 RC_TEST(bounded_queue, woken_put_rechecks_queue)
 {
     bqueue *q = new_queue(1);
@@ -475,7 +494,7 @@ RC_TEST(bounded_queue, woken_put_rechecks_queue)
 
         rc = bq_put(q, first);
         cr_assert(rc == 0, "bq_put returned %d (%s) on an empty queue", rc, err_name(rc));
-        call_start(&put, OP_PUT, q, waiting, 0);
+        call_start_late(&put, OP_PUT, q, waiting, 0, unit(1));
         rc_sleep(unit(0.1));
         rc = bq_get(q, &out);
         cr_assert(rc == 0 && out == first, "bq_get returned %d (%s) with item %zu, expected item %zu",
