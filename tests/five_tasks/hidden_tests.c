@@ -757,12 +757,20 @@ RC_TEST(five_tasks, async_no_thread_on_caller)
     close_loop_with(&loop, &own, "after run_async");
 }
 
-RC_TEST(five_tasks, async_records_timers)
+/*
+ * One run_async of the seed tasks (0.5 unit per second) for
+ * async_records_timers, with every check but "not too late".  Returns
+ * the index of a timer that fired too late (more than 6 units after its
+ * time, which a wrong timeout does on every run and a busy machine only
+ * now and then), with its length in *length; SEED_N when none did.
+ */
+static size_t async_timers_once(double *length)
 {
     task_spec tasks[SEED_N];
     task_record records[SEED_N];
     uv_loop_t loop;
     double t0, t1;
+    size_t late = SEED_N;
     int rc;
     static const size_t by_time[SEED_N] = { 0, 2, 4, 1, 3 };
 
@@ -775,21 +783,43 @@ RC_TEST(five_tasks, async_records_timers)
     check_records_within("run_async", records, SEED_N, t0, t1);
     for (size_t i = 0; i < SEED_N; i++) {
         double started = (seconds_of(records[i].started) - t0) / rc_unit();
-        double length = (seconds_of(records[i].finished) - seconds_of(records[i].started)) / rc_unit();
+        double took = (seconds_of(records[i].finished) - seconds_of(records[i].started)) / rc_unit();
         double expected = SEED[i].seconds * 0.5;
 
         cr_assert(started < 1.5,
                   "run_async: records[%zu].started is %.1f units after the call began: every timer is "
                   "started at once, and `started` is when its timer was started", i, started);
-        cr_assert(length >= expected - 0.25 && length < expected + 6,
+        cr_assert(took >= expected - 0.25,
                   "run_async: timer %zu fired %.1f units after it started, expected %.1f "
-                  "(each task gets its own timer of tasks[i].seconds)", i, length, expected);
+                  "(each task gets its own timer of tasks[i].seconds)", i, took, expected);
+        if (took >= expected + 6 && late == SEED_N) {
+            late = i;
+            *length = took;
+        }
     }
     for (size_t k = 1; k < SEED_N; k++)
         cr_assert(seconds_of(records[by_time[k]].finished) >= seconds_of(records[by_time[k - 1]].finished),
                   "run_async: the %.0f-unit timer fired before the %.0f-unit one",
                   SEED[by_time[k]].seconds * 0.5, SEED[by_time[k - 1]].seconds * 0.5);
     close_loop_with(&loop, NULL, "after run_async");
+    return late;
+}
+
+/* A timer late on one run may be the machine's load: late on every try, it is the code's. */
+RC_TEST(five_tasks, async_records_timers)
+{
+    size_t late = SEED_N;
+    double length = 0;
+
+    for (int try = 0; try < RC_BUSY_TRIES; try++) {
+        late = async_timers_once(&length);
+        if (late == SEED_N)
+            break;
+    }
+    cr_assert(late == SEED_N,
+              "run_async: timer %zu fired %.1f units after it started, expected %.1f, on each of %d "
+              "runs (each task gets its own timer of tasks[i].seconds)",
+              late, length, late < SEED_N ? SEED[late].seconds * 0.5 : 0.0, RC_BUSY_TRIES);
 }
 
 RC_TEST(five_tasks, async_stale_loop_time)
