@@ -59,7 +59,7 @@ static const char *const guarded_calls[] = {
 #define WRAP_FAULTS_UV "-Wl,--wrap=uv_loop_init,--wrap=uv_timer_init,--wrap=uv_timer_start," \
     "--wrap=uv_pipe_init,--wrap=uv_pipe_open,--wrap=uv_tcp_init,--wrap=uv_tcp_open," \
     "--wrap=uv_poll_init,--wrap=uv_poll_start,--wrap=uv_read_start"
-/* Tests only: spurious wake-ups and late locks on demand (exit_guard.c). */
+/* Tests and race drivers: spurious wake-ups, late wake-ups and late locks on demand (exit_guard.c). */
 #define WRAP_TESTS "-Wl,--wrap=pthread_cond_wait,--wrap=pthread_cond_timedwait,--wrap=pthread_mutex_lock"
 
 /* Copies the student's file, refusing links, devices and huge files. */
@@ -264,11 +264,11 @@ static int link_program(const build_request *req, bool criterion, bool hidden, c
     if (code == 0) {
         argv[argc++] = "student.o";
         argv[argc++] = WRAP_EXIT;
+        argv[argc++] = WRAP_TESTS;          /* race drivers may force interleavings too */
         if (criterion) {
             argv[argc++] = WRAP_FAULTS;
             if (uv)
                 argv[argc++] = WRAP_FAULTS_UV;
-            argv[argc++] = WRAP_TESTS;
             argv[argc++] = "-lcriterion";
             argv[argc++] = "-lcjson";
         }
