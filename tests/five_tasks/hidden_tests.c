@@ -431,14 +431,48 @@ RC_TEST(five_tasks, sync_takes_the_sum)
 
 /* ---- run_parallel ---------------------------------------------------- */
 
+/* True once records[i].finished has been filled in (records zeroed before the run). */
+static bool record_filled(const task_record *record)
+{
+    const volatile struct timespec *finished = &record->finished;
+
+    return finished->tv_sec != 0 || finished->tv_nsec != 0;
+}
+
+/*
+ * Waits (at most 25 units) until work() has been called for n tasks, no
+ * call is still running and, with records, every records[i].finished is
+ * filled in.  The tests that check what ran, not when, call it after
+ * run_parallel returns: a run_parallel that returns before its threads are
+ * done then gets the same verdict on every run, however far its threads
+ * got meanwhile (parallel_joins_before_return is the test that catches it).
+ */
+static void let_work_settle(const task_record *records, size_t n)
+{
+    double until = rc_now() + 25 * rc_unit();
+    bool settled = false;
+
+    while (!settled && rc_now() < until) {
+        pthread_mutex_lock(&R.lock);
+        settled = R.started >= (int)n && R.active == 0;
+        pthread_mutex_unlock(&R.lock);
+        for (size_t i = 0; settled && records && i < n; i++)
+            settled = record_filled(&records[i]);
+        if (!settled)
+            rc_sleep(0.001);
+    }
+}
+
 RC_TEST(five_tasks, parallel_each_task_once_own_spec)
 {
     task_record records[SEED_N + 1];
     int rc;
 
+    memset(records, 0, sizeof records);
     recorder_reset(SEED, SEED_N, 0.25);
     rc = run_parallel(SEED, SEED_N, record_work, &R, records);
     cr_assert_eq(rc, 0, "run_parallel returned %d (%s), expected 0", rc, strerror(rc));
+    let_work_settle(records, SEED_N);
     check_each_once("run_parallel");
     for (size_t i = 0; i < SEED_N; i++)
         for (size_t j = 0; j < i; j++)
@@ -469,6 +503,7 @@ RC_TEST(five_tasks, parallel_many_tasks_each_once)
         rc = run_parallel(tasks, N, record_work, &R, records);
         took = units_since(t0);
         cr_assert_eq(rc, 0, "run_parallel with %d tasks returned %d (%s), expected 0", N, rc, strerror(rc));
+        let_work_settle(NULL, N);
         check_each_once("run_parallel");
         cr_assert(took < 25,
                   "run_parallel took %.1f units for %d tasks of 1-3 units each: they must all run at once",
