@@ -229,12 +229,12 @@ void rc_kit_code_end(void)
  *
  * Below rc_kit_code_end() on purpose: these wrappers only pass the code
  * under test's calls on, and a crash under them (a bad mutex, say) is that
- * code's, not the kit's.  The grader links test programs with --wrap for
- * pthread_cond_wait, pthread_cond_timedwait and pthread_mutex_lock
- * (harness/wraps/tests.txt), so those calls of the code under test come
- * here.  The weak references
- * keep programs linked without those options (race drivers, the student's
- * coverage build) linking: there nothing calls the wrappers.  The wrappers
+ * code's, not the kit's.  The grader links test programs and race drivers
+ * with --wrap for pthread_cond_wait, pthread_cond_timedwait and
+ * pthread_mutex_lock (harness/wraps/tests.txt), so those calls of the code
+ * under test come here.  The weak references keep programs linked without
+ * those options (the student's coverage build) linking: there nothing calls
+ * the wrappers.  The wrappers
  * are weak too: a program that links the controlled scheduler as well gets
  * the scheduler's, which ask rc_exit_guard_spurious(),
  * rc_exit_guard_late_s() and rc_exit_guard_delay_s() (exit_guard.h).

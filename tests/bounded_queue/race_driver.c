@@ -11,6 +11,12 @@
  * Phase 2: threads block in bq_get, bq_get_timed and bq_put and are
  * woken by bq_close, which reads and writes the same fields.
  *
+ * Phase 3: a bq_get woken by a put finds the item already taken by the
+ * main thread (its wake-ups are late: rc_late_wakeups), on every run:
+ * a get that does not look again before it takes would run the queue
+ * into the ground on some runs only, in phase 1; here it stops the
+ * driver on every run.
+ *
  * Finding deadlocks and lost wake-ups is the tests' job, but this program
  * must not pass when it meets one: when its threads stay blocked in the
  * queue, the watchdog (rc_watchdog_start) says which thread is in which
@@ -44,6 +50,7 @@ static pthread_cond_t finish_cond;
 static int finished;
 static size_t total_taken;
 static bool observer_running = true;
+static bool getting;        /* phase 3: the waiter is calling bq_get */
 
 static void thread_finished(size_t taken)
 {
@@ -146,7 +153,8 @@ static void *observer(void *arg)
 
 typedef struct waiter {
     bqueue *q;
-    int kind;       /* 0: bq_get, 1: bq_get_timed(10 s), 2: bq_put */
+    int kind;       /* 0: bq_get, 1: bq_get_timed(10 s), 2: bq_put,
+                       3: bq_get with late wake-ups (rc_late_wakeups) */
     int result;
     int number;     /* for the watchdog's report */
 } waiter;
@@ -160,6 +168,14 @@ static void *wait_main(void *arg)
     switch (w->kind) {
     case 0:  w->result = RC_CALL(bq_get(w->q, &item)); break;
     case 1:  w->result = RC_CALL(bq_get_timed(w->q, &item, 10.0)); break;
+    case 3:
+        rc_late_wakeups(0.2);       /* the main thread takes the item first */
+        pthread_mutex_lock(&finish_lock);
+        getting = true;
+        pthread_cond_broadcast(&finish_cond);
+        pthread_mutex_unlock(&finish_lock);
+        w->result = RC_CALL(bq_get(w->q, &item));
+        break;
     default: w->result = RC_CALL(bq_put(w->q, ITEM(1))); break;
     }
     thread_finished(0);
@@ -226,6 +242,52 @@ static void close_wakes_waiters(void)
     RC_DO(bq_destroy(full));
 }
 
+/* Phase 3: true when the woken bq_get looked again; says why not on stderr. */
+static bool woken_get_looks_again(void)
+{
+    bqueue *q = RC_CALL(bq_create(1));
+    waiter w = { q, 3, 0, 5 };
+    pthread_t thread;
+    void *item = NULL;
+    bool returned_early;
+    int taken;
+
+    if (!q) {
+        fprintf(stderr, "race_driver: bq_create(1) returned NULL\n");
+        return false;
+    }
+    finished = 0;
+    pthread_create(&thread, NULL, wait_main, &w);
+    pthread_mutex_lock(&finish_lock);
+    while (!getting)
+        pthread_cond_wait(&finish_cond, &finish_lock);
+    pthread_mutex_unlock(&finish_lock);
+    rc_sleep(0.1);                  /* it blocks in there */
+    RC_DO(bq_put(q, ITEM(1)));
+    taken = RC_CALL(bq_get_timed(q, &item, 0.0));
+    /* Gives the woken waiter (0.2 s late) the time to return, if it does. */
+    pthread_mutex_lock(&finish_lock);
+    for (int i = 0; i < 40 && finished == 0; i++) {
+        pthread_mutex_unlock(&finish_lock);
+        rc_sleep(0.05);
+        pthread_mutex_lock(&finish_lock);
+    }
+    returned_early = finished > 0;
+    pthread_mutex_unlock(&finish_lock);
+    RC_DO(bq_close(q));
+    wait_finished(1);
+    pthread_join(thread, NULL);
+    RC_DO(bq_destroy(q));
+    /* taken != 0: a design without condition variables let the waiter win. */
+    if (taken == 0 && returned_early) {
+        fprintf(stderr, "race_driver: a bq_get woken by a put whose item another thread took "
+                "first returned %d on a queue still empty and open: it did not look again "
+                "after waking up\n", w.result);
+        return false;
+    }
+    return true;
+}
+
 int main(void)
 {
     pthread_cond_init(&finish_cond, NULL);
@@ -242,5 +304,7 @@ int main(void)
     producers_and_consumers();
     RC_DO(bq_destroy(queue));
     close_wakes_waiters();
+    if (!woken_get_looks_again())
+        return 1;
     return RC_EXIT_PASSED;
 }

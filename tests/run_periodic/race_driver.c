@@ -9,6 +9,10 @@
  * the fn's writes).  A fourth thread stops and starts the scheduler
  * meanwhile, and two jobs live through it all.  Each fn holds on for a
  * moment (a short sleep) so that runs, adds, cancels and stops overlap.
+ * An adder cancels its job while a run of it is under way (the fn says
+ * when it has started, then holds on for 20 ms before it writes): an
+ * rp_cancel that does not wait for that run is seen on every run of the
+ * driver, not only when the scheduler happens to be in the fn.
  *
  * Exits with RC_EXIT_PASSED when it ran to the end and every call
  * returned what the header promises; 1 (with a message) otherwise;
@@ -19,6 +23,7 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <time.h>
 
@@ -29,6 +34,8 @@
 
 typedef struct job_data {
     int runs;               /* written by the job's fn only */
+    double hold_s;          /* each run holds on this long before it writes */
+    bool started;           /* a run has started (under started_lock) */
 } job_data;
 
 static run_periodic *rp;
@@ -37,13 +44,32 @@ static job_data lasting_data[2];
 static int ids[MAX_IDS];    /* a slot per rp_add, checked at the end */
 static int adder_runs[ADDERS];
 static pthread_barrier_t round_start;   /* adders add at the same moment */
+static pthread_mutex_t started_lock = PTHREAD_MUTEX_INITIALIZER;
 
 static void job_fn(void *arg)
 {
     job_data *data = arg;
 
+    /* Says "started" before the write, so it orders nothing of it. */
+    pthread_mutex_lock(&started_lock);
+    data->started = true;
+    pthread_mutex_unlock(&started_lock);
+    rc_sleep(data->hold_s);     /* overlap point: runs take a moment */
     data->runs++;
-    rc_sleep(0.0003);          /* overlap point: runs take a moment */
+}
+
+/* Waits (2 s at most) until a run of the job `data` has started. */
+static void wait_for_a_run(job_data *data)
+{
+    bool started = false;
+
+    for (int i = 0; i < 2000 && !started; i++) {
+        pthread_mutex_lock(&started_lock);
+        started = data->started;
+        pthread_mutex_unlock(&started_lock);
+        if (!started)
+            rc_sleep(0.001);
+    }
 }
 
 static void *adder_main(void *arg)
@@ -64,6 +90,7 @@ static void *adder_main(void *arg)
             return (void *)1;
         }
         rc_sleep(0.004);
+        wait_for_a_run(data);
         err = RC_CALL(rp_cancel(rp, id));
         if (err != 0) {
             rc_driver_fail("rp_cancel of a job just added did not return 0 (got %d)", err);
@@ -109,6 +136,11 @@ int main(void)
         fprintf(stderr, "race driver: cannot start the watchdog thread\n");
         return 2;
     }
+    for (int i = 0; i < 2; i++)
+        lasting_data[i].hold_s = 0.0003;
+    for (int a = 0; a < ADDERS; a++)
+        for (int r = 0; r < ROUNDS; r++)
+            adder_data[a][r].hold_s = 0.02;
     rp = RC_CALL(rp_create());
     if (!rp) {
         rc_driver_fail("rp_create returned NULL (got %d)", errno);
