@@ -303,6 +303,35 @@ static void push_manifest_libs(strv *link, const char *libs)
     free(copy);
 }
 
+static int header_file(const struct dirent *entry)
+{
+    size_t len = strlen(entry->d_name);
+
+    return entry->d_name[0] != '.' && len > 2 && !strcmp(entry->d_name + len - 2, ".h");
+}
+
+/*
+ * The exercise's headers besides its interface SLUG.h (copied on its
+ * own): what its public and hidden tests share, e.g.
+ * exercises/process_pool/pool_tests.h.  Kit-relative paths, by name.
+ */
+static void push_exercise_headers(strv *headers, const char *kit_dir, const char *slug)
+{
+    char *dir = xasprintf("%s/exercises/%s", kit_dir, slug);
+    char *interface = xasprintf("%s.h", slug);
+    struct dirent **entries = NULL;
+    int n = scandir(dir, &entries, header_file, alphasort);
+
+    for (int i = 0; i < n; i++) {
+        if (strcmp(entries[i]->d_name, interface) != 0)
+            strv_push(headers, xasprintf("exercises/%s/%s", slug, entries[i]->d_name));
+        free(entries[i]);
+    }
+    free(entries);
+    free(interface);
+    free(dir);
+}
+
 int build_plan_make(const build_profile *p, const manifest_exercise *ex, const char *kit_dir,
                     const char *tests_dir, bool public_only, build_plan *out, char **error)
 {
@@ -324,6 +353,7 @@ int build_plan_make(const build_profile *p, const manifest_exercise *ex, const c
     if (out->uv)
         strv_push_all(&sources, p->sources_uv);
     strv_push_all(&headers, p->headers);
+    push_exercise_headers(&headers, kit_dir, ex->slug);
     for (size_t i = 0; p->guards && p->guards[i]; i++)
         strv_push_all(&guards, p->guards[i]);
     strv_push_all(&wraps, p->wraps);
