@@ -213,10 +213,12 @@ bench: $(BUILD)/grade $(SCHED_BENCH)
 	$(Q)scripts/bench
 	$(Q)scheduler/bench $(BUILD)/scheduler
 
-# Grades every reference solution 20 times with one core kept busy.
+# Grades with one core kept busy: every reference solution 20 times, or
+# (WHAT=designs) every design 10 times, or (WHAT=mutants) every mutant 5
+# times, one grade each time; RUNS=N, EX=SLUG (scripts/soak).
 soak: $(BUILD)/grade
 	$(KIT_ONLY)
-	$(Q)scripts/soak $(RUNS)
+	$(Q)scripts/soak $(if $(filter designs mutants,$(WHAT)),--$(WHAT)) $(RUNS) $(EX)
 
 # The student repository (dist/student, or OUT=DIR) and the hidden tests
 # for a private tests repository (dist/hidden-tests); a release again keeps
