@@ -95,6 +95,10 @@ static bool can_run(const struct rc_thread *t)
         return !o->owner && o->count == 0;
     case RC_W_IO:
         return rc->activity != t->io_mark;
+    case RC_W_BARRIER:
+        return t->signalled;
+    case RC_W_FREE:
+        return !o->owner;
     default:
         return false;
     }

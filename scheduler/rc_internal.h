@@ -41,9 +41,14 @@ enum rc_wait {
     RC_W_RDLOCK,    /* obj: no writer */
     RC_W_WRLOCK,    /* obj: no writer, no reader */
     RC_W_IO,        /* epoll_wait: a step by another thread since io_mark */
+    RC_W_BARRIER,   /* obj: the round it arrived in is over (signalled) */
+    RC_W_FREE,      /* obj: owner == NULL (a spin lock, a pthread_once running) */
 };
 
-enum rc_kind { RC_O_NONE, RC_O_MUTEX, RC_O_COND, RC_O_SEM, RC_O_RWLOCK, RC_O_THREAD };
+enum rc_kind {
+    RC_O_NONE, RC_O_MUTEX, RC_O_COND, RC_O_SEM, RC_O_RWLOCK, RC_O_BARRIER, RC_O_SPIN,
+    RC_O_ONCE, RC_O_THREAD
+};
 
 enum rc_tstate { RC_T_FREE, RC_T_ALIVE, RC_T_FINISHED };
 
@@ -59,8 +64,9 @@ struct rc_object {
     int id;                     /* 1, 2 ... per kind, in order of first use */
     struct rc_thread *owner;    /* mutex: holder; rwlock: writer */
     int depth;                  /* recursive mutex: times locked */
-    int type;                   /* mutex: PTHREAD_MUTEX_* */
-    long count;                 /* semaphore value; rwlock readers */
+    int type;                   /* mutex: PTHREAD_MUTEX_*; barrier: its count */
+    long count;                 /* semaphore value; rwlock readers; barrier: arrived;
+                                   once: 0 not run, 1 running, 2 done */
 };
 
 struct rc_thread {
@@ -76,7 +82,7 @@ struct rc_thread {
     struct rc_object *obj;      /* what it waits for */
     struct rc_thread *target;   /* RC_W_JOIN */
     int64_t deadline;           /* virtual ns, RC_NO_DEADLINE: none */
-    bool signalled;             /* RC_W_COND: woken */
+    bool signalled;             /* RC_W_COND, RC_W_BARRIER: woken */
     const char *call;           /* its current (or last) wrapped call */
     uintptr_t where;            /* return address of that call */
     int obj_kind, obj_id;       /* the object of that call, for reports */
