@@ -92,6 +92,10 @@ struct rc_thread {
     int64_t prio;               /* PCT priority: highest runs */
     unsigned long io_mark;      /* RC_W_IO: rc->activity when it blocked */
     bool quiet;                 /* its next point is not a step of activity */
+    bool cancel_pending;        /* pthread_cancel() asked, not acted on yet */
+    bool cancel_off;            /* pthread_setcancelstate(PTHREAD_CANCEL_DISABLE) */
+    void *exit_value;           /* pthread_exit()'s value, while it unwinds */
+    uintptr_t exit_where;       /* and the place of that call */
 };
 
 /* One trace event. */
@@ -233,8 +237,26 @@ void rc_thread_release(struct rc_thread *t);
  */
 void rc_thread_finish(struct rc_thread *self, void *retval, uintptr_t where);
 
-/* The thread function of every thread created under the runtime. */
+/*
+ * The thread function of every thread created under the runtime.  The
+ * thread's cleanup handlers (pthread_cleanup_push) run under the
+ * scheduler when it exits or is cancelled: it finishes after them.
+ */
 void *rc_thread_main(void *record);
+
+/*
+ * `self` (a thread created under the runtime, not main) exits with
+ * `value`: its cleanup handlers run, still under the scheduler, then it
+ * finishes.  Never returns.
+ */
+void rc_thread_exit(struct rc_thread *self, void *value, uintptr_t where)
+    __attribute__((noreturn));
+
+/*
+ * A cancellation point of `self` (wrap_cancel.c): when a cancellation is
+ * pending and enabled, the thread exits with PTHREAD_CANCELED here.
+ */
+void rc_cancel_point(struct rc_thread *self, uintptr_t where);
 
 /* Ends the schedule now with `verdict` and a message (printf format). */
 void rc_fail(int verdict, const char *fmt, ...) __attribute__((noreturn, format(printf, 2, 3)));

@@ -529,7 +529,7 @@ static void test_inprocess(void)
 static void test_posix_calls(void)
 {
     static const char *const cases[] = {
-        "barrier", "spin", "once", "recursive", "errorcheck", "condclock", "static",
+        "barrier", "spin", "once", "cancel", "exit", "recursive", "errorcheck", "condclock", "static",
     };
 
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {

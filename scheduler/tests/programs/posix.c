@@ -11,6 +11,8 @@
  *   cancel     a thread waiting in pthread_cond_wait is cancelled: its
  *              cleanup handler unlocks the mutex, join gives PTHREAD_CANCELED;
  *              cancellation disabled is held until enabled and tested
+ *   exit       a thread holding a mutex calls pthread_exit: its cleanup
+ *              handler unlocks the mutex, under the scheduler
  *   recursive  a recursive mutex locked twice by its owner, and taken by
  *              another thread only once it is fully unlocked
  *   errorcheck an error-checking mutex: EDEADLK relocking, EPERM unlocking
@@ -201,6 +203,33 @@ static void run_cancel(void)
     assert(counter == 1);
 }
 
+/* ---- exit ---- */
+
+static void *exit_thread(void *arg)
+{
+    (void)arg;
+    pthread_mutex_lock(&lock);
+    pthread_cleanup_push(unlock_it, &lock);
+    usleep(1000);
+    pthread_exit(&counter);
+    pthread_cleanup_pop(0);
+    return NULL;
+}
+
+static void run_exit(void)
+{
+    pthread_t t;
+    void *ret;
+
+    pthread_create(&t, NULL, exit_thread, NULL);
+    usleep(500);
+    pthread_mutex_lock(&lock);      /* waits for the cleanup handler */
+    assert(cleaned == 1);
+    pthread_mutex_unlock(&lock);
+    assert(pthread_join(t, &ret) == 0);
+    assert(ret == &counter);
+}
+
 /* ---- recursive, errorcheck ---- */
 
 static pthread_mutex_t typed;
@@ -365,7 +394,7 @@ int main(void)
         void (*run)(void);
     } cases[] = {
         { "barrier", run_barrier }, { "spin", run_spin }, { "once", run_once },
-        { "cancel", run_cancel }, { "recursive", run_recursive },
+        { "cancel", run_cancel }, { "exit", run_exit }, { "recursive", run_recursive },
         { "errorcheck", run_errorcheck }, { "condclock", run_condclock },
         { "static", run_static }, { "robust", run_robust },
     };
