@@ -22,7 +22,8 @@
  *   static     statically initialised mutexes (normal, recursive,
  *              error-checking) and condition variable
  *   robust     a robust mutex whose owner ends holding it: EOWNERDEAD,
- *              pthread_mutex_consistent, then usable again
+ *              pthread_mutex_consistent, then usable again (not modelled
+ *              yet: a deadlock under the scheduler, docs/scheduler.md)
  *
  * Exits 0 when every result is the one POSIX gives; an assert fails otherwise.
  */
