@@ -292,13 +292,21 @@ static int push_scheduler(strv *sources, strv *headers, const char *kit_dir, cha
     return err;
 }
 
-/* The manifest's libs ("pthread uv m") as linker flags; pthread comes with -pthread. */
-static void push_manifest_libs(strv *link, const char *libs)
+/*
+ * The manifest's libs ("pthread uv m") as linker flags; pthread comes with
+ * -pthread.  Under the scheduler (`scheduled`) libuv is linked statically,
+ * libuv_a.a from libuv1-dev: --wrap then reaches its own pthread calls
+ * (uv_mutex_*, uv_cond_*, uv_sem_*, uv_thread_*, uv_barrier_*, uv_once),
+ * its clock reads and its epoll waits (docs/scheduler.md, "libuv").
+ */
+static void push_manifest_libs(strv *link, const char *libs, bool scheduled)
 {
     char *copy = xstrdup(libs), *save = NULL;
 
     for (char *lib = strtok_r(copy, " \t", &save); lib; lib = strtok_r(NULL, " \t", &save))
-        if (strcmp(lib, "pthread"))
+        if (scheduled && !strcmp(lib, "uv"))
+            strv_push(link, xstrdup("-l:libuv_a.a"));
+        else if (strcmp(lib, "pthread"))
             strv_push(link, xasprintf("-l%s", lib));
     free(copy);
 }
@@ -367,7 +375,7 @@ int build_plan_make(const build_profile *p, const manifest_exercise *ex, const c
     for (size_t i = 0; !err && i < wraps.n; i++)
         err = push_wrap_file(&link, kit_dir, wraps.items[i], error);
     strv_push_all(&link, p->libs);
-    push_manifest_libs(&link, ex->libs);
+    push_manifest_libs(&link, ex->libs, out->scheduler);
     strv_push_all(&link, p->libs_after);
     out->sources = strv_done(&sources);
     out->headers = strv_done(&headers);

@@ -13,6 +13,8 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+void __real_pthread_exit(void *value) __attribute__((noreturn));
+
 struct rc_state *rc;
 _Thread_local struct rc_thread *rc_self;
 bool rc_on;
@@ -69,6 +71,13 @@ struct rc_thread *rc_enter(void)
     return rc_on ? rc_self : NULL;
 }
 
+/* Whether a wait is a cancellation point (POSIX): a cancellation ends it. */
+static bool cancellable(int wait)
+{
+    return wait == RC_W_COND || wait == RC_W_SEM || wait == RC_W_JOIN || wait == RC_W_SLEEP ||
+           wait == RC_W_IO;
+}
+
 /* Whether `t` can run now. */
 static bool can_run(const struct rc_thread *t)
 {
@@ -77,6 +86,8 @@ static bool can_run(const struct rc_thread *t)
     if (t->state != RC_T_ALIVE)
         return false;
     if (t->deadline <= rc->now)
+        return true;
+    if (t->cancel_pending && !t->cancel_off && cancellable(t->wait))
         return true;
     switch (t->wait) {
     case RC_W_NONE:
@@ -95,6 +106,10 @@ static bool can_run(const struct rc_thread *t)
         return !o->owner && o->count == 0;
     case RC_W_IO:
         return rc->activity != t->io_mark;
+    case RC_W_BARRIER:
+        return t->signalled;
+    case RC_W_FREE:
+        return !o->owner;
     default:
         return false;
     }
@@ -318,6 +333,14 @@ void rc_thread_release(struct rc_thread *t)
         rc->n_slots--;
 }
 
+/* The thread `arg` unwound (pthread_exit, cancelled): its handlers ran, it finishes. */
+static void thread_unwound(void *arg)
+{
+    struct rc_thread *self = arg;
+
+    rc_thread_finish(self, self->exit_value, self->exit_where);
+}
+
 void *rc_thread_main(void *record)
 {
     struct rc_thread *self = record;
@@ -325,9 +348,26 @@ void *rc_thread_main(void *record)
 
     rc_self = self;
     park(self);
+    pthread_cleanup_push(thread_unwound, self);
     retval = self->fn(self->arg);
+    pthread_cleanup_pop(0);
     rc_thread_finish(self, retval, 0);
     return retval;
+}
+
+void rc_thread_exit(struct rc_thread *self, void *value, uintptr_t where)
+{
+    self->exit_value = value;
+    self->exit_where = where;
+    __real_pthread_exit(value);
+}
+
+void rc_cancel_point(struct rc_thread *self, uintptr_t where)
+{
+    if (self->cancel_pending && !self->cancel_off) {
+        self->cancel_pending = false;
+        rc_thread_exit(self, PTHREAD_CANCELED, where);
+    }
 }
 
 void rc_thread_finish(struct rc_thread *self, void *retval, uintptr_t where)

@@ -7,7 +7,9 @@
 
 #include <stddef.h>
 
-static const char *const kind_names[] = { "", "mutex", "cond", "sem", "rwlock", "thread" };
+static const char *const kind_names[] = { "",     "mutex",  "cond", "sem",
+                                            "rwlock", "barrier", "spin", "once",
+                                            "thread" };
 
 const char *rc_kind_name(int kind)
 {

@@ -41,9 +41,14 @@ enum rc_wait {
     RC_W_RDLOCK,    /* obj: no writer */
     RC_W_WRLOCK,    /* obj: no writer, no reader */
     RC_W_IO,        /* epoll_wait: a step by another thread since io_mark */
+    RC_W_BARRIER,   /* obj: the round it arrived in is over (signalled) */
+    RC_W_FREE,      /* obj: owner == NULL (a spin lock, a pthread_once running) */
 };
 
-enum rc_kind { RC_O_NONE, RC_O_MUTEX, RC_O_COND, RC_O_SEM, RC_O_RWLOCK, RC_O_THREAD };
+enum rc_kind {
+    RC_O_NONE, RC_O_MUTEX, RC_O_COND, RC_O_SEM, RC_O_RWLOCK, RC_O_BARRIER, RC_O_SPIN,
+    RC_O_ONCE, RC_O_THREAD
+};
 
 enum rc_tstate { RC_T_FREE, RC_T_ALIVE, RC_T_FINISHED };
 
@@ -59,8 +64,9 @@ struct rc_object {
     int id;                     /* 1, 2 ... per kind, in order of first use */
     struct rc_thread *owner;    /* mutex: holder; rwlock: writer */
     int depth;                  /* recursive mutex: times locked */
-    int type;                   /* mutex: PTHREAD_MUTEX_* */
-    long count;                 /* semaphore value; rwlock readers */
+    int type;                   /* mutex: PTHREAD_MUTEX_*; barrier: its count */
+    long count;                 /* semaphore value; rwlock readers; barrier: arrived;
+                                   once: 0 not run, 1 running, 2 done */
 };
 
 struct rc_thread {
@@ -76,7 +82,7 @@ struct rc_thread {
     struct rc_object *obj;      /* what it waits for */
     struct rc_thread *target;   /* RC_W_JOIN */
     int64_t deadline;           /* virtual ns, RC_NO_DEADLINE: none */
-    bool signalled;             /* RC_W_COND: woken */
+    bool signalled;             /* RC_W_COND, RC_W_BARRIER: woken */
     const char *call;           /* its current (or last) wrapped call */
     uintptr_t where;            /* return address of that call */
     int obj_kind, obj_id;       /* the object of that call, for reports */
@@ -86,6 +92,10 @@ struct rc_thread {
     int64_t prio;               /* PCT priority: highest runs */
     unsigned long io_mark;      /* RC_W_IO: rc->activity when it blocked */
     bool quiet;                 /* its next point is not a step of activity */
+    bool cancel_pending;        /* pthread_cancel() asked, not acted on yet */
+    bool cancel_off;            /* pthread_setcancelstate(PTHREAD_CANCEL_DISABLE) */
+    void *exit_value;           /* pthread_exit()'s value, while it unwinds */
+    uintptr_t exit_where;       /* and the place of that call */
 };
 
 /* One trace event. */
@@ -227,8 +237,26 @@ void rc_thread_release(struct rc_thread *t);
  */
 void rc_thread_finish(struct rc_thread *self, void *retval, uintptr_t where);
 
-/* The thread function of every thread created under the runtime. */
+/*
+ * The thread function of every thread created under the runtime.  The
+ * thread's cleanup handlers (pthread_cleanup_push) run under the
+ * scheduler when it exits or is cancelled: it finishes after them.
+ */
 void *rc_thread_main(void *record);
+
+/*
+ * `self` (a thread created under the runtime, not main) exits with
+ * `value`: its cleanup handlers run, still under the scheduler, then it
+ * finishes.  Never returns.
+ */
+void rc_thread_exit(struct rc_thread *self, void *value, uintptr_t where)
+    __attribute__((noreturn));
+
+/*
+ * A cancellation point of `self` (wrap_cancel.c): when a cancellation is
+ * pending and enabled, the thread exits with PTHREAD_CANCELED here.
+ */
+void rc_cancel_point(struct rc_thread *self, uintptr_t where);
 
 /* Ends the schedule now with `verdict` and a message (printf format). */
 void rc_fail(int verdict, const char *fmt, ...) __attribute__((noreturn, format(printf, 2, 3)));

@@ -76,6 +76,7 @@ static int wait(pthread_cond_t *cond, pthread_mutex_t *mutex, const char *call, 
         rc_yield_point(self, call, c, where);
         return m->owner != self ? EPERM : EINVAL;
     }
+    rc_cancel_point(self, where);
     if (rc_hook_spurious()) {
         rc_yield_point(self, call, c, where);
         return 0;
@@ -98,6 +99,7 @@ static int wait(pthread_cond_t *cond, pthread_mutex_t *mutex, const char *call, 
     m->owner = self;
     m->depth = depth;
     rc_changed();
+    rc_cancel_point(self, where);     /* with the mutex held again, as POSIX says */
     if (woken)
         return 0;
     if (passed)

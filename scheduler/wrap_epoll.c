@@ -48,8 +48,10 @@ static int wait_events(struct rc_thread *self, int epfd, struct epoll_event *eve
     int64_t deadline = timeout < 0 ? RC_NO_DEADLINE : rc->now + (int64_t)timeout * 1000000;
     int n;
 
+    rc_cancel_point(self, where);
     rc_yield_point(self, call, NULL, where);
     for (;;) {
+        rc_cancel_point(self, where);
         n = ask(epfd, events, max, sigmask);
         if (n > 0)
             rc_changed();

@@ -83,10 +83,14 @@ static int take(sem_t *sem, const char *call, int64_t deadline, bool try, uintpt
         rc_yield_point(self, call, o, where);
         return sem_result(EINVAL);
     }
+    if (!try)
+        rc_cancel_point(self, where);
     self->wait = try ? RC_W_NONE : RC_W_SEM;
     self->obj = o;
     self->deadline = try ? RC_NO_DEADLINE : deadline;
     rc_point(self, call, o, where);
+    if (!try)
+        rc_cancel_point(self, where);     /* the count untouched */
     if (o->count > 0) {
         o->count--;
         rc_changed();

@@ -85,10 +85,12 @@ static int join(struct rc_thread *self, pthread_t thread, void **result, const c
         rc_yield_point(self, call, NULL, where);
         return !t ? ESRCH : t == self ? EDEADLK : EINVAL;
     }
+    rc_cancel_point(self, where);
     self->wait = try ? RC_W_NONE : RC_W_JOIN;
     self->target = t;
     self->deadline = try ? RC_NO_DEADLINE : deadline;
     rc_point(self, call, NULL, where);
+    rc_cancel_point(self, where);
     if (t->state != RC_T_FINISHED) {
         if (try || passed)
             rc_poll_for(self, t);
@@ -212,6 +214,8 @@ void __wrap_pthread_exit(void *value)
 
     rc_hook_thread_exit();
     self = rc_enter();
+    if (self && self->fn)
+        rc_thread_exit(self, value, where);     /* its cleanup handlers under control */
     if (self) {
         rc_inprocess_thread_exit(self);
         rc_thread_finish(self, value, where);

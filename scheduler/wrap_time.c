@@ -82,11 +82,12 @@ int __wrap_gettimeofday(struct timeval *tv, void *tz)
 
 /*
  * Blocks `self` until virtual ns `deadline` (a zero sleep is a yield and a
- * poll).
+ * poll).  A cancellation point.
  */
 static void sleep_until(struct rc_thread *self, int64_t deadline, const char *call,
                         uintptr_t where)
 {
+    rc_cancel_point(self, where);
     if (deadline <= rc->now) {
         rc_yield_point(self, call, NULL, where);
         rc_poll(self);
@@ -95,6 +96,7 @@ static void sleep_until(struct rc_thread *self, int64_t deadline, const char *ca
     self->wait = RC_W_SLEEP;
     self->deadline = deadline;
     rc_point(self, call, NULL, where);
+    rc_cancel_point(self, where);
 }
 
 /* Virtual ns from now after `req`, or RC_BAD_TIME when `req` is not valid. */

@@ -150,6 +150,16 @@ static void test_scheduler(void)
         build_plan_free(&a);
         build_plan_free(&b);
     }
+    for (const build_profile *p = build_profiles; p->name; p++) {
+        manifest_exercise uv = { .slug = "coroutines", .libs = "pthread uv m", .schedules = 1 };
+        build_plan a;
+        char *error = NULL;
+
+        CHECK_INT(build_plan_make(p, &uv, ".", "tests", false, &a, &error), 0);
+        CHECK(has(a.link, "-l:libuv_a.a") == p->scheduler && has(a.link, "-luv") == !p->scheduler,
+              "%s: libuv static under the scheduler, so that its calls are wrapped", p->name);
+        build_plan_free(&a);
+    }
     CHECK(build_profile_find(BUILD_PROFILE_TESTS)->scheduler, "the graded tests take it");
     CHECK(!build_profile_find(BUILD_PROFILE_DRIVER)->scheduler, "the race driver does not");
 }

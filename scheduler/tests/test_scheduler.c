@@ -522,6 +522,46 @@ static void test_inprocess(void)
     }
 }
 
+/*
+ * Correct uses of the calls a student may make (posix.c, uvsync.c): each
+ * passes every schedule under both strategies, with no verdict.
+ */
+static void test_posix_calls(void)
+{
+    static const char *const cases[] = {
+        "barrier", "spin", "once", "cancel", "exit", "recursive", "errorcheck", "condclock", "static",
+    };
+
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        for (int pct = 0; pct < 2; pct++) {
+            char how[64];
+            const char *env[] = { how, pct ? "RC_SCHED_STRATEGY=pct" : "RC_SCHED_STRATEGY=random",
+                                  "RC_SCHED_RUNS=100", "RC_SCHED_WALL_S=5", NULL };
+            int status;
+            cJSON *r;
+
+            snprintf(how, sizeof(how), "HOW=%s", cases[i]);
+            status = run("posix", env);
+            r = report();
+            CHECK(status == 0 && r && !failure(r) && num(r, "schedules_run") == 100,
+                  "posix %s (%s): status %d, %s", cases[i], pct ? "pct" : "random", status,
+                  r && failure(r) ? str(failure(r), "message") : "no failure");
+            cJSON_Delete(r);
+        }
+    }
+    for (int pct = 0; pct < 2; pct++) {
+        const char *env[] = { pct ? "RC_SCHED_STRATEGY=pct" : "RC_SCHED_STRATEGY=random",
+                              "RC_SCHED_RUNS=30", "RC_SCHED_WALL_S=5", NULL };
+        int status = run("uvsync", env);
+        cJSON *r = report();
+
+        CHECK(status == 0 && r && !failure(r) && num(r, "schedules_run") == 30,
+              "uvsync (%s): status %d, %s", pct ? "pct" : "random", status,
+              r && failure(r) ? str(failure(r), "message") : "no failure");
+        cJSON_Delete(r);
+    }
+}
+
 int main(int argc, char **argv)
 {
     programs = argc > 1 ? argv[1] : SCHED_PROGRAMS;
@@ -540,5 +580,6 @@ int main(int argc, char **argv)
     test_exit_guard();
     test_libuv();
     test_inprocess();
+    test_posix_calls();
     return check_finish();
 }
