@@ -76,7 +76,7 @@ static bool can_run(const struct rc_thread *t)
 
     if (t->state != RC_T_ALIVE)
         return false;
-    if (t->deadline <= rc->now)
+    if (t->deadline <= rc->now || rc_cancellable(t))
         return true;
     switch (t->wait) {
     case RC_W_NONE:
@@ -325,7 +325,7 @@ void *rc_thread_main(void *record)
 
     rc_self = self;
     park(self);
-    retval = self->fn(self->arg);
+    retval = rc_thread_run(self);
     rc_thread_finish(self, retval, 0);
     return retval;
 }

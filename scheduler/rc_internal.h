@@ -86,6 +86,7 @@ struct rc_thread {
     int64_t prio;               /* PCT priority: highest runs */
     unsigned long io_mark;      /* RC_W_IO: rc->activity when it blocked */
     bool quiet;                 /* its next point is not a step of activity */
+    bool cancel;                /* pthread_cancel asked, not yet acted on */
 };
 
 /* One trace event. */
@@ -229,6 +230,19 @@ void rc_thread_finish(struct rc_thread *self, void *retval, uintptr_t where);
 
 /* The thread function of every thread created under the runtime. */
 void *rc_thread_main(void *record);
+
+/*
+ * Cancellation (wrap_cancel.c).  rc_cancellable(): whether `t` waits in a
+ * cancellation point with a pthread_cancel not yet acted on (it can run).
+ * rc_cancel_point(): called by such a wait when `self` got the turn again;
+ * acts on the request (does not return) when the thread's cancellation is
+ * enabled; returns whether one was asked (then the wait waits again).
+ * rc_thread_run(): runs the thread's function, ending the thread in the
+ * scheduler when it is cancelled.
+ */
+bool rc_cancellable(const struct rc_thread *t);
+bool rc_cancel_point(struct rc_thread *self);
+void *rc_thread_run(struct rc_thread *self);
 
 /* Ends the schedule now with `verdict` and a message (printf format). */
 void rc_fail(int verdict, const char *fmt, ...) __attribute__((noreturn, format(printf, 2, 3)));

@@ -98,7 +98,8 @@ static int wait(pthread_cond_t *cond, pthread_mutex_t *mutex, const char *call, 
     m->owner = self;
     m->depth = depth;
     rc_changed();
-    if (woken)
+    /* a cancellation point, acted on with the mutex held; one it ignores: a spurious wake-up */
+    if (rc_cancel_point(self) || woken)
         return 0;
     if (passed)
         rc_poll(self);

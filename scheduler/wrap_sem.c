@@ -83,10 +83,15 @@ static int take(sem_t *sem, const char *call, int64_t deadline, bool try, uintpt
         rc_yield_point(self, call, o, where);
         return sem_result(EINVAL);
     }
-    self->wait = try ? RC_W_NONE : RC_W_SEM;
-    self->obj = o;
-    self->deadline = try ? RC_NO_DEADLINE : deadline;
-    rc_point(self, call, o, where);
+    for (;;) {
+        self->wait = try ? RC_W_NONE : RC_W_SEM;
+        self->obj = o;
+        self->deadline = try ? RC_NO_DEADLINE : deadline;
+        rc_point(self, call, o, where);
+        /* a cancellation point; woken by a pthread_cancel it ignores: again */
+        if (try || !rc_cancel_point(self) || o->count > 0 || deadline <= rc->now)
+            break;
+    }
     if (o->count > 0) {
         o->count--;
         rc_changed();

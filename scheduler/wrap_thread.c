@@ -85,10 +85,15 @@ static int join(struct rc_thread *self, pthread_t thread, void **result, const c
         rc_yield_point(self, call, NULL, where);
         return !t ? ESRCH : t == self ? EDEADLK : EINVAL;
     }
-    self->wait = try ? RC_W_NONE : RC_W_JOIN;
-    self->target = t;
-    self->deadline = try ? RC_NO_DEADLINE : deadline;
-    rc_point(self, call, NULL, where);
+    for (;;) {
+        self->wait = try ? RC_W_NONE : RC_W_JOIN;
+        self->target = t;
+        self->deadline = try ? RC_NO_DEADLINE : deadline;
+        rc_point(self, call, NULL, where);
+        /* a cancellation point; woken by a pthread_cancel it ignores: again */
+        if (try || !rc_cancel_point(self) || t->state == RC_T_FINISHED || deadline <= rc->now)
+            break;
+    }
     if (t->state != RC_T_FINISHED) {
         if (try || passed)
             rc_poll_for(self, t);

@@ -92,9 +92,12 @@ static void sleep_until(struct rc_thread *self, int64_t deadline, const char *ca
         rc_poll(self);
         return;
     }
-    self->wait = RC_W_SLEEP;
-    self->deadline = deadline;
-    rc_point(self, call, NULL, where);
+    do {
+        self->wait = RC_W_SLEEP;
+        self->deadline = deadline;
+        rc_point(self, call, NULL, where);
+        /* a cancellation point; woken by a pthread_cancel it ignores: again */
+    } while (rc_cancel_point(self) && deadline > rc->now);
 }
 
 /* Virtual ns from now after `req`, or RC_BAD_TIME when `req` is not valid. */
