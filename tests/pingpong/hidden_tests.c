@@ -8,7 +8,9 @@
  * it ran on, and whether another hit was still running.  Calls of bsem
  * functions that might wrongly block run the same way.
  *
- * Durations are in rc_unit() units (0.02 s unless RC_TIME_SCALE says).
+ * Durations are in rc_unit() units (0.02 s) of virtual time: the tests
+ * run under the controlled scheduler (manifest `schedules = 1`), so they
+ * are exact, and a player that polls is stopped by the scheduler.
  */
 #define _GNU_SOURCE
 #include "racecourse_test.h"
