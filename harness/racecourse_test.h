@@ -121,6 +121,15 @@ bool rc_sem_wait_for(sem_t *sem, double seconds);
  * false, and not joined, if it does not. */
 bool rc_join_within(pthread_t thread, double seconds);
 
+/*
+ * Whether this test runs under the controlled scheduler (manifest
+ * `schedules = 1`, docs/scheduler.md): one thread at a time, clocks and
+ * sleeps virtual.  There rc_now() is virtual time, while rc_process_cpu()
+ * and rc_runnable_others() still measure the real machine, so the two are
+ * not compared; a thread that polls is the scheduler's verdict instead.
+ */
+bool rc_virtual_time(void);
+
 /* CPU time (user + system) used so far by the whole process, in seconds. */
 double rc_process_cpu(void);
 

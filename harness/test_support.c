@@ -87,6 +87,14 @@ bool rc_join_within(pthread_t thread, double seconds)
     return true;
 }
 
+/* The controlled scheduler's (scheduler/api.c), when it is linked in. */
+extern bool rc_sched_active(void) __attribute__((weak));
+
+bool rc_virtual_time(void)
+{
+    return rc_sched_active && rc_sched_active();
+}
+
 double rc_process_cpu(void)
 {
     struct timespec used;

@@ -186,6 +186,23 @@ static void test_virtual_time(void)
     cJSON_Delete(r);
 }
 
+/* Threads cancelled in sem_wait, a condition wait, a sleep and a join end;
+ * one with cancellation disabled goes on (cancel.c asserts each). */
+static void test_cancel(void)
+{
+    int rc;
+    cJSON *r = explore("cancel", "100", "random", &rc);
+
+    CHECK_INT(rc, 0);
+    CHECK(r && !failure(r), "cancel failed: %s", failure(r) ? str(failure(r), "message") : "");
+    CHECK_INT(num(r, "schedules_run"), 100);
+    cJSON_Delete(r);
+    r = explore("cancel", "100", "pct", &rc);
+    CHECK_INT(rc, 0);
+    CHECK(r && !failure(r), "cancel (pct) failed: %s", failure(r) ? str(failure(r), "message") : "");
+    cJSON_Delete(r);
+}
+
 static void test_deadlock(void)
 {
     cJSON *r;
@@ -569,6 +586,7 @@ int main(int argc, char **argv)
              getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp", (int)getpid());
     test_strategies();
     test_virtual_time();
+    test_cancel();
     test_deadlock();
     test_busy_wait();
     test_faults();

@@ -8,7 +8,9 @@
  * it ran on, and whether another hit was still running.  Calls of bsem
  * functions that might wrongly block run the same way.
  *
- * Durations are in rc_unit() units (0.02 s unless RC_TIME_SCALE says).
+ * Durations are in rc_unit() units (0.02 s) of virtual time: the tests
+ * run under the controlled scheduler (manifest `schedules = 1`), so they
+ * are exact, and a player that polls is stopped by the scheduler.
  */
 #define _GNU_SOURCE
 #include "racecourse_test.h"
@@ -429,8 +431,21 @@ RC_TEST(pingpong, no_busy_waiting)
         wall = rc_now() - wall;
         rc_watch_finish(&w);
         check_complete_game(rc);
-        if (cpu < 0.05 * wall && w.runnable < w.span)
+        if (rc_virtual_time() || (cpu < 0.05 * wall && w.runnable < w.span))
             break;
+    }
+    /*
+     * In virtual time (the controlled scheduler) a player that polls never
+     * lets the clock move, and the scheduler stops the game at its line
+     * (busy-wait, or the step limit); one that sleeps and looks again ends
+     * late.  A game whose players block takes exactly its 12 hits.
+     */
+    if (rc_virtual_time()) {
+        cr_assert(wall > 12 * rc_unit() - 1e-6 && wall < 12 * rc_unit() + 1e-6,
+                  "the game took %.6f s (virtual), expected exactly %.6f s, the time of its "
+                  "12 hits: a player must wait in sem_wait, which wakes it at once, not sleep "
+                  "and look again (or poll)", wall, 12 * rc_unit());
+        return;
     }
     cr_assert(cpu < 0.05 * wall && w.runnable < w.span,
               "the game used %.0f ms of CPU in %.0f ms, and its threads were running or "
@@ -625,6 +640,42 @@ RC_TEST(pingpong, bsem_release_beyond_limit)
     bsem_destroy(s);
 }
 
+/*
+ * A release that comes while bsem_acquire is on its way to the wait (it
+ * found every place taken and has not waited yet) must not be lost.  The
+ * test holds the only place of a bsem of limit 1, starts an acquire and
+ * releases at once, without letting the acquire block first.  Under the
+ * controlled scheduler each round interleaves the two calls differently,
+ * so some round lets the release in between the acquire's check and its
+ * wait (natively that window is a few instructions wide and a run almost
+ * never hits it).
+ */
+static void check_release_while_acquiring(void)
+{
+    enum { ROUNDS = 40 };
+    bsem *s = create(1);
+    int rc;
+
+    expect_free_places(s, 1, "on a new bsem with limit 1");   /* the test holds it */
+    for (int round = 0; round < ROUNDS; round++) {
+        bsem_call *waiter = start_call(bsem_acquire, s);
+
+        rc = bsem_release(s);
+        cr_assert_eq(rc, 0, "bsem_release of the only place returned %d (%s), expected 0",
+                     rc, strerror(rc));
+        rc = finish_call(waiter, 50, "bsem_acquire kept waiting although the only place was "
+                         "released while it was about to wait: that release was lost.  Check "
+                         "the count and wait without letting go of the mutex in between "
+                         "(pthread_cond_wait lets go of it and waits in one step)");
+        cr_assert_eq(rc, 0, "bsem_acquire returned %d (%s), expected 0", rc, strerror(rc));
+        /* The waiter's place is the test's now: places belong to no thread. */
+    }
+    rc = bsem_release(s);
+    cr_assert_eq(rc, 0, "bsem_release of the only place returned %d (%s), expected 0",
+                 rc, strerror(rc));
+    bsem_destroy(s);
+}
+
 RC_TEST(pingpong, bsem_acquire_waits_for_release)
 {
     bsem *s = create(2);
@@ -651,6 +702,7 @@ RC_TEST(pingpong, bsem_acquire_waits_for_release)
                  rc, strerror(rc));
     expect_free_places(s, 0, "with both places taken again");
     bsem_destroy(s);
+    check_release_while_acquiring();
 }
 
 RC_TEST(pingpong, bsem_try_acquire_never_waits)
@@ -693,7 +745,7 @@ RC_TEST(pingpong, bsem_acquire_no_busy_wait)
         if (runnable >= 0)
             runnable = rc_runnable_others() - runnable;
         wall = rc_now() - wall;
-        if (cpu < 0.05 * wall && runnable < 0.5 * wall)
+        if (rc_virtual_time() || (cpu < 0.05 * wall && runnable < 0.5 * wall))
             break;
     }
     for (int i = 0; i < WAITERS; i++)
@@ -713,8 +765,12 @@ RC_TEST(pingpong, bsem_acquire_no_busy_wait)
         cr_assert_eq(rc, 0, "bsem_acquire returned %d (%s) after waiting, "
                      "expected 0", rc, strerror(rc));
     }
-    /* Waiters that poll are runnable all the time, however busy the machine is. */
-    cr_assert(cpu < 0.05 * wall && runnable < 0.5 * wall, "%d threads waiting in "
+    /*
+     * Waiters that poll are runnable all the time, however busy the machine
+     * is.  In virtual time they never let the sleep above end: the
+     * scheduler stops the test at their line (busy-wait, or the step limit).
+     */
+    cr_assert(rc_virtual_time() || (cpu < 0.05 * wall && runnable < 0.5 * wall), "%d threads waiting in "
               "bsem_acquire used %.0f ms of CPU in %.0f ms and were running or ready "
               "to run for %.0f ms: waiting must block (pthread_cond_wait or sem_wait), "
               "not loop on a check", WAITERS, cpu * 1e3, wall * 1e3, runnable * 1e3);
