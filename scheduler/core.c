@@ -264,6 +264,12 @@ void rc_changed(void)
     rc->epoch++;
 }
 
+void rc_changed_by_lock(struct rc_thread *self)
+{
+    rc->epoch++;
+    self->own_changes++;
+}
+
 void rc_poll_for(struct rc_thread *self, const struct rc_thread *owner)
 {
     self->polled_for = owner ? owner->id : 0;
@@ -276,11 +282,13 @@ void rc_poll(struct rc_thread *self)
      * A thread alone polls too: nothing else can change what it polls
      * (virtual time moves only when it blocks), so its loop never ends.
      */
-    if (self->polls > 0 && self->poll_epoch == rc->epoch) {
+    unsigned long others = rc->epoch - self->own_changes;
+
+    if (self->polls > 0 && self->poll_epoch == others) {
         self->polls++;
     } else {
         self->polls = 1;
-        self->poll_epoch = rc->epoch;
+        self->poll_epoch = others;
     }
     rc_strategy_polled(self);
     if (self->polls <= rc_cfg.max_polls)

@@ -87,7 +87,9 @@ struct rc_thread {
     uintptr_t where;            /* return address of that call */
     int obj_kind, obj_id;       /* the object of that call, for reports */
     unsigned long polls;        /* consecutive polls without a change */
-    unsigned long poll_epoch;   /* rc->epoch at its last poll */
+    unsigned long poll_epoch;   /* rc->epoch - own_changes at its last poll */
+    unsigned long own_changes;  /* changes it made itself taking or letting go
+                                 * of a mutex: they do not end its polls */
     int polled_for;             /* id of the thread its last poll waited for, or 0 */
     int64_t prio;               /* PCT priority: highest runs */
     unsigned long io_mark;      /* RC_W_IO: rc->activity when it blocked */
@@ -208,9 +210,17 @@ void rc_io_wait(struct rc_thread *self, int64_t deadline, const char *call, uint
 void rc_changed(void);
 
 /*
+ * Notes that `self` took or let go of a mutex: a change for every other
+ * thread, not for its own polls (a loop of unlock, yield, lock, look
+ * again changes nothing it could see).
+ */
+void rc_changed_by_lock(struct rc_thread *self);
+
+/*
  * Notes a poll of `self` (trylock failed, yield, clock read ...) while
  * other threads are alive; past rc_cfg.max_polls polls with no change by
- * anyone (rc_changed(), virtual time moving) in between, ends the
+ * anyone (rc_changed(), virtual time moving; its own mutex locks and
+ * unlocks do not count) in between, ends the
  * schedule with a busy-wait verdict.
  */
 void rc_poll(struct rc_thread *self);

@@ -60,7 +60,7 @@ static int take(struct rc_thread *self, struct rc_object *o)
         o->owner = self;
         o->depth = 1;
     }
-    rc_changed();
+    rc_changed_by_lock(self);
     return 0;
 }
 
@@ -156,7 +156,7 @@ int __wrap_pthread_mutex_unlock(pthread_mutex_t *mutex)
     }
     if (--o->depth == 0)
         o->owner = NULL;
-    rc_changed();
+    rc_changed_by_lock(self);
     rc_yield_point(self, "pthread_mutex_unlock", o, where);
     return 0;
 }

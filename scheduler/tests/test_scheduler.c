@@ -245,6 +245,21 @@ static void test_busy_wait(void)
     cJSON_Delete(r);
 }
 
+/* A poll loop that lets its lock go and takes it again (relock.c): its own
+ * locks do not end its run of polls, so it is a busy-wait, not a step limit. */
+static void test_busy_wait_relocking(void)
+{
+    int rc;
+    cJSON *r = explore("relock", "1", "random", &rc);
+    const cJSON *f = failure(r);
+
+    CHECK_INT(rc, 1);
+    CHECK(f && strcmp(str(f, "kind"), "busy-wait") == 0, "relock: no busy-wait");
+    if (f)
+        CHECK_HAS(str(f, "message"), "sched_yield");
+    cJSON_Delete(r);
+}
+
 static void test_faults(void)
 {
     int rc;
@@ -589,6 +604,7 @@ int main(int argc, char **argv)
     test_cancel();
     test_deadlock();
     test_busy_wait();
+    test_busy_wait_relocking();
     test_faults();
     test_found_and_replayed("counter", "random", "assert");
     test_found_and_replayed("counter", "pct", "assert");
