@@ -287,13 +287,17 @@ static void print_make_vars(const manifest *m)
     printf("\n");
     for (size_t i = 0; i < m->n_exercises; i++) {
         const manifest_exercise *ex = &m->exercises[i];
+        int hidden_points = 0;
 
+        for (size_t t = 0; t < ex->n_hidden; t++)
+            hidden_points += ex->hidden_tests[t].points;
         printf("RC_LIBS_%s := %s\n", ex->slug, ex->libs);
         printf("RC_RACE_%s := %s\n", ex->slug, ex->race ? "on" : "off");
         printf("RC_DRIVER_%s := %s\n", ex->slug, manifest_driver(ex));
         printf("RC_SCHEDULES_%s := %d\n", ex->slug, ex->schedules);
         printf("RC_COVERAGE_LINES_%s := %d\n", ex->slug, ex->coverage_lines);
         printf("RC_COVERAGE_BRANCHES_%s := %d\n", ex->slug, ex->coverage_branches);
+        printf("RC_HIDDEN_POINTS_%s := %d\n", ex->slug, hidden_points);
         printf("RC_PUBLIC_TESTS_%s :=", ex->slug);
         for (size_t t = 0; t < ex->n_public; t++)
             printf(" %s", ex->public_tests[t].name);

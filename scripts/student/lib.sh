@@ -4,10 +4,22 @@
 # Sets RC_KIT (the kit's root), RC_GRADE (the grader) and the colours; reads
 # the manifest through the grader (`build/grade --make-vars`, the Makefile's
 # source too, and `build/grade --manifest-get`), never by parsing it again.
+# The tools run on every save (make watch): what they need is read with
+# one grader run and bash's own words, not a program started per value.
 # shellcheck shell=bash
 # shellcheck disable=SC2034  # the variables set here are used by the scripts that source it
 
-RC_KIT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+# rc_abs_dir DIR: sets REPLY to DIR as an absolute path, without a fork.
+rc_abs_dir() {
+    local here=$PWD oldpwd=${OLDPWD:-}
+    CDPATH='' cd -- "$1" && REPLY=$PWD
+    CDPATH='' cd -- "$here" || return
+    OLDPWD=$oldpwd
+}
+RC_LIB=${BASH_SOURCE[0]}
+[[ $RC_LIB == */* ]] || RC_LIB=./$RC_LIB
+rc_abs_dir "${RC_LIB%/*}/../.."
+RC_KIT=$REPLY
 RC_GRADE=$RC_KIT/build/grade
 
 if [[ -t 1 && -z ${NO_COLOR:-} ]]; then
@@ -37,19 +49,33 @@ rc_need_grader() {
     fi
 }
 
-RC_VARS=''
-# rc_var NAME: a variable of `build/grade --make-vars` ("" when absent).
+declare -gA RC_VARS=()
+RC_VARS_READ=false
+# rc_vars_read: reads `build/grade --make-vars` into RC_VARS (NAME -> value)
+# once; call it outside $(...), or each command substitution reads it again.
+rc_vars_read() {
+    local lines line value
+    $RC_VARS_READ && return 0
+    rc_need_grader
+    lines=$("$RC_GRADE" --make-vars) || rc_die "the grader cannot read manifest.ini"
+    while IFS= read -r line; do
+        [[ $line == *' :='* ]] || continue
+        value=${line#*' :='}
+        RC_VARS[${line%%' :='*}]=${value# }
+    done <<<"$lines"
+    RC_VARS_READ=true
+}
+
+# rc_var NAME: prints a variable of `build/grade --make-vars` ("" when absent).
 rc_var() {
-    if [[ -z $RC_VARS ]]; then
-        rc_need_grader
-        RC_VARS=$("$RC_GRADE" --make-vars) || rc_die "the grader cannot read manifest.ini"
-    fi
-    sed -n "s/^$1 := *//p" <<<"$RC_VARS"
+    rc_vars_read
+    echo "${RC_VARS[$1]:-}"
 }
 
 # rc_exercises: sets RC_EXERCISES (an array) in teaching order.
 rc_exercises() {
-    read -r -a RC_EXERCISES <<<"$(rc_var RC_EXERCISES)"
+    rc_vars_read
+    read -r -a RC_EXERCISES <<<"${RC_VARS[RC_EXERCISES]:-}"
     [[ ${#RC_EXERCISES[@]} -gt 0 ]] || rc_die "manifest.ini lists no exercise"
 }
 
@@ -94,6 +120,9 @@ rc_manifest() {
 RC_KIT_ARGS=()
 rc_course_kit() {
     local dir
+    RC_KIT_ARGS=()
+    # No list (the kit itself): course-files has nothing to compare.
+    [[ -f $RC_KIT/course-files.txt ]] || return 0
     dir=$("$RC_KIT/scripts/student/course-files" --kit-dir "$1/course-kit") || true
     RC_KIT_ARGS=()
     if [[ -n $dir ]]; then
@@ -160,7 +189,12 @@ rc_compile_log() {
 # rc_summary_field FILE SLUG N: field N of SLUG's line of a --summary file
 # ("<slug> <score> <max> <build> <race> <passed>/<total>").
 rc_summary_field() {
-    awk -v slug="$2" -v n="$3" '$1 == slug { print $n }' "$1"
+    local fields
+    while read -r -a fields; do
+        if [[ ${fields[0]:-} == "$2" ]]; then
+            echo "${fields[$3 - 1]:-}"
+        fi
+    done <"$1"
 }
 
 # rc_seconds_since START: seconds since START ($EPOCHREALTIME), one decimal.
@@ -183,8 +217,8 @@ RC_RACE_VERDICTS=${RC_RACE_VERDICTS:-$RC_KIT/build/race-verdicts}
 
 # rc_file_hash SUBMISSION SLUG: the hash of the student's file, or "".
 rc_file_hash() {
-    local file=$1/exercises/$2/$2.c
-    [[ -f $file ]] && sha256sum <"$file" | cut -d' ' -f1
+    local file=$1/exercises/$2/$2.c sum
+    [[ -f $file ]] && sum=$(sha256sum <"$file") && echo "${sum%% *}"
 }
 
 # rc_race_record SUBMISSION SLUG STATUS: keeps a race check's verdict
@@ -199,15 +233,16 @@ rc_race_record() {
 # file as it is now, "" when it was not checked since it changed.
 rc_race_verdict() {
     local hash kept status
-    hash=$(rc_file_hash "$1" "$2") || return 0
     [[ -f $RC_RACE_VERDICTS/$2 ]] || return 0
+    hash=$(rc_file_hash "$1" "$2") || return 0
     read -r kept status <"$RC_RACE_VERDICTS/$2" || true
     [[ $kept != "$hash" ]] || echo "$status"
 }
 
 # rc_race_needed SLUG: whether SLUG has a race check (race = on).
 rc_race_needed() {
-    [[ $(rc_var "RC_RACE_$1") == on ]]
+    rc_vars_read
+    [[ ${RC_VARS[RC_RACE_$1]:-} == on ]]
 }
 
 # rc_progress_read SUMMARY: takes in a --summary file (one exercise or all),
