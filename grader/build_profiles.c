@@ -18,14 +18,15 @@
  * line), which the Makefile's own tests read too.
  */
 
-/* Descriptors (harness/fd_guard.c): the student's code writes only to its own. */
+/* Descriptors (harness/fd_guard.c): the student's code writes only to its own
+ * (and its reads pause when a test asks: rc_slow_reads). */
 static const char *const guard_fd[] = {
     "pipe", "pipe2", "socketpair", "eventfd", "timerfd_create", "epoll_create",
     "epoll_create1", "signalfd", "dup", "dup2", "dup3", "fcntl", "fcntl64", "close",
     "uv_pipe", "uv_socketpair", "write", "writev", "pwrite", "pwrite64", "pwritev",
     "pwritev2", "send", "sendto", "sendmsg", "sendmmsg", "sendfile", "splice", "tee",
     "vmsplice", "copy_file_range", "eventfd_write", "uv_write", "uv_write2",
-    "uv_try_write", "uv_try_write2", NULL,
+    "uv_try_write", "uv_try_write2", "read", "recv", NULL,
 };
 /* Printing (harness/print_guard.c): to the run's captured output only. */
 static const char *const guard_print[] = {

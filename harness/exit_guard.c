@@ -24,12 +24,14 @@
  *
  * The wrappers at the end of this file give the code under test a
  * spurious wake-up or a late lock when a test asks for one
- * (rc_spurious_wakeups, rc_delay_locks).
+ * (rc_spurious_wakeups, rc_delay_locks), or locks that never sleep in the
+ * mutex (rc_locks_never_sleep).
  */
 #define _GNU_SOURCE
 #include "racecourse_test.h"
 #include "exit_guard.h"
 
+#include <errno.h>
 #include <execinfo.h>
 #include <pthread.h>
 #include <signal.h>
@@ -39,6 +41,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <ucontext.h>
+#include <unistd.h>
 
 extern void __real__exit(int status) __attribute__((noreturn));
 extern void __real_pthread_exit(void *value) __attribute__((noreturn));
@@ -254,6 +257,7 @@ static _Thread_local int spurious_left;     /* this thread's waits to cut short 
 static _Thread_local double lock_delay_s;   /* this thread's sleep before each lock */
 static _Thread_local double late_wakeup_s;  /* this thread's pause after each wake-up */
 static _Thread_local double lock_hold_s;    /* this thread's sleep after each lock */
+static bool locks_never_sleep;              /* every thread's, inherited by fork */
 
 void rc_spurious_wakeups(int n)
 {
@@ -328,12 +332,39 @@ void rc_hold_locks(double seconds)
     lock_hold_s = seconds > 0 ? seconds : 0;
 }
 
+void rc_locks_never_sleep(bool on)
+{
+    locks_never_sleep = on;
+}
+
+/*
+ * Takes `mutex` with trylock, pausing between tries while another thread
+ * holds it: nobody ever sleeps on the mutex's futex, so nobody needs its
+ * holder to wake them.  A mutex the caller holds itself is locked as
+ * usual (EDEADLK for an error-checking one, a deadlock for a normal one).
+ * Returns the first answer that is not "taken" (0, EOWNERDEAD ...).
+ */
+static int lock_by_trying(pthread_mutex_t *mutex)
+{
+    int rc;
+
+    while ((rc = pthread_mutex_trylock(mutex)) == EBUSY) {
+        if (mutex->__data.__owner == gettid())
+            return __real_pthread_mutex_lock(mutex);
+        rc_sleep(0.00005);
+    }
+    return rc;
+}
+
 int __wrap_pthread_mutex_lock(pthread_mutex_t *mutex)
 {
     int rc;
 
     rc_sleep(lock_delay_s);
-    rc = __real_pthread_mutex_lock(mutex);
+    if (locks_never_sleep)
+        rc = lock_by_trying(mutex);
+    else
+        rc = __real_pthread_mutex_lock(mutex);
     if (rc == 0)
         rc_sleep(lock_hold_s);
     return rc;

@@ -28,6 +28,11 @@
  * writes, and code that takes one write or one read for a whole message
  * then fails on every run.
  *
+ * And a test may ask (rc_slow_reads) that each read and recv of the
+ * student's code that got bytes pause before it returns them: code that
+ * reads on several threads into one shared buffer then has the bytes of
+ * one read overwritten by another's before it parses them, on every run.
+ *
  * Printing with printf and its relatives stays allowed: it goes to the
  * run's captured output, through print_guard.c.
  * The tests' and the harness's own calls are not renamed either: only the
@@ -214,6 +219,26 @@ static ssize_t split_send(int fd, const void *data, size_t len, int flags)
     return split_end(send(fd, data, len > split_bytes ? split_bytes : len, flags));
 }
 
+/* rc_slow_reads: the pause of a read that got bytes (0: none). */
+static struct timespec read_pause;
+
+void rc_slow_reads(double seconds)
+{
+    read_pause.tv_sec = seconds > 0 ? (time_t)seconds : 0;
+    read_pause.tv_nsec = seconds > 0 ? (long)((seconds - (double)read_pause.tv_sec) * 1e9) : 0;
+}
+
+/* After a read that returned `got`: the pause when it got bytes. */
+static ssize_t read_end(ssize_t got)
+{
+    struct timespec left = read_pause;
+
+    if (got > 0 && (left.tv_sec > 0 || left.tv_nsec > 0))
+        while (nanosleep(&left, &left) != 0 && errno == EINTR)
+            ;
+    return got;
+}
+
 /* Remembers `fd` as the student's own; returns fd (or -1 unchanged). */
 static int own(int fd)
 {
@@ -384,6 +409,18 @@ int rc_guard_uv_socketpair(int type, int protocol, uv_os_sock_t fds[2], int flag
         own(fds[1]);
     }
     return result;
+}
+
+/* ---- calls that read (any descriptor: only paused on demand) ---- */
+
+ssize_t rc_guard_read(int fd, void *data, size_t len)
+{
+    return read_end(read(fd, data, len));
+}
+
+ssize_t rc_guard_recv(int fd, void *data, size_t len, int flags)
+{
+    return read_end(recv(fd, data, len, flags));
 }
 
 /* ---- calls that write ---- */

@@ -25,9 +25,13 @@
  *                          or must still block.
  *
  *   rc_spurious_wakeups(), rc_delay_locks(), rc_late_wakeups(),
- *   rc_hold_locks(), rc_split_writes()
+ *   rc_hold_locks(), rc_split_writes(), rc_slow_reads()
  *                          make the interleaving a bug needs happen on
  *                          every run, not when the scheduler allows.
+ *
+ *   rc_locks_never_sleep()
+ *                          keeps an interleaving a test is not about
+ *                          from ever happening.
  *
  * A test that crashes in its own code, not in the code under test, is
  * reported as a bug of the kit (rc_catch_crashes, exit_guard.c).
@@ -221,6 +225,21 @@ void rc_late_wakeups(double seconds);
 void rc_hold_locks(double seconds);
 
 /*
+ * From now on (on: true), each pthread_mutex_lock of the code under test,
+ * in this process and in processes forked after the call, takes the mutex
+ * with pthread_mutex_trylock, and while another thread holds it pauses
+ * 50 microseconds and tries again: it never sleeps in the mutex, where
+ * only an unlock could wake it.  Mutual exclusion is the same; but a mutex
+ * in memory shared by processes and made without PTHREAD_PROCESS_SHARED,
+ * whose sleepers an unlock in another process never wakes, then works.
+ * So a test about something else never fails because two workers happened
+ * to meet on such a mutex, and a test of the mutex itself turns this off
+ * and makes them meet on every run (rc_hold_locks).  Only in programs the
+ * grader links, like rc_spurious_wakeups.
+ */
+void rc_locks_never_sleep(bool on);
+
+/*
  * From now on, each write() and send() of the code under test (in this
  * process and in processes forked after the call) transfers at most
  * `bytes` bytes, and when that cut it short it sleeps `pause_s` before it
@@ -229,6 +248,17 @@ void rc_hold_locks(double seconds);
  * the other side, for a whole message fails on every run.
  */
 void rc_split_writes(size_t bytes, double pause_s);
+
+/*
+ * From now on, each read() and recv() of the code under test (in this
+ * process and in processes forked after the call) that got bytes sleeps
+ * `seconds` before it returns them (0 or less: no more pause).  Reads
+ * that libuv makes are not the student's and never pause.  Code that
+ * reads several streams on threads of its own into ONE buffer without a
+ * lock then has each read's bytes overwritten by another thread's read
+ * before it parses them, on every run, not when two reads happen to meet.
+ */
+void rc_slow_reads(double seconds);
 
 /*
  * Race drivers (tests/<slug>/race_driver.c, plain programs; see

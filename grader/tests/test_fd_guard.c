@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 #include <uv.h>
 
@@ -29,6 +30,9 @@ ssize_t rc_guard_send(int fd, const void *data, size_t len, int flags);
 int rc_guard_uv_pipe(uv_file fds[2], int read_flags, int write_flags);
 int rc_guard_uv_try_write(uv_stream_t *stream, const uv_buf_t bufs[], unsigned int n);
 void rc_split_writes(size_t bytes, double pause_s);
+ssize_t rc_guard_read(int fd, void *data, size_t len);
+ssize_t rc_guard_recv(int fd, void *data, size_t len, int flags);
+void rc_slow_reads(double seconds);
 
 /* Whether write-like call `result` was refused with EBADF. */
 #define REFUSED(result) ((errno = 0, (result)) == -1 && errno == EBADF)
@@ -145,11 +149,53 @@ static void test_split_writes(void)
     rc_guard_close(fds[1]);
 }
 
+static double now(void)
+{
+    struct timespec t;
+
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+/*
+ * rc_slow_reads: a read or recv that got bytes pauses before it returns
+ * them (any descriptor: reading is not guarded), one at end of file does
+ * not pause; rc_slow_reads(0) ends the pauses.
+ */
+static void test_slow_reads(void)
+{
+    int fds[2], pair[2];
+    char got[8] = "";
+    double start;
+
+    CHECK_INT(pipe(fds), 0);
+    CHECK_INT(socketpair(AF_UNIX, SOCK_STREAM, 0, pair), 0);
+    CHECK_INT(write(fds[1], "abc", 3), 3);
+    CHECK_INT(send(pair[1], "de", 2, 0), 2);
+    rc_slow_reads(0.05);
+    start = now();
+    CHECK_INT(rc_guard_read(fds[0], got, sizeof got), 3);
+    CHECK(now() - start >= 0.05, "a read that got bytes paused (%.3f s)", now() - start);
+    start = now();
+    CHECK_INT(rc_guard_recv(pair[0], got, sizeof got, 0), 2);
+    CHECK(now() - start >= 0.05, "a recv that got bytes paused (%.3f s)", now() - start);
+    CHECK(!memcmp(got, "dec", 3), "the bytes are the ones sent (%.3s)", got);
+    close(fds[1]);
+    CHECK_INT(rc_guard_read(fds[0], got, sizeof got), 0);
+    rc_slow_reads(0);
+    CHECK_INT(send(pair[1], "f", 1, 0), 1);
+    CHECK_INT(rc_guard_recv(pair[0], got, sizeof got, 0), 1);
+    close(fds[0]);
+    close(pair[0]);
+    close(pair[1]);
+}
+
 int main(void)
 {
     test_own_descriptors();
     test_other_descriptors();
     test_libuv_streams();
     test_split_writes();
+    test_slow_reads();
     return check_finish();
 }

@@ -7,6 +7,17 @@
  * pipe's write end, SIOCOUTQ on a socket); so a text written one byte at
  * a time with drains arrives one byte per read, whatever the scheduling.
  * Every wait has a time limit, so a wrong solution fails, never hangs.
+ *
+ * Where several sources have data at once, the student's own read()s (not
+ * libuv's) pause OVERLAP units after they got bytes (rc_slow_reads): code
+ * that reads on one thread per source into ONE shared buffer then has the
+ * bytes of every read but the last overwritten before it parses them, on
+ * every run, instead of when two reads happen to meet.  Each such test is
+ * written so that this fails it whichever read comes last (texts that
+ * differ from their first byte, a good source longer than the bad ones).
+ * The tests that time the reading, or read a great many chunks, feed their
+ * sources so that reads never meet on one buffer in a way that changes
+ * the verdict (pieces far apart in time, tokens of one width).
  */
 #define _GNU_SOURCE
 #include "async_stats.h"
@@ -283,6 +294,15 @@ static int run_stats(const int *fds, size_t n, summary *per, summary *all)
 
 #define MAX_FEEDS 32
 
+/* Units that the student's reads pause where sources have data at once. */
+#define OVERLAP 5
+
+/* Makes reads overlap (see the top of the file); 0 units: no more. */
+static void overlap_reads(double units)
+{
+    rc_slow_reads(units * rc_unit());
+}
+
 /*
  * The common case: sources[i] is fed by a writer (socket or pipe, whole
  * text at once), async_stats reads them all; its result is returned.
@@ -298,7 +318,9 @@ static int stats_of_texts(const char *const *texts, const bool *sockets, size_t 
         fds[i] = feed_open(&feeds[i], sockets && sockets[i], texts[i]);
         feed_start(&feeds[i]);
     }
+    overlap_reads(OVERLAP);
     rc = run_stats(fds, n, per, all);
+    overlap_reads(0);
     cr_assert_neq(rc, ENOSYS, "async_stats returned ENOSYS: it is not written yet");
     feeds_finish(feeds, fds, n);
     return rc;
@@ -500,23 +522,35 @@ RC_TEST(async_stats, overall_combines_sources)
     check_summary(&all, all_want, 10, "overall (all four sources together)");
 }
 
-/* Feeds `text` one byte per read on a pipe and on a socket. */
+/*
+ * Feeds two texts one byte per read, on a pipe and on a socket.  Reads
+ * pause a unit: the two sources are read at the same time, byte after
+ * byte, and their bytes differ.
+ */
 RC_TEST(async_stats, numbers_split_across_reads)
 {
-    static const char text[] = "12.5 -3e2 +.25\n1000000 6.02E+23\t-0.001 77 8.\n";
-    const double want[] = { 12.5, -3e2, .25, 1000000, 6.02E+23, -0.001, 77, 8 };
+    static const char *const texts[2] = {
+        "12.5 -3e2 +.25\n1000000 6.02E+23\t-0.001 77 8.\n",
+        "-7.75 4e1\n+.5 2000000\t1.5E+2 -0.003 99 6.\n",
+    };
+    static const double want[2][8] = {
+        { 12.5, -3e2, .25, 1000000, 6.02E+23, -0.001, 77, 8 },
+        { -7.75, 4e1, .5, 2000000, 1.5E+2, -0.003, 99, 6 },
+    };
     static feed feeds[2];
     int fds[2];
     summary per[2] = { poisoned(), poisoned() }, all = poisoned();
     int rc;
 
     for (int i = 0; i < 2; i++) {
-        fds[i] = feed_open(&feeds[i], i == 1, text);
+        fds[i] = feed_open(&feeds[i], i == 1, texts[i]);
         feeds[i].chunk = 1;
         feeds[i].drain = true;
         feed_start(&feeds[i]);
     }
+    overlap_reads(1);
     rc = run_stats(fds, 2, per, &all);
+    overlap_reads(0);
     cr_assert_eq(rc, 0, "async_stats returned %d, expected 0: the two streams hold 8 good numbers, "
                  "sent one byte per read; a number cut by a read must be kept until its end arrives "
                  "(parsed alone, pieces such as . or 6.02E are bad tokens)", rc);
@@ -532,8 +566,8 @@ RC_TEST(async_stats, numbers_split_across_reads)
                  "the socket sent 8 numbers one byte per read and per_source[1].count is %zu: "
                  "a number cut by a read must be kept until its end arrives, not parsed as two",
                  per[1].count);
-    check_summary(&per[0], want, 8, "per_source[0] (pipe, one byte per read)");
-    check_summary(&per[1], want, 8, "per_source[1] (socket, one byte per read)");
+    check_summary(&per[0], want[0], 8, "per_source[0] (pipe, one byte per read)");
+    check_summary(&per[1], want[1], 8, "per_source[1] (socket, one byte per read)");
 }
 
 /* Reads cut the text at random places (chunks of 1 to 9 bytes). */
@@ -566,7 +600,9 @@ RC_TEST(async_stats, numbers_split_in_chunks)
 /*
  * Source 0 sends half its numbers, then waits until source 1 has been read
  * to the end.  Reading the sources one after another never gets to source
- * 1, whose writer gives up waiting after a while.
+ * 1, whose writer gives up waiting after a while.  Every token of both
+ * sources is two bytes wide, and only counts are checked: this test is
+ * about order, and reads that meet on one buffer change no count.
  */
 RC_TEST(async_stats, slow_source_does_not_block_others)
 {
@@ -596,9 +632,12 @@ RC_TEST(async_stats, slow_source_does_not_block_others)
 }
 
 /*
- * Four sources send 3 pieces each, with 3, 6, 9 and 12 units before each
- * piece, and each piece only once the previous one was read: about 36
- * units if read at once, 90 if one after another.
+ * Four sources send 3 pieces each, with 5, 7, 9 and 11 units before each
+ * piece, and each piece only once the previous one was read: about 33
+ * units if read at once, 69 if one after another (15 for the first, then
+ * 14, 18 and 22 for the others, whose first pieces are waiting).  No two pieces arrive
+ * within a unit of each other (5, 7, 9, 10, 11, 14, 15, 18, ...), so that
+ * no two reads ever meet.
  */
 RC_TEST(async_stats, takes_as_long_as_the_slowest_source)
 {
@@ -613,7 +652,7 @@ RC_TEST(async_stats, takes_as_long_as_the_slowest_source)
     for (int i = 0; i < 4; i++) {
         fds[i] = feed_open(&feeds[i], i == 3, texts[i]);
         feeds[i].chunk = 3;                 /* one number per piece */
-        feeds[i].delay = 3 * (i + 1) * u;
+        feeds[i].delay = (5 + 2 * i) * u;
         feeds[i].drain = true;
     }
     start = rc_now();
@@ -626,7 +665,7 @@ RC_TEST(async_stats, takes_as_long_as_the_slowest_source)
     cr_assert(took < 60 * u,
               "async_stats took %.3f s: the slowest source alone takes about %.2f s, "
               "all four one after another %.2f s: read every source at once",
-              took, 36 * u, 90 * u);
+              took, 33 * u, 69 * u);
     check_summary(&all, want, 12, "overall");
 }
 
@@ -755,7 +794,9 @@ RC_TEST(async_stats, bad_source_read_to_end)
     fds[1] = feed_open(&feeds[1], true, "1 2\n");
     feed_start(&feeds[0]);
     feed_start(&feeds[1]);
+    overlap_reads(OVERLAP);
     rc = run_stats(fds, 2, per, &all);
+    overlap_reads(0);
     cr_assert_eq(rc, EINVAL, "async_stats returned %d, expected EINVAL (%d)", rc, EINVAL);
     feeds_finish(feeds, fds, 2);
     cr_assert_eq(feeds[0].write_error, 0,
@@ -820,7 +861,9 @@ RC_TEST(async_stats, number_grammar_rejected)
         texts[i] = padded[i];
         per[i] = poisoned();
     }
-    texts[N] = "1 2 3\n";
+    /* longer than every bad source: one of those that reads its bytes
+     * instead of its own finds no bad token (see the top of the file) */
+    texts[N] = "1   2   3           \n";
     per[N] = poisoned();
     cr_assert_leq(N + 1, MAX_FEEDS, "too many sources (test setup)");
     rc = stats_of_texts(texts, NULL, N + 1, per, &all);
@@ -880,7 +923,9 @@ RC_TEST(async_stats, regular_file_is_eperm)
     fds[2] = feed_open(&feeds[1], true, "3 4\n");
     feed_start(&feeds[0]);
     feed_start(&feeds[1]);
+    overlap_reads(OVERLAP);
     rc = run_stats(fds, 3, per, &all);
+    overlap_reads(0);
     cr_assert_eq(rc, EPERM, "source 1 is a regular file: async_stats returned %d, expected EPERM (%d)",
                  rc, EPERM);
     cr_assert_eq(per[1].error, EPERM, "source 1 is a regular file: its error is %d, expected EPERM (%d)",
@@ -972,6 +1017,7 @@ RC_TEST(async_stats, no_sources)
 RC_TEST(async_stats, descriptors_closed_and_loop_empty)
 {
     const char *texts[] = { "1 2 3\n", "4 5\n", "", "6 x 7\n" };
+    const double want[] = { 1, 2, 3, 4, 5 };
     static feed feeds[4];
     int fds[4];
     uv_loop_t loop;
@@ -983,8 +1029,15 @@ RC_TEST(async_stats, descriptors_closed_and_loop_empty)
         feed_start(&feeds[i]);
     }
     cr_assert_eq(uv_loop_init(&loop), 0, "uv_loop_init failed (test setup)");
+    overlap_reads(OVERLAP);
     rc = async_stats(&loop, fds, 4, per, NULL);
+    overlap_reads(0);
     cr_assert_eq(rc, EINVAL, "async_stats returned %d, expected EINVAL (source 3 holds x)", rc);
+    check_summary(&per[0], want, 3, "per_source[0]");
+    check_summary(&per[1], want + 3, 2, "per_source[1]");
+    check_summary(&per[2], NULL, 0, "per_source[2] (empty)");
+    cr_assert_eq(per[3].error, EINVAL, "per_source[3] holds x: its error is %d, expected EINVAL (%d)",
+                 per[3].error, EINVAL);
     for (int i = 0; i < 4; i++)
         cr_assert(!fd_is_open(fds[i]), "fds[%d] (%s) is still open after async_stats returned: "
                   "close every descriptor when done (uv_close on its handle closes it)",
@@ -1171,9 +1224,11 @@ static void check_stats_faults(unsigned families, const char *what, int err, boo
         open_fault_streams(fds);
         cr_assert_eq(uv_loop_init(&loop), 0, "uv_loop_init failed (test setup)");
         blocks = rc_fault_live_blocks();
+        overlap_reads(k == 1 ? OVERLAP : 0);   /* three streams ready at once */
         rc_fault_arm(families, k, err);
         rc = async_stats(&loop, fds, FAULT_STREAMS, per, &all);
         failed = rc_fault_disarm();
+        overlap_reads(0);
         blocks = rc_fault_live_blocks() - blocks;
         closed = uv_loop_close(&loop);
         if (failed == 0) {

@@ -18,6 +18,11 @@
  *     workers then contend on it every run (a mutex that is not
  *     PTHREAD_PROCESS_SHARED leaves the contender asleep forever), and a
  *     counter updated without the mutex shows as a map far too fast;
+ *   - and the other way round, in every other test, workers never sleep
+ *     on the counter's mutex (rc_locks_never_sleep, turned on for every
+ *     test below and off by the tests of the mutex): whether two workers
+ *     met on a mutex that is not PTHREAD_PROCESS_SHARED, and one of them
+ *     hung, is left to no test but those, instead of to the scheduler;
  *   - rc_split_writes() cuts every write of the code under test into
  *     1-byte parts with a pause after each: a whole message never comes in
  *     one read, and one write never sends a whole message;
@@ -48,6 +53,12 @@
 #include <unistd.h>
 
 RC_SUITE(process_pool);
+
+/* Each test is a process of its own (fork + exec): this runs in each. */
+__attribute__((constructor)) static void no_chance_meetings(void)
+{
+    rc_locks_never_sleep(true);
+}
 
 static long in[MAX_ITEMS], out[MAX_ITEMS];
 static int status[MAX_ITEMS];
@@ -412,6 +423,7 @@ RC_TEST(process_pool, counter_updated_under_the_lock)
     pool *p;
 
     board_init();
+    rc_locks_never_sleep(false);    /* the mutex as the student made it */
     rc_hold_locks(unit(5));         /* inherited by the workers */
     p = new_pool(1);
     fill(in, 6, PLAIN);
@@ -433,6 +445,7 @@ RC_TEST(process_pool, mutex_works_between_processes)
     pool *p;
 
     board_init();
+    rc_locks_never_sleep(false);    /* this test is about the sleepers */
     rc_hold_locks(unit(3));         /* workers find the mutex taken */
     p = new_pool(4);
     fill(in, 8, PLAIN);
