@@ -20,6 +20,7 @@
 #define _GNU_SOURCE
 #include "joinall.h"
 #include "racecourse_test.h"
+#include "joinall_tests.h"
 #include "fault_inject.h"
 
 #include <errno.h>
@@ -30,8 +31,6 @@
 #include <string.h>
 #include <time.h>
 
-#define MAX_THREADS 8
-#define HANG_UNITS 40.0         /* a hung thread gives up after this long */
 #define STACK_BYTES (128 * 1024)
 
 RC_SUITE(joinall);
@@ -43,15 +42,7 @@ typedef struct worker {
 } worker;
 
 static worker workers[MAX_THREADS];
-static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
-static pthread_cond_t changed;  /* on CLOCK_MONOTONIC, see init_once */
-static pthread_once_t once = PTHREAD_ONCE_INIT;
 static void *const SENTINEL = (void *)(uintptr_t)0x5e5e5e;
-
-static void *value_of(size_t i)
-{
-    return (void *)(uintptr_t)(0xc0de00 + i);
-}
 
 static double units_since(double start)
 {
@@ -66,16 +57,7 @@ static void *worker_main(void *arg)
     if (w->kind == 'S' || w->kind == 'R') {
         rc_sleep(w->units * rc_unit());
     } else if (w->kind == 'H') {
-        struct timespec give_up;
-        double wait = HANG_UNITS * rc_unit();
-
-        clock_gettime(CLOCK_MONOTONIC, &give_up);
-        give_up.tv_sec += (time_t)wait;
-        give_up.tv_nsec += (long)((wait - (double)(time_t)wait) * 1e9);
-        if (give_up.tv_nsec >= 1000000000L) {
-            give_up.tv_sec++;
-            give_up.tv_nsec -= 1000000000L;
-        }
+        struct timespec give_up = hang_deadline();
         bool released;
 
         pthread_mutex_lock(&lock);
@@ -90,16 +72,6 @@ static void *worker_main(void *arg)
             rc_sleep(2 * rc_unit());
     }
     return value_of(i);
-}
-
-static void init_once(void)
-{
-    pthread_condattr_t cattr;
-
-    pthread_condattr_init(&cattr);
-    pthread_condattr_setclock(&cattr, CLOCK_MONOTONIC);
-    pthread_cond_init(&changed, &cattr);
-    pthread_condattr_destroy(&cattr);
 }
 
 /*
