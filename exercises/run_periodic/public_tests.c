@@ -10,6 +10,7 @@
  */
 #include "racecourse_test.h"
 #include "run_periodic.h"
+#include "periodic_tests.h"
 
 #include <errno.h>
 #include <math.h>
@@ -23,29 +24,6 @@ RC_SUITE(run_periodic_public);
 static void count_run(void *arg)
 {
     atomic_fetch_add((atomic_int *)arg, 1);
-}
-
-static run_periodic *new_scheduler(void)
-{
-    run_periodic *rp;
-
-    errno = 0;
-    rp = rp_create();
-    cr_assert_not_null(rp, "rp_create returned NULL (errno %d: %s), expected "
-                       "a new scheduler", errno, strerror(errno));
-    return rp;
-}
-
-static int add_job(run_periodic *rp, double interval_units, atomic_int *runs)
-{
-    int id;
-
-    errno = 0;
-    id = rp_add(rp, interval_units * rc_unit(), count_run, runs);
-    cr_assert_geq(id, 0, "rp_add(rp, %g s, fn, arg) returned %d (errno %d: "
-                  "%s), expected a job id >= 0", interval_units * rc_unit(),
-                  id, errno, strerror(errno));
-    return id;
 }
 
 /* Interval 2 units for 11 units: runs at 2, 4, 6, 8, 10.  A busy machine

@@ -20,6 +20,7 @@
  */
 #include "racecourse_test.h"
 #include "run_periodic.h"
+#include "periodic_tests.h"
 #include "fault_inject.h"
 
 #include <errno.h>
@@ -74,29 +75,6 @@ static double units(double seconds)
 static double ms(double n)
 {
     return n * rc_unit() * 1e3;
-}
-
-static run_periodic *new_scheduler(void)
-{
-    run_periodic *rp;
-
-    errno = 0;
-    rp = rp_create();
-    cr_assert_not_null(rp, "rp_create returned NULL (errno %d: %s), expected "
-                       "a new scheduler", errno, strerror(errno));
-    return rp;
-}
-
-static int add_job(run_periodic *rp, double interval_units, counter *c)
-{
-    int id;
-
-    errno = 0;
-    id = rp_add(rp, interval_units * rc_unit(), count_run, c);
-    cr_assert_geq(id, 0, "rp_add(rp, %g s, fn, arg) returned %d (errno %d: "
-                  "%s), expected a job id >= 0", interval_units * rc_unit(),
-                  id, errno, strerror(errno));
-    return id;
 }
 
 static void start(run_periodic *rp)
