@@ -618,18 +618,32 @@ RC_TEST(five_tasks, pool_two_workers_makespan)
     cr_assert_fail("%s (failed twice in a row)", why);
 }
 
-RC_TEST(five_tasks, pool_one_worker_is_sequential)
+/*
+ * Runs the seed tasks on a pool of `workers` (a task second is
+ * `unit_per_second` units) with `records` (SEED_N + 1 of them), checks that it returned 0 and ran each task
+ * once (`plan` names the call in messages); returns how long it took, in
+ * units.
+ */
+static double time_seed_pool(task_record *records, size_t workers, double unit_per_second,
+                             const char *plan)
 {
-    task_record records[SEED_N + 1];
     double t0, took;
     int rc;
 
-    recorder_reset(SEED, SEED_N, 0.25);
+    recorder_reset(SEED, SEED_N, unit_per_second);
     t0 = rc_now();
-    rc = run_pool(SEED, SEED_N, 1, record_work, &R, records);
+    rc = run_pool(SEED, SEED_N, workers, record_work, &R, records);
     took = units_since(t0);
-    cr_assert_eq(rc, 0, "run_pool(1 worker) returned %d (%s), expected 0", rc, strerror(rc));
-    check_each_once("run_pool(1 worker)");
+    cr_assert_eq(rc, 0, "%s returned %d (%s), expected 0", plan, rc, strerror(rc));
+    check_each_once(plan);
+    return took;
+}
+
+RC_TEST(five_tasks, pool_one_worker_is_sequential)
+{
+    task_record records[SEED_N + 1];
+    double took = time_seed_pool(records, 1, 0.25, "run_pool(1 worker)");
+
     for (size_t k = 0; k < SEED_N; k++)
         cr_assert_eq(R.order[k], k,
                      "run_pool(1 worker) ran task %zu as number %zu: workers take tasks in index order",
@@ -645,15 +659,8 @@ RC_TEST(five_tasks, pool_one_worker_is_sequential)
 RC_TEST(five_tasks, pool_five_workers_takes_longest)
 {
     task_record records[SEED_N + 1];
-    double t0, took;
-    int rc;
+    double took = time_seed_pool(records, 5, 1.0, "run_pool(5 workers)");
 
-    recorder_reset(SEED, SEED_N, 1.0);
-    t0 = rc_now();
-    rc = run_pool(SEED, SEED_N, 5, record_work, &R, records);
-    took = units_since(t0);
-    cr_assert_eq(rc, 0, "run_pool(5 workers) returned %d (%s), expected 0", rc, strerror(rc));
-    check_each_once("run_pool(5 workers)");
     cr_assert(took >= 19.5 && took < 28,
               "run_pool(5 workers) took %.1f units; with a worker per task it takes the longest task, 20", took);
 }
