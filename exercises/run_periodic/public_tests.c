@@ -98,25 +98,6 @@ RC_TEST(run_periodic_public, cancel_then_enoent)
     rp_destroy(rp);
 }
 
-/* rp_stop runs on a helper thread so that a stop that hangs fails here
- * within half a second instead of after an hour. */
-typedef struct stop_call {
-    run_periodic *rp;
-    double seconds;
-    atomic_int done;
-} stop_call;
-
-static void *call_stop(void *arg)
-{
-    stop_call *call = arg;
-    double began = rc_now();
-
-    rp_stop(call->rp);
-    call->seconds = rc_now() - began;
-    atomic_store(&call->done, 1);
-    return NULL;
-}
-
 RC_TEST(run_periodic_public, start_twice_and_prompt_stop)
 {
     double took = 0;

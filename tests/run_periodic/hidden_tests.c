@@ -123,25 +123,6 @@ static void in_two_attempts(bool (*attempt)(char *why))
     cr_assert_fail("%s (failed %d times in a row)", why, ATTEMPTS);
 }
 
-/* rp_stop on a helper thread, so that a stop that hangs fails the test
- * quickly instead of waiting for the test timeout. */
-typedef struct stop_call {
-    run_periodic *rp;
-    double seconds;         /* how long rp_stop took */
-    atomic_int done;
-} stop_call;
-
-static void *call_stop(void *arg)
-{
-    stop_call *call = arg;
-    double began = rc_now();
-
-    rp_stop(call->rp);
-    call->seconds = rc_now() - began;
-    atomic_store(&call->done, 1);
-    return NULL;
-}
-
 /* Runs rp_stop(rp) and returns how long it took, in units.  Fails the
  * test at once if rp_stop has not returned after 25 units. */
 static double timed_stop(run_periodic *rp, const char *when)
