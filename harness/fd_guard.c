@@ -165,6 +165,12 @@ static void split_begin(int fd, size_t len)
     split_left = len;
 }
 
+/* write(fd, data, len), or send(fd, data, len, flags) when is_send. */
+static ssize_t put_whole(int fd, const void *data, size_t len, int flags, bool is_send)
+{
+    return is_send ? send(fd, data, len, flags) : write(fd, data, len);
+}
+
 /*
  * A write short enough to go whole (a signal handler's byte on a
  * self-pipe, say): under the pipe's lock, unless this thread holds it
@@ -178,7 +184,7 @@ static ssize_t split_whole(int fd, const void *data, size_t len, int flags, bool
 
     if (take)
         split_lock(lock);
-    put = is_send ? send(fd, data, len, flags) : write(fd, data, len);
+    put = put_whole(fd, data, len, flags, is_send);
     if (take)
         pthread_mutex_unlock(lock);
     return put;
@@ -199,24 +205,18 @@ static ssize_t split_end(ssize_t put)
     return put;
 }
 
-static ssize_t split_write(int fd, const void *data, size_t len)
+/*
+ * A write (is_send false) or a send of the student's code: whole, or a
+ * part of a message when rc_split_writes asked for parts.
+ */
+static ssize_t split_put(int fd, const void *data, size_t len, int flags, bool is_send)
 {
     if (!split_bytes)
-        return write(fd, data, len);
+        return put_whole(fd, data, len, flags, is_send);
     if (len <= split_bytes && !(split_fd == fd && split_left > 0))
-        return split_whole(fd, data, len, 0, false);
+        return split_whole(fd, data, len, flags, is_send);
     split_begin(fd, len);
-    return split_end(write(fd, data, len > split_bytes ? split_bytes : len));
-}
-
-static ssize_t split_send(int fd, const void *data, size_t len, int flags)
-{
-    if (!split_bytes)
-        return send(fd, data, len, flags);
-    if (len <= split_bytes && !(split_fd == fd && split_left > 0))
-        return split_whole(fd, data, len, flags, true);
-    split_begin(fd, len);
-    return split_end(send(fd, data, len > split_bytes ? split_bytes : len, flags));
+    return split_end(put_whole(fd, data, len > split_bytes ? split_bytes : len, flags, is_send));
 }
 
 /* rc_slow_reads: the pause of a read that got bytes (0: none). */
@@ -372,16 +372,8 @@ int rc_guard_fcntl(int fd, int cmd, ...)
     return guarded_fcntl(fd, cmd, arg);
 }
 
-int rc_guard_fcntl64(int fd, int cmd, ...)
-{
-    va_list ap;
-    long arg;
-
-    va_start(ap, cmd);
-    arg = va_arg(ap, long);
-    va_end(ap);
-    return guarded_fcntl(fd, cmd, arg);
-}
+/* fcntl64 is fcntl under another name (glibc's _FILE_OFFSET_BITS=64). */
+int rc_guard_fcntl64(int fd, int cmd, ...) __attribute__((alias("rc_guard_fcntl")));
 
 int rc_guard_close(int fd)
 {
@@ -429,7 +421,7 @@ ssize_t rc_guard_write(int fd, const void *data, size_t len)
 {
     if (!is_own(fd))
         return refuse();
-    return split_write(fd, data, len);
+    return split_put(fd, data, len, 0, false);
 }
 
 ssize_t rc_guard_writev(int fd, const struct iovec *iov, int n)
@@ -461,7 +453,7 @@ ssize_t rc_guard_send(int fd, const void *data, size_t len, int flags)
 {
     if (!is_own(fd))
         return refuse();
-    return split_send(fd, data, len, flags);
+    return split_put(fd, data, len, flags, true);
 }
 
 ssize_t rc_guard_sendto(int fd, const void *data, size_t len, int flags,

@@ -166,6 +166,21 @@ static int vprint(FILE *stream, const char *format, va_list ap)
     return result;
 }
 
+/*
+ * vprint of the arguments after `format` in a printf-like guard (GNU C
+ * statement expression: the value is what vprint returns).
+ */
+#define VPRINT_ARGS(stream, format)                                         \
+    ({                                                                      \
+        va_list ap_;                                                        \
+        int len_;                                                           \
+                                                                            \
+        va_start(ap_, format);                                              \
+        len_ = vprint(stream, format, ap_);                                 \
+        va_end(ap_);                                                        \
+        len_;                                                               \
+    })
+
 int rc_guard_vfprintf(FILE *stream, const char *format, va_list ap)
 {
     return vprint(stream, format, ap);
@@ -178,24 +193,12 @@ int rc_guard_vprintf(const char *format, va_list ap)
 
 int rc_guard_fprintf(FILE *stream, const char *format, ...)
 {
-    va_list ap;
-    int len;
-
-    va_start(ap, format);
-    len = vprint(stream, format, ap);
-    va_end(ap);
-    return len;
+    return VPRINT_ARGS(stream, format);
 }
 
 int rc_guard_printf(const char *format, ...)
 {
-    va_list ap;
-    int len;
-
-    va_start(ap, format);
-    len = vprint(stdout, format, ap);
-    va_end(ap);
-    return len;
+    return VPRINT_ARGS(stdout, format);
 }
 
 /* The _FORTIFY_SOURCE forms: the flag only asks for checks vsnprintf makes anyway. */
@@ -213,26 +216,14 @@ int rc_guard___vprintf_chk(int flag, const char *format, va_list ap)
 
 int rc_guard___fprintf_chk(FILE *stream, int flag, const char *format, ...)
 {
-    va_list ap;
-    int len;
-
     (void)flag;
-    va_start(ap, format);
-    len = vprint(stream, format, ap);
-    va_end(ap);
-    return len;
+    return VPRINT_ARGS(stream, format);
 }
 
 int rc_guard___printf_chk(int flag, const char *format, ...)
 {
-    va_list ap;
-    int len;
-
     (void)flag;
-    va_start(ap, format);
-    len = vprint(stdout, format, ap);
-    va_end(ap);
-    return len;
+    return VPRINT_ARGS(stdout, format);
 }
 
 int rc_guard_fputs(const char *s, FILE *stream)

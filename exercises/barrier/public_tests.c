@@ -20,6 +20,7 @@
 #define _GNU_SOURCE
 #include "barrier.h"
 #include "racecourse_test.h"
+#include "barrier_tests.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -29,82 +30,6 @@
 #include <time.h>
 
 RC_SUITE(barrier_public);
-
-#define UNSET 0xdeadbeefu       /* an index nobody wrote */
-
-/* An event_wait (e set) or a barrier_wait (b set) on a thread of its own. */
-typedef struct call {
-    event *e;
-    barrier *b;
-    double timeout_s;
-    int spurious;               /* spurious wake-ups to force */
-    double late_s;              /* how late it looks after a wake-up */
-    unsigned index;
-    int result;
-    double started, finished;
-    atomic_bool done;
-    sem_t over;
-    pthread_t thread;
-} call;
-
-static void *call_main(void *arg)
-{
-    call *c = arg;
-
-    rc_spurious_wakeups(c->spurious);
-    rc_late_wakeups(c->late_s);
-    c->started = rc_now();
-    if (c->e)
-        c->result = event_wait(c->e, c->timeout_s);
-    else
-        c->result = barrier_wait(c->b, c->timeout_s, &c->index);
-    c->finished = rc_now();
-    atomic_store(&c->done, true);
-    sem_post(&c->over);
-    return NULL;
-}
-
-/* Starts `c`, whose e or b, timeout_s, spurious and late_s are set. */
-static void call_start(call *c)
-{
-    c->index = UNSET;
-    c->result = -1;
-    atomic_init(&c->done, false);
-    sem_init(&c->over, 0, 0);
-    cr_assert(pthread_create(&c->thread, NULL, call_main, c) == 0, "cannot start a thread");
-}
-
-static void start_barrier_wait(call *c, barrier *b, double timeout_s)
-{
-    memset(c, 0, sizeof *c);
-    c->b = b;
-    c->timeout_s = timeout_s;
-    call_start(c);
-}
-
-/* Waits up to `units` for the call to return (on a semaphore, no polling). */
-static bool finished_within(call *c, double units)
-{
-    if (!rc_sem_wait_for(&c->over, units * rc_unit()))
-        return false;
-    pthread_join(c->thread, NULL);
-    return true;
-}
-
-/* Waits (25 units at most) until `n` threads wait at the barrier. */
-static void let_arrive(barrier *b, unsigned n)
-{
-    double until = rc_now() + 25 * rc_unit();
-
-    while (barrier_waiting(b) < n && rc_now() < until)
-        rc_sleep(0.001);
-}
-
-/* Time for threads about to block to do so. */
-static void let_threads_block(void)
-{
-    rc_sleep(5 * rc_unit());
-}
 
 RC_TEST(barrier_public, event_set_wakes_every_waiter)
 {
@@ -129,7 +54,7 @@ RC_TEST(barrier_public, event_set_wakes_every_waiter)
                   "spurious wake-up: wait in a WHILE loop, not an if", waiters[i].result);
     event_set(e);
     for (int i = 0; i < 3; i++) {
-        cr_assert(finished_within(&waiters[i], 25), "3 threads waited for the event; one of them was still "
+        cr_assert(call_wait(&waiters[i], unit(25)), "3 threads waited for the event; one of them was still "
                   "blocked 25 units after event_set: wake EVERY waiter (pthread_cond_broadcast)");
         cr_assert(waiters[i].result == 0, "event_wait returned %d after event_set, expected 0", waiters[i].result);
     }
@@ -153,7 +78,7 @@ RC_TEST(barrier_public, event_set_then_clear_still_wakes)
     let_threads_block();
     event_set(e);
     event_clear(e);
-    cr_assert(finished_within(&waiter, 50), "a thread waiting when event_set was called stayed blocked because "
+    cr_assert(call_wait(&waiter, unit(50)), "a thread waiting when event_set was called stayed blocked because "
               "event_clear came before it woke up: count the sets, and let a waiter return when the count "
               "moved since it started waiting");
     cr_assert(waiter.result == 0, "the waiter returned %d, expected 0", waiter.result);
@@ -216,7 +141,7 @@ RC_TEST(barrier_public, barrier_releases_all_together)
         }
     }
     for (int i = 0; i < 3; i++) {
-        cr_assert(finished_within(&calls[i], 25), "a thread stayed blocked after the last of 3 parties arrived: "
+        cr_assert(call_wait(&calls[i], unit(25)), "a thread stayed blocked after the last of 3 parties arrived: "
                   "the last arrival wakes every waiter (broadcast)");
         cr_assert(calls[i].result == 0, "barrier_wait returned %d when the cycle completed, expected 0",
                   calls[i].result);
@@ -245,10 +170,10 @@ RC_TEST(barrier_public, barrier_is_reusable)
     call_start(&slow);
     let_arrive(b, 1);
     start_barrier_wait(&fast1, b, -1.0);
-    cr_assert(finished_within(&fast1, 25) && fast1.result == 0,
+    cr_assert(call_wait(&fast1, unit(25)) && fast1.result == 0,
               "the second of 2 parties did not return 0 (%d)", fast1.result);
     start_barrier_wait(&fast2, b, -1.0);    /* arrives again at once */
-    cr_assert(finished_within(&slow, 50), "the first thread of a completed cycle stayed blocked because the "
+    cr_assert(call_wait(&slow, unit(50)), "the first thread of a completed cycle stayed blocked because the "
               "other arrived again before it woke up: it slipped into the next cycle.  Wait until the "
               "cycle NUMBER changes (a generation counter), not until a count goes back to 0");
     cr_assert(slow.result == 0 && slow.index == 0, "the first of 2 parties returned %d with index %u, expected "
@@ -257,7 +182,7 @@ RC_TEST(barrier_public, barrier_is_reusable)
     cr_assert(!atomic_load(&fast2.done), "a thread arriving again at a barrier of 2 returned %d alone: it waits "
               "for a partner in the next cycle", fast2.result);
     start_barrier_wait(&third, b, -1.0);
-    cr_assert(finished_within(&fast2, 25) && finished_within(&third, 25),
+    cr_assert(call_wait(&fast2, unit(25)) && call_wait(&third, unit(25)),
               "the second cycle did not complete with 2 parties");
     cr_assert(fast2.result == 0 && third.result == 0, "the second cycle returned %d and %d, expected 0 and 0",
               fast2.result, third.result);
@@ -274,17 +199,17 @@ RC_TEST(barrier_public, timeout_breaks_the_barrier)
     start_barrier_wait(&waiter, b, -1.0);
     let_arrive(b, 1);
     start_barrier_wait(&timed, b, 5 * rc_unit());
-    cr_assert(finished_within(&timed, 40), "barrier_wait with a 5-unit timeout still waits after 40 units");
+    cr_assert(call_wait(&timed, unit(40)), "barrier_wait with a 5-unit timeout still waits after 40 units");
     took = (timed.finished - timed.started) / rc_unit();
     cr_assert(timed.result == ETIMEDOUT, "barrier_wait with a 5-unit timeout returned %d with 2 of 3 parties, "
               "expected ETIMEDOUT", timed.result);
     cr_assert(took >= 4.0 && took <= 15.0, "barrier_wait with a 5-unit timeout gave up after %.2f units", took);
-    cr_assert(finished_within(&waiter, 25), "the other waiter stayed blocked after the timeout: a timeout breaks "
+    cr_assert(call_wait(&waiter, unit(25)), "the other waiter stayed blocked after the timeout: a timeout breaks "
               "the barrier, and every thread waiting in it returns ECANCELED");
     cr_assert(waiter.result == ECANCELED, "the other waiter returned %d, expected ECANCELED", waiter.result);
     cr_assert(barrier_broken(b), "barrier_broken is false after a timeout");
     start_barrier_wait(&late, b, -1.0);
-    cr_assert(finished_within(&late, 25) && late.result == ECANCELED, "barrier_wait on a broken barrier must "
+    cr_assert(call_wait(&late, unit(25)) && late.result == ECANCELED, "barrier_wait on a broken barrier must "
               "return ECANCELED at once (returned %d)", late.result);
     barrier_reset(b);
     cr_assert(!barrier_broken(b) && barrier_waiting(b) == 0, "after barrier_reset the barrier must be fresh");

@@ -12,6 +12,7 @@
 #define _GNU_SOURCE
 #include "joinall.h"
 #include "racecourse_test.h"
+#include "joinall_tests.h"
 
 #include <errno.h>
 #include <math.h>
@@ -20,22 +21,11 @@
 #include <string.h>
 #include <time.h>
 
-#define MAX_THREADS 8
-#define HANG_UNITS 40.0
-
 RC_SUITE(joinall_public);
 
-static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
-static pthread_cond_t changed;          /* on CLOCK_MONOTONIC, see init_once */
-static pthread_once_t once = PTHREAD_ONCE_INIT;
 static bool released[MAX_THREADS];     /* under lock */
 static char kinds[MAX_THREADS + 1];     /* 'Q' quick, 'S' sleeps, 'H' hung */
 static double sleep_units;
-
-static void *value_of(size_t i)
-{
-    return (void *)(uintptr_t)(0xc0de00 + i);
-}
 
 static void *worker_main(void *arg)
 {
@@ -44,16 +34,8 @@ static void *worker_main(void *arg)
     if (kinds[i] == 'S') {
         rc_sleep(sleep_units * rc_unit());
     } else if (kinds[i] == 'H') {
-        double wait = HANG_UNITS * rc_unit();
-        struct timespec give_up;
+        struct timespec give_up = hang_deadline();
 
-        clock_gettime(CLOCK_MONOTONIC, &give_up);
-        give_up.tv_sec += (time_t)wait;
-        give_up.tv_nsec += (long)((wait - (double)(time_t)wait) * 1e9);
-        if (give_up.tv_nsec >= 1000000000L) {
-            give_up.tv_sec++;
-            give_up.tv_nsec -= 1000000000L;
-        }
         pthread_mutex_lock(&lock);
         while (!released[i] &&
                pthread_cond_timedwait(&changed, &lock, &give_up) != ETIMEDOUT)
@@ -61,16 +43,6 @@ static void *worker_main(void *arg)
         pthread_mutex_unlock(&lock);
     }
     return value_of(i);
-}
-
-static void init_once(void)
-{
-    pthread_condattr_t cattr;
-
-    pthread_condattr_init(&cattr);
-    pthread_condattr_setclock(&cattr, CLOCK_MONOTONIC);
-    pthread_cond_init(&changed, &cattr);
-    pthread_condattr_destroy(&cattr);
 }
 
 /* Starts one thread per letter of `kind_letters`; returns how many. */

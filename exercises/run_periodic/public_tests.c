@@ -10,6 +10,7 @@
  */
 #include "racecourse_test.h"
 #include "run_periodic.h"
+#include "periodic_tests.h"
 
 #include <errno.h>
 #include <math.h>
@@ -23,29 +24,6 @@ RC_SUITE(run_periodic_public);
 static void count_run(void *arg)
 {
     atomic_fetch_add((atomic_int *)arg, 1);
-}
-
-static run_periodic *new_scheduler(void)
-{
-    run_periodic *rp;
-
-    errno = 0;
-    rp = rp_create();
-    cr_assert_not_null(rp, "rp_create returned NULL (errno %d: %s), expected "
-                       "a new scheduler", errno, strerror(errno));
-    return rp;
-}
-
-static int add_job(run_periodic *rp, double interval_units, atomic_int *runs)
-{
-    int id;
-
-    errno = 0;
-    id = rp_add(rp, interval_units * rc_unit(), count_run, runs);
-    cr_assert_geq(id, 0, "rp_add(rp, %g s, fn, arg) returned %d (errno %d: "
-                  "%s), expected a job id >= 0", interval_units * rc_unit(),
-                  id, errno, strerror(errno));
-    return id;
 }
 
 /* Interval 2 units for 11 units: runs at 2, 4, 6, 8, 10.  A busy machine
@@ -118,25 +96,6 @@ RC_TEST(run_periodic_public, cancel_then_enoent)
                   "(interval %.0f ms) ran only %d times in %.0f ms",
                   rc_unit() * 1e3, atomic_load(&kept), 6 * rc_unit() * 1e3);
     rp_destroy(rp);
-}
-
-/* rp_stop runs on a helper thread so that a stop that hangs fails here
- * within half a second instead of after an hour. */
-typedef struct stop_call {
-    run_periodic *rp;
-    double seconds;
-    atomic_int done;
-} stop_call;
-
-static void *call_stop(void *arg)
-{
-    stop_call *call = arg;
-    double began = rc_now();
-
-    rp_stop(call->rp);
-    call->seconds = rc_now() - began;
-    atomic_store(&call->done, 1);
-    return NULL;
 }
 
 RC_TEST(run_periodic_public, start_twice_and_prompt_stop)

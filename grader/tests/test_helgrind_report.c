@@ -20,6 +20,7 @@
 #include "helgrind_xml.h"
 #include "struct_fields.h"
 #include "check.h"
+#include "report_checks.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -32,17 +33,7 @@ static const char *fixtures = "grader/tests/fixtures/helgrind";
 /* Reads fixture `name` as if `student` were the student's file. */
 static int read_fixture(const char *name, const char *student, size_t max, race_result *r)
 {
-    char *path;
-    int err;
-
-    if (asprintf(&path, "%s/%s", fixtures, name) < 0) {
-        fprintf(stderr, "test: out of memory\n");
-        exit(2);
-    }
-    memset(r, 0, sizeof *r);
-    err = helgrind_report_read(path, student, max, r);
-    free(path);
-    return err;
+    return fixture_read(helgrind_report_read, fixtures, name, student, max, r);
 }
 
 /* Writes `xml` to a new temporary file named in `path` (unlink it). */
@@ -86,9 +77,7 @@ static void test_race_global(void)
     CHECK_INT(r.n_errors, 2);
     CHECK_INT(r.n_findings, 1);             /* read+write on one line: folded */
     if (r.n_findings == 1) {
-        CHECK_STR(r.findings[0].kind, "race");
-        CHECK_STR(r.findings[0].file, "race_global.c");
-        CHECK_INT(r.findings[0].line, 10);
+        CHECK_FINDING(r.findings[0], "race", "race_global.c", 10);
         CHECK_HAS(r.findings[0].message, "data race (seen 2 times): ");
         CHECK_HAS(r.findings[0].message, "race_global.c:10 (worker)");
         CHECK_HAS(r.findings[0].message, "the global variable \"counter\"");
@@ -124,9 +113,7 @@ static void test_race_heap(void)
     CHECK_INT(r.n_errors, 1);
     CHECK_INT(r.n_findings, 1);
     if (r.n_findings == 1) {
-        CHECK_STR(r.findings[0].kind, "race");
-        CHECK_STR(r.findings[0].file, "race_heap.c");
-        CHECK_INT(r.findings[0].line, 28);
+        CHECK_FINDING(r.findings[0], "race", "race_heap.c", 28);
         CHECK_STR(r.findings[0].message,
                   "data race: race_heap.c:28 (queue_size) reads memory that "
                   "race_heap.c:22 (queue_put) writes in another thread, and no lock "
@@ -186,9 +173,7 @@ static void test_race_many(void)
     CHECK_INT(r.n_findings, 2);             /* capped, and says so */
     if (r.n_findings == 2) {
         CHECK_INT(r.findings[0].line, 11);
-        CHECK_STR(r.findings[1].kind, "other");
-        CHECK_STR(r.findings[1].file, "");
-        CHECK_INT(r.findings[1].line, 0);
+        CHECK_FINDING(r.findings[1], "other", "", 0);
         CHECK_STR(r.findings[1].message, "not shown: 2 more data races. Helgrind's whole "
                   "report lists them all (`make race`).");
     }
@@ -265,9 +250,8 @@ static void test_lock_order(void)
     CHECK_INT(r.n_errors, 1);
     CHECK_INT(r.n_findings, 1);
     if (r.n_findings == 1) {
-        CHECK_STR(r.findings[0].kind, "lock_order");
-        CHECK_STR(r.findings[0].file, "lock_order.c");
-        CHECK_INT(r.findings[0].line, 11);     /* the place named first */
+        /* the place named first */
+        CHECK_FINDING(r.findings[0], "lock_order", "lock_order.c", 11);
         CHECK_STR(r.findings[0].message,
                   "lock order: lock_order.c:11 (transfer_ab) takes lock B while holding "
                   "lock A (A taken at lock_order.c:10), and lock_order.c:21 (transfer_ba) "
@@ -485,9 +469,7 @@ static void test_misuse(void)
     CHECK_INT(read_fixture("unlock_unlocked.xml", "unlock_unlocked.c", 5, &r), 0);
     CHECK_INT(r.n_findings, 1);
     if (r.n_findings == 1) {
-        CHECK_STR(r.findings[0].kind, "misuse");
-        CHECK_STR(r.findings[0].file, "unlock_unlocked.c");
-        CHECK_INT(r.findings[0].line, 10);
+        CHECK_FINDING(r.findings[0], "misuse", "unlock_unlocked.c", 10);
         CHECK_HAS(r.findings[0].message, "misuse of a pthread call: unlock_unlocked.c:10 "
                   "(set_value) unlocks a mutex that is not locked.");
     }
@@ -588,15 +570,11 @@ static void test_hand_written(void)
     CHECK_INT(r.n_findings, 4);
     if (r.n_findings == 4) {
         /* lock misuse first (in report order), then races, then the rest */
-        CHECK_STR(r.findings[0].kind, "misuse");
-        CHECK_STR(r.findings[0].file, "");
-        CHECK_INT(r.findings[0].line, 0);
+        CHECK_FINDING(r.findings[0], "misuse", "", 0);
         CHECK_HAS(r.findings[0].message, "test_q.c:40 (main) in the test's code does "
                   "something Helgrind flags: \"something new and strange\"");
         CHECK_HAS(r.findings[1].message, "a thread calls a pthread function, and the call fails");
-        CHECK_STR(r.findings[2].kind, "race");
-        CHECK_STR(r.findings[2].file, "q.c");
-        CHECK_INT(r.findings[2].line, 77);
+        CHECK_FINDING(r.findings[2], "race", "q.c", 77);
         CHECK_STR(r.findings[2].message,
                   "data race (seen 3 times): q.c:77 (q_reset) writes memory that another "
                   "thread also uses, and no lock orders the two; the memory is "

@@ -13,6 +13,7 @@
 #define _GNU_SOURCE
 #include "memcheck_report.h"
 #include "check.h"
+#include "report_checks.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -24,15 +25,7 @@ static const char *fixtures = "grader/tests/fixtures/memcheck";
 
 static int read_fixture(const char *name, size_t max, race_result *r)
 {
-    char *path;
-    int err;
-
-    if (asprintf(&path, "%s/%s", fixtures, name) < 0)
-        exit(2);
-    memset(r, 0, sizeof *r);
-    err = memcheck_report_read(path, "coroutines.c", max, r);
-    free(path);
-    return err;
+    return fixture_read(memcheck_report_read, fixtures, name, "coroutines.c", max, r);
 }
 
 static int read_text(const char *xml, race_result *r)
@@ -69,9 +62,7 @@ static void test_leak(void)
     CHECK_INT(r.n_findings, 1);
     if (r.n_findings != 1)
         return;
-    CHECK_STR(r.findings[0].kind, "leak");
-    CHECK_STR(r.findings[0].file, "coroutines.c");
-    CHECK_INT(r.findings[0].line, 102);
+    CHECK_FINDING(r.findings[0], "leak", "coroutines.c", 102);
     CHECK_HAS(r.findings[0].message, "leak (seen 5 times): 65,536 bytes in 1 block allocated "
               "here: coroutines.c:102 (co_create) are never freed, and nothing points to them "
               "any more.");
@@ -89,9 +80,7 @@ static void test_use_after_free(void)
     CHECK_INT(r.n_findings, 1);
     if (r.n_findings != 1)
         return;
-    CHECK_STR(r.findings[0].kind, "invalid-access");
-    CHECK_STR(r.findings[0].file, "coroutines.c");
-    CHECK_INT(r.findings[0].line, 158);
+    CHECK_FINDING(r.findings[0], "invalid-access", "coroutines.c", 158);
     CHECK_HAS(r.findings[0].message, "invalid access (seen 204 times): coroutines.c:158 "
               "(co_destroy) reads 8 bytes of a block of 2024 bytes that was already freed; "
               "freed here: coroutines.c:157 (co_destroy); allocated here: coroutines.c:97 "
@@ -143,9 +132,7 @@ static void test_other_kinds(void)
     CHECK_STR(r.findings[2].kind, "uninitialised");
     CHECK_HAS(r.findings[2].message, "coroutines.c:70 (co_done) decides something with a value "
               "that was never set");
-    CHECK_STR(r.findings[3].kind, "leak");
-    CHECK_STR(r.findings[3].file, "");
-    CHECK_INT(r.findings[3].line, 0);
+    CHECK_FINDING(r.findings[3], "leak", "", 0);
     CHECK_HAS(r.findings[3].message, "leak: 320 bytes in 2 blocks allocated here: "
               "race_driver.c:12 (main) in the test's code are never freed.");
     race_findings_free(&r);

@@ -16,6 +16,7 @@
 #define _GNU_SOURCE
 #include "resource_report.h"
 #include "check.h"
+#include "report_checks.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -28,15 +29,29 @@ static const char *fixtures = "grader/tests/fixtures/resources";
 
 static int read_fixture(const char *name, size_t max, race_result *r, bool *finished)
 {
-    char *path;
+    char *path = fixture_path(fixtures, name);
     int err;
 
-    if (asprintf(&path, "%s/%s", fixtures, name) < 0)
-        exit(2);
     memset(r, 0, sizeof *r);
     err = resource_report_read(path, "process_pool.c", max, r, finished);
     free(path);
     return err;
+}
+
+/*
+ * Reads fixture `name` (5 findings at most) and checks that the driver's
+ * last record was read, Valgrind counted `errors` errors and they fold to
+ * one finding; true when there is exactly one.
+ */
+static bool read_one_finding(const char *name, size_t errors, race_result *r)
+{
+    bool finished;
+
+    CHECK_INT(read_fixture(name, 5, r, &finished), 0);
+    CHECK(finished, "%s: the driver's last record was read", name);
+    CHECK(r->n_errors == errors, "%s: %zu errors, want %zu", name, r->n_errors, errors);
+    CHECK(r->n_findings == 1, "%s: %zu findings, want 1", name, r->n_findings);
+    return r->n_findings == 1;
 }
 
 /* resource_findings() on the records given, NULL-terminated. */
@@ -57,16 +72,9 @@ static void from_records(race_result *r, bool *finished, size_t max, ...)
 static void test_leaked_pipes(void)
 {
     race_result r;
-    bool finished;
 
-    CHECK_INT(read_fixture("leak_fd.xml", 5, &r, &finished), 0);
-    CHECK(finished, "the driver's last record was read");
-    CHECK_INT(r.n_errors, 57);
-    CHECK_INT(r.n_findings, 1);
-    if (r.n_findings == 1) {
-        CHECK_STR(r.findings[0].kind, "leftover");
-        CHECK_STR(r.findings[0].file, "");
-        CHECK_INT(r.findings[0].line, 0);
+    if (read_one_finding("leak_fd.xml", 57, &r)) {
+        CHECK_FINDING(r.findings[0], "leftover", "", 0);
         CHECK_STR(r.findings[0].message, "descriptor 6 (a pipe) was still open after "
                   "pool_destroy: close both ends of every pipe (after 12 of the driver's "
                   "13 pools)");
@@ -77,13 +85,8 @@ static void test_leaked_pipes(void)
 static void test_zombies(void)
 {
     race_result r;
-    bool finished;
 
-    CHECK_INT(read_fixture("zombie.xml", 5, &r, &finished), 0);
-    CHECK(finished, "the driver's last record was read");
-    CHECK_INT(r.n_errors, 12);
-    CHECK_INT(r.n_findings, 1);
-    if (r.n_findings == 1) {
+    if (read_one_finding("zombie.xml", 12, &r)) {
         CHECK_STR(r.findings[0].kind, "leftover");
         CHECK_HAS(r.findings[0].message, "after pool_destroy, 1 worker process had ended but "
                   "was never waited for (a zombie) (pid ");
@@ -96,16 +99,9 @@ static void test_zombies(void)
 static void test_memcheck_leak(void)
 {
     race_result r;
-    bool finished;
 
-    CHECK_INT(read_fixture("leak_pool.xml", 5, &r, &finished), 0);
-    CHECK(finished, "the driver's last record was read");
-    CHECK_INT(r.n_errors, 1);
-    CHECK_INT(r.n_findings, 1);
-    if (r.n_findings == 1) {
-        CHECK_STR(r.findings[0].kind, "leak");
-        CHECK_STR(r.findings[0].file, "process_pool.c");
-        CHECK_INT(r.findings[0].line, 240);
+    if (read_one_finding("leak_pool.xml", 1, &r)) {
+        CHECK_FINDING(r.findings[0], "leak", "process_pool.c", 240);
         CHECK_HAS(r.findings[0].message, "process_pool.c:240 (pool_create)");
     }
     race_findings_free(&r);

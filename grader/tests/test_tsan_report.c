@@ -16,6 +16,7 @@
 #include "struct_fields.h"
 #include "util.h"
 #include "check.h"
+#include "report_checks.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -27,17 +28,7 @@ static const char *fixtures = "grader/tests/fixtures/tsan";
 /* Reads fixture `name` as if `student` were the student's file. */
 static int read_fixture(const char *name, const char *student, size_t max, race_result *r)
 {
-    char *path;
-    int err;
-
-    if (asprintf(&path, "%s/%s", fixtures, name) < 0) {
-        fprintf(stderr, "test: out of memory\n");
-        exit(2);
-    }
-    memset(r, 0, sizeof *r);
-    err = tsan_report_read(path, student, max, r);
-    free(path);
-    return err;
+    return fixture_read(tsan_report_read, fixtures, name, student, max, r);
 }
 
 static int parse(const char *text, const char *student, size_t max, race_result *r)
@@ -54,9 +45,7 @@ static void test_race_global(void)
     CHECK_INT(r.n_errors, 1);
     CHECK_INT(r.n_findings, 1);
     if (r.n_findings == 1) {
-        CHECK_STR(r.findings[0].kind, "race");
-        CHECK_STR(r.findings[0].file, "joinall.c");
-        CHECK_INT(r.findings[0].line, 55);
+        CHECK_FINDING(r.findings[0], "race", "joinall.c", 55);
         CHECK_STR(r.findings[0].message,
                   "data race: two threads run joinall.c:55 (joinall) at the same time: one "
                   "writes memory that the other also writes, and no lock orders the two; the "
@@ -75,9 +64,8 @@ static void test_race_heap(void)
     CHECK_INT(r.n_errors, 1);
     CHECK_INT(r.n_findings, 1);
     if (r.n_findings == 1) {
-        CHECK_STR(r.findings[0].kind, "race");
-        CHECK_STR(r.findings[0].file, "bounded_queue.c");
-        CHECK_INT(r.findings[0].line, 137);     /* put_before, inlined into bq_put_timed */
+        /* put_before, inlined into bq_put_timed */
+        CHECK_FINDING(r.findings[0], "race", "bounded_queue.c", 137);
         CHECK_STR(r.findings[0].message,
                   "data race: bounded_queue.c:137 (put_before) writes memory that "
                   "bounded_queue.c:262 (bq_size) reads in another thread, and no lock "
@@ -174,9 +162,7 @@ static void test_free_and_leaks(void)
         CHECK(leak > 0, "the first finding is not a race");
         CHECK(leak < r.n_findings, "no thread leak after the races");
         if (leak > 0 && leak < r.n_findings) {
-            CHECK_STR(r.findings[leak].kind, "other");
-            CHECK_STR(r.findings[leak].file, "pingpong.c");
-            CHECK_INT(r.findings[leak].line, 86);
+            CHECK_FINDING(r.findings[leak], "other", "pingpong.c", 86);
             CHECK_STR(r.findings[leak].message,
                       "thread leak (seen 3 times): pingpong.c:86 (pingpong) starts a thread "
                       "that is never joined. Join every thread you start (pthread_join) "
@@ -205,9 +191,7 @@ static void test_thread_leaks(void)
     CHECK_INT(r.n_errors, 1);
     CHECK_INT(r.n_findings, 1);
     if (r.n_findings == 1) {
-        CHECK_STR(r.findings[0].kind, "other");
-        CHECK_STR(r.findings[0].file, "");
-        CHECK_INT(r.findings[0].line, 0);
+        CHECK_FINDING(r.findings[0], "other", "", 0);
         CHECK_STR(r.findings[0].message,
                   "thread leak: a thread started at race_driver.c:150 (run_round) in the "
                   "test's code was never joined, and your code was to join it. Check that "
@@ -232,9 +216,7 @@ static void test_lock_order(void)
     CHECK_INT(r.n_errors, 1);
     CHECK_INT(r.n_findings, 1);
     if (r.n_findings == 1) {
-        CHECK_STR(r.findings[0].kind, "lock_order");
-        CHECK_STR(r.findings[0].file, "lock_order.c");
-        CHECK_INT(r.findings[0].line, 10);
+        CHECK_FINDING(r.findings[0], "lock_order", "lock_order.c", 10);
         CHECK_STR(r.findings[0].message,
                   "lock order: lock_order.c:10 (transfer_ab) takes lock B while holding lock "
                   "A (A taken at lock_order.c:9), and lock_order.c:21 (transfer_ba) takes A "
@@ -279,9 +261,7 @@ static void test_crashes_and_failures(void)
     CHECK_INT(r.n_errors, 1);
     CHECK_INT(r.n_findings, 1);
     if (r.n_findings == 1) {
-        CHECK_STR(r.findings[0].kind, "other");
-        CHECK_STR(r.findings[0].file, "joinall.c");
-        CHECK_INT(r.findings[0].line, 61);
+        CHECK_FINDING(r.findings[0], "other", "joinall.c", 61);
         CHECK_HAS(r.findings[0].message, "crash: joinall.c:61 (joinall) crashes with a "
                   "segmentation fault, reading memory it may not, inside pthread_join.");
     }

@@ -18,6 +18,7 @@
 #define _GNU_SOURCE
 #include "barrier.h"
 #include "racecourse_test.h"
+#include "barrier_tests.h"
 #include "fault_inject.h"
 
 #include <errno.h>
@@ -32,13 +33,7 @@
 
 RC_SUITE(barrier);
 
-#define UNSET 0xdeadbeefu       /* an index no call wrote */
 #define MAX_CALLS 8
-
-static double unit(double n)
-{
-    return n * rc_unit();
-}
 
 static const char *err_name(int err)
 {
@@ -69,109 +64,9 @@ static barrier *new_barrier(unsigned parties, barrier_action action, void *arg)
     return b;
 }
 
-/*
- * ---- one event_wait or barrier_wait on a thread of its own -------------
- *
- * Calls live in static storage, never on the test's stack: after a failed
- * assertion the stack is gone while the thread may still run.
- */
-typedef struct call {
-    event *e;                   /* event_wait when set, else barrier_wait */
-    barrier *b;
-    double timeout_s;
-    int spurious;               /* spurious wake-ups to force */
-    double late_s;              /* late wake-ups (rc_late_wakeups) */
-    unsigned index;
-    int result;
-    double started, finished;
-    atomic_bool done;
-    sem_t over;
-    pthread_t thread;
-} call;
-
-static atomic_int barrier_returns;     /* barrier_wait calls returned so far */
-
-static void *call_main(void *arg)
-{
-    call *c = arg;
-
-    rc_spurious_wakeups(c->spurious);
-    rc_late_wakeups(c->late_s);
-    c->started = rc_now();
-    if (c->e) {
-        c->result = event_wait(c->e, c->timeout_s);
-    } else {
-        c->result = barrier_wait(c->b, c->timeout_s, &c->index);
-        atomic_fetch_add(&barrier_returns, 1);
-    }
-    c->finished = rc_now();
-    rc_spurious_wakeups(0);
-    rc_late_wakeups(0);
-    atomic_store(&c->done, true);
-    sem_post(&c->over);
-    return NULL;
-}
-
-static void call_start(call *c)
-{
-    c->index = UNSET;
-    c->result = -1;
-    atomic_init(&c->done, false);
-    sem_init(&c->over, 0, 0);
-    cr_assert(pthread_create(&c->thread, NULL, call_main, c) == 0, "test setup: cannot start a thread");
-}
-
-static void start_event_wait(call *c, event *e, double timeout_s)
-{
-    memset(c, 0, sizeof *c);
-    c->e = e;
-    c->timeout_s = timeout_s;
-    call_start(c);
-}
-
-static void start_barrier_wait(call *c, barrier *b, double timeout_s)
-{
-    memset(c, 0, sizeof *c);
-    c->b = b;
-    c->timeout_s = timeout_s;
-    call_start(c);
-}
-
 static bool call_done(call *c)
 {
     return atomic_load(&c->done);
-}
-
-/* Waits up to max_s for the call to return; joins it when it did. */
-static bool call_wait(call *c, double max_s)
-{
-    if (!rc_sem_wait_for(&c->over, max_s))
-        return false;
-    pthread_join(c->thread, NULL);
-    return true;
-}
-
-/*
- * Gives threads that are about to block the time to do so (5 units, far
- * longer than a loaded machine takes to run a ready thread).
- */
-static void let_threads_block(void)
-{
-    rc_sleep(unit(5));
-}
-
-/*
- * Waits (25 units at most) until `n` threads wait at the barrier, so
- * that the next arrival is the one the test means, however slowly the
- * machine starts threads.  It looks every 0.05 units; when the count
- * never comes, the test's own assertions say what went wrong.
- */
-static void let_arrive(barrier *b, unsigned n)
-{
-    double until = rc_now() + unit(25);
-
-    while (barrier_waiting(b) < n && rc_now() < until)
-        rc_sleep(unit(0.05));
 }
 
 /* ---- events: arguments --------------------------------------------------- */

@@ -618,18 +618,32 @@ RC_TEST(five_tasks, pool_two_workers_makespan)
     cr_assert_fail("%s (failed twice in a row)", why);
 }
 
-RC_TEST(five_tasks, pool_one_worker_is_sequential)
+/*
+ * Runs the seed tasks on a pool of `workers` (a task second is
+ * `unit_per_second` units) with `records` (SEED_N + 1 of them), checks that it returned 0 and ran each task
+ * once (`plan` names the call in messages); returns how long it took, in
+ * units.
+ */
+static double time_seed_pool(task_record *records, size_t workers, double unit_per_second,
+                             const char *plan)
 {
-    task_record records[SEED_N + 1];
     double t0, took;
     int rc;
 
-    recorder_reset(SEED, SEED_N, 0.25);
+    recorder_reset(SEED, SEED_N, unit_per_second);
     t0 = rc_now();
-    rc = run_pool(SEED, SEED_N, 1, record_work, &R, records);
+    rc = run_pool(SEED, SEED_N, workers, record_work, &R, records);
     took = units_since(t0);
-    cr_assert_eq(rc, 0, "run_pool(1 worker) returned %d (%s), expected 0", rc, strerror(rc));
-    check_each_once("run_pool(1 worker)");
+    cr_assert_eq(rc, 0, "%s returned %d (%s), expected 0", plan, rc, strerror(rc));
+    check_each_once(plan);
+    return took;
+}
+
+RC_TEST(five_tasks, pool_one_worker_is_sequential)
+{
+    task_record records[SEED_N + 1];
+    double took = time_seed_pool(records, 1, 0.25, "run_pool(1 worker)");
+
     for (size_t k = 0; k < SEED_N; k++)
         cr_assert_eq(R.order[k], k,
                      "run_pool(1 worker) ran task %zu as number %zu: workers take tasks in index order",
@@ -645,15 +659,8 @@ RC_TEST(five_tasks, pool_one_worker_is_sequential)
 RC_TEST(five_tasks, pool_five_workers_takes_longest)
 {
     task_record records[SEED_N + 1];
-    double t0, took;
-    int rc;
+    double took = time_seed_pool(records, 5, 1.0, "run_pool(5 workers)");
 
-    recorder_reset(SEED, SEED_N, 1.0);
-    t0 = rc_now();
-    rc = run_pool(SEED, SEED_N, 5, record_work, &R, records);
-    took = units_since(t0);
-    cr_assert_eq(rc, 0, "run_pool(5 workers) returned %d (%s), expected 0", rc, strerror(rc));
-    check_each_once("run_pool(5 workers)");
     cr_assert(took >= 19.5 && took < 28,
               "run_pool(5 workers) took %.1f units; with a worker per task it takes the longest task, 20", took);
 }
@@ -968,6 +975,39 @@ RC_TEST(five_tasks, async_nan_and_negative)
 
 /* ---- records --------------------------------------------------------- */
 
+/* A thread plan on the seed tasks with the recording work callback. */
+typedef int (*thread_plan)(task_record *records);
+
+static int plan_sync(task_record *records)
+{
+    return run_sync(SEED, SEED_N, record_work, &R, records);
+}
+
+static int plan_parallel(task_record *records)
+{
+    return run_parallel(SEED, SEED_N, record_work, &R, records);
+}
+
+static int plan_pool(task_record *records)
+{
+    return run_pool(SEED, SEED_N, 2, record_work, &R, records);
+}
+
+/* Runs `plan` (named `name`): 0, each task once, records within the call. */
+static void check_plan_records(const char *name, thread_plan plan, task_record *records)
+{
+    double t0, t1;
+    int rc;
+
+    recorder_reset(SEED, SEED_N, 0.1);
+    t0 = rc_now();
+    rc = plan(records);
+    t1 = rc_now();
+    cr_assert_eq(rc, 0, "%s returned %d (%s), expected 0", name, rc, strerror(rc));
+    check_each_once(name);
+    check_records_within(name, records, SEED_N, t0, t1);
+}
+
 RC_TEST(five_tasks, records_use_monotonic_clock)
 {
     task_record records[SEED_N + 1];
@@ -976,29 +1016,9 @@ RC_TEST(five_tasks, records_use_monotonic_clock)
     double t0, t1;
     int rc;
 
-    recorder_reset(SEED, SEED_N, 0.1);
-    t0 = rc_now();
-    rc = run_sync(SEED, SEED_N, record_work, &R, records);
-    t1 = rc_now();
-    cr_assert_eq(rc, 0, "run_sync returned %d (%s), expected 0", rc, strerror(rc));
-    check_each_once("run_sync");
-    check_records_within("run_sync", records, SEED_N, t0, t1);
-
-    recorder_reset(SEED, SEED_N, 0.1);
-    t0 = rc_now();
-    rc = run_parallel(SEED, SEED_N, record_work, &R, records);
-    t1 = rc_now();
-    cr_assert_eq(rc, 0, "run_parallel returned %d (%s), expected 0", rc, strerror(rc));
-    check_each_once("run_parallel");
-    check_records_within("run_parallel", records, SEED_N, t0, t1);
-
-    recorder_reset(SEED, SEED_N, 0.1);
-    t0 = rc_now();
-    rc = run_pool(SEED, SEED_N, 2, record_work, &R, records);
-    t1 = rc_now();
-    cr_assert_eq(rc, 0, "run_pool returned %d (%s), expected 0", rc, strerror(rc));
-    check_each_once("run_pool");
-    check_records_within("run_pool", records, SEED_N, t0, t1);
+    check_plan_records("run_sync", plan_sync, records);
+    check_plan_records("run_parallel", plan_parallel, records);
+    check_plan_records("run_pool", plan_pool, records);
 
     seed_async(tasks, 0.1);
     cr_assert_eq(uv_loop_init(&loop), 0, "test setup: uv_loop_init failed");
@@ -1014,18 +1034,6 @@ RC_TEST(five_tasks, records_use_monotonic_clock)
 
 /* Beyond this many failing calls a plan is taken to loop on a failure. */
 #define FAULT_MAX_K 64
-
-typedef int (*thread_plan)(task_record *records);
-
-static int plan_parallel(task_record *records)
-{
-    return run_parallel(SEED, SEED_N, record_work, &R, records);
-}
-
-static int plan_pool(task_record *records)
-{
-    return run_pool(SEED, SEED_N, 2, record_work, &R, records);
-}
 
 /* What one run of a plan with a failing call left behind. */
 typedef struct fault_run {

@@ -20,6 +20,7 @@
 #define _GNU_SOURCE
 #include "joinall.h"
 #include "racecourse_test.h"
+#include "joinall_tests.h"
 #include "fault_inject.h"
 
 #include <errno.h>
@@ -30,8 +31,6 @@
 #include <string.h>
 #include <time.h>
 
-#define MAX_THREADS 8
-#define HANG_UNITS 40.0         /* a hung thread gives up after this long */
 #define STACK_BYTES (128 * 1024)
 
 RC_SUITE(joinall);
@@ -43,15 +42,7 @@ typedef struct worker {
 } worker;
 
 static worker workers[MAX_THREADS];
-static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
-static pthread_cond_t changed;  /* on CLOCK_MONOTONIC, see init_once */
-static pthread_once_t once = PTHREAD_ONCE_INIT;
 static void *const SENTINEL = (void *)(uintptr_t)0x5e5e5e;
-
-static void *value_of(size_t i)
-{
-    return (void *)(uintptr_t)(0xc0de00 + i);
-}
 
 static double units_since(double start)
 {
@@ -66,16 +57,7 @@ static void *worker_main(void *arg)
     if (w->kind == 'S' || w->kind == 'R') {
         rc_sleep(w->units * rc_unit());
     } else if (w->kind == 'H') {
-        struct timespec give_up;
-        double wait = HANG_UNITS * rc_unit();
-
-        clock_gettime(CLOCK_MONOTONIC, &give_up);
-        give_up.tv_sec += (time_t)wait;
-        give_up.tv_nsec += (long)((wait - (double)(time_t)wait) * 1e9);
-        if (give_up.tv_nsec >= 1000000000L) {
-            give_up.tv_sec++;
-            give_up.tv_nsec -= 1000000000L;
-        }
+        struct timespec give_up = hang_deadline();
         bool released;
 
         pthread_mutex_lock(&lock);
@@ -90,16 +72,6 @@ static void *worker_main(void *arg)
             rc_sleep(2 * rc_unit());
     }
     return value_of(i);
-}
-
-static void init_once(void)
-{
-    pthread_condattr_t cattr;
-
-    pthread_condattr_init(&cattr);
-    pthread_condattr_setclock(&cattr, CLOCK_MONOTONIC);
-    pthread_cond_init(&changed, &cattr);
-    pthread_condattr_destroy(&cattr);
 }
 
 /*
@@ -148,6 +120,26 @@ static void fill(void **results, bool *joined, size_t n)
         results[i] = SENTINEL;
         joined[i] = false;
     }
+}
+
+/*
+ * Fills results[] and joined[] (fill), then calls joinall(t, n,
+ * timeout_s, results, joined); stores in *took how long the call took,
+ * in units, and returns what it returned (errno as joinall left it).
+ */
+static int timed_joinall(pthread_t *t, size_t n, double timeout_s, void **results, bool *joined,
+                         double *took)
+{
+    double start;
+    int got, saved;
+
+    fill(results, joined, n);
+    start = rc_now();
+    got = joinall(t, n, timeout_s, results, joined);
+    saved = errno;
+    *took = units_since(start);
+    errno = saved;
+    return got;
 }
 
 /* Checks a successful return: joinall must not return -1 here. */
@@ -227,12 +219,10 @@ RC_TEST(joinall, negative_timeout_waits_as_long_as_it_takes)
     void *results[MAX_THREADS];
     bool joined[MAX_THREADS];
     size_t n = start_threads(t, "SSS", 8);
-    double start = rc_now(), took;
+    double took;
     int got;
 
-    fill(results, joined, n);
-    got = joinall(t, n, -1.0, results, joined);
-    took = units_since(start);
+    got = timed_joinall(t, n, -1.0, results, joined, &took);
     expect_return(got, 0, "joinall(threads, 3, -1.0, ...) on threads that "
                   "sleep 8 units");
     cr_assert_geq(took, 7.0, "joinall with timeout -1 returned after %.1f "
@@ -249,12 +239,10 @@ RC_TEST(joinall, infinite_timeout_waits_as_long_as_it_takes)
         void *results[MAX_THREADS];
         bool joined[MAX_THREADS];
         size_t n = start_threads(t, "SS", 8);
-        double start = rc_now(), took;
+        double took;
         int got;
 
-        fill(results, joined, n);
-        got = joinall(t, n, timeouts[k], results, joined);
-        took = units_since(start);
+        got = timed_joinall(t, n, timeouts[k], results, joined, &took);
         cr_assert_neq(got, -1, "joinall(threads, 2, %g, ...) returned -1 with "
                       "errno %s: a timeout too large to represent means "
                       "\"wait as long as it takes\"", timeouts[k], strerror(errno));
@@ -273,12 +261,10 @@ RC_TEST(joinall, one_deadline_for_the_whole_call)
     void *results[MAX_THREADS];
     bool joined[MAX_THREADS];
     size_t n = start_threads(t, "HHHHH", 0);
-    double start = rc_now(), took;
+    double took;
     int got;
 
-    fill(results, joined, n);
-    got = joinall(t, n, 5 * rc_unit(), results, joined);
-    took = units_since(start);
+    got = timed_joinall(t, n, 5 * rc_unit(), results, joined, &took);
     expect_return(got, 5, "joinall on 5 running threads with a timeout of 5 units");
     cr_assert_geq(took, 4.9, "joinall with a timeout of 5 units returned after "
                   "%.1f units, before the deadline: is the time given to "
@@ -317,12 +303,10 @@ RC_TEST(joinall, threads_ending_before_the_deadline_are_joined)
     void *results[MAX_THREADS];
     bool joined[MAX_THREADS];
     size_t n = start_threads(t, "HSHSS", 3);
-    double start = rc_now(), took;
+    double took;
     int got;
 
-    fill(results, joined, n);
-    got = joinall(t, n, 10 * rc_unit(), results, joined);
-    took = units_since(start);
+    got = timed_joinall(t, n, 10 * rc_unit(), results, joined, &took);
     expect_return(got, 2, "joinall on threads H S H S S (S ends after 3 units, "
                   "H never) with a timeout of 10 units");
     cr_assert_leq(took, 17.0, "joinall with a timeout of 10 units took %.1f "
@@ -407,14 +391,11 @@ RC_TEST(joinall, zero_timeout_joins_only_ended_threads)
     bool joined[MAX_THREADS];
     int base = rc_thread_count();
     size_t n = start_threads(t, "QHQ", 0);
-    double start, took;
+    double took;
     int got;
 
     wait_until_alive(base, 1);
-    fill(results, joined, n);
-    start = rc_now();
-    got = joinall(t, n, 0, results, joined);
-    took = units_since(start);
+    got = timed_joinall(t, n, 0, results, joined, &took);
     cr_assert_leq(took, 3.0, "joinall(threads, 3, 0, ...) took %.1f units: a "
                   "timeout of 0 must not wait at all", took);
     expect_return(got, 1, "joinall(Q H Q, timeout 0) once both Q threads had ended");
@@ -428,12 +409,10 @@ RC_TEST(joinall, returns_as_soon_as_all_are_joined)
     void *results[MAX_THREADS];
     bool joined[MAX_THREADS];
     size_t n = start_threads(t, "SSS", 3);
-    double start = rc_now(), took;
+    double took;
     int got;
 
-    fill(results, joined, n);
-    got = joinall(t, n, 50 * rc_unit(), results, joined);
-    took = units_since(start);
+    got = timed_joinall(t, n, 50 * rc_unit(), results, joined, &took);
     expect_return(got, 0, "joinall(threads that sleep 3 units, 50 units)");
     expect_joined(results, joined, "JJJ", "joinall(threads that sleep 3 units, 50 units)");
     cr_assert_leq(took, 15.0, "joinall with a timeout of 50 units on threads "

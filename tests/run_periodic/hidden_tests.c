@@ -20,6 +20,7 @@
  */
 #include "racecourse_test.h"
 #include "run_periodic.h"
+#include "periodic_tests.h"
 #include "fault_inject.h"
 
 #include <errno.h>
@@ -76,29 +77,6 @@ static double ms(double n)
     return n * rc_unit() * 1e3;
 }
 
-static run_periodic *new_scheduler(void)
-{
-    run_periodic *rp;
-
-    errno = 0;
-    rp = rp_create();
-    cr_assert_not_null(rp, "rp_create returned NULL (errno %d: %s), expected "
-                       "a new scheduler", errno, strerror(errno));
-    return rp;
-}
-
-static int add_job(run_periodic *rp, double interval_units, counter *c)
-{
-    int id;
-
-    errno = 0;
-    id = rp_add(rp, interval_units * rc_unit(), count_run, c);
-    cr_assert_geq(id, 0, "rp_add(rp, %g s, fn, arg) returned %d (errno %d: "
-                  "%s), expected a job id >= 0", interval_units * rc_unit(),
-                  id, errno, strerror(errno));
-    return id;
-}
-
 static void start(run_periodic *rp)
 {
     int err = rp_start(rp);
@@ -143,25 +121,6 @@ static void in_two_attempts(bool (*attempt)(char *why))
         if (attempt(why))
             return;
     cr_assert_fail("%s (failed %d times in a row)", why, ATTEMPTS);
-}
-
-/* rp_stop on a helper thread, so that a stop that hangs fails the test
- * quickly instead of waiting for the test timeout. */
-typedef struct stop_call {
-    run_periodic *rp;
-    double seconds;         /* how long rp_stop took */
-    atomic_int done;
-} stop_call;
-
-static void *call_stop(void *arg)
-{
-    stop_call *call = arg;
-    double began = rc_now();
-
-    rp_stop(call->rp);
-    call->seconds = rc_now() - began;
-    atomic_store(&call->done, 1);
-    return NULL;
 }
 
 /* Runs rp_stop(rp) and returns how long it took, in units.  Fails the

@@ -1,0 +1,61 @@
+/*
+ * joinall_tests.h - what the public and the hidden tests of joinall
+ * share: the value each test thread returns (value_of), the lock and the
+ * condition variable a "hung" thread waits on until the test releases it,
+ * and the deadline after which it gives up, so that a wrong joinall that
+ * waits for it can never hang a test.
+ *
+ * Included once, by the file of tests (public_tests.c, or the hidden
+ * tests when your instructor grades); nothing here is for your code.
+ */
+#ifndef JOINALL_TESTS_H
+#define JOINALL_TESTS_H
+
+#include "joinall.h"
+#include "racecourse_test.h"
+
+#include <pthread.h>
+#include <stdint.h>
+#include <time.h>
+
+#define MAX_THREADS 8
+#define HANG_UNITS 40.0         /* a hung thread gives up after this long */
+
+static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t changed;  /* on CLOCK_MONOTONIC, see init_once */
+static pthread_once_t once = PTHREAD_ONCE_INIT;
+
+/* What thread i returns: a result in the wrong slot shows. */
+static inline void *value_of(size_t i)
+{
+    return (void *)(uintptr_t)(0xc0de00 + i);
+}
+
+/* Makes `changed` wait on CLOCK_MONOTONIC (run it with pthread_once). */
+static inline void init_once(void)
+{
+    pthread_condattr_t cattr;
+
+    pthread_condattr_init(&cattr);
+    pthread_condattr_setclock(&cattr, CLOCK_MONOTONIC);
+    pthread_cond_init(&changed, &cattr);
+    pthread_condattr_destroy(&cattr);
+}
+
+/* When a hung thread gives up: HANG_UNITS from now on CLOCK_MONOTONIC. */
+static inline struct timespec hang_deadline(void)
+{
+    double wait = HANG_UNITS * rc_unit();
+    struct timespec give_up;
+
+    clock_gettime(CLOCK_MONOTONIC, &give_up);
+    give_up.tv_sec += (time_t)wait;
+    give_up.tv_nsec += (long)((wait - (double)(time_t)wait) * 1e9);
+    if (give_up.tv_nsec >= 1000000000L) {
+        give_up.tv_sec++;
+        give_up.tv_nsec -= 1000000000L;
+    }
+    return give_up;
+}
+
+#endif /* JOINALL_TESTS_H */
