@@ -41,6 +41,7 @@ typedef struct job_data {
 static run_periodic *rp;
 static job_data adder_data[ADDERS][ROUNDS];
 static job_data lasting_data[2];
+static job_data last_run_data;  /* a run still going when rp_stop is called */
 static int ids[MAX_IDS];    /* a slot per rp_add, checked at the end */
 static int adder_runs[ADDERS];
 static pthread_barrier_t round_start;   /* adders add at the same moment */
@@ -169,12 +170,22 @@ int main(void)
     pthread_join(restarter, &result);
     failed |= result != NULL;
 
+    /* rp_stop is called while a run of a job lasts 0.2 s, on every run of
+     * the driver: a stop that does not wait for it returns before the run
+     * writes, and the reads below race with that write every time. */
+    last_run_data.hold_s = 0.2;
+    if (RC_CALL(rp_add(rp, 0.001, job_fn, &last_run_data)) < 0) {
+        rc_driver_fail("rp_add of a valid job failed (got %d)", errno);
+        return 1;
+    }
+    wait_for_a_run(&last_run_data);
     RC_DO(rp_stop(rp));
     RC_DO(rp_stop(rp));
     /* After rp_stop no fn runs: reading what the jobs wrote is safe. */
     printf("race driver: lasting jobs ran %d and %d times, adders' jobs %d, "
-           "%d and %d times\n", lasting_data[0].runs, lasting_data[1].runs,
-           adder_runs[0], adder_runs[1], adder_runs[2]);
+           "%d and %d times, the last job %d times\n", lasting_data[0].runs,
+           lasting_data[1].runs, adder_runs[0], adder_runs[1], adder_runs[2],
+           last_run_data.runs);
     RC_DO(rp_destroy(rp));
     pthread_barrier_destroy(&round_start);
 
