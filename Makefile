@@ -171,13 +171,8 @@ $(BUILD)/scheduler/guarded: scheduler/tests/programs/guarded.c $(SCHED_SOURCES) 
 		$(SCHED_WRAPS) -Wl,--wrap=exit,--wrap=_exit,--wrap=_Exit,--wrap=quick_exit
 # uvpipe and uvsync link libuv statically, so that its own clock reads and epoll
 # waits are wrapped too (docs/scheduler.md).
-$(BUILD)/scheduler/uvpipe: scheduler/tests/programs/uvpipe.c $(SCHED_SOURCES) \
-		$(wildcard scheduler/*.h) scheduler/wrapped-calls.txt \
-		harness/fault_inject.c harness/fault_inject.h
-	@mkdir -p $(@D)
-	@$(if $(Q),echo "  CC      $@")
-	$(Q)$(CC) $(SCHED_CFLAGS) -o $@ $< $(SCHED_SOURCES) $(SCHED_WRAPS) -l:libuv_a.a
-$(BUILD)/scheduler/uvsync: scheduler/tests/programs/uvsync.c $(SCHED_SOURCES) \
+$(BUILD)/scheduler/uvpipe $(BUILD)/scheduler/uvsync: $(BUILD)/scheduler/%: \
+		scheduler/tests/programs/%.c $(SCHED_SOURCES) \
 		$(wildcard scheduler/*.h) scheduler/wrapped-calls.txt \
 		harness/fault_inject.c harness/fault_inject.h
 	@mkdir -p $(@D)
