@@ -211,6 +211,10 @@ static int link_program(const build_request *req, const build_plan *plan, const 
     push_cflags(p->cflags, kit_flags, &n_kit);
     kit_flags[n_kit++] = "-I";
     kit_flags[n_kit++] = ".";
+    if (plan->scheduler) {      /* the kit's tests may include "rc_sched.h" */
+        kit_flags[n_kit++] = "-I";
+        kit_flags[n_kit++] = "scheduler";
+    }
     push_cflags(p->kit_cflags, kit_flags, &n_kit);
     argv[argc++] = "gcc";
     push_cflags(p->cflags, argv, &argc);

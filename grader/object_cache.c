@@ -71,9 +71,10 @@ static bool hash_headers(hash64 *hash, const char *work_dir, const char *dir)
 /*
  * The cache key of compiling `source` in `work_dir` with `flags`: the
  * hash of hash.h over the flags, the source, every header of the work
- * directory and, for a source in a folder of it (scheduler/core.c),
- * every header of that folder, as hex digits (object_cache.h: the inputs
- * that make the object).
+ * directory, of every other folder of it that `flags` name with "-I"
+ * and, for a source in a folder of it (scheduler/core.c), of that
+ * folder, as hex digits (object_cache.h: the inputs that make the
+ * object).
  */
 static bool cache_key(const char *work_dir, const char *source, char *const flags[],
                       char key[HASH64_HEX_LEN + 1])
@@ -86,6 +87,9 @@ static bool cache_key(const char *work_dir, const char *source, char *const flag
     for (size_t i = 0; flags[i]; i++)
         hash64_add_str(&h, flags[i]);
     ok = hash_file(&h, work_dir, source) && hash_headers(&h, work_dir, "");
+    for (size_t i = 0; ok && flags[i] && flags[i + 1]; i++)
+        if (!strcmp(flags[i], "-I") && strcmp(flags[i + 1], "."))
+            ok = hash_headers(&h, work_dir, flags[i + 1]);
     if (ok && slash) {
         char *dir = xasprintf("%.*s", (int)(slash - source), source);
 

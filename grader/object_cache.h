@@ -7,7 +7,8 @@
  * the object from the cache folder when an earlier compile had exactly
  * the same inputs: the source, every header of the work directory (it
  * holds only the kit's headers: a submission brings one .c file), every
- * header of the source's own folder when it is in one (scheduler/), and
+ * header of the source's own folder when it is in one (scheduler/) and of
+ * every other folder of it that the flags name with -I, and
  * the compiler's arguments.  The cached object's name is a hash of them.
  *
  * The cache folder is <kit>/build/cache; objects are written to a

@@ -16,6 +16,7 @@
 #define _GNU_SOURCE
 #include "bq_tests.h"
 #include "fault_inject.h"
+#include "rc_sched.h"
 
 #include <math.h>
 #include <pthread.h>
@@ -26,10 +27,6 @@
 #include <time.h>
 
 RC_SUITE(bounded_queue);
-
-/* Scheduling points so far in this schedule: scheduler/rc_sched.h, whose
- * folder is not on the tests' include path; the runtime is linked in. */
-unsigned long rc_sched_steps(void);
 
 static double unit(double n)
 {
