@@ -3,6 +3,7 @@
 #   make grade        grade your work (every exercise, or EX=slug)
 #   make check        one exercise's public tests, fast (EX=slug; TEST=name: one test)
 #   make debug        one public test under gdb (EX=slug TEST=name)
+#   make replay       one test again in the schedule a report named (EX=slug TEST=name SEED=0x...)
 #   make watch        make check again on every save
 #   make progress     which exercises are done, and which is next
 #   make test         the kit's own tests (instructors and CI)
@@ -90,12 +91,14 @@ explore: $(BUILD)/grade
 # checks (race: Helgrind, as graded; tsan: ThreadSanitizer, faster) and what
 # the tests run of the student's file (coverage, COVERAGE_HTML=1 for HTML).
 # Like grade, a result below full marks is not an error of make.
-.PHONY: check watch progress race tsan coverage debug
-check watch race tsan coverage progress debug: $(BUILD)/grade
+.PHONY: check watch progress race tsan coverage debug replay
+check watch race tsan coverage progress debug replay: $(BUILD)/grade
 check watch race tsan coverage:
 	$(Q)scripts/student/$@ $(if $(filter coverage,$@),$(if $(filter 1 yes,$(COVERAGE_HTML)),--html)) $(if $(and $(TEST),$(filter check,$@)),--test $(TEST)) $(if $(and $(REPEAT),$(filter check race,$@)),--repeat $(REPEAT)) $(EX) || [ $$? -lt 2 ]
 debug:
 	$(Q)scripts/student/debug $(EX) $(TEST)
+replay:
+	$(Q)scripts/student/replay $(EX) $(TEST) $(SEED) || [ $$? -lt 2 ]
 progress:
 	$(Q)scripts/student/progress || [ $$? -lt 2 ]
 tsan: $(BUILD)/tsan-report

@@ -58,4 +58,12 @@ bool rc_exit_guard_stay_off(void);
 void rc_exit_guard_verdict(const char *where, const char *summary, const char *details)
     __attribute__((noreturn));
 
+/*
+ * The command that runs the running Criterion test again, alone, under
+ * the same schedule, for the scheduler's report ("make replay
+ * EX=bounded_queue TEST=close_wakes_all"; the report adds SEED=...), or
+ * NULL outside a Criterion test.  The string is static.
+ */
+const char *rc_exit_guard_replay_command(void);
+
 #endif

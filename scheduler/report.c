@@ -105,27 +105,54 @@ void rc_report_cycle(void)
     }
 }
 
-/* The trace's events to show: first index and count. */
-static void trace_window(bool all, unsigned long *first, unsigned long *n)
+/* The event at index `e` of the trace (the ring keeps the last RC_TRACE_CAP). */
+static const struct rc_event *event(unsigned long e)
+{
+    return &rc->trace[e % RC_TRACE_CAP];
+}
+
+/* Whether events `a` and `b` are the same call of the same thread at the same instant. */
+static bool same_event(const struct rc_event *a, const struct rc_event *b)
+{
+    return a->thread == b->thread && a->where == b->where && a->time == b->time &&
+           a->obj_kind == b->obj_kind && a->obj_id == b->obj_id && !strcmp(a->call, b->call);
+}
+
+/* The first event of the repeats that end at index `e` (e included). */
+static unsigned long repeats_start(unsigned long e, unsigned long first_kept)
+{
+    while (e > first_kept && same_event(event(e - 1), event(e)))
+        e--;
+    return e;
+}
+
+/*
+ * The index of the first event the report shows: every event the trace
+ * keeps when `all`, else enough of the last ones for TAIL lines, a run of
+ * repeats being one line.
+ */
+static unsigned long window_start(bool all)
 {
     unsigned long kept = rc->n_events < RC_TRACE_CAP ? rc->n_events : RC_TRACE_CAP;
+    unsigned long first_kept = rc->n_events - kept, e = rc->n_events;
 
-    *n = all ? kept : kept < TAIL ? kept : TAIL;
-    *first = rc->n_events - *n;
+    for (int lines = 0; !all && e > first_kept && lines < TAIL; lines++)
+        e = repeats_start(e - 1, first_kept);
+    return all ? first_kept : e;
 }
 
 /* Resolves at once every address the report shows. */
-static void resolve_all(bool all)
+static void resolve_all(unsigned long first)
 {
     static uintptr_t ra[RC_MAX_THREADS + 256];
-    unsigned long first, n;
     int k = 0;
 
     for (int i = 0; i < rc->n_slots; i++)
         ra[k++] = rc->threads[i].where;
-    trace_window(all, &first, &n);
-    for (unsigned long e = first; e < first + n; e++) {
-        ra[k++] = rc->trace[e % RC_TRACE_CAP].where;
+    for (unsigned long e = first; e < rc->n_events; e++) {
+        if (e > first && same_event(event(e - 1), event(e)))
+            continue;
+        ra[k++] = event(e)->where;
         if (k == (int)(sizeof(ra) / sizeof(ra[0]))) {
             rc_where_batch(ra, k);
             k = 0;
@@ -134,12 +161,56 @@ static void resolve_all(bool all)
     rc_where_batch(ra, k);
 }
 
-void rc_report_write(FILE *out, const char *kind, const char *message, bool threads)
+/* The trace from index `first` on, a line per event, a run of repeats on one line. */
+static void write_trace(FILE *out, unsigned long first)
 {
-    unsigned long first, n;
+    unsigned long shown = rc->n_events - first;
     char obj[96];
 
-    resolve_all(false);
+    if (first == 0)
+        fprintf(out, "  all %lu events (thread, call, object, where, virtual time):\n", shown);
+    else
+        fprintf(out, "  last %lu events (thread, call, object, where, virtual time):\n", shown);
+    for (unsigned long e = first, next; e < rc->n_events; e = next) {
+        const struct rc_event *ev = event(e);
+
+        for (next = e + 1; next < rc->n_events && same_event(ev, event(next)); next++)
+            continue;
+        fprintf(out, "    %3u %-24s %-16s %-20s %.6f", ev->thread, ev->call,
+                object_name(ev->obj_kind, ev->obj_id, obj, sizeof(obj)), rc_where(ev->where),
+                (double)ev->time / 1e9);
+        if (next - e > 1)
+            fprintf(out, "   (%lu times)", next - e);
+        fputc('\n', out);
+    }
+}
+
+/*
+ * Weak: the test harness (harness/exit_guard.c) names the command that
+ * replays the running test; a program without it is replayed through
+ * the environment.
+ */
+extern const char *rc_exit_guard_replay_command(void) __attribute__((weak));
+
+/* How to run this very schedule again, with its whole trace. */
+static void write_replay(FILE *out)
+{
+    const char *command = rc_exit_guard_replay_command ? rc_exit_guard_replay_command() : NULL;
+
+    if (command && !rc_cfg.pct)
+        fprintf(out, "  replay: %s SEED=0x%llx\n", command, (unsigned long long)rc->seed);
+    else
+        fprintf(out, "  replay: RC_SCHED_SEED=0x%llx RC_SCHED_RUNS=1 RC_SCHED_TRACE=all%s %s\n",
+                (unsigned long long)rc->seed, rc_cfg.pct ? " RC_SCHED_STRATEGY=pct" : "",
+                program_invocation_name);
+}
+
+void rc_report_write(FILE *out, const char *kind, const char *message, bool threads)
+{
+    unsigned long first = window_start(rc_cfg.trace_all);
+    char obj[96];
+
+    resolve_all(first);
     fprintf(out, "\nscheduler: %s: %s\n", kind, message);
     fprintf(out, "  seed 0x%llx (%s), step %lu, virtual time %.6f s\n",
             (unsigned long long)rc->seed, rc_cfg.pct ? "pct" : "random", rc->steps,
@@ -156,18 +227,8 @@ void rc_report_write(FILE *out, const char *kind, const char *message, bool thre
             fprintf(out, ", waits for thread %d", w->id);
         fputc('\n', out);
     }
-    trace_window(false, &first, &n);
-    fprintf(out, "  last %lu events (thread, call, object, where, virtual time):\n", n);
-    for (unsigned long e = first; e < first + n; e++) {
-        const struct rc_event *ev = &rc->trace[e % RC_TRACE_CAP];
-
-        fprintf(out, "    %3u %-24s %-16s %-20s %.6f\n", ev->thread, ev->call,
-                object_name(ev->obj_kind, ev->obj_id, obj, sizeof(obj)), rc_where(ev->where),
-                (double)ev->time / 1e9);
-    }
-    fprintf(out, "  replay: RC_SCHED_SEED=0x%llx RC_SCHED_RUNS=1 RC_SCHED_TRACE=all%s %s\n",
-            (unsigned long long)rc->seed, rc_cfg.pct ? " RC_SCHED_STRATEGY=pct" : "",
-            program_invocation_name);
+    write_trace(out, first);
+    write_replay(out);
 }
 
 void rc_report_text(const char *kind, const char *message, bool threads)
@@ -251,15 +312,22 @@ static void json_threads(FILE *out)
     fputs("]", out);
 }
 
+/* The first event of the JSON trace: every event kept, or the last TAIL. */
+static unsigned long json_trace_start(void)
+{
+    unsigned long kept = rc->n_events < RC_TRACE_CAP ? rc->n_events : RC_TRACE_CAP;
+
+    return rc->n_events - (rc_cfg.trace_all || kept < TAIL ? kept : TAIL);
+}
+
 static void json_trace(FILE *out)
 {
-    unsigned long first, n;
+    unsigned long first = json_trace_start();
     char obj[96];
 
-    trace_window(rc_cfg.trace_all, &first, &n);
     fputs(",\n    \"trace\": [", out);
-    for (unsigned long e = first; e < first + n; e++) {
-        const struct rc_event *ev = &rc->trace[e % RC_TRACE_CAP];
+    for (unsigned long e = first; e < rc->n_events; e++) {
+        const struct rc_event *ev = event(e);
 
         fprintf(out, "%s\n      {\"thread\": %u, \"call\": ", e == first ? "" : ",", ev->thread);
         json_cstring(out, ev->call);
@@ -284,7 +352,7 @@ int rc_report_json(const char *path, unsigned long schedules_run, const struct r
     if (!f) {
         fputs("null }\n", out);
     } else {
-        resolve_all(rc_cfg.trace_all);
+        resolve_all(json_trace_start());
         fputs("{ \"kind\": ", out);
         json_cstring(out, f->kind);
         fprintf(out, ", \"seed\": \"0x%llx\", \"schedule\": %lu,\n    \"message\": ",
