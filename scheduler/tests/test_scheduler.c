@@ -245,6 +245,46 @@ static void test_busy_wait(void)
     cJSON_Delete(r);
 }
 
+/* Runs PROGRAM in one schedule without a report, `trace` as RC_SCHED_TRACE; its stderr. */
+static char *text_report(const char *program, const char *trace)
+{
+    char path[512], command[1024];
+    static char text[1 << 16];
+    FILE *in;
+    size_t n;
+
+    snprintf(path, sizeof(path), "%s/%s", programs, program);
+    snprintf(command, sizeof(command),
+             "env -u RC_SCHED_REPORT -u RC_SCHED_RUNS RC_SCHED_TRACE=%s %s 2>&1 >/dev/null",
+             trace, path);
+    in = popen(command, "r");
+    if (!in)
+        return strdup("");
+    n = fread(text, 1, sizeof(text) - 1, in);
+    pclose(in);
+    text[n] = '\0';
+    return strdup(text);
+}
+
+/* The report on stderr: the trace's tail, or all of it, a thread's repeated call on one line. */
+static void test_text_report(void)
+{
+    char *tail = text_report("spin", "tail"), *all = text_report("spin", "all");
+
+    CHECK_HAS(tail, "scheduler: busy-wait:");
+    CHECK_HAS(tail, "all 1004 events");     /* 4 lines: the whole trace fits */
+    CHECK_HAS(all, "all 1004 events");
+    CHECK_HAS(all, "pthread_mutex_lock       mutex lock       spin.c:22");
+    CHECK_HAS(all, "spin.c:12            0.000000   (1001 times)");
+    CHECK(!strstr(all, "spin.c:12            0.000000\n"), "a repeated call on more than one line");
+    CHECK_HAS(all, "replay: RC_SCHED_SEED=0x5eed0000 RC_SCHED_RUNS=1 RC_SCHED_TRACE=all");
+    free(tail);
+    tail = text_report("relock", "tail");   /* no repeats in a row: 20 events, 20 lines */
+    CHECK_HAS(tail, "last 20 events");
+    free(tail);
+    free(all);
+}
+
 /* A poll loop that lets its lock go and takes it again (relock.c): its own
  * locks do not end its run of polls, so it is a busy-wait, not a step limit. */
 static void test_busy_wait_relocking(void)
@@ -605,6 +645,7 @@ int main(int argc, char **argv)
     test_deadlock();
     test_busy_wait();
     test_busy_wait_relocking();
+    test_text_report();
     test_faults();
     test_found_and_replayed("counter", "random", "assert");
     test_found_and_replayed("counter", "pct", "assert");
