@@ -75,6 +75,7 @@ static void test_race_global(void)
 
     CHECK_INT(read_fixture("race_global.xml", "race_global.c", 5, &r), 0);
     CHECK_INT(r.n_errors, 2);
+    CHECK(!r.unnamed_heap, "a global variable, yet unnamed_heap is set");
     CHECK_INT(r.n_findings, 1);             /* read+write on one line: folded */
     if (r.n_findings == 1) {
         CHECK_FINDING(r.findings[0], "race", "race_global.c", 10);
@@ -112,6 +113,7 @@ static void test_race_heap(void)
     CHECK_INT(read_fixture("race_heap.xml", "race_heap.c", 5, &r), 0);
     CHECK_INT(r.n_errors, 1);
     CHECK_INT(r.n_findings, 1);
+    CHECK(r.unnamed_heap, "a heap block without a field's name: unnamed_heap not set");
     if (r.n_findings == 1) {
         CHECK_FINDING(r.findings[0], "race", "race_heap.c", 28);
         CHECK_STR(r.findings[0].message,
@@ -225,6 +227,7 @@ static void test_race_heap_field(void)
     memset(&r, 0, sizeof r);
     CHECK_INT(helgrind_report_read_fields(path, "race_heap.c", &layouts, 5, &r), 0);
     CHECK_INT(r.n_findings, 1);
+    CHECK(!r.unnamed_heap, "the field was named, yet unnamed_heap is set");
     if (r.n_findings == 1)
         CHECK_STR(r.findings[0].message,
                   "data race: race_heap.c:28 (queue_size) reads memory that "

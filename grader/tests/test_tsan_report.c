@@ -63,6 +63,7 @@ static void test_race_heap(void)
     CHECK_INT(read_fixture("race_heap.txt", "bounded_queue.c", 5, &r), 0);
     CHECK_INT(r.n_errors, 1);
     CHECK_INT(r.n_findings, 1);
+    CHECK(r.unnamed_heap, "a heap block without a field's name: unnamed_heap not set");
     if (r.n_findings == 1) {
         /* put_before, inlined into bq_put_timed */
         CHECK_FINDING(r.findings[0], "race", "bounded_queue.c", 137);
