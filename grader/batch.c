@@ -200,11 +200,6 @@ static void say(batch *b, const char *fmt, ...)
 
 /* ---- step 1: the submissions ---- */
 
-static int by_name(const struct dirent **a, const struct dirent **b)
-{
-    return strcmp((*a)->d_name, (*b)->d_name);
-}
-
 /* Why the folder `name` is not a submission, or NULL when it is one. */
 static const char *not_a_submission(const char *out_real, const char *name, const char *dir)
 {
@@ -235,7 +230,7 @@ static int find_submissions(batch *b, char **error)
     struct dirent **names;
     char *out_real = realpath(o->out_dir, NULL);
     char *exercises_dir = xasprintf("%s/exercises", o->class_dir);
-    int n = scandir(o->class_dir, &names, NULL, by_name);
+    int n = scandir(o->class_dir, &names, NULL, dirent_by_name);
 
     if (n < 0) {
         int err = errno;
@@ -660,7 +655,7 @@ static int open_out_dir(batch *b, int *lock_fd, char **error)
 static size_t orphan_reports(const batch *b, char ***ids)
 {
     struct dirent **names;
-    int n = scandir(b->reports_dir, &names, NULL, by_name);
+    int n = scandir(b->reports_dir, &names, NULL, dirent_by_name);
     size_t count = 0;
 
     *ids = NULL;

@@ -168,38 +168,32 @@ static void markdown_note(strbuf *sb, const batch_options *o, const grade_result
 /*
  * The Markdown report.  The exercises that were not graded are left out
  * of its table and sections (the format would call them failed builds)
- * and named in a note after its title instead; the total counts them.
- * The ones not attempted (the stub untouched) are named in a note too.
+ * and named in a note after its title instead (output_context.notes);
+ * the total counts them.  The ones not attempted (the stub untouched)
+ * are named in a note too.
  */
 static char *markdown_report(const batch_options *o, const grade_result *r,
                              const output_context *c, const enum gb_status *status, int *err)
 {
     grade_result shown = *r;
+    output_context noted = *c;
+    strbuf notes = STRBUF_INIT;
     size_t len;
-    char *text, *title_end;
-    strbuf sb = STRBUF_INIT;
-    bool noted = false;
+    char *text;
 
     shown.exercises = xcalloc(r->n_exercises, sizeof *shown.exercises);
     shown.n_exercises = 0;
     for (size_t k = 0; k < r->n_exercises; k++)
         if (status[k] != GB_S_TIMED_OUT && status[k] != GB_S_ERROR)
             shown.exercises[shown.n_exercises++] = r->exercises[k];     /* shallow */
-    text = print_report(output_markdown, &shown, c, &len, err);
+    markdown_note(&notes, o, r, status, GB_S_ERROR);
+    markdown_note(&notes, o, r, status, GB_S_TIMED_OUT);
+    markdown_note(&notes, o, r, status, GB_S_NOT_ATTEMPTED);
+    noted.notes = notes.len ? notes.data : NULL;
+    text = print_report(output_markdown, &shown, &noted, &len, err);
     free(shown.exercises);
-    for (size_t k = 0; k < r->n_exercises; k++)
-        noted = noted || status[k] == GB_S_NOT_ATTEMPTED;
-    if (!text || (shown.n_exercises == r->n_exercises && !noted))
-        return text;
-    title_end = strstr(text, "\n\n");
-    title_end = title_end ? title_end + 2 : text + len;
-    strbuf_add(&sb, text, (size_t)(title_end - text));
-    markdown_note(&sb, o, r, status, GB_S_ERROR);
-    markdown_note(&sb, o, r, status, GB_S_TIMED_OUT);
-    markdown_note(&sb, o, r, status, GB_S_NOT_ATTEMPTED);
-    strbuf_addstr(&sb, title_end);
-    free(text);
-    return strbuf_detach(&sb);
+    strbuf_release(&notes);
+    return text;
 }
 
 static int write_reports(const batch_job *job, const grade_result *r,

@@ -200,32 +200,14 @@ static void strv_free(char **items)
     free(items);
 }
 
-/* "-Wl,--wrap=a,--wrap=b" for `names`, or nothing when there is none. */
-static void push_wraps(strv *link, const char *const *names)
+int build_wrap_flag(const char *path, char **flag)
 {
+    char *text = read_file(path, NULL), *save = NULL;
     strbuf sb = STRBUF_INIT;
 
-    for (size_t i = 0; names && names[i]; i++)
-        strbuf_addf(&sb, "%s--wrap=%s", i ? "," : "-Wl,", names[i]);
-    if (sb.len)
-        strv_push(link, strbuf_detach(&sb));
-    strbuf_release(&sb);
-}
-
-/* The names of a wrap list (harness/wraps/), one linker flag for all of them. */
-static int push_wrap_file(strv *link, const char *kit_dir, const char *file, char **error)
-{
-    char *path = xasprintf("%s/%s", kit_dir, file);
-    char *text = read_file(path, NULL), *save = NULL;
-    strv names = { 0 };
-    int err = 0;
-
-    if (!text) {
-        err = errno;
-        *error = xasprintf("cannot read \"%s\": %s", path, strerror(err));
-        free(path);
-        return err;
-    }
+    *flag = NULL;
+    if (!text)
+        return errno;
     for (char *line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
         char *hash = strchr(line, '#');
         char *name;
@@ -235,35 +217,34 @@ static int push_wrap_file(strv *link, const char *kit_dir, const char *file, cha
         name = line + strspn(line, " \t");
         name[strcspn(name, " \t\r")] = '\0';
         if (*name)
-            strv_push(&names, xstrdup(name));
+            strbuf_addf(&sb, "%s--wrap=%s", sb.len ? "," : "-Wl,", name);
     }
-    push_wraps(link, (const char *const *)names.items);
-    strv_free(names.items);
+    if (sb.len)
+        *flag = strbuf_detach(&sb);
+    strbuf_release(&sb);
     free(text);
-    free(path);
     return 0;
 }
 
+/* The linker flag of the wrap list `file` (kit-relative), when it names a call. */
+static int push_wrap_file(strv *link, const char *kit_dir, const char *file, char **error)
+{
+    char *path = xasprintf("%s/%s", kit_dir, file), *flag;
+    int err = build_wrap_flag(path, &flag);
+
+    if (err)
+        *error = xasprintf("cannot read \"%s\": %s", path, strerror(err));
+    else if (flag)
+        strv_push(link, flag);
+    free(path);
+    return err;
+}
+
 /*
- * The controlled scheduler's runtime (build_plan_make()): the folder, the
- * source left out and the list of calls it wraps.
+ * The scheduler's source the profiles leave out (build_plan_make()): it
+ * only includes harness/fault_inject.c, which they link already.
  */
-#define SCHEDULER_DIR "scheduler"
 static const char *const scheduler_skipped = "fault.c";
-static const char *const scheduler_wraps = SCHEDULER_DIR "/wrapped-calls.txt";
-
-static int by_name(const struct dirent **a, const struct dirent **b)
-{
-    return strcmp((*a)->d_name, (*b)->d_name);
-}
-
-/* Whether `name` ends in `.` and `ext` after at least one character. */
-static bool has_ext(const char *name, char ext)
-{
-    size_t len = strlen(name);
-
-    return len > 2 && name[0] != '.' && name[len - 2] == '.' && name[len - 1] == ext;
-}
 
 /*
  * Adds the scheduler's sources (but scheduler_skipped) and headers of the
@@ -272,19 +253,20 @@ static bool has_ext(const char *name, char ext)
  */
 static int push_scheduler(strv *sources, strv *headers, const char *kit_dir, char **error)
 {
-    char *dir = xasprintf("%s/%s", kit_dir, SCHEDULER_DIR);
+    char *dir = xasprintf("%s/%s", kit_dir, BUILD_SCHEDULER_DIR);
     struct dirent **entries;
-    int n = scandir(dir, &entries, NULL, by_name), err = n < 0 ? errno : 0;
+    int n = scandir(dir, &entries, NULL, dirent_by_name), err = n < 0 ? errno : 0;
 
     if (err)
         *error = xasprintf("cannot read \"%s\": %s", dir, strerror(err));
     for (int i = 0; i < n; i++) {
         const char *name = entries[i]->d_name;
+        bool hidden = name[0] == '.';
 
-        if (has_ext(name, 'c') && strcmp(name, scheduler_skipped))
-            strv_push(sources, xasprintf("%s/%s", SCHEDULER_DIR, name));
-        else if (has_ext(name, 'h'))
-            strv_push(headers, xasprintf("%s/%s", SCHEDULER_DIR, name));
+        if (!hidden && ends_with(name, ".c") && strcmp(name, scheduler_skipped))
+            strv_push(sources, xasprintf("%s/%s", BUILD_SCHEDULER_DIR, name));
+        else if (!hidden && ends_with(name, ".h"))
+            strv_push(headers, xasprintf("%s/%s", BUILD_SCHEDULER_DIR, name));
         free(entries[i]);
     }
     if (n >= 0)
@@ -306,7 +288,7 @@ static void push_manifest_libs(strv *link, const char *libs, bool scheduled)
 
     for (char *lib = strtok_r(copy, " \t", &save); lib; lib = strtok_r(NULL, " \t", &save))
         if (scheduled && !strcmp(lib, "uv"))
-            strv_push(link, xstrdup("-l:libuv_a.a"));
+            strv_push(link, xstrdup(BUILD_LIBUV_STATIC));
         else if (strcmp(lib, "pthread"))
             strv_push(link, xasprintf("-l%s", lib));
     free(copy);
@@ -314,9 +296,7 @@ static void push_manifest_libs(strv *link, const char *libs, bool scheduled)
 
 static int header_file(const struct dirent *entry)
 {
-    size_t len = strlen(entry->d_name);
-
-    return entry->d_name[0] != '.' && len > 2 && !strcmp(entry->d_name + len - 2, ".h");
+    return entry->d_name[0] != '.' && ends_with(entry->d_name, ".h");
 }
 
 /*
@@ -329,7 +309,7 @@ static void push_exercise_headers(strv *headers, const char *kit_dir, const char
     char *dir = xasprintf("%s/exercises/%s", kit_dir, slug);
     char *interface = xasprintf("%s.h", slug);
     struct dirent **entries = NULL;
-    int n = scandir(dir, &entries, header_file, alphasort);
+    int n = scandir(dir, &entries, header_file, dirent_by_name);
 
     for (int i = 0; i < n; i++) {
         if (strcmp(entries[i]->d_name, interface) != 0)
@@ -371,7 +351,7 @@ int build_plan_make(const build_profile *p, const manifest_exercise *ex, const c
     out->scheduler = p->scheduler && ex->schedules > 0;
     if (out->scheduler) {
         err = push_scheduler(&sources, &headers, kit_dir, error);
-        strv_push(&wraps, xstrdup(scheduler_wraps));
+        strv_push(&wraps, xstrdup(BUILD_SCHEDULER_WRAPS));
     }
     for (size_t i = 0; !err && i < wraps.n; i++)
         err = push_wrap_file(&link, kit_dir, wraps.items[i], error);

@@ -83,6 +83,24 @@ const char *build_tests_file(bool hidden);
 /* Whether the manifest's libs ("pthread uv m") name libuv. */
 bool build_links_uv(const char *libs);
 
+/*
+ * The controlled scheduler's runtime in the kit: its folder, the list of
+ * the calls it wraps, and libuv as a program under it links it
+ * (statically, so that --wrap reaches libuv's own calls: docs/scheduler.md).
+ */
+#define BUILD_SCHEDULER_DIR "scheduler"
+#define BUILD_SCHEDULER_WRAPS BUILD_SCHEDULER_DIR "/wrapped-calls.txt"
+#define BUILD_LIBUV_STATIC "-l:libuv_a.a"
+
+/*
+ * Reads the wrap list at `path` (one call's name a line, '#' starts a
+ * comment; harness/wraps/, BUILD_SCHEDULER_WRAPS) into *flag, the one
+ * linker flag that wraps them all ("-Wl,--wrap=a,--wrap=b"; NULL when the
+ * list names none; free it).  Returns 0, or an errno value when the file
+ * cannot be read.
+ */
+int build_wrap_flag(const char *path, char **flag);
+
 /* One profile made concrete for one exercise. */
 typedef struct build_plan {
     const build_profile *profile;

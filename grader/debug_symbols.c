@@ -38,13 +38,6 @@ static int by_name(const void *a, const void *b)
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-static bool ends_with(const char *s, const char *suffix)
-{
-    size_t len = strlen(s), n = strlen(suffix);
-
-    return len > n && !strcmp(s + len - n, suffix);
-}
-
 /* Lists the regular *.debug files one folder below SYSTEM_DEBUG_DIR. */
 static void list_files(file_list *list)
 {

@@ -1,6 +1,7 @@
 /* explore.c - `grade explore`: options, build, one contained run; see explore.h. */
 #define _GNU_SOURCE
 #include "explore.h"
+#include "build_profiles.h"
 #include "explore_report.h"
 #include "sandbox.h"
 #include "toolchain.h"
@@ -133,9 +134,7 @@ static int parse_args(int argc, char **argv, explore_options *o)
     if (!bad && o->n_files == 0)
         bad = "no program: give its .c files";
     for (size_t i = 0; !bad && i < o->n_files; i++) {
-        size_t len = strlen(o->files[i]);
-
-        if (len < 3 || strcmp(o->files[i] + len - 2, ".c"))
+        if (!ends_with(o->files[i], ".c"))
             bad = "the program's files are .c files (options go before them, the program's "
                   "arguments after --)";
         else if (!is_file(o->files[i]))
@@ -188,25 +187,15 @@ static void arg_free(arglist *a)
     free(a->v);
 }
 
-/* "-Wl,--wrap=SYMBOL" for each line of `list` (blank lines and # comments skipped). */
+/* The linker flag that wraps the calls of the wrap list `list` (build_wrap_flag). */
 static int add_wraps(const char *list, arglist *a)
 {
-    char *text = read_file(list, NULL), *save = NULL;
+    char *flag;
+    int err = build_wrap_flag(list, &flag);
 
-    if (!text)
-        return errno;
-    for (char *line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-        char *end;
-
-        *strchrnul(line, '#') = '\0';
-        line += strspn(line, " \t\r");
-        end = line + strcspn(line, " \t\r");
-        *end = '\0';
-        if (*line)
-            arg_push(a, xasprintf("-Wl,--wrap=%s", line));
-    }
-    free(text);
-    return 0;
+    if (!err && flag)
+        arg_push(a, flag);
+    return err;
 }
 
 /*
@@ -225,19 +214,18 @@ static int copy_matching(const char *from, const char *to, const char *const *su
         return errno;
     while (!err && (entry = readdir(dir))) {
         const char *name = entry->d_name;
-        size_t len = strlen(name);
         bool match = false;
         char *src, *dst;
 
         for (const char *const *s = suffixes; *s; s++)
-            match = match || (len > strlen(*s) && !strcmp(name + len - strlen(*s), *s));
+            match = match || ends_with(name, *s);
         if (!match || name[0] == '.')
             continue;
         src = xasprintf("%s/%s", from, name);
         dst = xasprintf("%s/%s", to, name);
         if (is_file(src) && !is_file(dst))
             err = copy_file(src, dst, 0644);
-        if (!err && names && is_file(src) && !strcmp(name + len - 2, ".c"))
+        if (!err && names && is_file(src) && ends_with(name, ".c"))
             arg_push(names, xasprintf("%s%s", prefix, name));
         free(src);
         free(dst);
@@ -291,8 +279,9 @@ static int build(const explore_options *o, const char *kit, const char *work, un
                  char **error)
 {
     static const char *const headers[] = { ".h", NULL }, *const sources[] = { ".c", ".h", NULL };
-    char *sched = xasprintf("%s/scheduler", kit), *sched_copy = xasprintf("%s/scheduler", work);
-    char *list = xasprintf("%s/wrapped-calls.txt", sched), *log = NULL;
+    char *sched = xasprintf("%s/%s", kit, BUILD_SCHEDULER_DIR);
+    char *sched_copy = xasprintf("%s/%s", work, BUILD_SCHEDULER_DIR);
+    char *list = xasprintf("%s/%s", kit, BUILD_SCHEDULER_WRAPS), *log = NULL;
     arglist argv = { 0 };
     int err = 0, code;
     bool libuv = false;
@@ -302,7 +291,7 @@ static int build(const explore_options *o, const char *kit, const char *work, un
     arg_push(&argv, xstrdup("-g"));
     arg_push(&argv, xstrdup("-O1"));
     arg_push(&argv, xstrdup("-pthread"));
-    arg_push(&argv, xstrdup("-Ischeduler"));
+    arg_push(&argv, xstrdup("-I" BUILD_SCHEDULER_DIR));
     arg_push(&argv, xstrdup("-o"));
     arg_push(&argv, xstrdup("prog"));
     for (size_t i = 0; !err && i < o->n_files; i++) {
@@ -323,7 +312,7 @@ static int build(const explore_options *o, const char *kit, const char *work, un
         free(dir);
     }
     if (!err && (mkdir(sched_copy, 0755) != 0 ||
-                 (err = copy_matching(sched, sched_copy, sources, &argv, "scheduler/")) != 0)) {
+                 (err = copy_matching(sched, sched_copy, sources, &argv, BUILD_SCHEDULER_DIR "/")) != 0)) {
         err = err ? err : errno;
         *error = xasprintf("cannot copy the runtime \"%s\": %s", sched, strerror(err));
     }
@@ -333,7 +322,7 @@ static int build(const explore_options *o, const char *kit, const char *work, un
         *error = xasprintf("cannot read \"%s\": %s", list, strerror(err));
     if (!err) {
         if (libuv)
-            arg_push(&argv, xstrdup("-l:libuv_a.a"));
+            arg_push(&argv, xstrdup(BUILD_LIBUV_STATIC));
         arg_push(&argv, xstrdup("-lm"));
         code = tool_run(argv.v, work, run_as, 256u << 10, &log);
         if (code < 0) {

@@ -12,6 +12,7 @@
 #include "gradebook_overrides.h"
 #include "gradebook_rows.h"
 #include "gradebook_summary.h"
+#include "result.h"
 #include "util.h"
 
 #include <cjson/cJSON.h>
@@ -110,11 +111,12 @@ static enum gb_status exercise_status(const cJSON *stamp, const cJSON *ex)
 
     if (said != GB_N_STATUSES)
         return said;
-    if (build && !strcmp(build, "ok"))
+    if (build && !strcmp(build, build_status_name(BUILD_OK)))
         return GB_S_OK;
-    if (build && !strcmp(build, "missing"))
+    if (build && !strcmp(build, build_status_name(BUILD_MISSING)))
         return GB_S_MISSING;
-    return build && !strcmp(build, "failed") ? GB_S_BUILD_FAILED : GB_S_ERROR;
+    return build && !strcmp(build, build_status_name(BUILD_FAILED)) ? GB_S_BUILD_FAILED
+                                                                    : GB_S_ERROR;
 }
 
 /* Whether the stamp holds every fingerprint the entry asks for. */

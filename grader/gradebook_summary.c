@@ -180,7 +180,7 @@ static bool any_passed(const cJSON *ex)
     cJSON_ArrayForEach(test, gb_member(ex, "tests")) {
         const char *status = gb_string(test, "status");
 
-        if (status && !strcmp(status, "passed"))
+        if (status && !strcmp(status, test_status_name(TEST_PASSED)))
             return true;
     }
     return false;
@@ -213,7 +213,7 @@ static void summary_tests(strbuf *sb, const manifest_exercise *mx, const gb_row 
             size_t s = 0;
             tally *entry;
 
-            if (!name || !status || !strcmp(status, "passed"))
+            if (!name || !status || !strcmp(status, test_status_name(TEST_PASSED)))
                 continue;
             entry = count(&t, name);
             while (s < N_NOT_PASSED &&

@@ -51,8 +51,11 @@ static const char *declared_after(const hg_error *e, const hg_part *part)
     return NULL;
 }
 
-/* Appends what Valgrind says about the raced-on memory, or nothing. */
-static void put_variable(strbuf *b, const hg_error *e, const report_places *rp,
+/*
+ * Appends what Valgrind says about the raced-on memory, or nothing.
+ * Returns whether it names a heap block, not the struct field in it.
+ */
+static bool put_variable(strbuf *b, const hg_error *e, const report_places *rp,
                          const struct_layouts *layouts)
 {
     unsigned long size = report_number_after(e->parts[0].text, " of size ");
@@ -83,19 +86,14 @@ static void put_variable(strbuf *b, const hg_error *e, const report_places *rp,
         } else if (strstr(t, " inside a block of size ")) {
             unsigned long block = report_number_after(t, " inside a block of size ");
             char *field = struct_layouts_field(layouts, block, offset);
+            bool unnamed = race_words_heap_block(b, field, size, offset, block);
 
-            if (field)
-                strbuf_addstr(b, field);
-            else if (size)
-                strbuf_addf(b, "the %lu bytes at offset %lu of ", size, offset);
-            if (!field)
-                strbuf_addf(b, "a heap block of %lu bytes", block);
             free(field);
             if (part->n_frames) {
                 strbuf_addstr(b, " allocated at ");
                 report_put_where(b, rp, part, "an unknown place");
             }
-            return;
+            return unnamed;
         } else if ((q = strstr(t, " is on thread #"))) {
             const char *owner = part + 1 < e->parts + e->n_parts && part[1].text
                 ? strstr(part[1].text, "created by ") : NULL;
@@ -104,10 +102,10 @@ static void put_variable(strbuf *b, const hg_error *e, const report_places *rp,
             else
                 strbuf_addf(b, "a local variable on %s", q + strlen(" is on "));
             strbuf_addstr(b, " that other threads reach through a pointer");
-            return;
+            return false;
         } else if (strstr(t, " BSS segment") || strstr(t, " Data segment")) {
             strbuf_addstr(b, "a global or static variable");
-            return;
+            return false;
         } else {
             continue;
         }
@@ -116,8 +114,9 @@ static void put_variable(strbuf *b, const hg_error *e, const report_places *rp,
             strbuf_addf(b, " (%.*s)", cut ? (int)(cut - declared) : (int)strlen(declared),
                       declared);
         }
-        return;
+        return false;
     }
+    return false;
 }
 
 /* Ends a race's sentence with what to do (race_words_race_advice). */
@@ -136,7 +135,8 @@ static void put_advice(strbuf *b, const hg_part *first, const hg_part *other,
     free(advice);
 }
 
-static void describe_race(const hg_error *e, const report_places *rp,
+/* Returns whether the sentence names a heap block, not the field in it. */
+static bool describe_race(const hg_error *e, const report_places *rp,
                           const struct_layouts *layouts, strbuf *body,
                           strbuf *key)
 {
@@ -146,6 +146,7 @@ static void describe_race(const hg_error *e, const report_places *rp,
     int first_writes = strstr(t, "during write") != NULL;
     int other_writes = other && strstr(other->text, "previous write");
     strbuf var = STRBUF_INIT;
+    bool unnamed_heap;
 
     if (other && report_same_place(rp, first, other)) {
         strbuf_addstr(body, "two threads run ");
@@ -165,13 +166,14 @@ static void describe_race(const hg_error *e, const report_places *rp,
                   first_writes ? "writes" : "reads");
     }
     strbuf_addstr(body, ", and no lock orders the two");
-    put_variable(&var, e, rp, layouts);
+    unnamed_heap = put_variable(&var, e, rp, layouts);
     if (var.len)
         strbuf_addf(body, "; the memory is %s", var.data);
     strbuf_release(&var);
     put_advice(body, first, other, rp);
     report_put_key(key, rp, first);
     report_put_key(key, rp, other);
+    return unnamed_heap;
 }
 
 /*
@@ -409,7 +411,7 @@ static void draft_error(const hg_error *e, const report_places *rp,
         strbuf_addf(&body, "Helgrind reports a problem of kind \"%s\" without details.", kind);
     } else if (strcmp(kind, "Race") == 0) {
         d->kind = "race", d->label = "data race";
-        describe_race(e, rp, layouts, &body, &key);
+        d->unnamed_heap = describe_race(e, rp, layouts, &body, &key);
         if (!report_pick_frame(rp, at, &student) || !student)
             at = find_part(e, "This conflicts with a previous");
         remember_race(e, rp, layouts, d);

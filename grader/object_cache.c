@@ -30,16 +30,9 @@ static bool hash_file(hash64 *hash, const char *dir, const char *name)
     return true;
 }
 
-static int by_name(const struct dirent **a, const struct dirent **b)
-{
-    return strcmp((*a)->d_name, (*b)->d_name);
-}
-
 static int is_header(const struct dirent *entry)
 {
-    size_t len = strlen(entry->d_name);
-
-    return len > 2 && !strcmp(entry->d_name + len - 2, ".h");
+    return ends_with(entry->d_name, ".h");
 }
 
 /*
@@ -51,7 +44,7 @@ static bool hash_headers(hash64 *hash, const char *work_dir, const char *dir)
 {
     char *path = *dir ? xasprintf("%s/%s", work_dir, dir) : xstrdup(work_dir);
     struct dirent **headers;
-    int n = scandir(path, &headers, is_header, by_name);
+    int n = scandir(path, &headers, is_header, dirent_by_name);
     bool ok = n >= 0;
 
     for (int i = 0; i < n; i++) {

@@ -19,6 +19,8 @@ typedef struct output_context {
     bool verbose;               /* list passed tests too (terminal report only) */
     bool show_hidden_messages;  /* --show-hidden-messages: students see hidden tests'
                                    messages (output_student.h) */
+    const char *notes;          /* Markdown report only: Markdown put right after its
+                                   title (grade batch: the exercises not graded), or NULL */
 } output_context;
 
 /* Writes `result` to `out`; returns 0 or an errno value (EIO on a write error). */

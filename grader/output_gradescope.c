@@ -54,17 +54,6 @@ static void add_text(cJSON *json, const char *key, const char *text, size_t max)
     free(clean);
 }
 
-static const char *status_words(enum test_status status)
-{
-    switch (status) {
-    case TEST_PASSED:  return "passed";
-    case TEST_FAILED:  return "failed";
-    case TEST_CRASHED: return "crashed";
-    case TEST_TIMEOUT: return "timed out";
-    default:           return "not run";
-    }
-}
-
 static const char *race_words(const race_result *race)
 {
     switch (race->status) {
@@ -105,13 +94,13 @@ static cJSON *test_entry(const exercise_result *ex, const test_result *t, size_t
     char *text;
 
     if (t->status == TEST_PASSED)
-        text = xstrdup(status_words(t->status));
+        text = xstrdup(test_status_words(t->status));
     else if (t->status == TEST_SKIPPED)
         text = xstrdup(ex->build == BUILD_OK ? "not run" : "not run: the build failed");
     else {
         char *message = utf8_clean(t->message, OUTPUT_MAX - 1000);   /* room for the rest */
 
-        text = xasprintf("%s: %s%s%s%s%s", status_words(t->status), message,
+        text = xasprintf("%s: %s%s%s%s%s", test_status_words(t->status), message,
                          *str(t->hint) ? "\nHint: " : "", str(t->hint),
                          hidden ? "" : "\nTo see it yourself: make check EX=", hidden ? "" : ex->slug);
         free(message);

@@ -233,6 +233,8 @@ static int write_markdown(const grade_result *result, const output_context *cont
 
     fprintf(out, "## racecourse: %s%d/%d\n\n", words ? "public tests " : "", result->score,
             result->max_score);
+    if (context->notes)
+        fputs(context->notes, out);
     if (words) {
         fputs("**Not a grade:** ", out);
         md_inline(out, words, MESSAGE_MAX);

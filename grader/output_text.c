@@ -131,10 +131,7 @@ static bool race_only(const exercise_result *ex)
 static void print_race(const exercise_result *ex, const output_context *c, FILE *out)
 {
     const race_result *r = &ex->race;
-    const char *word = r->status == RACE_CLEAN ? "clean" :
-                       r->status == RACE_FOUND ? "errors found" :
-                       r->status == RACE_TIMEOUT ? "timed out" :
-                       r->status == RACE_CRASHED ? "stopped early" : "not run";
+    const char *word = race_status_words(r->status);
     bool memcheck = race_is_memcheck(r) || race_is_resources(r);
     char label[64];
 

@@ -93,15 +93,6 @@ static char *stuck_message(const sandbox_result *run)
     return message;
 }
 
-/* Whether a finding's message holds `text`. */
-static bool strstr_findings(const race_result *r, const char *text)
-{
-    for (size_t i = 0; i < r->n_findings; i++)
-        if (strstr(r->findings[i].message, text))
-            return true;
-    return false;
-}
-
 /*
  * Reads the findings again, naming the fields of the student's structs
  * (struct_fields.h) from the driver's DWARF, which readelf prints in the
@@ -193,7 +184,7 @@ int race_check(const race_request *req, race_result *out)
         : req->memcheck
         ? memcheck_report_read(xml, req->student_file, RACE_FINDINGS_SHOWN, out)
         : helgrind_report_read(xml, req->student_file, RACE_FINDINGS_SHOWN, out);
-    if (!read_err && out->n_errors > 0 && strstr_findings(out, " of a heap block of "))
+    if (!read_err && out->n_errors > 0 && out->unnamed_heap)
         name_fields(req, xml, out);
     if (run.exited && run.exit_code == RC_EXIT_STUCK) {
         out->status = RACE_TIMEOUT;

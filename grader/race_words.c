@@ -72,6 +72,7 @@ int race_words_start(race_result *out, const char *report, const char *student_f
     out->findings = NULL;
     out->n_findings = 0;
     out->n_errors = 0;
+    out->unnamed_heap = false;
     return report && student_file ? 0 : EINVAL;
 }
 
@@ -177,9 +178,12 @@ void race_words_findings(race_draft *drafts, size_t n, size_t max, const char *f
     choose(drafts, n, slots, shown);
     if ((slots || n > slots) && max)
         out->findings = xcalloc(slots + (n > slots), sizeof *out->findings);
-    for (size_t i = 0; i < n; i++)
-        if (shown[i])
+    for (size_t i = 0; i < n; i++) {
+        if (shown[i]) {
+            out->unnamed_heap = out->unnamed_heap || drafts[i].unnamed_heap;
             take(&drafts[i], &out->findings[k++]);
+        }
+    }
     if (max && n > slots) {
         race_finding *f = &out->findings[k++];
 
@@ -191,6 +195,19 @@ void race_words_findings(race_draft *drafts, size_t n, size_t max, const char *f
     for (size_t i = 0; i < n; i++)
         race_draft_free(&drafts[i]);
     free(shown);
+}
+
+bool race_words_heap_block(strbuf *b, const char *field, unsigned long bytes,
+                           unsigned long long offset, unsigned long block_size)
+{
+    if (field) {
+        strbuf_addstr(b, field);
+        return false;
+    }
+    if (bytes)
+        strbuf_addf(b, "the %lu bytes at offset %llu of ", bytes, offset);
+    strbuf_addf(b, "a heap block of %lu bytes", block_size);
+    return true;
 }
 
 char *race_words_lock_order(const char *place1, int line1, const char *held1,

@@ -13,6 +13,7 @@
 #define RACECOURSE_RACE_WORDS_H
 
 #include "result.h"
+#include "util.h"
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -29,10 +30,12 @@ typedef struct race_draft {
     size_t first;                   /* index of its first problem, for ties */
     char *memory;                   /* a race's memory in words, or NULL */
     char *places[2];                /* a race's two places ("q.c:12"), or NULL */
+    bool unnamed_heap;              /* its body names a heap block, not the field in it
+                                     * (race_words_heap_block) */
 } race_draft;
 
 /*
- * Empties `out` (no findings, no errors) before a reader fills it; what
+ * Empties `out` (no findings, no errors, unnamed_heap false) before a reader fills it; what
  * it held is overwritten, not freed.  Returns EINVAL when `out`, `report`
  * (the reader's input: a path or a text) or `student_file` is NULL, else 0.
  */
@@ -58,12 +61,23 @@ void race_words_fold(race_draft *drafts, size_t *n, race_draft *d, size_t index)
  * e.g. "Helgrind's whole report lists them all (`make race`)."):
  * "not shown: 3 more (2 data races, 1 thread leak). <full_report>", and
  * the places before it show each label at least once before a second
- * finding of any label.  The drafts' file, body and key are taken over
+ * finding of any label.  out->unnamed_heap tells whether a draft shown
+ * had unnamed_heap.  The drafts' file, body and key are taken over
  * or freed; `drafts` itself stays the caller's.  Like every function
  * here, it aborts when memory runs out (util.h).
  */
 void race_words_findings(race_draft *drafts, size_t n, size_t max, const char *full_report,
                          race_result *out);
+
+/*
+ * Appends the words for raced-on memory in a heap block of `block_size`
+ * bytes: `field` (the struct field there, named from the DWARF:
+ * struct_fields.h) when it is not NULL, else "a heap block of N bytes",
+ * after "the B bytes at offset O of " when `bytes` is not 0.  Returns
+ * whether no field was named (the draft's unnamed_heap).
+ */
+bool race_words_heap_block(strbuf *b, const char *field, unsigned long bytes,
+                           unsigned long long offset, unsigned long block_size);
 
 /* Frees what a draft owns. */
 void race_draft_free(race_draft *d);

@@ -49,6 +49,8 @@ typedef struct race_result {
     race_finding *findings;     /* folded duplicates, at most a handful */
     size_t n_findings;
     size_t n_errors;            /* errors Helgrind counted, before folding */
+    bool unnamed_heap;          /* a finding shown names a heap block, not the struct
+                                   field in it (race_check.c then names the fields) */
     char *message;              /* a summary sentence, "" when clean */
 } race_result;
 

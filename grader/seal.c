@@ -26,11 +26,6 @@ static mode_t sealed_mode(const char *name, mode_t mode)
     return 0400;
 }
 
-static int by_name(const struct dirent **a, const struct dirent **b)
-{
-    return strcmp((*a)->d_name, (*b)->d_name);
-}
-
 static int not_dots(const struct dirent *entry)
 {
     return strcmp(entry->d_name, ".") && strcmp(entry->d_name, "..") &&
@@ -42,7 +37,7 @@ static struct dirent **entries(const char *dir, int *n)
 {
     struct dirent **list;
 
-    *n = scandir(dir, &list, not_dots, by_name);
+    *n = scandir(dir, &list, not_dots, dirent_by_name);
     return *n < 0 ? NULL : list;
 }
 

@@ -91,6 +91,28 @@ static size_t index_of(const char *name, size_t n)
     return end != name && !strncmp(end, ".c", 2) && k < n ? (size_t)k : n;
 }
 
+/*
+ * The indexes of the files named `a_name` and `b_name` among `n`, the
+ * smaller in *a; *swapped says whether b_name's is.  False when either
+ * name is not one of them, or both name one file.
+ */
+static bool pair_indexes(const char *a_name, const char *b_name, size_t n, size_t *a, size_t *b,
+                         bool *swapped)
+{
+    *a = index_of(a_name, n);
+    *b = index_of(b_name, n);
+    if (*a >= n || *b >= n || *a == *b)
+        return false;
+    *swapped = *a > *b;
+    if (*swapped) {
+        size_t t = *a;
+
+        *a = *b;
+        *b = t;
+    }
+    return true;
+}
+
 static pair *find_pair(pair *pairs, size_t n_pairs, size_t a, size_t b)
 {
     for (size_t i = 0; i < n_pairs; i++)
@@ -143,21 +165,12 @@ static size_t read_percents(const char *output, size_t n, pair **pairs)
         char a_name[32], b_name[32];
         int percent;
         size_t a, b;
+        bool swapped;
         pair *p;
 
         if (sscanf(line, "%31s consists for %d %% of %31s material", a_name, &percent,
-                   b_name) != 3)
+                   b_name) != 3 || !pair_indexes(a_name, b_name, n, &a, &b, &swapped))
             continue;
-        a = index_of(a_name, n);
-        b = index_of(b_name, n);
-        if (a >= n || b >= n || a == b)
-            continue;
-        if (a > b) {
-            size_t t = a;
-
-            a = b;
-            b = t;
-        }
         if ((p = find_pair(*pairs, n_pairs, a, b)) == NULL) {
             *pairs = xrealloc(*pairs, (n_pairs + 1) * sizeof **pairs);
             p = &(*pairs)[n_pairs++];
@@ -177,21 +190,16 @@ static void read_runs(const char *output, size_t n, pair *pairs, size_t n_pairs)
         char a_name[32], b_name[32];
         int a1, a2, b1, b2;
         size_t a, b;
+        bool swapped;
         pair *p;
         char *more, *range;
 
         if (sscanf(line, "%31[^:]: line %d-%d |%31[^:]: line %d-%d", a_name, &a1, &a2, b_name,
-                   &b1, &b2) != 6)
+                   &b1, &b2) != 6 || !pair_indexes(a_name, b_name, n, &a, &b, &swapped))
             continue;
-        a = index_of(a_name, n);
-        b = index_of(b_name, n);
-        if (a >= n || b >= n || a == b)
-            continue;
-        if (a > b) {
-            size_t t = a;
+        if (swapped) {
             int t1 = a1, t2 = a2;
 
-            a = b, b = t;
             a1 = b1, a2 = b2, b1 = t1, b2 = t2;
         }
         if ((p = find_pair(pairs, n_pairs, a, b)) == NULL)

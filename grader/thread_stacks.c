@@ -75,13 +75,6 @@ static bool in_file(const char *place, size_t len, const char *file)
     return len > n && !strncmp(place, file, n) && place[n] == ':';
 }
 
-static bool ends_with(const char *s, const char *end)
-{
-    size_t n = strlen(s), e = strlen(end);
-
-    return n > e && !strcmp(s + n - e, end);
-}
-
 /* The test's own function, or the harness's wrappers of it. */
 static bool is_test_body(const char *fn)
 {

@@ -278,10 +278,15 @@ static void put_owner(strbuf *b, const ts_block *blk, const char *owner,
     }
 }
 
-/* Appends what ThreadSanitizer says about the raced-on memory, or nothing. */
-static void put_variable(strbuf *b, const ts_block *blk, const ts_part *access,
+/*
+ * Appends what ThreadSanitizer says about the raced-on memory, or nothing.
+ * Returns whether it names a heap block, not the struct field in it.
+ */
+static bool put_variable(strbuf *b, const ts_block *blk, const ts_part *access,
                          const report_places *rp, const struct_layouts *layouts)
 {
+    bool unnamed = false;
+
     for (size_t i = 1; i < blk->n_parts; i++) {
         const ts_part *part = &blk->parts[i];
         const char *t = part->text, *q;
@@ -302,16 +307,11 @@ static void put_variable(strbuf *b, const ts_block *blk, const ts_part *access,
             unsigned long size = report_number_after(t, "heap block of size ");
             unsigned long long block = address_in(t), at = address_in(access->text);
             unsigned long bytes = report_number_after(access->text, " of size ");
-
-            char *field = block && at >= block && at - block < size
+            bool inside = block && at >= block && at - block < size;
+            char *field = inside
                 ? struct_layouts_field(layouts, size, (unsigned long)(at - block)) : NULL;
 
-            if (field)
-                strbuf_addstr(b, field);
-            else if (bytes && block && at >= block && at - block < size)
-                strbuf_addf(b, "the %lu bytes at offset %llu of ", bytes, at - block);
-            if (!field)
-                strbuf_addf(b, "a heap block of %lu bytes", size);
+            unnamed = race_words_heap_block(b, field, inside ? bytes : 0, at - block, size);
             free(field);
             if (part->n_frames) {
                 strbuf_addstr(b, " allocated at ");
@@ -334,8 +334,9 @@ static void put_variable(strbuf *b, const ts_block *blk, const ts_part *access,
         } else {
             continue;
         }
-        return;
+        return unnamed;
     }
+    return false;
 }
 
 /* Whether `fn` is one of `names` (a NULL-terminated list). */
@@ -417,7 +418,8 @@ static void put_advice(strbuf *body, const ts_part *first, const ts_part *other,
     free(held2);
 }
 
-static void describe_race(const ts_block *blk, const report_places *rp,
+/* Returns whether the sentence names a heap block, not the field in it. */
+static bool describe_race(const ts_block *blk, const report_places *rp,
                           const struct_layouts *layouts, strbuf *body,
                           strbuf *key, const ts_part **first_out)
 {
@@ -428,6 +430,7 @@ static void describe_race(const ts_block *blk, const report_places *rp,
     const char *other_verb = other ? access_verb(other, true, &other_frees, &fd) : "uses";
     const char *what = fd ? "a file descriptor" : "memory";
     strbuf var = STRBUF_INIT;
+    bool unnamed_heap;
 
     *first_out = first;
     if (other && report_same_place(rp, first, other)) {
@@ -446,13 +449,14 @@ static void describe_race(const ts_block *blk, const report_places *rp,
         strbuf_addf(body, " %s %s that another thread also uses", verb, what);
     }
     strbuf_addstr(body, ", and no lock orders the two");
-    put_variable(&var, blk, first, rp, layouts);
+    unnamed_heap = put_variable(&var, blk, first, rp, layouts);
     if (var.len)
         strbuf_addf(body, "; the %s is %s", fd ? "descriptor" : "memory", var.data);
     strbuf_release(&var);
     put_advice(body, first, other, rp, fd, first_frees || other_frees);
     report_put_key(key, rp, first);
     report_put_key(key, rp, other);
+    return unnamed_heap;
 }
 
 static void describe_lock_order(const ts_block *blk, const report_places *rp, strbuf *body,
@@ -656,7 +660,7 @@ static void draft_block(const ts_block *blk, const report_places *rp,
         at = crash_stack(blk);
     } else if (starts_with(title, "data race")) {
         d->kind = "race", d->label = "data race";
-        describe_race(blk, rp, layouts, &body, &key, &first);
+        d->unnamed_heap = describe_race(blk, rp, layouts, &body, &key, &first);
         if (!report_pick_frame(rp, first, &student) || !student)
             first = find_part(blk, "Previous ");
         at = first;

@@ -45,6 +45,16 @@ bool parse_count(const char *text, int low, int high, int *out);
 /* Whether `s` (NULL: no) starts with `prefix`. */
 bool starts_with(const char *s, const char *prefix);
 
+/* Whether `s` ends with `suffix` and is longer than it ("x.c", not ".c"). */
+bool ends_with(const char *s, const char *suffix);
+
+struct dirent;
+/*
+ * scandir()'s order of names, byte by byte (alphasort() would follow the
+ * locale's collation).
+ */
+int dirent_by_name(const struct dirent **a, const struct dirent **b);
+
 /* The part of `path` after its last '/' (all of it when it has none). */
 const char *base_name(const char *path);
 

@@ -47,6 +47,29 @@ static inline int fixture_read(report_reader read, const char *dir, const char *
     return err;
 }
 
+/*
+ * Reads fixture `name` of folder `dir` with `read` as if `student`, a file
+ * the fixture's report does not name, were the student's: its one
+ * finding has no file:line, and its sentence names `place` as the test's
+ * code ("q.c:12 (put) in the test's code").
+ */
+static inline void check_not_students(report_reader read, const char *dir, const char *name,
+                                      const char *student, const char *place)
+{
+    race_result r;
+    char *words;
+
+    CHECK_INT(fixture_read(read, dir, name, student, 5, &r), 0);
+    CHECK_INT(r.n_findings, 1);
+    if (r.n_findings == 1 && asprintf(&words, "%s in the test's code", place) >= 0) {
+        CHECK_STR(r.findings[0].file, "");
+        CHECK_INT(r.findings[0].line, 0);
+        CHECK_HAS(r.findings[0].message, words);
+        free(words);
+    }
+    race_findings_free(&r);
+}
+
 /* Checks a finding's kind, file and line (each failure at the caller's line). */
 #define CHECK_FINDING(finding, want_kind, want_file, want_line)             \
     do {                                                                    \

@@ -247,7 +247,7 @@ static void test_missing_program(void)
 
 int main(void)
 {
-    if (!mkdtemp(work_dir) || (geteuid() == 0 && chown(work_dir, 65534, 65534) != 0)) {
+    if (!mkdtemp(work_dir) || (geteuid() == 0 && chown(work_dir, SANDBOX_NOBODY, SANDBOX_NOBODY) != 0)) {
         perror("test_sandbox: work directory");
         return 2;
     }

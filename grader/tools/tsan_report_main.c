@@ -1,7 +1,7 @@
 /*
  * tsan_report_main.c - ThreadSanitizer's logs in plain words (build/tsan-report).
  *
- *   tsan-report [--max N] [--dwarf FILE] STUDENT_FILE [LOG...]
+ *   tsan-report [--max N] [--dwarf FILE] [--kinds FILE] STUDENT_FILE [LOG...]
  *
  * Reads the logs of one run of a program built with -fsanitize=thread
  * (TSAN_OPTIONS=log_path=P writes P.<pid>, one per process), folds what
@@ -15,7 +15,10 @@
  * how the others are counted).  STUDENT_FILE is the base name of the
  * student's source ("joinall.c").  --dwarf FILE: `readelf
  * --debug-dump=info` of the program, to name the fields of the student's
- * structs (struct_fields.h).  No log, or logs
+ * structs (struct_fields.h).  --kinds FILE: the kind of each finding
+ * printed ("race", "lock_order", "misuse" or "other"), one a line, in
+ * their order, for a script to read instead of the sentences (written
+ * empty when nothing was found).  No log, or logs
  * with no report in them: a clean run, nothing printed.
  *
  * Exit status: 0 clean, 1 something was reported, 2 usage error or a log
@@ -31,13 +34,30 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Writes the kind of each finding of `r`, one a line, to `path`; 0 or -1 with errno. */
+static int write_kinds(const char *path, const race_result *r)
+{
+    strbuf sb = STRBUF_INIT;
+    int err;
+
+    for (size_t i = 0; r->n_errors && i < r->n_findings; i++)
+        strbuf_addf(&sb, "%s\n", r->findings[i].kind);
+    err = write_file(path, sb.data ? sb.data : "", sb.len, 0644);
+    strbuf_release(&sb);
+    if (err) {
+        errno = err;
+        return -1;
+    }
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     strbuf all = STRBUF_INIT;
     race_result r = { 0 };
     unsigned long max = 5;
     int first = 1, err;
-    const char *dwarf = NULL;
+    const char *dwarf = NULL, *kinds = NULL;
     struct_layouts layouts = { 0 };
 
     while (argc > first + 1 && argv[first][0] == '-') {
@@ -51,13 +71,16 @@ int main(int argc, char **argv)
             }
         } else if (!strcmp(argv[first], "--dwarf")) {
             dwarf = argv[first + 1];
+        } else if (!strcmp(argv[first], "--kinds")) {
+            kinds = argv[first + 1];
         } else {
             break;
         }
         first += 2;
     }
     if (argc <= first || argv[first][0] == '-') {
-        fprintf(stderr, "usage: tsan-report [--max N] [--dwarf FILE] STUDENT_FILE [LOG...]\n");
+        fprintf(stderr, "usage: tsan-report [--max N] [--dwarf FILE] [--kinds FILE] "
+                "STUDENT_FILE [LOG...]\n");
         return 2;
     }
     if (dwarf) {
@@ -85,6 +108,11 @@ int main(int argc, char **argv)
     struct_layouts_free(&layouts);
     if (err) {
         fprintf(stderr, "tsan-report: %s\n", strerror(err));
+        return 2;
+    }
+    if (kinds && write_kinds(kinds, &r) != 0) {
+        fprintf(stderr, "tsan-report: cannot write \"%s\": %s\n", kinds, strerror(errno));
+        race_findings_free(&r);
         return 2;
     }
     if (r.n_errors == 0)

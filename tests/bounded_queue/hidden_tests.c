@@ -136,6 +136,22 @@ static void let_threads_block(void)
     rc_sleep(unit(5));
 }
 
+/*
+ * Takes items `first` to `last` out of `q` with bq_get_timed(q, &item, 0),
+ * each in its turn: they must come out in that order.
+ */
+static void expect_items(bqueue *q, size_t first, size_t last)
+{
+    void *out;
+    int rc;
+
+    for (size_t expected = first; expected <= last; expected++) {
+        rc = bq_get_timed(q, &out, 0.0);
+        cr_assert(rc == 0 && out == ITEM(expected), "bq_get_timed returned %d (%s) with item %zu, expected item %zu",
+                  rc, err_name(rc), NUM(out), expected);
+    }
+}
+
 /* ---- argument errors --------------------------------------------------- */
 
 RC_TEST(bounded_queue, create_zero_capacity_is_einval)
@@ -372,11 +388,7 @@ RC_TEST(bounded_queue, put_blocks_while_full)
               "bq_put stayed blocked after bq_get made room: a get must wake a waiting producer");
     cr_assert(put.result == 0, "the waiting bq_put returned %d (%s) after room was made", put.result,
               err_name(put.result));
-    for (size_t expected = 2; expected <= 3; expected++) {
-        rc = bq_get_timed(q, &out, 0.0);
-        cr_assert(rc == 0 && out == ITEM(expected), "bq_get_timed returned %d (%s) with item %zu, expected item %zu",
-                  rc, err_name(rc), NUM(out), expected);
-    }
+    expect_items(q, 2, 3);
     bq_destroy(q);
 }
 
@@ -571,6 +583,54 @@ static void *consumer_main(void *arg)
 }
 
 /*
+ * Closes `q`, in which the `n` consumers of `threads` (consumer_main)
+ * wait in bq_get: each must wake up and end with EPIPE.
+ */
+static void close_wakes_consumers(bqueue *q, const pthread_t *threads, const consumer_arg *consumers,
+                                  int n)
+{
+    bq_close(q);
+    for (int i = 0; i < n; i++) {
+        cr_assert(join_within(threads[i], unit(25)),
+                  "a consumer blocked in bq_get did not wake up when the queue was closed");
+        cr_assert(consumers[i].last_result == EPIPE, "bq_get on a closed empty queue returned %d (%s), expected EPIPE",
+                  consumers[i].last_result, err_name(consumers[i].last_result));
+    }
+}
+
+/*
+ * `rounds` rounds of two timed calls in a row by this thread on `q`, of
+ * capacity 1, while `waiters` threads of the other side wait in it: puts
+ * (`put`) while consumers wait in bq_get, else gets while producers wait
+ * in bq_put.  Each call must succeed within 5 units: the thread that took
+ * (or put) the item before must have woken this one.
+ */
+static void two_calls_a_round(bqueue *q, bool put, int waiters, size_t rounds)
+{
+    double started, took;
+    void *out;
+    int rc;
+
+    for (size_t round = 0; round < rounds; round++) {
+        rc_sleep(unit(0.25));
+        for (size_t k = 1; k <= 2; k++) {
+            started = rc_now();
+            rc = put ? bq_put_timed(q, ITEM(2 * round + k), unit(25)) : bq_get_timed(q, &out, unit(25));
+            took = (rc_now() - started) / rc_unit();
+            cr_assert(rc == 0 && took < 5.0,
+                      "with %d %s waiting in %s, %s on a queue of capacity 1 returned %d (%s) after %.1f "
+                      "units: the %s that %s the item before did not wake the waiting %s, a wake-up was "
+                      "lost.  Do producers and consumers wait on the same condition variable?  Use one for "
+                      "not full and one for not empty",
+                      waiters, put ? "consumers" : "producers", put ? "bq_get" : "bq_put",
+                      put ? "bq_put_timed(q, item, 25 units)" : "bq_get_timed(q, &item, 25 units)",
+                      rc, err_name(rc), took, put ? "consumer" : "producer", put ? "took" : "put",
+                      put ? "producer" : "consumer");
+        }
+    }
+}
+
+/*
  * Two consumers wait on an empty queue of capacity 1; the main thread
  * puts two items in a row, so it often waits for room while a consumer
  * still waits for an item.  If producers and consumers share one
@@ -588,9 +648,7 @@ RC_TEST(bounded_queue, producers_and_consumers_wake_each_other)
     static producer_arg producers[THREADS];
     bqueue *q = new_queue(1);
     pthread_t threads[THREADS];
-    double started, took, until;
-    void *out;
-    int rc;
+    double until;
 
     atomic_init(&received, 0);
     for (int i = 0; i < THREADS; i++) {
@@ -599,20 +657,7 @@ RC_TEST(bounded_queue, producers_and_consumers_wake_each_other)
                   "test setup: cannot start a thread");
     }
     let_threads_block();
-    for (size_t round = 0; round < ROUNDS; round++) {
-        rc_sleep(unit(0.25));
-        for (size_t k = 1; k <= 2; k++) {
-            started = rc_now();
-            rc = bq_put_timed(q, ITEM(2 * round + k), unit(25));
-            took = (rc_now() - started) / rc_unit();
-            cr_assert(rc == 0 && took < 5.0,
-                      "with %d consumers waiting in bq_get, bq_put_timed(q, item, 25 units) on a queue of "
-                      "capacity 1 returned %d (%s) after %.1f units: the consumer that took the item before "
-                      "did not wake the waiting producer, a wake-up was lost.  Do producers and consumers "
-                      "wait on the same condition variable?  Use one for not full and one for not empty",
-                      THREADS, rc, err_name(rc), took);
-        }
-    }
+    two_calls_a_round(q, true, THREADS, ROUNDS);
     /* Closing while the last item is still in the queue is another test's business. */
     until = rc_now() + unit(25);
     while (atomic_load(&received) < 2 * ROUNDS && rc_now() < until)
@@ -621,14 +666,7 @@ RC_TEST(bounded_queue, producers_and_consumers_wake_each_other)
               "%d consumers waiting in bq_get took only %zu of the %d items put, 25 units after the last put",
               THREADS, atomic_load(&received), 2 * ROUNDS);
     let_threads_block();
-    bq_close(q);
-    for (int i = 0; i < THREADS; i++) {
-        cr_assert(join_within(threads[i], unit(25)),
-                  "a consumer blocked in bq_get did not wake up when the queue was closed");
-        cr_assert(consumers[i].last_result == EPIPE,
-                  "bq_get on a closed empty queue returned %d (%s), expected EPIPE",
-                  consumers[i].last_result, err_name(consumers[i].last_result));
-    }
+    close_wakes_consumers(q, threads, consumers, THREADS);
     cr_assert(atomic_load(&received) == 2 * ROUNDS, "consumers took %zu items, %d were put",
               atomic_load(&received), 2 * ROUNDS);
     bq_destroy(q);
@@ -640,20 +678,7 @@ RC_TEST(bounded_queue, producers_and_consumers_wake_each_other)
                   "test setup: cannot start a thread");
     }
     let_threads_block();
-    for (size_t round = 0; round < ROUNDS; round++) {
-        rc_sleep(unit(0.25));
-        for (size_t k = 1; k <= 2; k++) {
-            started = rc_now();
-            rc = bq_get_timed(q, &out, unit(25));
-            took = (rc_now() - started) / rc_unit();
-            cr_assert(rc == 0 && took < 5.0,
-                      "with %d producers waiting in bq_put, bq_get_timed(q, &item, 25 units) on a queue of "
-                      "capacity 1 returned %d (%s) after %.1f units: the producer that put the item before "
-                      "did not wake the waiting consumer, a wake-up was lost.  Do producers and consumers "
-                      "wait on the same condition variable?  Use one for not full and one for not empty",
-                      THREADS, rc, err_name(rc), took);
-        }
-    }
+    two_calls_a_round(q, false, THREADS, ROUNDS);
     let_threads_block();
     bq_close(q);
     for (int i = 0; i < THREADS; i++) {
@@ -745,13 +770,7 @@ RC_TEST(bounded_queue, mpmc_no_loss_or_duplicate)
               "consumers took all %d items but some did not stop trying bq_get_timed(q, &item, 0) "
               "within 25 units", TOTAL);
     let_threads_block();        /* every consumer now waits in bq_get */
-    bq_close(q);
-    for (int i = 0; i < CONSUMERS; i++) {
-        cr_assert(join_within(cthreads[i], unit(25)),
-                  "a consumer blocked in bq_get did not wake up when the queue was closed");
-        cr_assert(consumers[i].last_result == EPIPE, "bq_get on a closed empty queue returned %d (%s), expected EPIPE",
-                  consumers[i].last_result, err_name(consumers[i].last_result));
-    }
+    close_wakes_consumers(q, cthreads, consumers, CONSUMERS);
     cr_assert(atomic_load(&bad_items) == 0, "bq_get returned an item that was never put");
     cr_assert(atomic_load(&received) == TOTAL, "consumers took %zu items, %d were put",
               atomic_load(&received), TOTAL);
@@ -875,26 +894,49 @@ RC_TEST(bounded_queue, close_drains_then_epipe)
 
 /* ---- timed forms ------------------------------------------------------- */
 
+/*
+ * Checks timed call `c` of `fn` with a 5-unit timeout on `state` ("an
+ * empty queue"): in virtual time it times out exactly at its deadline.
+ * `unchanged` checks, between the too-early and the too-late check, that
+ * the call left the queue and its item as they were.
+ */
+static void check_timed_out_on_time(call *c, const char *fn, const char *state,
+                                    void (*unchanged)(const call *c))
+{
+    double took;
+
+    cr_assert(call_wait(c, unit(40)),
+              "%s with a 5-unit timeout was still waiting after 40 units: is the deadline read "
+              "from the same clock as the condition variable's (CLOCK_MONOTONIC)?", fn);
+    took = (c->finished - c->started) / rc_unit();
+    cr_assert(c->result == ETIMEDOUT, "%s on %s returned %d (%s), expected ETIMEDOUT",
+              fn, state, c->result, err_name(c->result));
+    cr_assert(took > 5.0 - EXACT / rc_unit(), "%s with a 5-unit timeout gave up after %.6f units "
+              "(virtual time): too early (condition variable created with CLOCK_MONOTONIC via "
+              "pthread_condattr_setclock, deadline read from CLOCK_MONOTONIC?)", fn, took);
+    unchanged(c);
+    cr_assert(took < 5.0 + EXACT / rc_unit(), "%s with a 5-unit timeout gave up after %.6f units "
+              "(virtual time): too late, expected exactly 5", fn, took);
+}
+
+static void item_unchanged(const call *get)
+{
+    cr_assert(get->item == ITEM(99), "bq_get_timed that timed out changed *item");
+}
+
+static void size_unchanged(const call *put)
+{
+    cr_assert(bq_size(put->q) == 2, "a bq_put_timed that timed out changed the size to %zu",
+              bq_size(put->q));
+}
+
 RC_TEST(bounded_queue, get_timed_times_out_on_time)
 {
     bqueue *q = new_queue(2);
     static call get;
-    double took;
 
-    /* In virtual time a timed wait times out exactly at its deadline. */
     call_start(&get, OP_GET_TIMED, q, ITEM(99), unit(5));
-    cr_assert(call_wait(&get, unit(40)),
-              "bq_get_timed with a 5-unit timeout was still waiting after 40 units: is the deadline read "
-              "from the same clock as the condition variable's (CLOCK_MONOTONIC)?");
-    took = (get.finished - get.started) / rc_unit();
-    cr_assert(get.result == ETIMEDOUT, "bq_get_timed on an empty queue returned %d (%s), expected ETIMEDOUT",
-              get.result, err_name(get.result));
-    cr_assert(took > 5.0 - EXACT / rc_unit(), "bq_get_timed with a 5-unit timeout gave up after %.6f units "
-              "(virtual time): too early (condition variable created with CLOCK_MONOTONIC via "
-              "pthread_condattr_setclock, deadline read from CLOCK_MONOTONIC?)", took);
-    cr_assert(get.item == ITEM(99), "bq_get_timed that timed out changed *item");
-    cr_assert(took < 5.0 + EXACT / rc_unit(), "bq_get_timed with a 5-unit timeout gave up after %.6f units "
-              "(virtual time): too late, expected exactly 5", took);
+    check_timed_out_on_time(&get, "bq_get_timed", "an empty queue", item_unchanged);
     bq_destroy(q);
 }
 
@@ -902,30 +944,11 @@ RC_TEST(bounded_queue, put_timed_times_out_on_time)
 {
     bqueue *q = new_queue(2);
     static call put;
-    void *out;
-    double took;
-    int rc;
 
     cr_assert(bq_put(q, ITEM(1)) == 0 && bq_put(q, ITEM(2)) == 0, "bq_put failed on a queue with room");
-    /* In virtual time a timed wait times out exactly at its deadline. */
     call_start(&put, OP_PUT_TIMED, q, ITEM(3), unit(5));
-    cr_assert(call_wait(&put, unit(40)),
-              "bq_put_timed with a 5-unit timeout was still waiting after 40 units: is the deadline read "
-              "from the same clock as the condition variable's (CLOCK_MONOTONIC)?");
-    took = (put.finished - put.started) / rc_unit();
-    cr_assert(put.result == ETIMEDOUT, "bq_put_timed on a full queue returned %d (%s), expected ETIMEDOUT",
-              put.result, err_name(put.result));
-    cr_assert(took > 5.0 - EXACT / rc_unit(), "bq_put_timed with a 5-unit timeout gave up after %.6f units "
-              "(virtual time): too early (condition variable created with CLOCK_MONOTONIC via "
-              "pthread_condattr_setclock, deadline read from CLOCK_MONOTONIC?)", took);
-    cr_assert(bq_size(q) == 2, "a bq_put_timed that timed out changed the size to %zu", bq_size(q));
-    cr_assert(took < 5.0 + EXACT / rc_unit(), "bq_put_timed with a 5-unit timeout gave up after %.6f units "
-              "(virtual time): too late, expected exactly 5", took);
-    for (size_t expected = 1; expected <= 2; expected++) {
-        rc = bq_get_timed(q, &out, 0.0);
-        cr_assert(rc == 0 && out == ITEM(expected), "bq_get_timed returned %d (%s) with item %zu, expected item %zu",
-                  rc, err_name(rc), NUM(out), expected);
-    }
+    check_timed_out_on_time(&put, "bq_put_timed", "a full queue", size_unchanged);
+    expect_items(q, 1, 2);
     bq_destroy(q);
 }
 

@@ -2,7 +2,8 @@
  * cancel.c - pthread_cancel of threads blocked in the scheduler's waits
  * (sem_wait, a condition wait, a sleep, a join), a cleanup handler that
  * unlocks, and a thread that ignores the request while it has
- * cancellation disabled; exits 0 when each behaved as POSIX says.
+ * cancellation disabled, then acts on it at pthread_testcancel once it
+ * enables it again; exits 0 when each behaved as POSIX says.
  */
 #include <assert.h>
 #include <pthread.h>
@@ -12,7 +13,7 @@
 static sem_t never;
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t cond = PTHREAD_COND_INITIALIZER;
-static int cleaned;
+static int cleaned, went_on;
 
 static void *in_sem(void *arg)
 {
@@ -51,13 +52,23 @@ static void *in_join(void *arg)
     return NULL;
 }
 
-/* Cancelled while cancellation is disabled: its sem_wait goes on. */
+/*
+ * Cancelled while cancellation is disabled: its sem_wait goes on; the
+ * request waits until it enables cancellation and tests for it.
+ */
 static void *deaf(void *arg)
 {
+    int old;
+
     (void)arg;
-    pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, NULL);
+    assert(pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, &old) == 0);
+    assert(old == PTHREAD_CANCEL_ENABLE);
     sem_wait(&never);
-    return (void *)1;
+    went_on = 1;
+    pthread_setcancelstate(PTHREAD_CANCEL_ENABLE, NULL);
+    pthread_testcancel();
+    went_on = 2;                /* never reached */
+    return NULL;
 }
 
 static void cancel_and_join(pthread_t t)
@@ -90,6 +101,7 @@ int main(void)
     usleep(1000);
     assert(pthread_cancel(t[3]) == 0);
     sem_post(&never);
-    assert(pthread_join(t[3], &result) == 0 && result == (void *)1);
+    assert(pthread_join(t[3], &result) == 0 && result == PTHREAD_CANCELED);
+    assert(went_on == 1);
     return 0;
 }

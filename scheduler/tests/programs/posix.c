@@ -8,9 +8,6 @@
  *   spin       two threads count under a pthread_spinlock whose holder
  *              sleeps (a wrapped call) while it holds it
  *   once       two threads call pthread_once; the init routine sleeps
- *   cancel     a thread waiting in pthread_cond_wait is cancelled: its
- *              cleanup handler unlocks the mutex, join gives PTHREAD_CANCELED;
- *              cancellation disabled is held until enabled and tested
  *   exit       a thread holding a mutex calls pthread_exit: its cleanup
  *              handler unlocks the mutex, under the scheduler
  *   recursive  a recursive mutex locked twice by its owner, and taken by
@@ -26,6 +23,7 @@
  *              yet: a deadlock under the scheduler, docs/scheduler.md)
  *
  * Exits 0 when every result is the one POSIX gives; an assert fails otherwise.
+ * pthread_cancel has a program of its own, cancel.c.
  */
 #define _GNU_SOURCE
 #include <assert.h>
@@ -137,74 +135,16 @@ static void run_once(void)
     assert(inits == 1);
 }
 
-/* ---- cancel ---- */
+/* ---- exit ---- */
 
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
-static pthread_cond_t cond = PTHREAD_COND_INITIALIZER;
-static int cleaned, waiting;
+static int cleaned;
 
 static void unlock_it(void *m)
 {
     cleaned++;
     pthread_mutex_unlock(m);
 }
-
-static void *cancel_thread(void *arg)
-{
-    (void)arg;
-    pthread_mutex_lock(&lock);
-    waiting = 1;
-    pthread_cleanup_push(unlock_it, &lock);
-    for (;;)
-        pthread_cond_wait(&cond, &lock);
-    pthread_cleanup_pop(1);
-    return NULL;
-}
-
-static void *disabled_thread(void *arg)
-{
-    int old;
-
-    (void)arg;
-    assert(pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, &old) == 0);
-    assert(old == PTHREAD_CANCEL_ENABLE);
-    while (!__atomic_load_n(&cleaned, __ATOMIC_SEQ_CST))
-        usleep(1000);           /* a cancellation point, but disabled */
-    counter = 1;
-    pthread_setcancelstate(PTHREAD_CANCEL_ENABLE, NULL);
-    pthread_testcancel();
-    counter = 2;                /* never reached */
-    return NULL;
-}
-
-static void run_cancel(void)
-{
-    pthread_t t, d;
-    void *ret;
-
-    pthread_create(&t, NULL, cancel_thread, NULL);
-    pthread_create(&d, NULL, disabled_thread, NULL);
-    assert(pthread_cancel(d) == 0);
-    for (;;) {
-        pthread_mutex_lock(&lock);
-        int w = waiting;
-        pthread_mutex_unlock(&lock);
-        if (w)
-            break;
-        usleep(1000);
-    }
-    assert(pthread_cancel(t) == 0);
-    assert(pthread_join(t, &ret) == 0);
-    assert(ret == PTHREAD_CANCELED);
-    assert(cleaned == 1);
-    assert(pthread_mutex_trylock(&lock) == 0);  /* the cleanup let it go */
-    pthread_mutex_unlock(&lock);
-    assert(pthread_join(d, &ret) == 0);
-    assert(ret == PTHREAD_CANCELED);
-    assert(counter == 1);
-}
-
-/* ---- exit ---- */
 
 static void *exit_thread(void *arg)
 {
@@ -395,7 +335,7 @@ int main(void)
         void (*run)(void);
     } cases[] = {
         { "barrier", run_barrier }, { "spin", run_spin }, { "once", run_once },
-        { "cancel", run_cancel }, { "exit", run_exit }, { "recursive", run_recursive },
+        { "exit", run_exit }, { "recursive", run_recursive },
         { "errorcheck", run_errorcheck }, { "condclock", run_condclock },
         { "static", run_static }, { "robust", run_robust },
     };
