@@ -83,7 +83,8 @@ static int join(struct rc_thread *self, pthread_t thread, void **result, const c
 
     if (!t || t->detached || t == self) {
         rc_yield_point(self, call, NULL, where);
-        return !t ? ESRCH : t == self ? EDEADLK : EINVAL;
+        /* glibc: a try on the caller, still running, is EBUSY. */
+        return !t ? ESRCH : t == self ? (try ? EBUSY : EDEADLK) : EINVAL;
     }
     rc_cancel_point(self, where);
     self->wait = try ? RC_W_NONE : RC_W_JOIN;

@@ -4,6 +4,14 @@
  * on a thread of its own (struct call) that the test waits for with a
  * deadline, so that a bug fails a test instead of hanging it.
  *
+ * The tests run under the kit's controlled scheduler (docs/scheduler.md):
+ * one thread at a time, and the clocks, sleeps and timed waits your code
+ * calls (clock_gettime, pthread_cond_timedwait, sem_timedwait ...) read
+ * and advance a virtual clock that moves only when every thread waits.  A
+ * timed wait that times out does so exactly at its deadline, so the tests
+ * compare times exactly (EXACT).  Your code needs nothing special: use the
+ * standard calls.
+ *
  * Included once, by the file of tests (public_tests.c, or the hidden
  * tests when your instructor grades); nothing here is for your code.
  */
@@ -20,6 +28,12 @@
 #include <string.h>
 
 #define UNSET 0xdeadbeefu       /* an index no call wrote */
+
+/*
+ * Two instants of virtual time are the same when they differ by less than
+ * this (seconds): a timeout given as a double becomes whole nanoseconds.
+ */
+#define EXACT 1e-6
 
 static inline double unit(double n)
 {

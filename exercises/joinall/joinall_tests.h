@@ -5,6 +5,15 @@
  * and the deadline after which it gives up, so that a wrong joinall that
  * waits for it can never hang a test.
  *
+ * The tests run under the kit's controlled scheduler (docs/scheduler.md):
+ * one thread at a time, and the clocks, sleeps and timed joins your code
+ * calls (clock_gettime, pthread_clockjoin_np, nanosleep ...) read and
+ * advance a virtual clock that moves only when every thread waits.  A
+ * timed join that times out does so exactly at its deadline, and a thread
+ * that sleeps 8 units ends exactly 8 units later, so the tests compare
+ * times exactly (same_units).  Your code needs nothing special: use the
+ * standard calls.
+ *
  * Included once, by the file of tests (public_tests.c, or the hidden
  * tests when your instructor grades); nothing here is for your code.
  */
@@ -14,12 +23,20 @@
 #include "joinall.h"
 #include "racecourse_test.h"
 
+#include <math.h>
 #include <pthread.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <time.h>
 
 #define MAX_THREADS 8
 #define HANG_UNITS 40.0         /* a hung thread gives up after this long */
+
+/*
+ * Two instants of virtual time are the same when they differ by less than
+ * this (seconds): a timeout given as a double becomes whole nanoseconds.
+ */
+#define EXACT 1e-6
 
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t changed;  /* on CLOCK_MONOTONIC, see init_once */
@@ -56,6 +73,12 @@ static inline struct timespec hang_deadline(void)
         give_up.tv_nsec -= 1000000000L;
     }
     return give_up;
+}
+
+/* Whether `took` units of virtual time are exactly `units` (see EXACT). */
+static inline bool same_units(double took, double units)
+{
+    return fabs(took - units) * rc_unit() < EXACT;
 }
 
 #endif /* JOINALL_TESTS_H */

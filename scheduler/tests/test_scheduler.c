@@ -602,7 +602,8 @@ static void test_inprocess(void)
 static void test_posix_calls(void)
 {
     static const char *const cases[] = {
-        "barrier", "spin", "once", "exit", "recursive", "errorcheck", "condclock", "static",
+        "barrier", "spin", "once", "exit", "recursive", "errorcheck", "selfjoin", "condclock",
+        "static",
     };
 
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {

@@ -14,6 +14,9 @@
  *              another thread only once it is fully unlocked
  *   errorcheck an error-checking mutex: EDEADLK relocking, EPERM unlocking
  *              another's lock
+ *   selfjoin   a thread joins itself: EDEADLK from pthread_join and the
+ *              timed joins, EBUSY from pthread_tryjoin_np (as glibc: the
+ *              caller has not ended)
  *   condclock  a condition variable on CLOCK_MONOTONIC times out on that
  *              clock at its deadline
  *   static     statically initialised mutexes (normal, recursive,
@@ -237,6 +240,21 @@ static void run_errorcheck(void)
     assert(pthread_mutex_destroy(&typed) == 0);
 }
 
+/* ---- selfjoin ---- */
+
+static void run_selfjoin(void)
+{
+    pthread_t self = pthread_self();
+    struct timespec at;
+
+    clock_gettime(CLOCK_MONOTONIC, &at);
+    at.tv_sec += 1;
+    assert(pthread_join(self, NULL) == EDEADLK);
+    assert(pthread_tryjoin_np(self, NULL) == EBUSY);
+    assert(pthread_clockjoin_np(self, NULL, CLOCK_MONOTONIC, &at) == EDEADLK);
+    assert(pthread_timedjoin_np(self, NULL, &at) == EDEADLK);
+}
+
 /* ---- condclock ---- */
 
 static void run_condclock(void)
@@ -336,7 +354,7 @@ int main(void)
     } cases[] = {
         { "barrier", run_barrier }, { "spin", run_spin }, { "once", run_once },
         { "exit", run_exit }, { "recursive", run_recursive },
-        { "errorcheck", run_errorcheck }, { "condclock", run_condclock },
+        { "errorcheck", run_errorcheck }, { "selfjoin", run_selfjoin }, { "condclock", run_condclock },
         { "static", run_static }, { "robust", run_robust },
     };
     const char *how = getenv("HOW");
