@@ -186,6 +186,27 @@ rc_compile_log() {
     head -n 25 "$1" | sed 's/^/            /'
 }
 
+# rc_keep_test_build WORK SUBMISSION SLUG TEST [FLAG...]: the grader builds
+# SLUG's test program with SUBMISSION's file exactly as `make check` does,
+# for the one test TEST, and keeps it in WORK (build/grade --keep; FLAGs
+# such as --public go to the grader).  Sets RC_BUILT to the folder that
+# holds the program `tests`.  Exits 2 when the grader fails or the file
+# does not build (saying to run make check first).
+rc_keep_test_build() {
+    local work=$1 submission=$2 slug=$3 test=$4 status=0 build
+    shift 4
+    TMPDIR=$work "$RC_GRADE" --submission "$submission" "$@" --no-race --keep --quiet \
+        --summary "$work/summary" --test "$test" "$slug" || status=$?
+    [[ $status -lt 2 ]] || exit 2
+    build=$(rc_summary_field "$work/summary" "$slug" 4)
+    if [[ $build != ok ]]; then
+        rc_next "\`make check EX=$slug\` first: your file does not build ($build)"
+        exit 2
+    fi
+    RC_BUILT=$(echo "$work"/racecourse.*/"$slug")
+    [[ -x $RC_BUILT/tests ]] || rc_die "the grader left no test program in $RC_BUILT"
+}
+
 # rc_summary_field FILE SLUG N: field N of SLUG's line of a --summary file
 # ("<slug> <score> <max> <build> <race> <passed>/<total>").
 rc_summary_field() {
