@@ -67,7 +67,6 @@ void rc_hook_sleep(struct rc_thread *self, int64_t ns, const char *call, uintptr
 extern bool rc_exit_guard_stay_off(void) __attribute__((weak));
 extern void rc_exit_guard_verdict(const char *where, const char *summary,
                                   const char *details) __attribute__((weak));
-extern const char *rc_exit_guard_replay_command(void) __attribute__((weak));
 
 bool rc_hook_stay_off(void)
 {
@@ -88,7 +87,6 @@ bool rc_hook_verdict(const char *kind)
     char *details = NULL, *summary = NULL, where[256];
     const char *replay;
     size_t len = 0;
-    int ok;
     FILE *out;
 
     if (!rc_exit_guard_verdict)
@@ -99,15 +97,10 @@ bool rc_hook_verdict(const char *kind)
         return false;
     rc_report_write(out, kind, rc->message, true);
     fclose(out);
-    replay = rc_exit_guard_replay_command ? rc_exit_guard_replay_command() : NULL;
-    if (replay && !rc_cfg.pct)
-        ok = asprintf(&summary, "%s: %s (the controlled scheduler stopped the test; its report "
-                      "is in the test's output; replay it with every step: %s SEED=0x%llx)",
-                      kind, rc->message, replay, (unsigned long long)rc->seed);
-    else
-        ok = asprintf(&summary, "%s: %s (the controlled scheduler stopped the test; its report "
-                      "is in the test's output)", kind, rc->message);
-    if (ok < 0)
+    replay = rc_report_replay_command();
+    if (asprintf(&summary, "%s: %s (the controlled scheduler stopped the test; its report "
+                 "is in the test's output%s%s)", kind, rc->message,
+                 replay ? "; replay it with every step: " : "", replay ? replay : "") < 0)
         summary = NULL;
     rc_exit_guard_verdict(where, summary ? summary : kind, details ? details : "");
     return true;

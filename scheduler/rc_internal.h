@@ -346,6 +346,12 @@ void rc_report_text(const char *kind, const char *message, bool threads);
 
 /* rc_report_text()'s words, written to `out`. */
 void rc_report_write(FILE *out, const char *kind, const char *message, bool threads);
+/*
+ * The command that replays the running schedule ("make replay EX=slug
+ * TEST=name SEED=0x..."), when the test harness names the running test
+ * and the strategy is the tests' own (random); NULL otherwise.  Static.
+ */
+const char *rc_report_replay_command(void);
 
 /* ---- guard.c: the host program (a Criterion test binary) ---- */
 

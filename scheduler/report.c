@@ -192,13 +192,24 @@ static void write_trace(FILE *out, unsigned long first)
  */
 extern const char *rc_exit_guard_replay_command(void) __attribute__((weak));
 
+const char *rc_report_replay_command(void)
+{
+    static char line[320];
+    const char *command = rc_exit_guard_replay_command ? rc_exit_guard_replay_command() : NULL;
+
+    if (!command || rc_cfg.pct)
+        return NULL;
+    snprintf(line, sizeof(line), "%s SEED=0x%llx", command, (unsigned long long)rc->seed);
+    return line;
+}
+
 /* How to run this very schedule again, with its whole trace. */
 static void write_replay(FILE *out)
 {
-    const char *command = rc_exit_guard_replay_command ? rc_exit_guard_replay_command() : NULL;
+    const char *command = rc_report_replay_command();
 
-    if (command && !rc_cfg.pct)
-        fprintf(out, "  replay: %s SEED=0x%llx\n", command, (unsigned long long)rc->seed);
+    if (command)
+        fprintf(out, "  replay: %s\n", command);
     else
         fprintf(out, "  replay: RC_SCHED_SEED=0x%llx RC_SCHED_RUNS=1 RC_SCHED_TRACE=all%s %s\n",
                 (unsigned long long)rc->seed, rc_cfg.pct ? " RC_SCHED_STRATEGY=pct" : "",
