@@ -550,8 +550,11 @@ static void describe_misuse(const ts_block *blk, const report_places *rp, strbuf
     strbuf_addf(key, "|%s", title);
 }
 
-static void describe_leak(const ts_block *blk, const report_places *rp, strbuf *body,
-                          strbuf *key, const ts_part **first_out)
+/* A thread leak.  `no_joins`: the student's file joins no thread, so a
+   thread the test's code started was not the student's to join; it was
+   still inside the student's code when the race driver gave up. */
+static void describe_leak(const ts_block *blk, const report_places *rp, bool no_joins,
+                          strbuf *body, strbuf *key, const ts_part **first_out)
 {
     const ts_part *created = find_part(blk, "Thread ");
     bool student;
@@ -565,8 +568,14 @@ static void describe_leak(const ts_block *blk, const report_places *rp, strbuf *
     } else {
         strbuf_addstr(body, "a thread started at ");
         report_put_where(body, rp, created, "an unknown place");
-        strbuf_addstr(body, " was never joined, and your code was to join it. "
-                      "Check that every thread is joined, whatever path the code takes.");
+        if (no_joins)
+            strbuf_addstr(body, " never ended: the race driver joins its own threads, and "
+                          "this one was still inside your code (blocked in a wait that was "
+                          "never woken up, or looping) when the driver gave up.");
+        else
+            strbuf_addstr(body, " was never joined, and your code was to join it. "
+                          "Check that every thread is joined, whatever path the code "
+                          "takes.");
     }
     report_put_key(key, rp, created);
 }
@@ -646,7 +655,7 @@ static void describe_other(const ts_block *blk, const report_places *rp, strbuf 
 
 /* Fills `d` from block `blk`: kind, student's file:line, body, key. */
 static void draft_block(const ts_block *blk, const report_places *rp,
-                        const struct_layouts *layouts, ts_draft *d)
+                        const tsan_report_options *opts, ts_draft *d)
 {
     strbuf body = STRBUF_INIT, key = STRBUF_INIT;
     const char *title = blk->parts[0].text;
@@ -660,7 +669,7 @@ static void draft_block(const ts_block *blk, const report_places *rp,
         at = crash_stack(blk);
     } else if (starts_with(title, "data race")) {
         d->kind = "race", d->label = "data race";
-        d->unnamed_heap = describe_race(blk, rp, layouts, &body, &key, &first);
+        d->unnamed_heap = describe_race(blk, rp, opts->layouts, &body, &key, &first);
         if (!report_pick_frame(rp, first, &student) || !student)
             first = find_part(blk, "Previous ");
         at = first;
@@ -673,7 +682,7 @@ static void draft_block(const ts_block *blk, const report_places *rp,
         describe_misuse(blk, rp, &body, &key);
     } else if (starts_with(title, "thread leak")) {
         d->kind = "other", d->label = "thread leak";
-        describe_leak(blk, rp, &body, &key, &first);
+        describe_leak(blk, rp, opts->no_joins, &body, &key, &first);
         at = first;
     } else {
         d->kind = "other", d->label = "thread problem";
@@ -693,13 +702,14 @@ static void draft_block(const ts_block *blk, const report_places *rp,
 int tsan_report_parse(const char *text, const char *student_file, size_t max_findings,
                       race_result *out)
 {
-    return tsan_report_parse_fields(text, student_file, NULL, max_findings, out);
+    return tsan_report_parse_with(text, student_file, NULL, max_findings, out);
 }
 
-int tsan_report_parse_fields(const char *text, const char *student_file,
-                             const struct_layouts *layouts, size_t max_findings,
-                             race_result *out)
+int tsan_report_parse_with(const char *text, const char *student_file,
+                           const tsan_report_options *opts, size_t max_findings,
+                           race_result *out)
 {
+    static const tsan_report_options none = { 0 };
     report_places rp = { student_file, is_library };
     ts_block *blocks;
     ts_draft *drafts;
@@ -713,7 +723,7 @@ int tsan_report_parse_fields(const char *text, const char *student_file,
     for (size_t i = 0; i < n_blocks; i++) {
         ts_draft d = { 0 };
 
-        draft_block(&blocks[i], &rp, layouts, &d);
+        draft_block(&blocks[i], &rp, opts ? opts : &none, &d);
         out->n_errors += (size_t)d.count;
         race_words_fold(drafts, &n, &d, i);
     }

@@ -37,6 +37,7 @@
 #include "result.h"
 #include "struct_fields.h"
 
+#include <stdbool.h>
 #include <stddef.h>
 
 /*
@@ -82,14 +83,26 @@
 int tsan_report_parse(const char *text, const char *student_file, size_t max_findings,
                       race_result *out);
 
+/* What the caller knows of the student's program, beyond its file's name. */
+typedef struct tsan_report_options {
+    const struct_layouts *layouts;  /* the student's structs (struct_fields.h), to name
+                                     * the field of a raced-on heap block as
+                                     * helgrind_report_read_fields() does; NULL: none */
+    bool no_joins;                  /* the student's file joins no thread (no
+                                     * pthread_join, timed, clock or try join) */
+} tsan_report_options;
+
 /*
- * The same, naming the field of a raced-on heap block where `layouts`
- * (the student's structs, struct_fields.h; NULL: none) allows, as
- * helgrind_report_read_fields() does.
+ * The same, with what `opts` says (NULL: as tsan_report_parse()).  With
+ * no_joins, a thread leak of a thread the test's code started is not one
+ * the student's code was to join (the race driver joins its own threads):
+ * it is said as a thread that never ended, still inside the student's
+ * code when the driver gave up ("thread leak: a thread started at
+ * race_driver.c:135 (run_round) in the test's code never ended: ...").
  */
-int tsan_report_parse_fields(const char *text, const char *student_file,
-                             const struct_layouts *layouts, size_t max_findings,
-                             race_result *out);
+int tsan_report_parse_with(const char *text, const char *student_file,
+                           const tsan_report_options *opts, size_t max_findings,
+                           race_result *out);
 
 /*
  * The same for the file at `path`.  Returns 0, or the errno value of

@@ -37,6 +37,23 @@ static int parse(const char *text, const char *student, size_t max, race_result 
     return tsan_report_parse(text, student, max, r);
 }
 
+/* Parses fixture `name` with tsan_report_parse_with() and `no_joins`. */
+static int parse_with_file(const char *name, const char *student, bool no_joins,
+                           race_result *r)
+{
+    tsan_report_options opts = { .no_joins = no_joins };
+    char *path = fixture_path(fixtures, name), *text;
+    int err;
+
+    text = read_file(path, NULL);
+    CHECK(text != NULL, "cannot read %s", path);
+    memset(r, 0, sizeof *r);
+    err = tsan_report_parse_with(text ? text : "", student, &opts, 20, r);
+    free(text);
+    free(path);
+    return err;
+}
+
 static void test_race_global(void)
 {
     race_result r;
@@ -178,6 +195,7 @@ static void test_free_and_leaks(void)
 static void test_thread_leaks(void)
 {
     race_result r;
+    int leaks = 0;
 
     /* Started by the test's code, to be joined by the student's. */
     CHECK_INT(read_fixture("thread_leak.txt", "joinall.c", 5, &r), 0);
@@ -190,6 +208,34 @@ static void test_thread_leaks(void)
                   "test's code was never joined, and your code was to join it. Check that "
                   "every thread is joined, whatever path the code takes.");
     }
+    race_findings_free(&r);
+
+    /* The same, when the student's file joins no thread (make tsan's
+       --no-joins): the thread never ended, it was not the student's to join. */
+    CHECK_INT(parse_with_file("thread_leak.txt", "joinall.c", true, &r), 0);
+    CHECK_INT(r.n_findings, 1);
+    if (r.n_findings == 1) {
+        CHECK_FINDING(r.findings[0], "other", "", 0);
+        CHECK_STR(r.findings[0].message,
+                  "thread leak: a thread started at race_driver.c:150 (run_round) in the "
+                  "test's code never ended: the race driver joins its own threads, and this "
+                  "one was still inside your code (blocked in a wait that was never woken up, "
+                  "or looping) when the driver gave up.");
+    }
+    race_findings_free(&r);
+
+    /* A thread the student's code started is theirs to join, either way. */
+    CHECK_INT(parse_with_file("race_free_and_leak.txt", "pingpong.c", true, &r), 0);
+    for (size_t i = 0; i < r.n_findings; i++) {
+        if (!starts_with(r.findings[i].message, "thread leak"))
+            continue;
+        leaks++;
+        CHECK_STR(r.findings[i].message,
+                  "thread leak (seen 3 times): pingpong.c:86 (pingpong) starts a thread "
+                  "that is never joined. Join every thread you start (pthread_join) "
+                  "before your function returns, or detach it.");
+    }
+    CHECK_INT(leaks, 1);
     race_findings_free(&r);
 
     /* The untouched stub: "And 8 more similar thread leaks." */
@@ -448,7 +494,8 @@ static void test_struct_field(void)
         exit(2);
     free(dwarf);
     dwarf = read_file(path, NULL);
-    CHECK_INT(tsan_report_parse_fields(dwarf ? dwarf : "", "two_locks.c", &layouts, 5, &r), 0);
+    CHECK_INT(tsan_report_parse_with(dwarf ? dwarf : "", "two_locks.c",
+                                     &(tsan_report_options){ .layouts = &layouts }, 5, &r), 0);
     CHECK_INT(r.n_findings, 1);
     if (r.n_findings == 1)
         CHECK_HAS(r.findings[0].message, "the memory is the field \"count\" of the struct "

@@ -1,7 +1,7 @@
 /*
  * tsan_report_main.c - ThreadSanitizer's logs in plain words (build/tsan-report).
  *
- *   tsan-report [--max N] [--dwarf FILE] [--kinds FILE] STUDENT_FILE [LOG...]
+ *   tsan-report [--max N] [--dwarf FILE] [--kinds FILE] [--no-joins] STUDENT_FILE [LOG...]
  *
  * Reads the logs of one run of a program built with -fsanitize=thread
  * (TSAN_OPTIONS=log_path=P writes P.<pid>, one per process), folds what
@@ -18,8 +18,11 @@
  * structs (struct_fields.h).  --kinds FILE: the kind of each finding
  * printed ("race", "lock_order", "misuse" or "other"), one a line, in
  * their order, for a script to read instead of the sentences (written
- * empty when nothing was found).  No log, or logs
- * with no report in them: a clean run, nothing printed.
+ * empty when nothing was found).  --no-joins: the student's file joins no
+ * thread, so a thread of the test's code left unjoined is said as one that
+ * never ended inside the student's code, not one the student was to join
+ * (tsan_report_parse_with()).  No log, or logs with no report in them: a
+ * clean run, nothing printed.
  *
  * Exit status: 0 clean, 1 something was reported, 2 usage error or a log
  * that cannot be read.  Used by scripts/student/tsan (make tsan).
@@ -59,8 +62,14 @@ int main(int argc, char **argv)
     int first = 1, err;
     const char *dwarf = NULL, *kinds = NULL;
     struct_layouts layouts = { 0 };
+    tsan_report_options opts = { .layouts = &layouts };
 
     while (argc > first + 1 && argv[first][0] == '-') {
+        if (!strcmp(argv[first], "--no-joins")) {
+            opts.no_joins = true;
+            first++;
+            continue;
+        }
         if (!strcmp(argv[first], "--max")) {
             char *end;
 
@@ -80,7 +89,7 @@ int main(int argc, char **argv)
     }
     if (argc <= first || argv[first][0] == '-') {
         fprintf(stderr, "usage: tsan-report [--max N] [--dwarf FILE] [--kinds FILE] "
-                "STUDENT_FILE [LOG...]\n");
+                "[--no-joins] STUDENT_FILE [LOG...]\n");
         return 2;
     }
     if (dwarf) {
@@ -103,7 +112,7 @@ int main(int argc, char **argv)
         strbuf_addstr(&all, "\n");
         free(text);
     }
-    err = tsan_report_parse_fields(all.data ? all.data : "", argv[first], &layouts, max, &r);
+    err = tsan_report_parse_with(all.data ? all.data : "", argv[first], &opts, max, &r);
     strbuf_release(&all);
     struct_layouts_free(&layouts);
     if (err) {
