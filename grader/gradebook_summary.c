@@ -270,53 +270,51 @@ static void summary_tests(strbuf *sb, const manifest_exercise *mx, const gb_row 
     tallies_free(&t);
 }
 
-/* The finding's label ("data race", "lock order"...): its message up to " (" or ":". */
-static char *finding_label(const char *message)
+/* Whether `name` is a C identifier of at most 64 bytes: a function's name
+   the summary can put between backticks as it is. */
+static bool plain_function(const char *name)
 {
-    size_t len = strcspn(message, "(:");
+    size_t len = name ? strspn(name, "abcdefghijklmnopqrstuvwxyz"
+                                     "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_") : 0;
 
-    while (len && message[len - 1] == ' ')
-        len--;
-    for (size_t i = 0; i < len; i++)
-        if (!((message[i] >= 'a' && message[i] <= 'z') || message[i] == ' '))
-            return xstrdup("other");
-    return len ? xasprintf("%.*s", (int)len, message) : xstrdup("other");
+    return len && len <= 64 && !name[len];
+}
+
+/* Whether `label` is the words of a label ("data race"): lower-case letters and spaces. */
+static bool plain_label(const char *label)
+{
+    return label && *label && strspn(label, "abcdefghijklmnopqrstuvwxyz ") == strlen(label);
 }
 
 /*
- * Adds to `t`, once per submission, each "label in `function`" that the
- * findings name ("file.c:12 (bq_size)"), and each label alone to `kinds`.
+ * Adds to `t`, once per submission, each "label in `function`" of the
+ * places the findings name (docs/json-format.md: race.reports[].label and
+ * .places[].function), and each label alone to `kinds`; a finding without
+ * a label counts as "other".
  */
 static void count_findings(const cJSON *reports, tallies *t, tallies *kinds)
 {
     tallies seen = { 0 };
-    const cJSON *report;
+    const cJSON *report, *place;
 
     cJSON_ArrayForEach(report, reports) {
-        const char *message = gb_string(report, "message"), *p;
-        char *label;
+        const char *label = gb_string(report, "label");
 
-        if (!message)
+        if (!gb_string(report, "message"))
             continue;
-        label = finding_label(message);
+        if (!plain_label(label))
+            label = "other";
         count(&seen, label);
-        for (p = strstr(message, ".c:"); p; p = strstr(p + 1, ".c:")) {
-            const char *q = p + 3;
-            size_t len;
+        cJSON_ArrayForEach(place, gb_member(report, "places")) {
+            const char *function = gb_string(place, "function");
             char *key;
 
-            q += strspn(q, "0123456789");
-            if (q == p + 3 || strncmp(q, " (", 2) != 0)
+            if (!plain_function(function))
                 continue;
-            q += 2;
-            len = strspn(q, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_");
-            if (!len || len > 64 || q[len] != ')')
-                continue;
-            key = xasprintf("%s in `%.*s`", label, (int)len, q);
+            key = xasprintf("%s in `%s`", label, function);
             count(&seen, key);
             free(key);
         }
-        free(label);
     }
     for (size_t i = 0; i < seen.n; i++)
         count(strchr(seen.items[i].name, '`') ? t : kinds, seen.items[i].name);

@@ -192,11 +192,15 @@ static void describe_lock_order(const hg_error *e, const report_places *rp,
     char *other = b && b->n_frames ? report_where_string(rp, b, &line_b, false) : NULL;
     char *held = a ? report_where_string(rp, a, &unused, true) : NULL;
     char *text;
+    bool swap;
 
     if (!other)
         line_b = 0;
     text = race_words_lock_order(violation ? violation : "a thread", line_v, NULL,
                                  other, line_b, held);
+    swap = race_words_lock_order_swaps(line_v, line_b);
+    report_note_place(rp, swap ? b : &e->parts[0]);
+    report_note_place(rp, swap ? &e->parts[0] : b);
     strbuf_addstr(body, text);
     free(text);
     free(violation);
@@ -394,11 +398,14 @@ static void note_shared_memory(hg_draft *drafts, size_t n)
     }
 }
 
-/* Fills `d` from error `e`: kind, student's file:line, body, key, count. */
-static void draft_error(const hg_error *e, const report_places *rp,
+/* Fills `d` from error `e`: kind, student's file:line, body, key, count,
+ * and the places the body names. */
+static void draft_error(const hg_error *e, const report_places *places,
                         const struct_layouts *layouts, hg_draft *d)
 {
     static const hg_part empty;
+    report_places noting = { places->student_file, places->is_library, &d->named };
+    const report_places *rp = &noting;
     strbuf body = STRBUF_INIT, key = STRBUF_INIT;
     const hg_part *at = e->n_parts ? &e->parts[0] : &empty;
     const char *kind = e->kind ? e->kind : "";
@@ -414,7 +421,7 @@ static void draft_error(const hg_error *e, const report_places *rp,
         d->unnamed_heap = describe_race(e, rp, layouts, &body, &key);
         if (!report_pick_frame(rp, at, &student) || !student)
             at = find_part(e, "This conflicts with a previous");
-        remember_race(e, rp, layouts, d);
+        remember_race(e, places, layouts, d);      /* not in the body: not noted */
     } else if (strcmp(kind, "LockOrder") == 0) {
         d->kind = "lock_order", d->label = "lock order";
         describe_lock_order(e, rp, &body, &key);

@@ -115,10 +115,13 @@ static void describe_leak(const hg_error *e, const report_places *rp, strbuf *b)
                        "frees the pool and what it holds).");
 }
 
-/* Fills `d` from `e`: kind, student's file:line, body, key, count. */
-static void draft_error(const hg_error *e, const report_places *rp, race_draft *d)
+/* Fills `d` from `e`: kind, student's file:line, body, key, count, and
+ * the places the body names. */
+static void draft_error(const hg_error *e, const report_places *places, race_draft *d)
 {
     static const hg_part empty;
+    report_places noting = { places->student_file, places->is_library, &d->named };
+    const report_places *rp = &noting;
     const hg_part *at = e->n_parts ? &e->parts[0] : &empty;
     const char *kind = e->kind ? e->kind : "";
     strbuf body = STRBUF_INIT;

@@ -42,6 +42,22 @@ static cJSON *test_json(const test_result *t)
     return json;
 }
 
+/* A finding's places: [ { "file": "bq.c", "line": 57, "function": "bq_put" } ]. */
+static cJSON *places_json(const race_finding *f)
+{
+    cJSON *places = cJSON_CreateArray();
+
+    for (size_t i = 0; i < f->n_places; i++) {
+        cJSON *place = cJSON_CreateObject();
+
+        add_text(place, "file", f->places[i].file);
+        cJSON_AddNumberToObject(place, "line", f->places[i].line);
+        add_text(place, "function", f->places[i].function);
+        cJSON_AddItemToArray(places, place);
+    }
+    return places;
+}
+
 static cJSON *race_json(const race_result *race)
 {
     cJSON *json = cJSON_CreateObject();
@@ -63,9 +79,11 @@ static cJSON *race_json(const race_result *race)
         cJSON *report = cJSON_CreateObject();
 
         cJSON_AddStringToObject(report, "kind", f->kind);
+        cJSON_AddStringToObject(report, "label", f->label ? f->label : "");
         cJSON_AddStringToObject(report, "file", f->file);
         cJSON_AddNumberToObject(report, "line", f->line);
         add_text(report, "message", f->message);
+        cJSON_AddItemToObject(report, "places", places_json(f));
         cJSON_AddItemToArray(reports, report);
     }
     return json;

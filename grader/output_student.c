@@ -146,6 +146,8 @@ void output_student_view(const grade_result *result, const output_context *conte
         for (size_t f = 0; f < ex->race.n_findings; f++) {
             scrub(&ex->race.findings[f].file);
             scrub(&ex->race.findings[f].message);
+            for (size_t p = 0; p < ex->race.findings[f].n_places; p++)
+                scrub(&ex->race.findings[f].places[p].file);
         }
     }
 }

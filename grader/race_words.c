@@ -63,6 +63,7 @@ void race_draft_free(race_draft *d)
     free(d->places[0]);
     free(d->places[1]);
     d->file = d->body = d->key = d->memory = d->places[0] = d->places[1] = NULL;
+    report_named_free(&d->named);
 }
 
 int race_words_start(race_result *out, const char *report, const char *student_file)
@@ -160,9 +161,13 @@ static void take(race_draft *d, race_finding *f)
     else
         f->message = xasprintf("%s: %s", d->label, d->body);
     f->kind = xstrdup(d->kind);
+    f->label = xstrdup(d->label);
     f->file = d->file;
     d->file = NULL;
     f->line = d->line;
+    f->places = d->named.places;
+    f->n_places = d->named.n;
+    d->named = (report_named){ 0 };
 }
 
 void race_words_findings(race_draft *drafts, size_t n, size_t max, const char *full_report,
@@ -189,6 +194,7 @@ void race_words_findings(race_draft *drafts, size_t n, size_t max, const char *f
 
         f->message = left_out(drafts, n, shown, full_report);
         f->kind = xstrdup("other");
+        f->label = xstrdup("not shown");
         f->file = xstrdup("");
     }
     out->n_findings = k;
@@ -210,10 +216,15 @@ bool race_words_heap_block(strbuf *b, const char *field, unsigned long bytes,
     return true;
 }
 
+bool race_words_lock_order_swaps(int line1, int line2)
+{
+    return line2 && (!line1 || line2 < line1);
+}
+
 char *race_words_lock_order(const char *place1, int line1, const char *held1,
                             const char *place2, int line2, const char *held2)
 {
-    bool swap = line2 && (!line1 || line2 < line1);
+    bool swap = race_words_lock_order_swaps(line1, line2);
     const char *p1 = swap ? place2 : place1, *h1 = swap ? held2 : held1;
     const char *p2 = swap ? place1 : place2, *h2 = swap ? held1 : held2;
 

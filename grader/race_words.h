@@ -12,6 +12,7 @@
 #ifndef RACECOURSE_RACE_WORDS_H
 #define RACECOURSE_RACE_WORDS_H
 
+#include "report_stack.h"
 #include "result.h"
 #include "util.h"
 
@@ -32,6 +33,9 @@ typedef struct race_draft {
     char *places[2];                /* a race's two places ("q.c:12"), or NULL */
     bool unnamed_heap;              /* its body names a heap block, not the field in it
                                      * (race_words_heap_block) */
+    report_named named;             /* the places its body names, in order: the
+                                     * reader's report_places point here while it
+                                     * writes the body (report_put_where) */
 } race_draft;
 
 /*
@@ -52,7 +56,8 @@ void race_words_fold(race_draft *drafts, size_t *n, race_draft *d, size_t index)
 
 /*
  * Sorts `drafts` and moves them into out->findings (malloc'd; NULL when n
- * is 0) and out->n_findings.  Order: lock misuse (misuse of a pthread
+ * is 0) and out->n_findings, each with its label and the places its body
+ * names (`named`).  Order: lock misuse (misuse of a pthread
  * call, lock order) first, then crashes, data races, the rest (memcheck's
  * labels all rank alike, after those); within a rank the most frequent
  * first, ties in report order.  At most `max` findings: when there are
@@ -94,6 +99,14 @@ void race_draft_free(race_draft *d);
  */
 char *race_words_lock_order(const char *place1, int line1, const char *held1,
                             const char *place2, int line2, const char *held2);
+
+/*
+ * Whether race_words_lock_order() names `place2` first: its line in the
+ * student's file (`line2`, 0 when not there) is before `line1`, or only
+ * it is in the student's file.  A reader notes the two places in that
+ * order (report_note_place()).
+ */
+bool race_words_lock_order_swaps(int line1, int line2);
 
 /*
  * The advice that ends a race's sentence.  `test_side` is true when one

@@ -25,7 +25,8 @@ const report_frame *report_pick_frame(const report_places *rp, const report_part
     return NULL;
 }
 
-void report_put_where(strbuf *b, const report_places *rp, const report_part *part,
+/* report_put_where() without noting the place. */
+static void put_where(strbuf *b, const report_places *rp, const report_part *part,
                       const char *fallback)
 {
     bool student;
@@ -40,6 +41,29 @@ void report_put_where(strbuf *b, const report_places *rp, const report_part *par
         strbuf_addf(b, " (%s)", f->fn);
     if (!student)
         strbuf_addstr(b, " in the test's code");
+}
+
+void report_put_where(strbuf *b, const report_places *rp, const report_part *part,
+                      const char *fallback)
+{
+    put_where(b, rp, part, fallback);
+    report_note_place(rp, part);
+}
+
+void report_note_place(const report_places *rp, const report_part *part)
+{
+    bool student;
+    const report_frame *f = rp->named ? report_pick_frame(rp, part, &student) : NULL;
+
+    if (f)
+        race_places_add(&rp->named->places, &rp->named->n, base_name(f->file), f->line, f->fn);
+}
+
+void report_named_free(report_named *named)
+{
+    race_places_free(named->places, named->n);
+    named->places = NULL;
+    named->n = 0;
 }
 
 void report_put_place(strbuf *b, const report_places *rp, const report_part *part)
@@ -90,7 +114,7 @@ char *report_where_string(const report_places *rp, const report_part *part, int 
     if (is_short)
         report_put_place(&b, rp, part);
     else
-        report_put_where(&b, rp, part, "");
+        put_where(&b, rp, part, "");
     return strbuf_detach(&b);
 }
 

@@ -21,6 +21,7 @@
 #ifndef RACECOURSE_REPORT_STACK_H
 #define RACECOURSE_REPORT_STACK_H
 
+#include "result.h"
 #include "util.h"
 
 #include <stdbool.h>
@@ -44,10 +45,18 @@ typedef struct report_part {
     int has_stack;                  /* a stack followed (maybe empty) */
 } report_part;
 
+/* The places a finding's sentence names, in its order (race_finding's places). */
+typedef struct report_named {
+    race_place *places;
+    size_t n;
+} report_named;
+
 /* Where a reader looks for the places it names. */
 typedef struct report_places {
     const char *student_file;       /* "bounded_queue.c": frames in it are the student's */
     bool (*is_library)(const report_frame *f);  /* never the student's nor the test's */
+    report_named *named;            /* where report_put_where() notes each place it
+                                     * writes; NULL: nowhere */
 } report_places;
 
 /*
@@ -62,10 +71,22 @@ const report_frame *report_pick_frame(const report_places *rp, const report_part
 /*
  * Appends "file:line (fn)" of `part`'s frame (no " (fn)" when the tool
  * did not name it), with " in the test's code" when it is not the
- * student's; `fallback` when the stack has no such frame.
+ * student's; `fallback` when the stack has no such frame.  The place is
+ * noted in rp->named (when not NULL), as report_note_place() does.
  */
 void report_put_where(strbuf *b, const report_places *rp, const report_part *part,
                       const char *fallback);
+
+/*
+ * Notes the place of `part`'s frame (its file's base name, line and
+ * function) at the end of rp->named, for a place the caller's sentence
+ * names from report_where_string(); nothing when rp->named is NULL or the
+ * stack has no frame to name.
+ */
+void report_note_place(const report_places *rp, const report_part *part);
+
+/* Frees the places of `named` and empties it. */
+void report_named_free(report_named *named);
 
 /* Appends just "file:line" of `part`'s frame, or nothing. */
 void report_put_place(strbuf *b, const report_places *rp, const report_part *part);
@@ -89,7 +110,8 @@ bool report_same_place(const report_places *rp, const report_part *a, const repo
  * `part`'s place as a new string: "file:line (fn)..." as
  * report_put_where() writes it, or "file:line" when `is_short`.  *line
  * gets the line when the frame is the student's, else 0.  NULL (and
- * *line 0) when the stack has no frame to name.
+ * *line 0) when the stack has no frame to name.  Nothing is noted: the
+ * caller notes the places it puts in its sentence (report_note_place()).
  */
 char *report_where_string(const report_places *rp, const report_part *part, int *line,
                           bool is_short);

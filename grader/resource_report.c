@@ -285,10 +285,8 @@ static void add_finding(race_result *out, size_t max, char *message)
     }
     out->findings = xrealloc(out->findings, (out->n_findings + 1) * sizeof *out->findings);
     f = &out->findings[out->n_findings++];
-    f->kind = xstrdup("leftover");
-    f->file = xstrdup("");
-    f->line = 0;
-    f->message = message;
+    *f = (race_finding){ .kind = xstrdup("leftover"), .label = xstrdup(""),
+                         .file = xstrdup(""), .message = message };
 }
 
 void resource_findings(char *const *msgs, size_t n, size_t max, race_result *out,

@@ -62,14 +62,33 @@ void test_results_free(test_result *tests, size_t n)
     free(tests);
 }
 
+void race_places_add(race_place **places, size_t *n, const char *file, int line,
+                     const char *function)
+{
+    *places = xrealloc(*places, (*n + 1) * sizeof **places);
+    (*places)[(*n)++] = (race_place){ .file = xstrdup(file ? file : ""), .line = line,
+                                      .function = xstrdup(function ? function : "") };
+}
+
+void race_places_free(race_place *places, size_t n)
+{
+    for (size_t i = 0; places && i < n; i++) {
+        free(places[i].file);
+        free(places[i].function);
+    }
+    free(places);
+}
+
 void race_findings_free(race_result *r)
 {
     if (!r)
         return;
     for (size_t i = 0; i < r->n_findings; i++) {
         free(r->findings[i].kind);
+        free(r->findings[i].label);
         free(r->findings[i].file);
         free(r->findings[i].message);
+        race_places_free(r->findings[i].places, r->findings[i].n_places);
     }
     free(r->findings);
     r->findings = NULL;
@@ -121,10 +140,19 @@ void exercise_result_copy(exercise_result *to, const exercise_result *from)
                             ? xcalloc(from->race.n_findings, sizeof *to->race.findings)
                             : NULL;
     for (size_t i = 0; i < from->race.n_findings; i++) {
-        to->race.findings[i] = from->race.findings[i];
-        to->race.findings[i].kind = copy_string(from->race.findings[i].kind);
-        to->race.findings[i].file = copy_string(from->race.findings[i].file);
-        to->race.findings[i].message = copy_string(from->race.findings[i].message);
+        const race_finding *f = &from->race.findings[i];
+        race_finding *t = &to->race.findings[i];
+
+        *t = *f;
+        t->kind = copy_string(f->kind);
+        t->label = copy_string(f->label);
+        t->file = copy_string(f->file);
+        t->message = copy_string(f->message);
+        t->places = NULL;
+        t->n_places = 0;
+        for (size_t p = 0; p < f->n_places; p++)
+            race_places_add(&t->places, &t->n_places, f->places[p].file, f->places[p].line,
+                            f->places[p].function);
     }
 }
 

@@ -32,12 +32,26 @@ typedef struct test_result {
                                    timeout, or NULL */
 } test_result;
 
+/* A place of code a finding's sentence names: "bq.c:57 (bq_put)". */
+typedef struct race_place {
+    char *file;                 /* the source file's base name: "bq.c", "race_driver.c" */
+    int line;
+    char *function;             /* "" when the tool did not name it */
+} race_place;
+
 /* One error Helgrind reported, in words for a student. */
 typedef struct race_finding {
     char *kind;                 /* "race", "lock_order", "misuse" or "other" */
+    char *label;                /* the words its message starts with ("data race",
+                                   "lock order", "not shown"...), "" when none;
+                                   NULL is read as "" */
     char *file;                 /* the student's file, "" when not in it */
     int line;                   /* line in that file, 0 when unknown */
     char *message;              /* the plain-language sentence */
+    race_place *places;         /* the places the message names as "file:line (fn)"
+                                   (the student's code and the test's), in its
+                                   order; NULL when none */
+    size_t n_places;
 } race_finding;
 
 /* The race check of an exercise. */
@@ -107,6 +121,17 @@ const char *race_status_name(enum race_status status);
 
 /* Frees `n` test results and the array itself; NULL is ignored. */
 void test_results_free(test_result *tests, size_t n);
+
+/*
+ * Appends a place to the `*n` places of `*places` (grown with realloc):
+ * copies of `file` and `function` (NULL is taken as "").  Aborts when out
+ * of memory, as xmalloc() does.
+ */
+void race_places_add(race_place **places, size_t *n, const char *file, int line,
+                     const char *function);
+
+/* Frees `n` places and the array itself; NULL is ignored. */
+void race_places_free(race_place *places, size_t n);
 
 /*
  * Frees r->findings and the strings each finding owns, then sets

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <math.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 static const cJSON *member(const cJSON *object, const char *key)
@@ -75,10 +76,22 @@ static void read_race(const cJSON *json, race_result *race)
     cJSON_ArrayForEach(item, reports) {
         if (i >= race->n_findings)
             break;
-        race->findings[i].kind = text(item, "kind");
-        race->findings[i].file = text(item, "file");
-        race->findings[i].line = (int)number(item, "line");
-        race->findings[i].message = text(item, "message");
+        race_finding *f = &race->findings[i];
+        const cJSON *place;
+
+        f->kind = text(item, "kind");
+        f->label = text(item, "label");
+        f->file = text(item, "file");
+        f->line = (int)number(item, "line");
+        f->message = text(item, "message");
+        cJSON_ArrayForEach(place, member(item, "places")) {
+            char *file = text(place, "file"), *function = text(place, "function");
+
+            race_places_add(&f->places, &f->n_places, file, (int)number(place, "line"),
+                            function);
+            free(file);
+            free(function);
+        }
         i++;
     }
 }

@@ -465,6 +465,7 @@ static void describe_lock_order(const ts_block *blk, const report_places *rp, st
     const ts_part *a = NULL, *b = NULL, *a_before = NULL, *b_before = NULL;
     char *place_a, *place_b, *held_a, *held_b, *text;
     int line_a, line_b = 0, unused;
+    bool swap;
 
     /* "Mutex M1 acquired here while holding mutex M0 in thread T1:", then
        "Mutex M0 previously acquired by the same thread here:", then the
@@ -493,6 +494,9 @@ static void describe_lock_order(const ts_block *blk, const report_places *rp, st
         line_b = 0;
     text = race_words_lock_order(place_a ? place_a : "a thread", line_a, held_a, place_b,
                                  line_b, held_b);
+    swap = race_words_lock_order_swaps(line_a, line_b);
+    report_note_place(rp, swap ? b : a);
+    report_note_place(rp, swap ? a : b);
     strbuf_addstr(body, text);
     free(text);
     free(place_a);
@@ -653,10 +657,13 @@ static void describe_other(const ts_block *blk, const report_places *rp, strbuf 
     strbuf_addf(key, "|%s", title);
 }
 
-/* Fills `d` from block `blk`: kind, student's file:line, body, key. */
-static void draft_block(const ts_block *blk, const report_places *rp,
+/* Fills `d` from block `blk`: kind, student's file:line, body, key, and
+ * the places the body names. */
+static void draft_block(const ts_block *blk, const report_places *places,
                         const tsan_report_options *opts, ts_draft *d)
 {
+    report_places noting = { places->student_file, places->is_library, &d->named };
+    const report_places *rp = &noting;
     strbuf body = STRBUF_INIT, key = STRBUF_INIT;
     const char *title = blk->parts[0].text;
     const ts_part *at = &blk->parts[0], *first = NULL;

@@ -9,6 +9,7 @@
 
 #include "check.h"
 #include "result.h"
+#include "util.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,10 +31,64 @@ static inline char *fixture_path(const char *dir, const char *name)
     return path;
 }
 
+/* How many "file.c:N (name)" a message holds: the places a reader of the
+   words would find in it (what summary.md counted before the JSON had
+   places). */
+static inline size_t places_in_words(const char *message)
+{
+    size_t n = 0;
+
+    for (const char *p = strstr(message, ".c:"); p; p = strstr(p + 1, ".c:")) {
+        const char *q = p + 3;
+        size_t len;
+
+        q += strspn(q, "0123456789");
+        if (q == p + 3 || strncmp(q, " (", 2) != 0)
+            continue;
+        q += 2;
+        len = strspn(q, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_");
+        n += len && len <= 64 && q[len] == ')';
+    }
+    return n;
+}
+
+/*
+ * Checks what the JSON says of finding `f` beside its message: the message
+ * starts with its label, and its places are the "file:line (fn)" the
+ * message names, in its order (no more: as many as a reader of the words
+ * would find).
+ */
+static inline void check_structure(const race_finding *f)
+{
+    const char *at = f->message;
+    size_t with_function = 0;
+
+    if (f->label && *f->label)
+        CHECK(!strncmp(f->message, f->label, strlen(f->label)) &&
+              strchr(":(", f->message[strlen(f->label) + (f->message[strlen(f->label)] == ' ')]),
+              "the message \"%s\" does not start with its label \"%s\"", f->message, f->label);
+    for (size_t i = 0; i < f->n_places; i++) {
+        const race_place *p = &f->places[i];
+        char *words = *p->function ? xasprintf("%s:%d (%s)", p->file, p->line, p->function)
+                                   : xasprintf("%s:%d", p->file, p->line);
+        const char *found = at ? strstr(at, words) : NULL;
+
+        CHECK(found != NULL, "place %zu \"%s\" is not in the rest of \"%s\"", i, words,
+              f->message);
+        at = found ? found + strlen(words) : NULL;
+        with_function += *p->function && strlen(p->file) > 2 &&
+                         !strcmp(p->file + strlen(p->file) - 2, ".c");
+        free(words);
+    }
+    CHECK(places_in_words(f->message) == with_function,
+          "the message \"%s\" names %zu places, the finding has %zu", f->message,
+          places_in_words(f->message), with_function);
+}
+
 /*
  * Reads fixture `name` of folder `dir` with `read` into `r` (cleared
  * first), as if `student` were the student's file; returns what `read`
- * returns.
+ * returns.  Checks each finding's label and places (check_structure()).
  */
 static inline int fixture_read(report_reader read, const char *dir, const char *name,
                                const char *student, size_t max, race_result *r)
@@ -44,6 +99,8 @@ static inline int fixture_read(report_reader read, const char *dir, const char *
     memset(r, 0, sizeof *r);
     err = read(path, student, max, r);
     free(path);
+    for (size_t i = 0; !err && i < r->n_findings; i++)
+        check_structure(&r->findings[i]);
     return err;
 }
 

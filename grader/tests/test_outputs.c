@@ -21,6 +21,7 @@
 #include "check.h"
 #include "output.h"
 #include "output_student.h"
+#include "result_json.h"
 #include "utf8.h"
 #include "util.h"
 
@@ -79,19 +80,24 @@ static void add_test(exercise_result *ex, const char *name, enum test_status sta
     t->seconds = 0.25;
 }
 
-static void add_finding(race_result *r, const char *file, int line, const char *message)
+/* A finding; `label` NULL: none given (the JSON says ""). */
+static race_finding *add_finding(race_result *r, const char *label, const char *file, int line,
+                                 const char *message)
 {
     race_finding *f = &r->findings[r->n_findings++];
 
     f->kind = xstrdup("race");
+    f->label = label ? xstrdup(label) : NULL;
     f->file = xstrdup(file);
     f->line = line;
     f->message = xstrdup(message);
+    return f;
 }
 
 static void make_grade(grade_result *g)
 {
     exercise_result *ex;
+    race_finding *f;
     char *huge = xmalloc(300 * 1024 + 1);
 
     memset(huge, 'x', 300 * 1024);
@@ -135,8 +141,10 @@ static void make_grade(grade_result *g)
     ex->race = (race_result){ .status = RACE_FOUND, .score = 0, .max_score = 20,
                               .message = xstrdup("Helgrind reported 3 errors " NASTY),
                               .n_errors = 3, .findings = xcalloc(2, sizeof(race_finding)) };
-    add_finding(&ex->race, "beta_two.c", 42, "data race: " NASTY);
-    add_finding(&ex->race, "", 0, "1. lock order <violated> (see /home/prof/kit/notes.txt)");
+    f = add_finding(&ex->race, "data race", "beta_two.c", 42, "data race: " NASTY);
+    race_places_add(&f->places, &f->n_places, "beta_two.c", 42, "beta_put");
+    race_places_add(&f->places, &f->n_places, "race_driver.c", 30, "main");
+    add_finding(&ex->race, NULL, "", 0, "1. lock order <violated> (see /home/prof/kit/notes.txt)");
     ex->score = 25;
     ex->max_score = 100;
 
@@ -201,6 +209,64 @@ static bool is_utf8(const char *s)
 static bool is_integer(const cJSON *item)
 {
     return cJSON_IsNumber(item) && item->valuedouble == floor(item->valuedouble);
+}
+
+/* ---- JSON (docs/json-format.md) ---- */
+
+/* Checks race.reports[] of beta_two: the label and the places of each finding. */
+static void check_json_reports(const cJSON *reports)
+{
+    const cJSON *first = cJSON_GetArrayItem(reports, 0), *second = cJSON_GetArrayItem(reports, 1);
+    const cJSON *places = cJSON_GetObjectItem(first, "places");
+    const cJSON *main_place = cJSON_GetArrayItem(places, 1);
+
+    CHECK_INT(cJSON_GetArraySize(reports), 2);
+    CHECK_STR(cJSON_GetStringValue(cJSON_GetObjectItem(first, "label")), "data race");
+    CHECK_INT(cJSON_GetArraySize(places), 2);
+    CHECK_STR(cJSON_GetStringValue(cJSON_GetObjectItem(cJSON_GetArrayItem(places, 0),
+                                                       "function")), "beta_put");
+    CHECK_STR(cJSON_GetStringValue(cJSON_GetObjectItem(main_place, "file")), "race_driver.c");
+    CHECK(cJSON_IsNumber(cJSON_GetObjectItem(main_place, "line")) &&
+          cJSON_GetObjectItem(main_place, "line")->valueint == 30, "the place's line is not 30");
+    CHECK_STR(cJSON_GetStringValue(cJSON_GetObjectItem(main_place, "function")), "main");
+    /* no label, no places: "" and [] */
+    CHECK_STR(cJSON_GetStringValue(cJSON_GetObjectItem(second, "label")), "");
+    CHECK(cJSON_IsArray(cJSON_GetObjectItem(second, "places")) &&
+          cJSON_GetArraySize(cJSON_GetObjectItem(second, "places")) == 0,
+          "a finding without places has no empty \"places\" array");
+}
+
+/* The JSON report, and beta_two read back from it as grade batch does
+ * (result_json.h), then copied as the memo does (exercise_result_copy). */
+static void test_json(const grade_result *g)
+{
+    char *text = render(output_json, g);
+    cJSON *json = text ? cJSON_Parse(text) : NULL;
+    const cJSON *beta = cJSON_GetArrayItem(cJSON_GetObjectItem(json, "exercises"), 1);
+    exercise_result back, copy;
+
+    CHECK(json != NULL, "the JSON report does not parse");
+    check_json_reports(cJSON_GetObjectItem(cJSON_GetObjectItem(beta, "race"), "reports"));
+    CHECK_INT(exercise_result_from_json(beta, &back), 0);
+    exercise_result_copy(&copy, &back);
+    exercise_result_free(&back);
+    CHECK_INT(copy.race.n_findings, 2);
+    if (copy.race.n_findings == 2) {
+        const race_finding *f = &copy.race.findings[0];
+
+        CHECK_STR(f->label, "data race");
+        CHECK_INT(f->n_places, 2);
+        if (f->n_places == 2) {
+            CHECK_STR(f->places[0].file, "beta_two.c");
+            CHECK_INT(f->places[0].line, 42);
+            CHECK_STR(f->places[1].function, "main");
+        }
+        CHECK_STR(copy.race.findings[1].label, "");
+        CHECK_INT(copy.race.findings[1].n_places, 0);
+    }
+    exercise_result_free(&copy);
+    cJSON_Delete(json);
+    free(text);
 }
 
 /* ---- GitHub Classroom ---- */
@@ -691,6 +757,7 @@ int main(void)
     make_grade(&g);
     test_classroom(&g);
     test_runner_ids();
+    test_json(&g);
     test_junit(&g);
     test_gradescope(&g);
     test_markdown(&g);
