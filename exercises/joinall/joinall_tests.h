@@ -2,8 +2,9 @@
  * joinall_tests.h - what the public and the hidden tests of joinall
  * share: the value each test thread returns (value_of), the lock and the
  * condition variable a "hung" thread waits on until the test releases it,
- * and the deadline after which it gives up, so that a wrong joinall that
- * waits for it can never hang a test.
+ * the deadline after which it gives up, so that a wrong joinall that
+ * waits for it can never hang a test, and the check that a timeout is one
+ * deadline for the whole call (expect_one_deadline).
  *
  * The tests run under the kit's controlled scheduler (docs/scheduler.md):
  * one thread at a time, and the clocks, sleeps and timed joins your code
@@ -79,6 +80,24 @@ static inline struct timespec hang_deadline(void)
 static inline bool same_units(double took, double units)
 {
     return fabs(took - units) * rc_unit() < EXACT;
+}
+
+/*
+ * Asserts that a joinall with a timeout of `timeout` units, on `running`
+ * threads that do not end in time, returned after exactly `timeout` units
+ * (`took`, virtual time): not before the deadline (a relative time given
+ * to the timed join), not later (a fresh timeout for each thread).
+ */
+static inline void expect_one_deadline(double took, double timeout, size_t running)
+{
+    cr_assert(took > timeout || same_units(took, timeout), "joinall with a timeout of %g "
+              "units returned after %.6f units (virtual time), before the deadline: is the "
+              "time given to the timed join an ABSOLUTE CLOCK_MONOTONIC time (now + "
+              "timeout)?", timeout, took);
+    cr_assert(same_units(took, timeout), "joinall with %zu running threads and a timeout of "
+              "%g units took %.6f units (virtual time), expected exactly %g: the timeout is "
+              "ONE deadline for the whole call, not a fresh timeout for each thread "
+              "(%g units)", running, timeout, took, timeout, (double)running * timeout);
 }
 
 #endif /* JOINALL_TESTS_H */
