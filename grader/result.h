@@ -39,9 +39,11 @@ typedef struct race_place {
     char *function;             /* "" when the tool did not name it */
 } race_place;
 
-/* One error Helgrind reported, in words for a student. */
+/* One problem the race check reported (Helgrind, memcheck or the resource
+ * check; ThreadSanitizer for make tsan), in words for a student. */
 typedef struct race_finding {
-    char *kind;                 /* "race", "lock_order", "misuse" or "other" */
+    char *kind;                 /* "race", "lock_order", "misuse", "other"; memcheck's
+                                   and the resource check's (docs/json-format.md) */
     char *label;                /* the words its message starts with ("data race",
                                    "lock order", "not shown"...), "" when none;
                                    NULL is read as "" */
