@@ -502,7 +502,7 @@ int helgrind_report_read_fields(const char *xml_path, const char *student_file,
                                 const struct_layouts *layouts, size_t max_findings,
                                 race_result *out)
 {
-    report_places rp = { student_file, is_library };
+    report_places rp = { student_file, is_library, NULL };
     hg_xml x = {0};
     int err;
 

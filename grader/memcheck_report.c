@@ -165,7 +165,7 @@ static void draft_error(const hg_error *e, const report_places *places, race_dra
 int memcheck_report_read(const char *xml_path, const char *student_file,
                          size_t max_findings, race_result *out)
 {
-    report_places rp = { student_file, is_library };
+    report_places rp = { student_file, is_library, NULL };
     hg_xml x = { 0 };
     race_draft *drafts;
     size_t n = 0;

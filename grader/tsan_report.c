@@ -717,7 +717,7 @@ int tsan_report_parse_with(const char *text, const char *student_file,
                            race_result *out)
 {
     static const tsan_report_options none = { 0 };
-    report_places rp = { student_file, is_library };
+    report_places rp = { student_file, is_library, NULL };
     ts_block *blocks;
     ts_draft *drafts;
     size_t n_blocks, n = 0;
