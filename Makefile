@@ -115,7 +115,7 @@ UNIT_TESTS := $(patsubst grader/tests/%.c,$(BUILD)/tests/%,$(wildcard grader/tes
 $(BUILD)/tests/%: grader/tests/%.c $(GRADER_LIB_OBJS)
 	@mkdir -p $(@D)
 	@$(if $(Q),echo "  CC      $<")
-	$(Q)$(CC) $(GRADER_CFLAGS) -o $@ $^ $(GRADER_LIBS)
+	$(Q)$(CC) $(GRADER_CFLAGS) -o $@ $(filter-out %.h,$^) $(GRADER_LIBS)
 
 # The descriptor and printing guards are harness files (linked into test
 # programs, not into the grader): their tests are built from the files.
@@ -188,6 +188,10 @@ $(BUILD)/tests/test_scheduler: scheduler/tests/test_scheduler.c grader/tests/che
 UNIT_TESTS += $(BUILD)/tests/test_scheduler
 SCHED_BENCH := $(BUILD)/scheduler/small $(BUILD)/scheduler/points
 endif
+
+# The unit tests include the tests' own headers (check.h, report_checks.h):
+# a change there rebuilds them all.
+$(UNIT_TESTS): $(wildcard grader/tests/*.h)
 
 # The rules of one exercise, derived from the manifest for each of them:
 # its kit check (reference 100, stub 0, every mutant below 100) and its
