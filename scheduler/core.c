@@ -164,7 +164,7 @@ static int runnable(struct rc_thread **cand)
     return n;
 }
 
-/* Whether a live thread waits in epoll_wait (RC_W_IO). */
+/* Whether a live thread waits in epoll_wait, poll or a timerfd's read (RC_W_IO). */
 static bool io_waiting(void)
 {
     for (int i = 0; i < rc->n_slots; i++)
@@ -195,7 +195,8 @@ static struct rc_thread *choose(void)
             return NULL;
         if (at == RC_NO_DEADLINE && io_waiting())
             rc_fail(RC_V_DEADLOCK, "no thread can run and none is waiting for a time; "
-                    "a thread waits in epoll_wait for an event that no thread is left to make");
+                    "a thread waits in epoll_wait, poll or a timerfd's read for an event "
+                    "that no thread is left to make");
         if (at == RC_NO_DEADLINE)
             rc_fail(RC_V_DEADLOCK, "no thread can run and none is waiting for a time");
         if (at > rc_cfg.max_time)

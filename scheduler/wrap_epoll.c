@@ -9,10 +9,14 @@
  * asks again: a thread that writes to a pipe, a socket or an eventfd
  * reaches a scheduling point soon after.  Such a wait that finds nothing
  * does not count as a step itself, so two loops waiting for each other
- * stop at once; with no deadline either, that is a deadlock.
+ * stop at once; with no deadline either, that is a deadlock.  Virtual
+ * timerfds (wrap_timerfd.c) fire before each ask, and the wait ends at
+ * the earliest armed one's expiry at the latest (the epoll set is not
+ * known: any of them may be in it).
  */
 #define _GNU_SOURCE
 #include "rc_wrap.h"
+#include "rc_vtimer.h"
 
 #include <errno.h>
 #include <signal.h>
@@ -31,6 +35,7 @@ static int ask(int epfd, struct epoll_event *events, int max, const sigset_t *si
 {
     int n;
 
+    rc_vtimer_fire();
     do {
         n = sigmask ? __real_epoll_pwait(epfd, events, max, 0, sigmask)
                     : __real_epoll_wait(epfd, events, max, 0);
@@ -46,6 +51,7 @@ static int wait_events(struct rc_thread *self, int epfd, struct epoll_event *eve
                        int timeout, const sigset_t *sigmask, const char *call, uintptr_t where)
 {
     int64_t deadline = timeout < 0 ? RC_NO_DEADLINE : rc->now + (int64_t)timeout * 1000000;
+    int64_t timer;
     int n;
 
     rc_cancel_point(self, where);
@@ -63,7 +69,8 @@ static int wait_events(struct rc_thread *self, int epfd, struct epoll_event *eve
         }
         if (deadline <= rc->now)
             return 0;
-        rc_io_wait(self, deadline, call, where);
+        timer = rc_vtimer_next(NULL, 0);
+        rc_io_wait(self, timer < deadline ? timer : deadline, call, where);
     }
 }
 
