@@ -91,8 +91,10 @@ int rp_start(run_periodic *rp);
 /*
  * Stops the scheduler: when rp_stop returns, no job's function is running
  * and none will run until the next rp_start.  If functions are running,
- * waits until they end; otherwise returns at once (within milliseconds,
- * even when the next deadline is hours away).  The jobs stay in the
+ * waits until they end; otherwise returns at once, even when the next
+ * deadline is hours away: wake the scheduler thread (a condition
+ * variable, an eventfd), do not leave it to notice a flag on a later
+ * tick (the tests, in virtual time, expect 0 s).  The jobs stay in the
  * scheduler.  Stopping a scheduler that is not started does nothing;
  * NULL is ignored.
  */
