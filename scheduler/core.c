@@ -164,13 +164,13 @@ static int runnable(struct rc_thread **cand)
     return n;
 }
 
-/* Whether a live thread waits in epoll_wait, poll or a timerfd's read (RC_W_IO). */
-static bool io_waiting(void)
+/* A live thread that waits for I/O (RC_W_IO: epoll_wait, read, write), or NULL. */
+static const struct rc_thread *io_waiting(void)
 {
     for (int i = 0; i < rc->n_slots; i++)
         if (rc->threads[i].state == RC_T_ALIVE && rc->threads[i].wait == RC_W_IO)
-            return true;
-    return false;
+            return &rc->threads[i];
+    return NULL;
 }
 
 /*
@@ -187,16 +187,17 @@ static struct rc_thread *choose(void)
     n = runnable(cand);
     while (n == 0) {
         int64_t at = next_deadline();
+        const struct rc_thread *io;
         bool alive = false;
 
         for (int i = 0; i < rc->n_slots; i++)
             alive |= rc->threads[i].state == RC_T_ALIVE;
         if (!alive)
             return NULL;
-        if (at == RC_NO_DEADLINE && io_waiting())
+        if (at == RC_NO_DEADLINE && (io = io_waiting()))
             rc_fail(RC_V_DEADLOCK, "no thread can run and none is waiting for a time; "
-                    "a thread waits in epoll_wait, poll or a timerfd's read for an event "
-                    "that no thread is left to make");
+                    "a thread waits in %s for an event that no thread is left to make",
+                    io->call);
         if (at == RC_NO_DEADLINE)
             rc_fail(RC_V_DEADLOCK, "no thread can run and none is waiting for a time");
         if (at > rc_cfg.max_time)

@@ -85,6 +85,7 @@ static void wall_alarm(int sig)
     int n;
 
     (void)sig;
+    rc_on = false;      /* the write below is not a scheduling point (wrap_io.c) */
     n = snprintf(text, sizeof(text), "\nscheduler: limit: the schedule ran for more than %.0f s "
                  "of real time (RC_SCHED_WALL_S); thread %d was running, last seen in %s: a "
                  "loop with no scheduling point in it?\n", rc_cfg.wall_s, rc->running,

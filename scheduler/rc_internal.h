@@ -40,8 +40,7 @@ enum rc_wait {
     RC_W_SLEEP,     /* deadline only */
     RC_W_RDLOCK,    /* obj: no writer */
     RC_W_WRLOCK,    /* obj: no writer, no reader */
-    RC_W_IO,        /* epoll_wait, poll, a timerfd's read: a step by another
-                       thread since io_mark (or the deadline) */
+    RC_W_IO,        /* epoll_wait, poll, read, write: a step by another thread since io_mark */
     RC_W_BARRIER,   /* obj: the round it arrived in is over (signalled) */
     RC_W_FREE,      /* obj: owner == NULL (a spin lock, a pthread_once running) */
 };
@@ -201,9 +200,10 @@ void rc_yield_point(struct rc_thread *self, const char *call, struct rc_object *
                     uintptr_t where);
 
 /*
- * Blocks `self` in an event wait (epoll_wait, poll, a timerfd's read)
- * until virtual ns `deadline` (RC_NO_DEADLINE: none) or until another
- * thread has made a step; this point itself is not one.  The caller asks the kernel again.
+ * Blocks `self` in an event wait (epoll_wait, wrap_epoll.c; poll, wrap_poll.c;
+ * a read or a write, wrap_io.c) until virtual ns `deadline` (RC_NO_DEADLINE: none) or
+ * until another thread has made a step; this point itself is not one.  The
+ * caller asks the kernel again.
  */
 void rc_io_wait(struct rc_thread *self, int64_t deadline, const char *call, uintptr_t where);
 

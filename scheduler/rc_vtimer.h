@@ -15,6 +15,9 @@
 #include <poll.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/types.h>
+
+struct rc_thread;
 
 /*
  * Fires every virtual timer whose expiry has come (virtual time rc->now):
@@ -25,6 +28,16 @@ bool rc_vtimer_fire(void);
 
 /* Whether descriptor `fd` is a virtual timerfd. */
 bool rc_vtimer_is(int fd);
+
+/*
+ * read() of virtual timerfd `fd` (rc_vtimer_is) by `self`, the call at
+ * `where` (wrap_io.c's read wrapper calls it): the 8-byte count of
+ * expirations once there is one; a blocking read waits in the scheduler
+ * until the timer's expiry (disarmed: until another thread's step); with
+ * O_NONBLOCK and none, a poll, then -1 and EAGAIN.  Fewer than 8 bytes:
+ * the kernel's answer (EINVAL).  Returns as read does.
+ */
+ssize_t rc_vtimer_read(struct rc_thread *self, int fd, void *buf, size_t n, uintptr_t where);
 
 /*
  * The earliest armed expiry (virtual ns) of the virtual timerfds among

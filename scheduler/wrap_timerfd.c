@@ -43,8 +43,6 @@ struct vtimer {
 static struct vtimer vtimers[RC_VTIMERS];
 static int n_vtimers;           /* slots [0, n_vtimers) ever used */
 
-void __chk_fail(void) __attribute__((noreturn));
-
 int __real_timerfd_create(int clock, int flags);
 int __real_timerfd_settime(int fd, int flags, const struct itimerspec *value,
                            struct itimerspec *old);
@@ -57,8 +55,6 @@ int __wrap_timerfd_create(int clock, int flags);
 int __wrap_timerfd_settime(int fd, int flags, const struct itimerspec *value,
                            struct itimerspec *old);
 int __wrap_timerfd_gettime(int fd, struct itimerspec *value);
-ssize_t __wrap_read(int fd, void *buf, size_t n);
-ssize_t __wrap___read_chk(int fd, void *buf, size_t n, size_t buflen);
 int __wrap_close(int fd);
 
 /* The record of virtual timerfd `fd`, or NULL. */
@@ -279,15 +275,12 @@ static bool readable(const struct vtimer *t)
     return __real_poll(&p, 1, 0) == 1 && (p.revents & POLLIN);
 }
 
-/*
- * read() of virtual timerfd `t` by `self`: the count of expirations once
- * there is one; with O_NONBLOCK and none, a poll, then EAGAIN.
- */
-static ssize_t read_timer(struct rc_thread *self, struct vtimer *t, void *buf, size_t n,
-                          uintptr_t where)
+ssize_t rc_vtimer_read(struct rc_thread *self, int fd, void *buf, size_t n, uintptr_t where)
 {
-    int fd = t->fd;
+    struct vtimer *t;
 
+    if (n < sizeof(uint64_t))
+        return __real_read(fd, buf, n);
     for (;;) {
         int fl;
 
@@ -305,30 +298,6 @@ static ssize_t read_timer(struct rc_thread *self, struct vtimer *t, void *buf, s
         rc_cancel_point(self, where);
         rc_io_wait(self, t->expiry, "read", where);
     }
-}
-
-ssize_t __wrap_read(int fd, void *buf, size_t n)
-{
-    uintptr_t where = RC_WHERE();
-    struct vtimer *t = find(fd);
-    struct rc_thread *self;
-
-    if (!t || n < sizeof(uint64_t) || !(self = rc_enter()))
-        return __real_read(fd, buf, n);
-    return read_timer(self, t, buf, n, where);
-}
-
-ssize_t __wrap___read_chk(int fd, void *buf, size_t n, size_t buflen)
-{
-    uintptr_t where = RC_WHERE();
-    struct vtimer *t = find(fd);
-    struct rc_thread *self;
-
-    if (n > buflen)
-        __chk_fail();
-    if (!t || n < sizeof(uint64_t) || !(self = rc_enter()))
-        return __real_read(fd, buf, n);
-    return read_timer(self, t, buf, n, where);
 }
 
 int __wrap_close(int fd)

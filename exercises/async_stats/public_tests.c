@@ -8,6 +8,13 @@
  * text is small enough to wait in the pipe), with the write end closed,
  * so that each stream ends right after its text; one test writes its
  * pipe one byte at a time, from a thread, to cut numbers between reads.
+ *
+ * The tests run under the kit's controlled scheduler (docs/scheduler.md),
+ * with libuv linked in so that its waits are the scheduler's too: one
+ * thread runs at a time, and the clock moves only when every thread waits
+ * (virtual time).  A writer that pauses between two bytes lets the loop
+ * read the first one alone, on every run, and the pause costs no real
+ * time.  Your code needs nothing special: use libuv as usual.
  */
 #define _GNU_SOURCE
 #include "async_stats.h"
@@ -123,7 +130,7 @@ RC_TEST(async_stats_public, bad_token)
     uv_loop_close(&loop);
 }
 
-/* Writes `text` into a pipe one byte at a time, a moment apart, then closes it. */
+/* Writes `text` into a pipe one byte at a time, a unit apart (virtual time), then closes it. */
 typedef struct trickle {
     int fd;
     const char *text;
@@ -136,17 +143,18 @@ static void *trickle_main(void *arg)
     for (const char *p = t->text; *p; p++) {
         if (write(t->fd, p, 1) != 1)
             break;
-        rc_sleep(0.002);
+        rc_sleep(rc_unit());
     }
     close(t->fd);
     return NULL;
 }
 
 /*
- * Numbers cut in two by a read: the pipe gets one byte at a time, so
- * nearly every read holds one byte ("1", "2", ".", "5" ...).  Each read
- * parsed on its own gives wrong numbers or bad tokens such as "." or
- * "6.02E"; the unfinished token must be kept until its end arrives.
+ * Numbers cut in two by a read: the pipe gets one byte at a time, and the
+ * loop reads each before the next comes, so every read holds one byte
+ * ("1", "2", ".", "5" ...).  Each read parsed on its own gives wrong
+ * numbers or bad tokens such as "." or "6.02E"; the unfinished token must
+ * be kept until its end arrives.
  */
 RC_TEST(async_stats_public, numbers_split_across_reads)
 {

@@ -520,6 +520,47 @@ static void test_timerfd(void)
     }
 }
 
+/*
+ * Blocking reads and writes of a pipe and a socket between two threads
+ * (pipeio.c): each waits in the scheduler for the other, on every
+ * schedule; a read that nobody will ever answer is a deadlock in read,
+ * and a loop of reads that find nothing is a busy-wait.
+ */
+static void test_pipe_io(void)
+{
+    const char *runs[] = { "RC_SCHED_RUNS=100", NULL },
+               *pct[] = { "RC_SCHED_RUNS=100", "RC_SCHED_STRATEGY=pct", NULL },
+               *stuck[] = { "HOW=stuck", NULL }, *spin[] = { "HOW=spin", NULL };
+    const char *const *passing[] = { runs, pct };
+    cJSON *r;
+
+    for (int i = 0; i < 2; i++) {
+        CHECK_INT(run("pipeio", passing[i]), 0);
+        r = report();
+        CHECK(r && cJSON_IsNull(cJSON_GetObjectItemCaseSensitive(r, "failure")),
+              "pipeio (%s): a schedule failed", passing[i][1] ? "pct" : "random");
+        cJSON_Delete(r);
+    }
+    CHECK_INT(run("pipeio", stuck), 1);
+    r = report();
+    CHECK(failure(r), "pipeio: no deadlock when nobody writes");
+    if (failure(r)) {
+        CHECK_STR(str(failure(r), "kind"), "deadlock");
+        CHECK_HAS(str(failure(r), "message"), "waits in read");
+        CHECK_HAS(str(cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(failure(r), "threads"),
+                                         0), "where"), "pipeio.c:");
+    }
+    cJSON_Delete(r);
+    CHECK_INT(run("pipeio", spin), 1);
+    r = report();
+    CHECK(failure(r), "pipeio: no busy-wait for a loop of reads");
+    if (failure(r)) {
+        CHECK_STR(str(failure(r), "kind"), "busy-wait");
+        CHECK_HAS(str(failure(r), "message"), "called read");
+    }
+    cJSON_Delete(r);
+}
+
 /* Runs inproc (HOW=how) for `runs` schedules, in a worker or not; its report. */
 static cJSON *inproc(const char *how, const char *runs, bool worker, const char *pids,
                      int *status)
@@ -705,6 +746,7 @@ int main(int argc, char **argv)
     test_exit_guard();
     test_libuv();
     test_timerfd();
+    test_pipe_io();
     test_inprocess();
     test_posix_calls();
     return check_finish();
