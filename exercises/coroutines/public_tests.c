@@ -195,31 +195,13 @@ RC_TEST(coroutines_public, five_tasks_take_the_longest)
     co_loop_destroy(l);
 }
 
-static void *long_nap(co *self, void *arg)
-{
-    co_sleep(self, *(double *)arg);
-    return NULL;
-}
-
 RC_TEST(coroutines_public, loop_sleeps_while_all_tasks_sleep)
 {
     double naps[3] = { 22, 22, 22 };
-    co_loop *l = co_loop_create();
-    double start, took;
+    double took = run_naps(naps, 3);
 
-    /*
-     * A loop that polls the clock instead of sleeping never sees virtual
-     * time move: the scheduler stops it (busy-wait) and the test fails.
-     */
-    cr_assert_not_null(l, "co_loop_create returned NULL (errno %d)", errno);
-    for (int i = 0; i < 3; i++)
-        cr_assert_eq(co_loop_spawn(l, long_nap, &naps[i]), 0, "co_loop_spawn failed");
-    start = rc_now();
-    cr_assert_eq(co_loop_run(l), 0, "co_loop_run failed");
-    took = rc_now() - start;
     cr_assert(fabs(took - 22) < EXACT, "three tasks sleeping 22 s each took %.6f s (virtual), "
               "expected exactly 22: sleep until the earliest deadline (clock_nanosleep)", took);
-    co_loop_destroy(l);
 }
 
 /* Notes its name, then lets the others run, three times. */

@@ -28,7 +28,7 @@
 
 RC_SUITE(coroutines);
 
-/* AS_PTR, AS_INT, count_to, sleepy_task: coroutines_tests.h */
+/* AS_PTR, AS_INT, count_to, sleepy_task, nap, run_naps: coroutines_tests.h */
 
 /* ------------------------------------------------------------------ helpers */
 
@@ -608,31 +608,13 @@ RC_TEST(coroutines, loop_wakes_in_deadline_order)
     check_places(s, 12);
 }
 
-static void *nap(co *self, void *arg)
-{
-    co_sleep(self, *(double *)arg);
-    return NULL;
-}
-
 RC_TEST(coroutines, loop_sleeps_while_all_tasks_sleep)
 {
     double naps[4] = { 35, 30, 40, 30 };
-    co_loop *l = co_loop_create();
-    double start, took;
+    double took = run_naps(naps, 4);
 
-    /*
-     * A loop that polls the clock instead of sleeping never sees virtual
-     * time move: the scheduler stops it (busy-wait) and the test fails.
-     */
-    cr_assert_not_null(l, "co_loop_create returned NULL");
-    for (int i = 0; i < 4; i++)
-        cr_assert_eq(co_loop_spawn(l, nap, &naps[i]), 0, "co_loop_spawn failed");
-    start = rc_now();
-    cr_assert_eq(co_loop_run(l), 0, "co_loop_run failed");
-    took = rc_now() - start;
     cr_assert(fabs(took - 40) < EXACT, "tasks sleeping 35, 30, 40 and 30 s took %.6f s "
               "(virtual), expected exactly 40: sleep until the earliest deadline", took);
-    co_loop_destroy(l);
 }
 
 typedef struct polite_args {
