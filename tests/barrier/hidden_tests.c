@@ -26,7 +26,6 @@
 #include "barrier_tests.h"
 #include "fault_inject.h"
 #include "fault_tests.h"
-#include "rc_sched.h"
 
 #include <errno.h>
 #include <math.h>
@@ -884,11 +883,7 @@ RC_TEST(barrier, blocked_waiters_use_no_cpu)
     start_barrier_wait(&calls[3], b, unit(200));
     let_arrive(b, 2);
     let_threads_block();    /* the event waiters block too */
-    steps = rc_sched_steps();
-    slept = rc_now();
-    rc_sleep(unit(10));
-    slept = rc_now() - slept;
-    steps = rc_sched_steps() - steps;
+    steps = rc_sleep_counting_points(unit(10), &slept);
     for (int i = 0; i < WAITERS; i++)
         cr_assert(!call_done(&calls[i]), "a waiter returned %d (%s) before anything happened",
                   calls[i].result, err_name(calls[i].result));

@@ -17,7 +17,6 @@
 #include "bq_tests.h"
 #include "fault_inject.h"
 #include "fault_tests.h"
-#include "rc_sched.h"
 
 #include <math.h>
 #include <pthread.h>
@@ -1087,11 +1086,7 @@ RC_TEST(bounded_queue, blocked_waiters_use_no_cpu)
     call_start(&waiters[2], OP_PUT, full, ITEM(2), 0);
     rc_sleep(unit(2));
 
-    steps = rc_sched_steps();
-    slept = rc_now();
-    rc_sleep(unit(10));
-    slept = rc_now() - slept;
-    steps = rc_sched_steps() - steps;
+    steps = rc_sleep_counting_points(unit(10), &slept);
 
     for (int i = 0; i < WAITERS; i++)
         cr_assert(!call_done(&waiters[i]),
