@@ -51,6 +51,7 @@ static const char *const cflags[] = { "-std=gnu11", "-g", "-pthread", "-Wall", "
 static const char *const harness_headers[] = { "harness/racecourse_test.h",
                                                "harness/exit_guard.h",
                                                "harness/fault_inject.h",
+                                               "harness/fault_tests.h",
                                                "harness/mem_guard.h",
                                                "harness/resource_check.h", NULL };
 

@@ -17,6 +17,7 @@
  * rc_fault_thread_created() and rc_fault_thread_gone().
  */
 #define RC_FAULT_WEAK __attribute__((weak))
+#define RC_FAULT_THREAD_WRAPPERS
 #define _GNU_SOURCE
 #include "fault_inject.h"
 
@@ -208,17 +209,6 @@ void __wrap_free(void *block)
 
 /* ---- threads ----------------------------------------------------------- */
 
-typedef void *(*thread_main)(void *);
-
-int __real_pthread_create(pthread_t *thread, const pthread_attr_t *attr, thread_main fn,
-                          void *arg);
-int __real_pthread_join(pthread_t thread, void **result);
-int __real_pthread_tryjoin_np(pthread_t thread, void **result);
-int __real_pthread_timedjoin_np(pthread_t thread, void **result, const struct timespec *at);
-int __real_pthread_clockjoin_np(pthread_t thread, void **result, clockid_t clock,
-                                const struct timespec *at);
-int __real_pthread_detach(pthread_t thread);
-
 /*
  * A new thread may get the id of a target that was joined and ended: that
  * id then names a thread the code under test started, no longer a target
@@ -252,18 +242,10 @@ int rc_fault_join_should_fail(pthread_t thread)
     return 0;
 }
 
-int __wrap_pthread_create(pthread_t *thread, const pthread_attr_t *attr, thread_main fn,
-                          void *arg);
-int __wrap_pthread_join(pthread_t thread, void **result);
-int __wrap_pthread_tryjoin_np(pthread_t thread, void **result);
-int __wrap_pthread_timedjoin_np(pthread_t thread, void **result, const struct timespec *at);
-int __wrap_pthread_clockjoin_np(pthread_t thread, void **result, clockid_t clock,
-                                const struct timespec *at);
-int __wrap_pthread_detach(pthread_t thread);
 
 RC_FAULT_WEAK
-int __wrap_pthread_create(pthread_t *thread, const pthread_attr_t *attr, thread_main fn,
-                          void *arg)
+int __wrap_pthread_create(pthread_t *thread, const pthread_attr_t *attr,
+                          rc_fault_thread_fn fn, void *arg)
 {
     int err = rc_fault_should_fail(RC_FAULT_THREAD);
 

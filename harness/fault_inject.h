@@ -142,4 +142,35 @@ void rc_fault_thread_created(pthread_t thread);
 /* For the wrappers only: a thread was joined or detached (one fewer). */
 void rc_fault_thread_gone(void);
 
+#ifdef RC_FAULT_THREAD_WRAPPERS
+/*
+ * For the two files that wrap the thread calls only (fault_inject.c, and
+ * scheduler/wrap_thread.c, whose wrappers replace its weak ones): the C
+ * library's calls (__real_NAME, with -Wl,--wrap=NAME) and their wrappers,
+ * declared once.  Such a file defines RC_FAULT_THREAD_WRAPPERS before its
+ * first include.
+ */
+#include <time.h>
+
+typedef void *(*rc_fault_thread_fn)(void *);
+
+int __real_pthread_create(pthread_t *thread, const pthread_attr_t *attr,
+                          rc_fault_thread_fn fn, void *arg);
+int __real_pthread_join(pthread_t thread, void **result);
+int __real_pthread_tryjoin_np(pthread_t thread, void **result);
+int __real_pthread_timedjoin_np(pthread_t thread, void **result, const struct timespec *at);
+int __real_pthread_clockjoin_np(pthread_t thread, void **result, clockid_t clock,
+                                const struct timespec *at);
+int __real_pthread_detach(pthread_t thread);
+
+int __wrap_pthread_create(pthread_t *thread, const pthread_attr_t *attr,
+                          rc_fault_thread_fn fn, void *arg);
+int __wrap_pthread_join(pthread_t thread, void **result);
+int __wrap_pthread_tryjoin_np(pthread_t thread, void **result);
+int __wrap_pthread_timedjoin_np(pthread_t thread, void **result, const struct timespec *at);
+int __wrap_pthread_clockjoin_np(pthread_t thread, void **result, clockid_t clock,
+                                const struct timespec *at);
+int __wrap_pthread_detach(pthread_t thread);
+#endif
+
 #endif

@@ -16,7 +16,7 @@
  *                          multiplies the unit by k for slow machines.
  *
  *   rc_now(), rc_sleep(), rc_process_cpu(), rc_thread_count(),
- *   rc_runnable_others(), rc_watch_start()
+ *   rc_runnable_others(), rc_watch_start(), rc_sleep_counting_points()
  *                          small measuring helpers, documented below.
  *
  *   rc_wait_flag(), rc_sem_wait_for(), rc_join_within()
@@ -133,6 +133,15 @@ bool rc_join_within(pthread_t thread, double seconds);
  * not compared; a thread that polls is the scheduler's verdict instead.
  */
 bool rc_virtual_time(void);
+
+/*
+ * Under the controlled scheduler: sleeps `seconds` of virtual time and
+ * returns how many scheduling points the program made meanwhile (the
+ * sleep and its two clock reads make a few; a blocked thread none, a
+ * thread that polls one a look); *slept is the virtual time that passed.
+ * Outside the scheduler it sleeps, and returns 0 points.
+ */
+unsigned long rc_sleep_counting_points(double seconds, double *slept);
 
 /* CPU time (user + system) used so far by the whole process, in seconds. */
 double rc_process_cpu(void);

@@ -95,6 +95,19 @@ bool rc_virtual_time(void)
     return rc_sched_active && rc_sched_active();
 }
 
+/* The controlled scheduler's count of scheduling points (scheduler/api.c). */
+extern unsigned long rc_sched_steps(void) __attribute__((weak));
+
+unsigned long rc_sleep_counting_points(double seconds, double *slept)
+{
+    unsigned long points = rc_sched_steps ? rc_sched_steps() : 0;
+    double from = rc_now();
+
+    rc_sleep(seconds);
+    *slept = rc_now() - from;
+    return rc_sched_steps ? rc_sched_steps() - points : 0;
+}
+
 double rc_process_cpu(void)
 {
     struct timespec used;

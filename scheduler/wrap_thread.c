@@ -3,30 +3,13 @@
  * detach and exit under the scheduler.
  */
 #define _GNU_SOURCE
+#define RC_FAULT_THREAD_WRAPPERS        /* the thread calls' declarations */
 #include "rc_wrap.h"
 
 #include <errno.h>
 
-typedef void *(*thread_main)(void *);
-
-int __real_pthread_create(pthread_t *thread, const pthread_attr_t *attr, thread_main fn,
-                          void *arg);
-int __real_pthread_join(pthread_t thread, void **result);
-int __real_pthread_tryjoin_np(pthread_t thread, void **result);
-int __real_pthread_timedjoin_np(pthread_t thread, void **result, const struct timespec *at);
-int __real_pthread_clockjoin_np(pthread_t thread, void **result, clockid_t clock,
-                                const struct timespec *at);
-int __real_pthread_detach(pthread_t thread);
 void __real_pthread_exit(void *value) __attribute__((noreturn));
 
-int __wrap_pthread_create(pthread_t *thread, const pthread_attr_t *attr, thread_main fn,
-                          void *arg);
-int __wrap_pthread_join(pthread_t thread, void **result);
-int __wrap_pthread_tryjoin_np(pthread_t thread, void **result);
-int __wrap_pthread_timedjoin_np(pthread_t thread, void **result, const struct timespec *at);
-int __wrap_pthread_clockjoin_np(pthread_t thread, void **result, clockid_t clock,
-                                const struct timespec *at);
-int __wrap_pthread_detach(pthread_t thread);
 void __wrap_pthread_exit(void *value) __attribute__((noreturn));
 
 int64_t rc_wrap_deadline(clockid_t clock, const struct timespec *at)
@@ -36,8 +19,8 @@ int64_t rc_wrap_deadline(clockid_t clock, const struct timespec *at)
     return rc_deadline_abs(clock, at);
 }
 
-int __wrap_pthread_create(pthread_t *thread, const pthread_attr_t *attr, thread_main fn,
-                          void *arg)
+int __wrap_pthread_create(pthread_t *thread, const pthread_attr_t *attr,
+                          rc_fault_thread_fn fn, void *arg)
 {
     uintptr_t where = RC_WHERE();
     struct rc_thread *self = rc_enter(), *t;

@@ -16,6 +16,7 @@
  */
 #define _GNU_SOURCE
 #include "coroutines.h"
+#include "coroutines_tests.h"
 #include "racecourse_test.h"
 
 #include <errno.h>
@@ -26,16 +27,7 @@
 
 RC_SUITE(coroutines_public);
 
-#define AS_PTR(n) ((void *)(intptr_t)(n))
-#define AS_INT(p) ((int)(intptr_t)(p))
-
-/* def count(n): for i in range(1, n + 1): yield i; return 99 */
-static void *count_to(co *self, void *arg)
-{
-    for (int i = 1; i <= AS_INT(arg); i++)
-        co_yield(self, AS_PTR(i));
-    return AS_PTR(99);
-}
+/* count_to, AS_PTR, AS_INT: coroutines_tests.h */
 
 RC_TEST(coroutines_public, generator_yields_then_returns)
 {
@@ -167,31 +159,7 @@ RC_TEST(coroutines_public, round_robin_interleaves_foo_and_bar)
     co_destroy(cos[1]);
 }
 
-/* One of the seed's five tasks: sleeps its time, then notes when it ended. */
-/* Virtual time is exact: 1 µs is far below any mistake. */
-#define EXACT 1e-6
-
-typedef struct sleeper {
-    double units;               /* seconds of virtual time */
-    double ended;               /* seconds after the start */
-    int place;                  /* 1 = first to end */
-    double deadline;            /* when it went to sleep + its time */
-} sleeper;
-
-static double loop_start;
-static int finished;
-
-static void *sleepy_task(co *self, void *arg)
-{
-    sleeper *s = arg;
-
-    s->deadline = rc_now() + s->units;
-    co_sleep(self, s->units);
-    s->ended = rc_now() - loop_start;
-    s->place = ++finished;
-    return NULL;
-}
-
+/* The seed's five tasks: sleepy_task and its sleepers (coroutines_tests.h). */
 RC_TEST(coroutines_public, five_tasks_take_the_longest)
 {
     sleeper tasks[5] = { { 3, 0, 0, 0 }, { 15, 0, 0, 0 }, { 8, 0, 0, 0 }, { 20, 0, 0, 0 },
@@ -227,31 +195,13 @@ RC_TEST(coroutines_public, five_tasks_take_the_longest)
     co_loop_destroy(l);
 }
 
-static void *long_nap(co *self, void *arg)
-{
-    co_sleep(self, *(double *)arg);
-    return NULL;
-}
-
 RC_TEST(coroutines_public, loop_sleeps_while_all_tasks_sleep)
 {
     double naps[3] = { 22, 22, 22 };
-    co_loop *l = co_loop_create();
-    double start, took;
+    double took = run_naps(naps, 3);
 
-    /*
-     * A loop that polls the clock instead of sleeping never sees virtual
-     * time move: the scheduler stops it (busy-wait) and the test fails.
-     */
-    cr_assert_not_null(l, "co_loop_create returned NULL (errno %d)", errno);
-    for (int i = 0; i < 3; i++)
-        cr_assert_eq(co_loop_spawn(l, long_nap, &naps[i]), 0, "co_loop_spawn failed");
-    start = rc_now();
-    cr_assert_eq(co_loop_run(l), 0, "co_loop_run failed");
-    took = rc_now() - start;
     cr_assert(fabs(took - 22) < EXACT, "three tasks sleeping 22 s each took %.6f s (virtual), "
               "expected exactly 22: sleep until the earliest deadline (clock_nanosleep)", took);
-    co_loop_destroy(l);
 }
 
 /* Notes its name, then lets the others run, three times. */

@@ -25,7 +25,7 @@
 #include "racecourse_test.h"
 #include "barrier_tests.h"
 #include "fault_inject.h"
-#include "rc_sched.h"
+#include "fault_tests.h"
 
 #include <errno.h>
 #include <math.h>
@@ -883,11 +883,7 @@ RC_TEST(barrier, blocked_waiters_use_no_cpu)
     start_barrier_wait(&calls[3], b, unit(200));
     let_arrive(b, 2);
     let_threads_block();    /* the event waiters block too */
-    steps = rc_sched_steps();
-    slept = rc_now();
-    rc_sleep(unit(10));
-    slept = rc_now() - slept;
-    steps = rc_sched_steps() - steps;
+    steps = rc_sleep_counting_points(unit(10), &slept);
     for (int i = 0; i < WAITERS; i++)
         cr_assert(!call_done(&calls[i]), "a waiter returned %d (%s) before anything happened",
                   calls[i].result, err_name(calls[i].result));
@@ -907,51 +903,35 @@ RC_TEST(barrier, blocked_waiters_use_no_cpu)
 
 /* ---- error paths (fault injection, see fault_inject.h) ------------------- */
 
-#define FAULT_MAX_K 64
-
-/* Creates an event (barrier == false) or a barrier of 2, with call k of `families` failing. */
-static void check_create_faults(bool make_barrier, unsigned families, const char *what, int err)
+/* An event and a barrier of 2 made while calls fail (fault_tests.h). */
+static void *make_event(void)
 {
-    const char *name = make_barrier ? "barrier_create(2, NULL, NULL)" : "event_create()";
+    return event_create();
+}
 
-    for (unsigned long k = 1; k <= FAULT_MAX_K; k++) {
-        long blocks = rc_fault_live_blocks();
-        unsigned long failed;
-        void *made;
-        int saved;
+static void *make_barrier(void)
+{
+    return barrier_create(2, NULL, NULL);
+}
 
-        errno = 0;
-        rc_fault_arm(families, k, err);
-        made = make_barrier ? (void *)barrier_create(2, NULL, NULL) : (void *)event_create();
-        saved = errno;
-        failed = rc_fault_disarm();
-        blocks = rc_fault_live_blocks() - blocks;
-        if (failed == 0) {
-            cr_assert(made != NULL, "%s returned NULL (errno %d, %s)", name, saved, strerror(saved));
-            if (make_barrier) {
-                cr_assert(barrier_wait(made, 0.0, NULL) == ETIMEDOUT, "a new barrier does not work");
-                barrier_destroy(made);
-            } else {
-                event_set(made);
-                cr_assert(event_wait(made, 0.0) == 0, "a new event does not work");
-                event_destroy(made);
-            }
-            return;
-        }
-        cr_assert(made == NULL, "%s returned an object although call %lu of %s failed with %s: return NULL "
-                  "with errno set", name, k, what, strerror(err));
-        cr_assert_eq(saved, err, "%s returned NULL with errno %d (%s) when call %lu of %s failed with %s: set "
-                     "errno to that error", name, saved, strerror(saved), k, what, strerror(err));
-        cr_assert_leq(blocks, 0, "%s returned NULL (call %lu of %s failed) without freeing %ld block(s): free "
-                      "them, and destroy what was initialised", name, k, what, blocks);
-    }
+/* Made past the last failing call, they must work. */
+static void use_event(void *made)
+{
+    event_set(made);
+    cr_assert(event_wait(made, 0.0) == 0, "a new event does not work");
+    event_destroy(made);
+}
+
+static void use_barrier(void *made)
+{
+    cr_assert(barrier_wait(made, 0.0, NULL) == ETIMEDOUT, "a new barrier does not work");
+    barrier_destroy(made);
 }
 
 RC_TEST(barrier, create_failure_returns_null)
 {
-    for (int kind = 0; kind < 2; kind++) {
-        check_create_faults(kind, RC_FAULT_ALLOC, "malloc/calloc/realloc", ENOMEM);
-        check_create_faults(kind, RC_FAULT_MUTEX | RC_FAULT_COND | RC_FAULT_SEM,
-                            "pthread_mutex_init/pthread_cond_init/sem_init", EAGAIN);
-    }
+    rc_check_create_faults(&(rc_create_check){ "event_create()", "an event", make_event,
+                                               use_event });
+    rc_check_create_faults(&(rc_create_check){ "barrier_create(2, NULL, NULL)", "a barrier",
+                                               make_barrier, use_barrier });
 }

@@ -16,7 +16,7 @@
 #define _GNU_SOURCE
 #include "bq_tests.h"
 #include "fault_inject.h"
-#include "rc_sched.h"
+#include "fault_tests.h"
 
 #include <math.h>
 #include <pthread.h>
@@ -1086,11 +1086,7 @@ RC_TEST(bounded_queue, blocked_waiters_use_no_cpu)
     call_start(&waiters[2], OP_PUT, full, ITEM(2), 0);
     rc_sleep(unit(2));
 
-    steps = rc_sched_steps();
-    slept = rc_now();
-    rc_sleep(unit(10));
-    slept = rc_now() - slept;
-    steps = rc_sched_steps() - steps;
+    steps = rc_sleep_counting_points(unit(10), &slept);
 
     for (int i = 0; i < WAITERS; i++)
         cr_assert(!call_done(&waiters[i]),
@@ -1179,52 +1175,26 @@ RC_TEST(bounded_queue, size_empty_full_under_load)
 
 /* ---- error paths (fault injection, see fault_inject.h) ---------------- */
 
-#define FAULT_MAX_K 64
-
-/*
- * bq_create(4) with call k of `families` (named `what`) failing with
- * `err`, for k = 1, 2, ...: NULL with errno `err` and nothing left
- * allocated, until k is past the last such call; then a working queue.
- */
-static void check_create_faults(unsigned families, const char *what, int err)
+/* A queue made while calls fail (fault_tests.h). */
+static void *make_queue(void)
 {
-    for (unsigned long k = 1; k <= FAULT_MAX_K; k++) {
-        long blocks = rc_fault_live_blocks();
-        unsigned long failed;
-        void *item = NULL;
-        bqueue *q;
-        int saved;
+    return bq_create(4);
+}
 
-        errno = 0;
-        rc_fault_arm(families, k, err);
-        q = bq_create(4);
-        saved = errno;
-        failed = rc_fault_disarm();
-        blocks = rc_fault_live_blocks() - blocks;
-        if (failed == 0) {
-            cr_assert(q != NULL, "bq_create(4) returned NULL (errno %d, %s): it must create a "
-                      "queue", saved, strerror(saved));
-            cr_assert_eq(bq_put(q, ITEM(7)), 0, "bq_put on a new queue failed");
-            cr_assert_eq(bq_get(q, &item), 0, "bq_get after a put failed");
-            cr_assert_eq(NUM(item), 7, "bq_get returned another item than the one put");
-            bq_destroy(q);
-            return;
-        }
-        cr_assert(q == NULL, "bq_create(4) returned a queue although call %lu of %s failed "
-                  "with %s: a queue made without it does not work; return NULL with errno set",
-                  k, what, strerror(err));
-        cr_assert_eq(saved, err, "bq_create(4) returned NULL with errno %d (%s) when call %lu "
-                     "of %s failed with %s: set errno to that error",
-                     saved, strerror(saved), k, what, strerror(err));
-        cr_assert_leq(blocks, 0, "bq_create(4) returned NULL (call %lu of %s failed) without "
-                      "freeing %ld block(s) it had allocated: free them, and destroy what was "
-                      "initialised", k, what, blocks);
-    }
+/* A queue made past the last failing call must work. */
+static void use_queue(void *made)
+{
+    bqueue *q = made;
+    void *item = NULL;
+
+    cr_assert_eq(bq_put(q, ITEM(7)), 0, "bq_put on a new queue failed");
+    cr_assert_eq(bq_get(q, &item), 0, "bq_get after a put failed");
+    cr_assert_eq(NUM(item), 7, "bq_get returned another item than the one put");
+    bq_destroy(q);
 }
 
 RC_TEST(bounded_queue, create_failure_returns_null)
 {
-    check_create_faults(RC_FAULT_ALLOC, "malloc/calloc/realloc", ENOMEM);
-    check_create_faults(RC_FAULT_MUTEX | RC_FAULT_COND | RC_FAULT_SEM,
-                        "pthread_mutex_init/pthread_cond_init/sem_init", EAGAIN);
+    rc_check_create_faults(&(rc_create_check){ "bq_create(4)", "a queue", make_queue,
+                                               use_queue });
 }

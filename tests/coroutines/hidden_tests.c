@@ -13,6 +13,7 @@
  */
 #define _GNU_SOURCE
 #include "coroutines.h"
+#include "coroutines_tests.h"
 #include "racecourse_test.h"
 #include "mem_guard.h"
 #include "fault_inject.h"
@@ -27,8 +28,7 @@
 
 RC_SUITE(coroutines);
 
-#define AS_PTR(n) ((void *)(intptr_t)(n))
-#define AS_INT(p) ((int)(intptr_t)(p))
+/* AS_PTR, AS_INT, count_to, sleepy_task, nap, run_naps: coroutines_tests.h */
 
 /* ------------------------------------------------------------------ helpers */
 
@@ -40,14 +40,6 @@ static void note(const char *who, int i)
     size_t len = strlen(trace);
 
     snprintf(trace + len, sizeof trace - len, "%s%d ", who, i);
-}
-
-/* for i in range(1, n + 1): yield i; return 99 */
-static void *count_to(co *self, void *arg)
-{
-    for (int i = 1; i <= AS_INT(arg); i++)
-        co_yield(self, AS_PTR(i));
-    return AS_PTR(99);
 }
 
 /* Yields what it was sent, plus 1000, until sent -1; returns how many. */
@@ -560,30 +552,6 @@ RC_TEST(coroutines, round_robin_bad_arguments)
 
 /* ------------------------------------------------------------------ loop */
 
-typedef struct sleeper {
-    double units;               /* seconds of virtual time */
-    double ended;               /* seconds after the start */
-    int place;
-    double deadline;            /* when it went to sleep + its time */
-} sleeper;
-
-static double loop_start;
-static int finished;
-
-/* Virtual time is exact: 1 µs is far below any mistake. */
-#define EXACT 1e-6
-
-static void *sleepy(co *self, void *arg)
-{
-    sleeper *s = arg;
-
-    s->deadline = rc_now() + s->units;
-    co_sleep(self, s->units);
-    s->ended = rc_now() - loop_start;
-    s->place = ++finished;
-    return NULL;
-}
-
 /* Checks that the n sleepers (distinct deadlines) ended in the order of their deadlines. */
 static void check_places(const sleeper *s, size_t n)
 {
@@ -606,7 +574,7 @@ static void run_sleepers(sleeper *s, size_t n)
 
     cr_assert_not_null(l, "co_loop_create returned NULL (errno %d)", errno);
     for (size_t i = 0; i < n; i++)
-        cr_assert_eq(co_loop_spawn(l, sleepy, &s[i]), 0, "co_loop_spawn failed");
+        cr_assert_eq(co_loop_spawn(l, sleepy_task, &s[i]), 0, "co_loop_spawn failed");
     finished = 0;
     loop_start = rc_now();
     cr_assert_eq(co_loop_run(l), 0, "co_loop_run failed");
@@ -640,31 +608,13 @@ RC_TEST(coroutines, loop_wakes_in_deadline_order)
     check_places(s, 12);
 }
 
-static void *nap(co *self, void *arg)
-{
-    co_sleep(self, *(double *)arg);
-    return NULL;
-}
-
 RC_TEST(coroutines, loop_sleeps_while_all_tasks_sleep)
 {
     double naps[4] = { 35, 30, 40, 30 };
-    co_loop *l = co_loop_create();
-    double start, took;
+    double took = run_naps(naps, 4);
 
-    /*
-     * A loop that polls the clock instead of sleeping never sees virtual
-     * time move: the scheduler stops it (busy-wait) and the test fails.
-     */
-    cr_assert_not_null(l, "co_loop_create returned NULL");
-    for (int i = 0; i < 4; i++)
-        cr_assert_eq(co_loop_spawn(l, nap, &naps[i]), 0, "co_loop_spawn failed");
-    start = rc_now();
-    cr_assert_eq(co_loop_run(l), 0, "co_loop_run failed");
-    took = rc_now() - start;
     cr_assert(fabs(took - 40) < EXACT, "tasks sleeping 35, 30, 40 and 30 s took %.6f s "
               "(virtual), expected exactly 40: sleep until the earliest deadline", took);
-    co_loop_destroy(l);
 }
 
 typedef struct polite_args {
@@ -840,7 +790,7 @@ RC_TEST(coroutines, loop_runs_again_after_returning)
     for (int round = 0; round < 3; round++) {
         for (int i = 0; i < 3; i++) {
             s[i].place = 0;
-            cr_assert_eq(co_loop_spawn(l, sleepy, &s[i]), 0, "co_loop_spawn failed (round %d)",
+            cr_assert_eq(co_loop_spawn(l, sleepy_task, &s[i]), 0, "co_loop_spawn failed (round %d)",
                          round + 1);
         }
         finished = 0;

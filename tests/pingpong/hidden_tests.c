@@ -16,6 +16,7 @@
 #include "racecourse_test.h"
 #include "pingpong.h"
 #include "fault_inject.h"
+#include "fault_tests.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -939,8 +940,6 @@ RC_TEST(pingpong, bsem_never_more_than_limit)
 
 /* ---- error paths (fault injection, see fault_inject.h) ---------------- */
 
-#define FAULT_MAX_K 64
-
 /*
  * Plays 4 players x 3 rounds with call k of `families` (named `what`)
  * failing with `err`, for k = 1, 2, ... until a game makes fewer such
@@ -952,7 +951,7 @@ RC_TEST(pingpong, bsem_never_more_than_limit)
  */
 static void check_game_faults(unsigned families, const char *what, int err, bool no_hit_after)
 {
-    for (unsigned long k = 1; k <= FAULT_MAX_K; k++) {
+    for (unsigned long k = 1; k <= RC_FAULT_MAX_K; k++) {
         size_t later;
         int rc;
 
@@ -1013,45 +1012,21 @@ RC_TEST(pingpong, out_of_memory_cleans_up)
     check_game_faults(RC_FAULT_ALLOC, "malloc/calloc/realloc", ENOMEM, false);
 }
 
-/*
- * bsem_create(2) with call k of `families` failing with `err`, for every
- * k: NULL with errno `err` and nothing left allocated, or (past the last
- * call) a working semaphore.
- */
-static void check_bsem_create_faults(unsigned families, const char *what, int err)
+/* A semaphore made while calls fail (fault_tests.h). */
+static void *make_bsem(void)
 {
-    for (unsigned long k = 1; k <= FAULT_MAX_K; k++) {
-        long blocks = rc_fault_live_blocks();
-        unsigned long failed;
-        bsem *s;
-        int saved;
+    return bsem_create(2);
+}
 
-        errno = 0;
-        rc_fault_arm(families, k, err);
-        s = bsem_create(2);
-        saved = errno;
-        failed = rc_fault_disarm();
-        blocks = rc_fault_live_blocks() - blocks;
-        if (failed == 0) {
-            cr_assert_not_null(s, "bsem_create(2) returned NULL (errno %s)", strerror(saved));
-            expect_free_places(s, 2, "after bsem_create(2)");
-            bsem_destroy(s);
-            return;
-        }
-        cr_assert_null(s, "bsem_create(2) returned a semaphore although call %lu of %s "
-                       "failed with %s: return NULL with errno set", k, what, strerror(err));
-        cr_assert_eq(saved, err, "bsem_create(2) returned NULL with errno %d (%s) when call "
-                     "%lu of %s failed with %s: set errno to that error",
-                     saved, strerror(saved), k, what, strerror(err));
-        cr_assert_leq(blocks, 0, "bsem_create(2) returned NULL (call %lu of %s failed) without "
-                      "freeing %ld block(s) it had allocated: free them, and destroy what "
-                      "was initialised", k, what, blocks);
-    }
+/* A semaphore made past the last failing call must have its 2 places. */
+static void use_bsem(void *made)
+{
+    expect_free_places(made, 2, "after bsem_create(2)");
+    bsem_destroy(made);
 }
 
 RC_TEST(pingpong, bsem_create_failure_cleans_up)
 {
-    check_bsem_create_faults(RC_FAULT_ALLOC, "malloc/calloc/realloc", ENOMEM);
-    check_bsem_create_faults(RC_FAULT_MUTEX | RC_FAULT_COND | RC_FAULT_SEM,
-                             "pthread_mutex_init/pthread_cond_init/sem_init", EAGAIN);
+    rc_check_create_faults(&(rc_create_check){ "bsem_create(2)", "a semaphore", make_bsem,
+                                               use_bsem });
 }
