@@ -403,16 +403,40 @@ int rc_guard_uv_socketpair(int type, int protocol, uv_os_sock_t fds[2], int flag
     return result;
 }
 
+/*
+ * The place in the student's code of the read, write, recv or send this
+ * thread is in (0: none).  Under the controlled scheduler a wait inside
+ * one of them is then reported at the student's line, not at this file's
+ * (scheduler/guard.c asks rc_fd_guard_caller()).
+ */
+static __thread uintptr_t student_call;
+
+uintptr_t rc_fd_guard_caller(void);
+
+uintptr_t rc_fd_guard_caller(void)
+{
+    return student_call;
+}
+
+/* The student's call at return address `ra` runs `call` (an expression). */
+#define AS_STUDENT_CALL(ra, call) ({                                    \
+        uintptr_t outer_ = student_call;                                \
+        student_call = (uintptr_t)(ra);                                 \
+        __typeof__(call) result_ = (call);                              \
+        student_call = outer_;                                          \
+        result_;                                                        \
+    })
+
 /* ---- calls that read (any descriptor: only paused on demand) ---- */
 
 ssize_t rc_guard_read(int fd, void *data, size_t len)
 {
-    return read_end(read(fd, data, len));
+    return AS_STUDENT_CALL(__builtin_return_address(0), read_end(read(fd, data, len)));
 }
 
 ssize_t rc_guard_recv(int fd, void *data, size_t len, int flags)
 {
-    return read_end(recv(fd, data, len, flags));
+    return AS_STUDENT_CALL(__builtin_return_address(0), read_end(recv(fd, data, len, flags)));
 }
 
 /* ---- calls that write ---- */
@@ -421,7 +445,7 @@ ssize_t rc_guard_write(int fd, const void *data, size_t len)
 {
     if (!is_own(fd))
         return refuse();
-    return split_put(fd, data, len, 0, false);
+    return AS_STUDENT_CALL(__builtin_return_address(0), split_put(fd, data, len, 0, false));
 }
 
 ssize_t rc_guard_writev(int fd, const struct iovec *iov, int n)
@@ -453,7 +477,7 @@ ssize_t rc_guard_send(int fd, const void *data, size_t len, int flags)
 {
     if (!is_own(fd))
         return refuse();
-    return split_put(fd, data, len, flags, true);
+    return AS_STUDENT_CALL(__builtin_return_address(0), split_put(fd, data, len, flags, true));
 }
 
 ssize_t rc_guard_sendto(int fd, const void *data, size_t len, int flags,

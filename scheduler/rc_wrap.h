@@ -12,8 +12,12 @@
 #include "rc_internal.h"
 #include "../harness/fault_inject.h"
 
-/* The return address of the wrapper: the call's place in the program. */
-#define RC_WHERE() ((uintptr_t)__builtin_return_address(0))
+/*
+ * The call's place in the program: the return address of the wrapper, or,
+ * when the call comes from the harness's descriptor guard on behalf of
+ * the student's code, the student's call (rc_hook_where()).
+ */
+#define RC_WHERE() rc_hook_where((uintptr_t)__builtin_return_address(0))
 
 /* rc_wrap_deadline() of a time that is not valid (EINVAL). */
 #define RC_BAD_TIME INT64_MIN
@@ -35,6 +39,13 @@ int64_t rc_wrap_deadline(clockid_t clock, const struct timespec *at);
  * (rc_delay_locks()); rc_hook_sleep() sleeps `ns` virtual ns (none when
  * `ns` <= 0) as a scheduling point named `call`.
  */
+/*
+ * `where`, or the place of the student's read, write, recv or send that
+ * the harness's descriptor guard (harness/fd_guard.c) is running on this
+ * thread, when it is: a wait inside the guard is the student's call.
+ */
+uintptr_t rc_hook_where(uintptr_t where);
+
 void rc_hook_thread_exit(void);
 bool rc_hook_spurious(void);
 int64_t rc_hook_late_ns(void);
