@@ -7,9 +7,14 @@
  *
  * Times are in "units" of rc_unit() (20 ms): the work callback below
  * sleeps task->seconds units, so the course's 3, 15, 8, 20 and 10 second
- * tasks take 60 to 400 ms here.
+ * tasks take 3 to 20 units.  The tests run under the kit's controlled
+ * scheduler, in virtual time (five_tasks_tests.h): a sleep of 20 units
+ * ends exactly 20 units later and costs no real time, so the tests expect
+ * exact times: the parallel plan takes exactly 20 units, the pool of two
+ * exactly 31.
  */
 #include "five_tasks.h"
+#include "five_tasks_tests.h"
 #include "racecourse_test.h"
 
 #include <pthread.h>
@@ -90,9 +95,12 @@ RC_TEST(five_tasks_public, parallel_takes_the_longest_task)
 
     cr_assert_eq(rc, 0, "run_parallel returned %d (%s), expected 0", rc, strerror(rc));
     check_each_once("run_parallel");
-    cr_assert(took >= 19.5 && took < 38,
-              "run_parallel took %.1f units: all five tasks run at once, so it takes about the longest "
-              "one (20), not the sum (56)", took);
+    cr_assert(took > 20 || same_units(took, 20),
+              "run_parallel returned after %.3f units, before its longest task (20) had ended: join "
+              "every thread before returning", took);
+    cr_assert(same_units(took, 20),
+              "run_parallel took %.3f units: all five tasks run at once, so it takes exactly the "
+              "longest one (20), not the sum (56)", took);
 }
 
 RC_TEST(five_tasks_public, pool_of_two_takes_31)
@@ -104,9 +112,9 @@ RC_TEST(five_tasks_public, pool_of_two_takes_31)
 
     cr_assert_eq(rc, 0, "run_pool returned %d (%s), expected 0", rc, strerror(rc));
     check_each_once("run_pool(2 workers)");
-    cr_assert(took >= 30 && took < 40,
-              "run_pool(2 workers) took %.1f units; expected 31: worker 1 runs 3, 8, 20 and worker 2 "
-              "runs 15, 10, each taking the next task as soon as it is free", took);
+    cr_assert(same_units(took, 31),
+              "run_pool(2 workers) took %.3f units; expected exactly 31: worker 1 runs 3, 8, 20 and "
+              "worker 2 runs 15, 10, each taking the next task as soon as it is free", took);
 }
 
 RC_TEST(five_tasks_public, async_fires_every_timer)
@@ -118,21 +126,22 @@ RC_TEST(five_tasks_public, async_fires_every_timer)
     int rc;
 
     for (size_t i = 0; i < N; i++)
-        tasks[i] = (task_spec){ TASKS[i].name, TASKS[i].seconds * rc_unit() };
+        tasks[i] = (task_spec){ TASKS[i].name, async_seconds(TASKS[i].seconds) };
+    memset(records, 0, sizeof records);
     cr_assert_eq(uv_loop_init(&loop), 0, "test setup: uv_loop_init failed");
     t0 = rc_now();
     rc = run_async(&loop, tasks, N, records);
     took = (rc_now() - t0) / rc_unit();
     cr_assert_eq(rc, 0, "run_async returned %d (%s), expected 0", rc, strerror(rc));
-    cr_assert(took >= 19.5 && took < 32,
-              "run_async took %.1f units: its timers all run at once, so it takes the longest (20)", took);
+    cr_assert(same_units(took, async_units(20)),
+              "run_async took %.3f units: its timers all run at once, so it takes exactly the "
+              "longest (20)", took);
     for (size_t i = 0; i < N; i++) {
-        double ran = (double)(records[i].finished.tv_sec - records[i].started.tv_sec)
-                     + (double)(records[i].finished.tv_nsec - records[i].started.tv_nsec) / 1e9;
+        double ran = record_units(&records[i]);
 
-        cr_assert(ran / rc_unit() >= TASKS[i].seconds - 0.25,
-                  "run_async: timer %zu fired %.1f units after it started, expected %.0f",
-                  i, ran / rc_unit(), TASKS[i].seconds);
+        cr_assert(same_units(ran, async_units(TASKS[i].seconds)),
+                  "run_async: timer %zu fired %.3f units after it started, expected exactly %.0f",
+                  i, ran, TASKS[i].seconds);
     }
     rc = uv_loop_close(&loop);
     cr_assert_eq(rc, 0, "after run_async, uv_loop_close failed (%s): close every timer you started",

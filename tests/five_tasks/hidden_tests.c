@@ -1,16 +1,19 @@
 /*
  * hidden_tests.c - five_tasks: the grader's tests.
  *
- * Times are in units of rc_unit() (20 ms unless RC_TIME_SCALE says
- * otherwise).  The thread plans get a work callback that sleeps
- * task->seconds * `unit_per_second` units and records who ran what, when
- * and on which thread; run_async gets its task times in seconds directly
- * (seed time x units).  Task arrays carry one extra "sentinel" entry
- * after the last task, so that code reading one past the end runs a
- * known task that the recorder reports instead of crashing.
+ * Times are in units of rc_unit() (20 ms), in virtual time: the tests run
+ * under the controlled scheduler (five_tasks_tests.h), so every plan's
+ * time is exact, whatever the machine's load.  The thread plans get a
+ * work callback that sleeps task->seconds * `unit_per_second` units and
+ * records who ran what, when and on which thread; run_async gets its task
+ * times in seconds directly (seed time x units, in whole milliseconds:
+ * async_seconds).  Task arrays carry one extra "sentinel" entry after the
+ * last task, so that code reading one past the end runs a known task that
+ * the recorder reports instead of crashing.
  */
 #define _GNU_SOURCE
 #include "five_tasks.h"
+#include "five_tasks_tests.h"
 #include "racecourse_test.h"
 #include "fault_inject.h"
 
@@ -18,6 +21,7 @@
 #include <math.h>
 #include <pthread.h>
 #include <sched.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
@@ -43,7 +47,7 @@ typedef struct recorder {
     size_t n;
     double unit_per_second;     /* units slept per task second */
     int calls[MAX_TASKS];       /* how many times each task ran */
-    pthread_t thread[MAX_TASKS];
+    int thread[MAX_TASKS];      /* thread_number() of the thread that ran it */
     double start[MAX_TASKS];    /* rc_now() when work began */
     double end[MAX_TASKS];      /* rc_now() when work ended */
     size_t order[MAX_TASKS];    /* order[k]: the k-th task to start */
@@ -52,26 +56,15 @@ typedef struct recorder {
     int strangers;              /* calls with a task not in tasks[0..n) */
     size_t stranger_index;      /* index of the first one (n: sentinel) */
     int wrong_spec;             /* calls whose spec differs from tasks[i] */
-    bool hold_first;            /* task 0 waits until task 1 has started */
     double late_locks_s;        /* after a task, the worker's locks are this late */
-    int first_wave;             /* one_between: tasks that start before any ends */
-    bool one_between;           /* one worker at a time between two tasks */
-    bool between;               /* a worker is between two tasks (one_between) */
-    pthread_cond_t turn;        /* a task started (CLOCK_MONOTONIC) */
 } recorder;
 
 static recorder R;
 
 static void recorder_reset(const task_spec *tasks, size_t n, double unit_per_second)
 {
-    pthread_condattr_t cattr;
-
     memset(&R, 0, sizeof R);
     pthread_mutex_init(&R.lock, NULL);
-    pthread_condattr_init(&cattr);
-    pthread_condattr_setclock(&cattr, CLOCK_MONOTONIC);
-    pthread_cond_init(&R.turn, &cattr);
-    pthread_condattr_destroy(&cattr);
     R.tasks = tasks;
     R.n = n;
     R.unit_per_second = unit_per_second;
@@ -100,78 +93,19 @@ static long identify(const task_spec *task, bool *spec_ok, bool *is_sentinel)
 }
 
 /*
- * Holds task 0 until task 1 has started (HOLD_UNITS at most), so that on a
- * loaded machine, where a new thread may get its first slice late, the
- * second worker has taken task 1 before task 0 ends.
+ * A number for the calling thread, 1, 2 ... in the order of its first
+ * call.  Unlike a pthread_t, which the C library gives again to a thread
+ * started after another one was joined, it tells two threads apart even
+ * when one ended before the other began.
  */
-#define HOLD_UNITS 25.0
-
-static void wait_for_task_1(recorder *r)
+static int thread_number(void)
 {
-    double give_up = rc_now() + HOLD_UNITS * rc_unit();
-    bool started = false;
+    static atomic_int numbered;
+    static _Thread_local int number;
 
-    while (!started && rc_now() < give_up) {
-        pthread_mutex_lock(&r->lock);
-        started = r->n > 1 && r->calls[1] > 0;
-        pthread_mutex_unlock(&r->lock);
-        if (!started)
-            rc_sleep(0.05 * rc_unit());
-    }
-}
-
-/*
- * Taking turns (r->one_between, for the pool's stress rounds): what
- * workers do between two tasks (take the next index) never overlaps, on
- * every run, so that a pool that takes its index without a lock is left
- * to the race check (which flags it every run) instead of failing here
- * by luck on some runs only.
- *   - The first r->first_wave tasks (one per worker) all start before any
- *     of them ends: the workers' first index is taken as they are
- *     created, one after the other, never while one comes back for more.
- *   - Then a worker that has finished a task waits until no other worker
- *     is between two tasks (the one that was has started its next task,
- *     or every task has started), and is the one between tasks itself.
- * Each wait gives up after TURN_UNITS, so no design is ever stuck on it.
- * Called with r->lock held.
- */
-#define TURN_UNITS 5.0
-static struct timespec turn_deadline(void)
-{
-    double wait = TURN_UNITS * rc_unit();
-    struct timespec at;
-
-    clock_gettime(CLOCK_MONOTONIC, &at);
-    at.tv_sec += (time_t)wait;
-    at.tv_nsec += (long)((wait - (double)(time_t)wait) * 1e9);
-    if (at.tv_nsec >= 1000000000L) {
-        at.tv_sec++;
-        at.tv_nsec -= 1000000000L;
-    }
-    return at;
-}
-
-/* At the start of a task: the first wave waits for the whole wave. */
-static void wait_for_first_wave(recorder *r)
-{
-    struct timespec give_up = turn_deadline();
-
-    r->between = false;
-    pthread_cond_broadcast(&r->turn);
-    while (r->started < r->first_wave &&
-           pthread_cond_timedwait(&r->turn, &r->lock, &give_up) != ETIMEDOUT)
-        ;
-}
-
-/* At the end of a task: waits until no other worker is between tasks. */
-static void wait_for_turn(recorder *r)
-{
-    struct timespec give_up = turn_deadline();
-
-    while (r->between && r->started < (int)r->n &&
-           pthread_cond_timedwait(&r->turn, &r->lock, &give_up) != ETIMEDOUT)
-        ;
-    r->between = r->started < (int)r->n;
+    if (number == 0)
+        number = atomic_fetch_add(&numbered, 1) + 1;
+    return number;
 }
 
 static void record_work(const task_spec *task, void *ctx)
@@ -184,7 +118,7 @@ static void record_work(const task_spec *task, void *ctx)
     pthread_mutex_lock(&r->lock);
     if (i >= 0) {
         r->calls[i]++;
-        r->thread[i] = pthread_self();
+        r->thread[i] = thread_number();
         r->start[i] = now;
         if (r->started < MAX_TASKS)
             r->order[r->started] = (size_t)i;
@@ -197,12 +131,8 @@ static void record_work(const task_spec *task, void *ctx)
     r->started++;
     if (++r->active > r->max_active)
         r->max_active = r->active;
-    if (r->one_between)
-        wait_for_first_wave(r);
     pthread_mutex_unlock(&r->lock);
 
-    if (i == 0 && r->hold_first)
-        wait_for_task_1(r);
     if (i >= 0)
         rc_sleep(task->seconds * r->unit_per_second * rc_unit());
     else
@@ -213,18 +143,11 @@ static void record_work(const task_spec *task, void *ctx)
     r->finished++;
     if (i >= 0)
         r->end[i] = rc_now();
-    if (r->one_between)
-        wait_for_turn(r);
     pthread_mutex_unlock(&r->lock);
     rc_delay_locks(r->late_locks_s);
 }
 
 /* ---- checks shared by the tests -------------------------------------- */
-
-static double seconds_of(struct timespec t)
-{
-    return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
-}
 
 static double units_since(double t0)
 {
@@ -261,7 +184,7 @@ static void check_each_once(const char *plan)
  */
 static void check_records_bracket_work(const char *plan, const task_record *records)
 {
-    const double eps = 1e-4;
+    const double eps = EXACT;
 
     for (size_t i = 0; i < R.n; i++) {
         double started = seconds_of(records[i].started);
@@ -286,7 +209,7 @@ static void check_records_bracket_work(const char *plan, const task_record *reco
 static void check_records_within(const char *plan, const task_record *records,
                                  size_t n, double before, double after)
 {
-    const double eps = 1e-4;
+    const double eps = EXACT;
 
     for (size_t i = 0; i < n; i++) {
         double started = seconds_of(records[i].started);
@@ -300,6 +223,27 @@ static void check_records_within(const char *plan, const task_record *records,
                   "%s: records[%zu].started (%.3f s) is after its finished (%.3f s)",
                   plan, i, started, finished);
     }
+}
+
+/* True once records[i].finished has been filled in (records zeroed before the run). */
+static bool record_filled(const task_record *record)
+{
+    const volatile struct timespec *finished = &record->finished;
+
+    return finished->tv_sec != 0 || finished->tv_nsec != 0;
+}
+
+/*
+ * Every timer of run_async fired before it returned: records[0..n)'s
+ * `finished` filled in (records zeroed before the run).
+ */
+static void check_timers_fired(const task_record *records, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        cr_assert(record_filled(&records[i]),
+                  "run_async returned, but timer %zu never fired (records[%zu].finished was not "
+                  "filled in): give each task a timer of its own and run the loop until every one "
+                  "has fired", i, i);
 }
 
 /* Fills tasks[0..n) with unique names and the given times, plus a sentinel. */
@@ -392,7 +336,7 @@ RC_TEST(five_tasks, sync_runs_in_order_on_caller)
                      "run_sync ran task %zu as number %zu: tasks must run in index order 0, 1, 2, ...",
                      R.order[k], k);
     for (size_t i = 0; i < SEED_N; i++)
-        cr_assert(pthread_equal(R.thread[i], pthread_self()),
+        cr_assert(R.thread[i] == thread_number(),
                   "run_sync ran task %zu on another thread: the sync plan runs every task on the calling thread",
                   i);
     cr_assert_eq(R.max_active, 1,
@@ -412,16 +356,17 @@ RC_TEST(five_tasks, sync_takes_the_sum)
     took = units_since(t0);
     cr_assert_eq(rc, 0, "run_sync returned %d (%s), expected 0", rc, strerror(rc));
     check_each_once("run_sync");
-    cr_assert(took >= 27 && took < 45,
-              "run_sync took %.1f units; the five tasks take 28 units one after the other", took);
+    cr_assert(same_units(took, 28),
+              "run_sync took %.3f units; the five tasks take exactly 28 units one after the other",
+              took);
     check_records_bracket_work("run_sync", records);
     for (size_t i = 0; i < SEED_N; i++) {
-        double length = (seconds_of(records[i].finished) - seconds_of(records[i].started)) / rc_unit();
+        double length = record_units(&records[i]);
         double expected = SEED[i].seconds * 0.5;
 
-        cr_assert(length >= expected - 0.25,
-                  "run_sync: records[%zu] lasts %.1f units, but task %zu took %.1f units: "
-                  "record `finished` after work() returns",
+        cr_assert(same_units(length, expected),
+                  "run_sync: records[%zu] lasts %.3f units, but task %zu took exactly %.1f units: "
+                  "read the clock just before work() and just after it returns",
                   i, length, i, expected);
     }
     for (size_t i = 1; i < SEED_N; i++)
@@ -430,14 +375,6 @@ RC_TEST(five_tasks, sync_takes_the_sum)
 }
 
 /* ---- run_parallel ---------------------------------------------------- */
-
-/* True once records[i].finished has been filled in (records zeroed before the run). */
-static bool record_filled(const task_record *record)
-{
-    const volatile struct timespec *finished = &record->finished;
-
-    return finished->tv_sec != 0 || finished->tv_nsec != 0;
-}
 
 /*
  * Waits (at most 25 units) until work() has been called for n tasks, no
@@ -476,7 +413,7 @@ RC_TEST(five_tasks, parallel_each_task_once_own_spec)
     check_each_once("run_parallel");
     for (size_t i = 0; i < SEED_N; i++)
         for (size_t j = 0; j < i; j++)
-            cr_assert(!pthread_equal(R.thread[i], R.thread[j]),
+            cr_assert(R.thread[i] != R.thread[j],
                       "run_parallel ran tasks %zu and %zu on the same thread: start one thread per task",
                       j, i);
     check_records_bracket_work("run_parallel", records);
@@ -505,9 +442,9 @@ RC_TEST(five_tasks, parallel_many_tasks_each_once)
         cr_assert_eq(rc, 0, "run_parallel with %d tasks returned %d (%s), expected 0", N, rc, strerror(rc));
         let_work_settle(NULL, N);
         check_each_once("run_parallel");
-        cr_assert(took < 25,
-                  "run_parallel took %.1f units for %d tasks of 1-3 units each: they must all run at once",
-                  took, N);
+        cr_assert(same_units(took, 3),
+                  "run_parallel took %.3f units for %d tasks of 1-3 units each, expected exactly 3: "
+                  "they all run at once, and it returns when the longest has ended", took, N);
     }
 }
 
@@ -523,13 +460,13 @@ RC_TEST(five_tasks, parallel_takes_the_longest)
     took = units_since(t0);
     cr_assert_eq(rc, 0, "run_parallel returned %d (%s), expected 0", rc, strerror(rc));
     check_each_once("run_parallel");
-    cr_assert(took >= 19.5,
-              "run_parallel took %.1f units, but the longest task alone takes 20: did it wait for every thread?",
-              took);
-    cr_assert(took < 38,
-              "run_parallel took %.1f units: with one thread per task it should take about 20 (the longest task), "
-              "not 56 (the sum). Create ALL threads first, then join them in a second loop",
-              took);
+    cr_assert(took > 20 || same_units(took, 20),
+              "run_parallel took %.3f units, but the longest task alone takes 20: did it wait for "
+              "every thread?", took);
+    cr_assert(same_units(took, 20),
+              "run_parallel took %.3f units: with one thread per task it takes exactly 20 (the "
+              "longest task), not 56 (the sum). Create ALL threads first, then join them in a "
+              "second loop", took);
 }
 
 RC_TEST(five_tasks, parallel_joins_before_return)
@@ -565,57 +502,39 @@ RC_TEST(five_tasks, parallel_joins_before_return)
 /* ---- run_pool -------------------------------------------------------- */
 
 /*
- * Which worker runs which task is the point of this test, and a stall of
- * the machine can change it for a correct pool (a worker that gets its
- * first slice late, a sleep that ends late).  So task 0 waits until task 1
- * has started (see wait_for_task_1), the timing checks are an attempt, and
- * the test fails only when two attempts in a row fail: a fixed split of the
- * tasks fails every attempt.
+ * Which worker runs which task is the point of this test: in virtual
+ * time a free worker takes the next task at the very instant it is free,
+ * so the split is the same on every run (3, 8, 20 and 15, 10: 31 units).
  */
-#define WHY_SIZE 300
-
-static bool pool_two_workers_attempt(char *why)
+RC_TEST(five_tasks, pool_two_workers_makespan)
 {
     task_record records[SEED_N + 1];
     double t0, took;
     int rc;
 
     recorder_reset(SEED, SEED_N, 1.0);
-    R.hold_first = true;
     t0 = rc_now();
     rc = run_pool(SEED, SEED_N, 2, record_work, &R, records);
     took = units_since(t0);
     cr_assert_eq(rc, 0, "run_pool(2 workers) returned %d (%s), expected 0", rc, strerror(rc));
     check_each_once("run_pool(2 workers)");
     check_records_bracket_work("run_pool(2 workers)", records);
-    if (pthread_equal(R.thread[0], R.thread[1]))
-        snprintf(why, WHY_SIZE, "run_pool(2 workers) ran tasks 0 and 1 on the same thread: both "
-                 "workers start at once, and each takes one of the first two tasks");
-    else if (!pthread_equal(R.thread[2], R.thread[0]))
-        snprintf(why, WHY_SIZE, "run_pool(2 workers): task 2 (8 s) must go to the worker that "
-                 "finished task 0 (3 s) first: a free worker takes the NEXT task in index order "
-                 "(no fixed split of the tasks)");
-    else if (!pthread_equal(R.thread[3], R.thread[0]))
-        snprintf(why, WHY_SIZE, "run_pool(2 workers): task 3 (20 s) must go to the worker that is "
-                 "free first (at 11 s, after tasks 0 and 2), not be fixed in advance");
-    else if (!pthread_equal(R.thread[4], R.thread[1]))
-        snprintf(why, WHY_SIZE, "run_pool(2 workers): task 4 (10 s) must go to the worker that ran "
-                 "task 1 (free at 15 s)");
-    else if (!(took >= 30 && took < 40))
-        snprintf(why, WHY_SIZE, "run_pool(2 workers) took %.1f units; with the tasks 3, 15, 8, 20, "
-                 "10 units it takes 31", took);
-    else
-        return true;
-    return false;
-}
-
-RC_TEST(five_tasks, pool_two_workers_makespan)
-{
-    char why[WHY_SIZE];
-
-    if (pool_two_workers_attempt(why) || pool_two_workers_attempt(why))
-        return;
-    cr_assert_fail("%s (failed twice in a row)", why);
+    cr_assert(R.thread[0] != R.thread[1],
+              "run_pool(2 workers) ran tasks 0 and 1 on the same thread: both workers start at "
+              "once, and each takes one of the first two tasks");
+    cr_assert(R.thread[2] == R.thread[0],
+              "run_pool(2 workers): task 2 (8 s) must go to the worker that finished task 0 (3 s) "
+              "first: a free worker takes the NEXT task in index order (no fixed split of the "
+              "tasks)");
+    cr_assert(R.thread[3] == R.thread[0],
+              "run_pool(2 workers): task 3 (20 s) must go to the worker that is free first (at "
+              "11 s, after tasks 0 and 2), not be fixed in advance");
+    cr_assert(R.thread[4] == R.thread[1],
+              "run_pool(2 workers): task 4 (10 s) must go to the worker that ran task 1 (free at "
+              "15 s)");
+    cr_assert(same_units(took, 31),
+              "run_pool(2 workers) took %.3f units; with the tasks 3, 15, 8, 20, 10 units it takes "
+              "exactly 31", took);
 }
 
 /*
@@ -650,10 +569,11 @@ RC_TEST(five_tasks, pool_one_worker_is_sequential)
                      R.order[k], k);
     cr_assert_eq(R.max_active, 1, "run_pool(1 worker) ran %d tasks at once", R.max_active);
     for (size_t i = 1; i < SEED_N; i++)
-        cr_assert(pthread_equal(R.thread[i], R.thread[0]),
+        cr_assert(R.thread[i] == R.thread[0],
                   "run_pool(1 worker) ran tasks 0 and %zu on different threads: start only `workers` threads", i);
-    cr_assert(took >= 13.5 && took < 25,
-              "run_pool(1 worker) took %.1f units; one worker runs the tasks one after the other: 14 units", took);
+    cr_assert(same_units(took, 14),
+              "run_pool(1 worker) took %.3f units; one worker runs the tasks one after the other: "
+              "exactly 14 units", took);
 }
 
 RC_TEST(five_tasks, pool_five_workers_takes_longest)
@@ -661,8 +581,9 @@ RC_TEST(five_tasks, pool_five_workers_takes_longest)
     task_record records[SEED_N + 1];
     double took = time_seed_pool(records, 5, 1.0, "run_pool(5 workers)");
 
-    cr_assert(took >= 19.5 && took < 28,
-              "run_pool(5 workers) took %.1f units; with a worker per task it takes the longest task, 20", took);
+    cr_assert(same_units(took, 20),
+              "run_pool(5 workers) took %.3f units; with a worker per task it takes exactly the "
+              "longest task, 20", took);
 }
 
 static double no_time(size_t i)
@@ -684,7 +605,7 @@ static double five_units(size_t i)
 
 RC_TEST(five_tasks, pool_stress_each_once)
 {
-    enum { N = 400 };
+    enum { N = 200 };
     static task_spec tasks[N + 1];
     static char names[N][32];
     static task_record records[N + 1];
@@ -698,8 +619,6 @@ RC_TEST(five_tasks, pool_stress_each_once)
 
         make_tasks(tasks, n, names, round % 2 ? tiny_time : no_time);
         recorder_reset(tasks, n, 1.0);
-        R.one_between = true;   /* the verdict never depends on luck */
-        R.first_wave = (int)(w < n ? w : n);
         snprintf(plan, sizeof plan, "run_pool(%zu tasks, %zu workers)", n, w);
         rc = run_pool(tasks, n, w, record_work, &R, records);
         cr_assert_eq(rc, 0, "%s returned %d (%s), expected 0", plan, rc, strerror(rc));
@@ -723,11 +642,14 @@ RC_TEST(five_tasks, pool_stress_each_once)
 
 /* ---- run_async ------------------------------------------------------- */
 
-/* Fills tasks[0..n) with the seed's times times `units` units, in seconds. */
+/*
+ * Fills tasks[0..n) with the seed's times times `units` units, in seconds
+ * (whole milliseconds: each timer lasts async_units(seed time x units)).
+ */
 static void seed_async(task_spec *tasks, double units)
 {
     for (size_t i = 0; i < SEED_N; i++)
-        tasks[i] = (task_spec){ SEED[i].name, SEED[i].seconds * units * rc_unit() };
+        tasks[i] = (task_spec){ SEED[i].name, async_seconds(SEED[i].seconds * units) };
 }
 
 /* What a timer of the test's own saw while run_async was running. */
@@ -794,74 +716,52 @@ RC_TEST(five_tasks, async_no_thread_on_caller)
     cr_assert_eq(seen.threads, before,
                  "while run_async ran, the process had %d threads instead of %d: the async plan creates no thread",
                  seen.threads, before);
-    cr_assert(took >= 19.5 && took < 32,
-              "run_async took %.1f units; all timers run at once, so it takes the longest one, 20", took);
+    cr_assert(same_units(took, async_units(20)),
+              "run_async took %.3f units; all timers run at once, so it takes exactly the longest "
+              "one, 20", took);
     close_loop_with(&loop, &own, "after run_async");
 }
 
 /*
- * One run_async of the seed tasks (0.5 unit per second) for
- * async_records_timers, with every check but "not too late".  Returns
- * the index of a timer that fired too late (more than 6 units after its
- * time, which a wrong timeout does on every run and a busy machine only
- * now and then), with its length in *length; SEED_N when none did.
+ * Every timer is started at once, when the call begins (no virtual time
+ * passes before), each lasts exactly its own time, and they fire in the
+ * order of their times.
  */
-static size_t async_timers_once(double *length)
+RC_TEST(five_tasks, async_records_timers)
 {
     task_spec tasks[SEED_N];
     task_record records[SEED_N];
     uv_loop_t loop;
     double t0, t1;
-    size_t late = SEED_N;
     int rc;
     static const size_t by_time[SEED_N] = { 0, 2, 4, 1, 3 };
 
     seed_async(tasks, 0.5);
+    memset(records, 0, sizeof records);
     cr_assert_eq(uv_loop_init(&loop), 0, "test setup: uv_loop_init failed");
     t0 = rc_now();
     rc = run_async(&loop, tasks, SEED_N, records);
     t1 = rc_now();
     cr_assert_eq(rc, 0, "run_async returned %d (%s), expected 0", rc, strerror(rc));
+    check_timers_fired(records, SEED_N);
     check_records_within("run_async", records, SEED_N, t0, t1);
     for (size_t i = 0; i < SEED_N; i++) {
         double started = (seconds_of(records[i].started) - t0) / rc_unit();
-        double took = (seconds_of(records[i].finished) - seconds_of(records[i].started)) / rc_unit();
-        double expected = SEED[i].seconds * 0.5;
+        double took = record_units(&records[i]);
+        double expected = async_units(SEED[i].seconds * 0.5);
 
-        cr_assert(started < 1.5,
-                  "run_async: records[%zu].started is %.1f units after the call began: every timer is "
-                  "started at once, and `started` is when its timer was started", i, started);
-        cr_assert(took >= expected - 0.25,
-                  "run_async: timer %zu fired %.1f units after it started, expected %.1f "
+        cr_assert(same_units(started, 0),
+                  "run_async: records[%zu].started is %.3f units after the call began: every timer "
+                  "is started at once, and `started` is when its timer was started", i, started);
+        cr_assert(same_units(took, expected),
+                  "run_async: timer %zu fired %.3f units after it started, expected exactly %.1f "
                   "(each task gets its own timer of tasks[i].seconds)", i, took, expected);
-        if (took >= expected + 6 && late == SEED_N) {
-            late = i;
-            *length = took;
-        }
     }
     for (size_t k = 1; k < SEED_N; k++)
         cr_assert(seconds_of(records[by_time[k]].finished) >= seconds_of(records[by_time[k - 1]].finished),
                   "run_async: the %.0f-unit timer fired before the %.0f-unit one",
                   SEED[by_time[k]].seconds * 0.5, SEED[by_time[k - 1]].seconds * 0.5);
     close_loop_with(&loop, NULL, "after run_async");
-    return late;
-}
-
-/* A timer late on one run may be the machine's load: late on every try, it is the code's. */
-RC_TEST(five_tasks, async_records_timers)
-{
-    size_t late = SEED_N;
-    double length = 0;
-
-    for (int try = 0; try < RC_BUSY_TRIES; try++) {
-        late = async_timers_once(&length);
-        if (late == SEED_N)
-            break;
-    }
-    cr_assert(late == SEED_N,
-              "run_async: timer %zu fired %.1f units after it started, expected %.1f, on each of %d "
-              "runs (each task gets its own timer of tasks[i].seconds)",
-              late, length, late < SEED_N ? SEED[late].seconds * 0.5 : 0.0, RC_BUSY_TRIES);
 }
 
 RC_TEST(five_tasks, async_stale_loop_time)
@@ -872,19 +772,21 @@ RC_TEST(five_tasks, async_stale_loop_time)
     int rc;
 
     for (size_t i = 0; i < 3; i++)
-        tasks[i] = (task_spec){ SEED[i].name, (double)(4 * (i + 1)) * rc_unit() };
+        tasks[i] = (task_spec){ SEED[i].name, async_seconds(4.0 * (double)(i + 1)) };
+    memset(records, 0, sizeof records);
     cr_assert_eq(uv_loop_init(&loop), 0, "test setup: uv_loop_init failed");
     rc_sleep(15 * rc_unit());           /* the loop's cached "now" goes stale */
     rc = run_async(&loop, tasks, 3, records);
     cr_assert_eq(rc, 0, "run_async returned %d (%s), expected 0", rc, strerror(rc));
+    check_timers_fired(records, 3);
     for (size_t i = 0; i < 3; i++) {
-        double length = (seconds_of(records[i].finished) - seconds_of(records[i].started)) / rc_unit();
-        double expected = 4.0 * (double)(i + 1);
+        double length = record_units(&records[i]);
+        double expected = async_units(4.0 * (double)(i + 1));
 
-        cr_assert(length >= expected - 0.25,
-                  "run_async on a loop that sat idle for 15 units: timer %zu fired after %.1f units "
-                  "instead of %.0f. libuv caches the loop's \"now\": call uv_update_time(loop) before "
-                  "starting the timers", i, length, expected);
+        cr_assert(same_units(length, expected),
+                  "run_async on a loop that sat idle for 15 units: timer %zu fired after %.3f units "
+                  "instead of exactly %.0f. libuv caches the loop's \"now\": call "
+                  "uv_update_time(loop) before starting the timers", i, length, expected);
     }
     close_loop_with(&loop, NULL, "after run_async");
 }
@@ -900,7 +802,7 @@ RC_TEST(five_tasks, async_returns_when_own_timers_fired)
     int rc;
 
     for (size_t i = 0; i < 3; i++)
-        tasks[i] = (task_spec){ SEED[i].name, (double)(2 * (i + 1)) * rc_unit() };
+        tasks[i] = (task_spec){ SEED[i].name, async_seconds(2.0 * (double)(i + 1)) };
     cr_assert_eq(uv_loop_init(&loop), 0, "test setup: uv_loop_init failed");
     uv_timer_init(&loop, &own);
     own.data = &seen;
@@ -909,10 +811,10 @@ RC_TEST(five_tasks, async_returns_when_own_timers_fired)
     rc = run_async(&loop, tasks, 3, records);
     took = units_since(t0);
     cr_assert_eq(rc, 0, "run_async returned %d (%s), expected 0", rc, strerror(rc));
-    cr_assert(took < 20,
-              "run_async took %.1f units although its longest timer takes 6: it waited for a timer of "
-              "the caller's (due at 40 units). Run the loop (UV_RUN_ONCE) only until your own timers "
-              "have fired, not with UV_RUN_DEFAULT", took);
+    cr_assert(same_units(took, async_units(6)),
+              "run_async took %.3f units although its longest timer takes exactly 6: did it wait for "
+              "a timer of the caller's (due at 40 units)? Run the loop (UV_RUN_ONCE) only until your "
+              "own timers have fired, not with UV_RUN_DEFAULT", took);
     cr_assert(uv_is_active((uv_handle_t *)&own) && !seen.fired,
               "run_async stopped or ran a timer of the caller's that was still pending");
     uv_timer_stop(&own);
@@ -948,8 +850,8 @@ RC_TEST(five_tasks, async_nan_and_negative)
     int rc;
 
     cr_assert_eq(uv_loop_init(&loop), 0, "test setup: uv_loop_init failed");
-    tasks[0] = (task_spec){ "A", 1 * rc_unit() };
-    tasks[1] = (task_spec){ "B", 2 * rc_unit() };
+    tasks[0] = (task_spec){ "A", async_seconds(1) };
+    tasks[1] = (task_spec){ "B", async_seconds(2) };
     tasks[2] = (task_spec){ "not a number", NAN };
     rc = run_async(&loop, tasks, 3, records);
     cr_assert_eq(rc, EINVAL, "run_async with a NaN time (the last task's) returned %d (%s), expected EINVAL",
@@ -961,15 +863,18 @@ RC_TEST(five_tasks, async_nan_and_negative)
 
     cr_assert_eq(uv_loop_init(&loop), 0, "test setup: uv_loop_init failed");
     tasks[0] = (task_spec){ "negative", -5.0 };
-    tasks[1] = (task_spec){ "B", 3 * rc_unit() };
+    tasks[1] = (task_spec){ "B", async_seconds(3) };
+    memset(records, 0, sizeof records);
     rc = run_async(&loop, tasks, 2, records);
     cr_assert_eq(rc, 0, "run_async with a negative time returned %d (%s), expected 0 (it counts as 0)",
                  rc, strerror(rc));
-    took = (seconds_of(records[0].finished) - seconds_of(records[0].started)) / rc_unit();
-    cr_assert(took < 2, "run_async: a timer of -5 s must fire at once (a negative time counts as 0); "
-              "it fired after %.1f units", took);
-    took = (seconds_of(records[1].finished) - seconds_of(records[1].started)) / rc_unit();
-    cr_assert(took >= 2.75, "run_async: the 3-unit timer fired after %.1f units", took);
+    check_timers_fired(records, 2);
+    took = record_units(&records[0]);
+    cr_assert(same_units(took, 0), "run_async: a timer of -5 s must fire at once (a negative time "
+              "counts as 0); it fired after %.3f units", took);
+    took = record_units(&records[1]);
+    cr_assert(same_units(took, async_units(3)),
+              "run_async: the 3-unit timer fired after %.3f units, expected exactly 3", took);
     close_loop_with(&loop, NULL, "after run_async");
 }
 
@@ -1021,11 +926,13 @@ RC_TEST(five_tasks, records_use_monotonic_clock)
     check_plan_records("run_pool", plan_pool, records);
 
     seed_async(tasks, 0.1);
+    memset(records, 0, sizeof records);
     cr_assert_eq(uv_loop_init(&loop), 0, "test setup: uv_loop_init failed");
     t0 = rc_now();
     rc = run_async(&loop, tasks, SEED_N, records);
     t1 = rc_now();
     cr_assert_eq(rc, 0, "run_async returned %d (%s), expected 0", rc, strerror(rc));
+    check_timers_fired(records, SEED_N);
     check_records_within("run_async", records, SEED_N, t0, t1);
     close_loop_with(&loop, NULL, "after run_async");
 }
@@ -1181,8 +1088,8 @@ static void check_async_faults(unsigned families, const char *what, int err)
         rc_fault_arm(families, k, err);
         rc = run_async(&loop, tasks, SEED_N, records);
         failed = rc_fault_disarm();
+        closed = uv_loop_close(&loop);  /* frees libuv's own blocks, counted too */
         blocks = rc_fault_live_blocks() - blocks;
-        closed = uv_loop_close(&loop);
         if (failed == 0) {
             cr_assert_eq(rc, 0, "run_async returned %d (%s), expected 0", rc, strerror(rc));
             cr_assert_eq(closed, 0, "after run_async, uv_loop_close failed (%s)",
