@@ -13,7 +13,8 @@
  *   rc_unit()              the test time unit in seconds.  Timing tests
  *                          express every duration in units and keep wide
  *                          margins; RC_TIME_SCALE=k in the environment
- *                          multiplies the unit by k for slow machines.
+ *                          multiplies the unit by k for slow machines
+ *                          (not in virtual time: there it is exact).
  *
  *   rc_now(), rc_sleep(), rc_process_cpu(), rc_thread_count(),
  *   rc_runnable_others(), rc_watch_start(), rc_sleep_counting_points()
@@ -99,7 +100,11 @@ void rc_catch_crashes(void);
 /* Ends the current test process as passed.  Called by RC_TEST only. */
 void rc_test_reached_end(void) __attribute__((noreturn));
 
-/* The scaled time unit in seconds: 0.02 times RC_TIME_SCALE (default 1). */
+/*
+ * The scaled time unit in seconds: 0.02 times RC_TIME_SCALE (default 1);
+ * 0.02 under the controlled scheduler, whose virtual time a slow machine
+ * does not stretch.
+ */
 double rc_unit(void);
 
 /* Seconds on CLOCK_MONOTONIC. */

@@ -22,7 +22,7 @@ double rc_unit(void)
     const char *text = getenv("RC_TIME_SCALE");
     double scale = text ? strtod(text, NULL) : 1.0;
 
-    if (!(scale >= 0.1 && scale <= 100.0))
+    if (rc_virtual_time() || !(scale >= 0.1 && scale <= 100.0))
         scale = 1.0;
     return 0.02 * scale;
 }
