@@ -25,14 +25,18 @@
 /* Valgrind maps more address space than it uses; this still stops a runaway. */
 #define VALGRIND_MEMORY_MB 16384
 
-/* What the driver said, without Valgrind's own "==PID==" lines. */
+/*
+ * What the driver said, without Valgrind's own "==PID==" lines and the
+ * resource records (read from the XML report, resource_report.h).
+ */
 static char *driver_output(const char *output)
 {
     strbuf kept = STRBUF_INIT;
     char *all = xstrdup(output), *line, *save = NULL, *trimmed;
 
     for (line = strtok_r(all, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
-        if (strncmp(line, "==", 2) != 0)
+        if (strncmp(line, "==", 2) != 0 &&
+            strncmp(line, RESOURCE_RECORD_PREFIX, strlen(RESOURCE_RECORD_PREFIX)) != 0)
             strbuf_addf(&kept, "%s\n", line);
     free(all);
     trimmed = first_lines(kept.data ? kept.data : "", 8, 900);

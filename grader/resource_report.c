@@ -10,7 +10,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define RECORD_PREFIX "racecourse-resource "
 #define FIELDS_MAX 8
 #define FDS_NAMED 8
 #define TYPES 7
@@ -75,9 +74,9 @@ static bool parse_record(char *text, record *r)
     char *save = NULL, *token;
 
     r->n = 0;
-    if (strncmp(text, RECORD_PREFIX, strlen(RECORD_PREFIX)) != 0)
+    if (strncmp(text, RESOURCE_RECORD_PREFIX, strlen(RESOURCE_RECORD_PREFIX)) != 0)
         return false;
-    for (token = strtok_r(text + strlen(RECORD_PREFIX), " \t\n", &save);
+    for (token = strtok_r(text + strlen(RESOURCE_RECORD_PREFIX), " \t\n", &save);
          token && r->n < FIELDS_MAX; token = strtok_r(NULL, " \t\n", &save)) {
         char *eq = strchr(token, '=');
 

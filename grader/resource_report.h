@@ -39,6 +39,9 @@
 
 #include "result.h"
 
+/* What starts a record (the driver prints each on stderr too). */
+#define RESOURCE_RECORD_PREFIX "racecourse-resource "
+
 #include <stdbool.h>
 #include <stddef.h>
 

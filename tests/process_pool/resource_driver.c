@@ -25,6 +25,16 @@
  * parent that ends with _exit, its "leaks" are the parent's live blocks,
  * so only the parent's errors count.
  *
+ * A pool that hangs (a worker's death never noticed, a worker asleep on a
+ * mutex that is not PTHREAD_PROCESS_SHARED, a message never sent whole)
+ * ends the driver within seconds, not at the check's time limit: a thread
+ * of the driver (watch_main) stops it once no call of the pool returned
+ * and no worker finished an item for STALL_S, and says which call hangs.
+ * Not the harness's watchdog (rc_watchdog_start): it calls a driver stuck
+ * from how long the driver's own threads were runnable, while here the
+ * work is done in other processes, and its thread never ends, which
+ * memcheck would report as a leak of the parent.
+ *
  * The driver checks the results too (a stub or a wrong pool fails here as
  * it fails the tests).  Exits with RC_EXIT_PASSED after the record
  * kind=done when every round ran with right results, 1 otherwise (with a
@@ -36,10 +46,15 @@
 #include "resource_check.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #define ROUNDS 12
@@ -50,7 +65,41 @@
 #define ITEM_KILL (-2000)
 #define ITEM_EXIT (-3000)
 
+/*
+ * No progress for this long is a hang: ten times the longest quiet time
+ * of the reference under memcheck with both cores busy (stress-ng --cpu 2
+ * beside it on a loaded machine: 0.84 s, in the contended round).
+ */
+#define STALL_S 10.0
+#define WATCH_TICK_S 0.05
+
 static int failures;
+
+/* What the watch sees of the driver's progress. */
+static struct {
+    atomic_ulong *items;            /* items the workers finished: shared memory */
+    atomic_ulong calls;             /* calls of the pool that returned */
+    _Atomic(const char *) call;     /* the call main is in (its source text), or NULL */
+    atomic_bool over;
+    pthread_t thread;
+} watch;
+
+/* A call of the pool, watched: POOL_CALL for a value, POOL_DO for any call. */
+#define POOL_CALL(expr)                                                   \
+    __extension__ ({                                                      \
+        atomic_store(&watch.call, #expr);                                 \
+        __typeof__(expr) pool_value_ = (expr);                            \
+        atomic_store(&watch.call, NULL);                                  \
+        atomic_fetch_add(&watch.calls, 1);                                \
+        pool_value_;                                                      \
+    })
+#define POOL_DO(expr)                                                     \
+    do {                                                                  \
+        atomic_store(&watch.call, #expr);                                 \
+        (expr);                                                           \
+        atomic_store(&watch.call, NULL);                                  \
+        atomic_fetch_add(&watch.calls, 1);                                \
+    } while (0)
 
 static void expect(int ok, unsigned round, const char *what)
 {
@@ -75,7 +124,65 @@ static long work(long x)
         raise(SIGKILL);
     if (x == ITEM_EXIT)
         exit(3);
+    atomic_fetch_add(watch.items, 1);
     return 3 * x + 1;
+}
+
+/*
+ * Ends the driver as the harness's watchdog does (race_watchdog.c): the
+ * grader reports exit status RC_EXIT_STUCK as a timeout, with these words.
+ */
+static void stuck(double quiet_s)
+{
+    const char *call = atomic_load(&watch.call);
+
+    if (call)
+        fprintf(stderr, "race driver: stuck: nothing progressed for %.1f s: %s has not "
+                "returned, and no worker finished an item meanwhile (a worker's death never "
+                "noticed, a worker asleep on a mutex that is not PTHREAD_PROCESS_SHARED, or a "
+                "message never sent whole?)\n", quiet_s, call);
+    else
+        fprintf(stderr, "race driver: stuck: nothing progressed for %.1f s between calls of "
+                "the pool\n", quiet_s);
+    syscall(SYS_exit_group, RC_EXIT_STUCK);
+}
+
+static void *watch_main(void *arg)
+{
+    unsigned long seen = 0;
+    double quiet_from = rc_now();
+
+    (void)arg;
+    while (!atomic_load(&watch.over)) {
+        unsigned long now = atomic_load(watch.items) + atomic_load(&watch.calls);
+
+        if (now != seen) {
+            seen = now;
+            quiet_from = rc_now();
+        } else if (rc_now() - quiet_from >= STALL_S) {
+            stuck(rc_now() - quiet_from);
+        }
+        rc_sleep(WATCH_TICK_S);
+    }
+    return NULL;
+}
+
+/* Maps the item counter the workers share and starts the watch; 0 or an errno value. */
+static int watch_start(void)
+{
+    watch.items = mmap(NULL, sizeof *watch.items, PROT_READ | PROT_WRITE,
+                       MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    if (watch.items == MAP_FAILED)
+        return errno;
+    atomic_init(watch.items, 0);
+    return pthread_create(&watch.thread, NULL, watch_main, NULL);
+}
+
+/* Ends the watch (a thread still running at the end would be a leak for memcheck). */
+static void watch_stop(void)
+{
+    atomic_store(&watch.over, true);
+    pthread_join(watch.thread, NULL);
 }
 
 static int expected_status(long x)
@@ -89,7 +196,9 @@ static void map_once(pool *p, unsigned round, size_t n, size_t crash_every)
     static const long crashes[] = { ITEM_SEGV, ITEM_KILL, ITEM_EXIT };
     static long in[MAX_ITEMS], out[MAX_ITEMS];
     static int status[MAX_ITEMS];
-    int err;
+    const long *items = n ? in : NULL;     /* n == 0: pool_map(p, NULL, 0, NULL, NULL) */
+    long *results = n ? out : NULL;
+    int *statuses = n ? status : NULL, err;
 
     for (size_t i = 0; i < n; i++) {
         in[i] = (long)(i + round);
@@ -98,7 +207,7 @@ static void map_once(pool *p, unsigned round, size_t n, size_t crash_every)
         out[i] = -1;
         status[i] = 12345;
     }
-    err = pool_map(p, n ? in : NULL, n, n ? out : NULL, n ? status : NULL);
+    err = POOL_CALL(pool_map(p, items, n, results, statuses));
     expect(err == 0, round, "pool_map did not return 0");
     if (err)
         return;
@@ -122,14 +231,14 @@ static int run_round(unsigned round)
 
     if (rc_resources_snapshot(&before) != 0)
         return -1;
-    p = pool_create(workers[variant], work);
+    p = POOL_CALL(pool_create(workers[variant], work));
     expect(p != NULL, round, "pool_create returned NULL");
     if (p) {
         if (round % 4 != 1)             /* 1 in 4: destroyed unused */
             map_once(p, round, items[variant], crash_every[variant]);
         if (round % 3 == 2)             /* a second map on the same pool */
             map_once(p, round, items[(variant + 2) % 6], crash_every[(variant + 1) % 6]);
-        pool_destroy(p);
+        POOL_DO(pool_destroy(p));
     }
     return rc_resources_compare(&before, round) < 0 ? -1 : 0;
 }
@@ -146,19 +255,25 @@ static void contended_round(void)
     pool *p;
 
     rc_hold_locks(0.25);
-    p = pool_create(2, work);
+    p = POOL_CALL(pool_create(2, work));
     expect(p != NULL, 0, "pool_create returned NULL");
     if (p) {
         map_once(p, 0, 6, 0);
-        pool_destroy(p);
+        POOL_DO(pool_destroy(p));
     }
     rc_hold_locks(0);
 }
 
 int main(void)
 {
+    int err;
+
     /* What the workers inherit must not be printed twice. */
     setvbuf(stdout, NULL, _IONBF, 0);
+    if ((err = watch_start()) != 0) {
+        fprintf(stderr, "resource driver: cannot start the watch: %s\n", strerror(err));
+        return 2;
+    }
     contended_round();
     for (unsigned round = 0; round < ROUNDS; round++)
         if (run_round(round) != 0) {
@@ -177,6 +292,7 @@ int main(void)
             rc_resources_compare(&before, ROUNDS);
         }
     }
+    watch_stop();
     if (failures) {
         fprintf(stderr, "resource driver: %d wrong result%s\n", failures,
                 failures == 1 ? "" : "s");
