@@ -92,9 +92,9 @@ static int64_t ppoll_timeout(const struct timespec *timeout)
     return (int64_t)timeout->tv_sec * 1000000000 + timeout->tv_nsec;
 }
 
-int __wrap_poll(struct pollfd *fds, nfds_t n, int timeout)
+/* poll called at `where`. */
+static int do_poll(struct pollfd *fds, nfds_t n, int timeout, uintptr_t where)
 {
-    uintptr_t where = RC_WHERE();
     struct rc_thread *self = rc_enter();
 
     if (!self)
@@ -103,17 +103,16 @@ int __wrap_poll(struct pollfd *fds, nfds_t n, int timeout)
                        "poll", where);
 }
 
+int __wrap_poll(struct pollfd *fds, nfds_t n, int timeout)
+{
+    return do_poll(fds, n, timeout, RC_WHERE());
+}
+
 int __wrap___poll_chk(struct pollfd *fds, nfds_t n, int timeout, size_t fdslen)
 {
-    uintptr_t where = RC_WHERE();
-    struct rc_thread *self = rc_enter();
-
     if (fdslen / sizeof(*fds) < n)
         __chk_fail();
-    if (!self)
-        return __real_poll(fds, n, timeout);
-    return wait_events(self, fds, n, timeout < 0 ? -1 : (int64_t)timeout * 1000000, NULL,
-                       "poll", where);
+    return do_poll(fds, n, timeout, RC_WHERE());
 }
 
 /* ppoll called at `where`. */
