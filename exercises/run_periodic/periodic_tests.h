@@ -171,4 +171,24 @@ static inline double timed_stop(run_periodic *rp, const char *when)
     return call.seconds;
 }
 
+/*
+ * Interval 2 s, each run 0.75 s, for 41 s: deadlines at t0 + 2k give 20
+ * runs, at exactly those times; "next deadline = end of this run +
+ * interval" gives one every 2.75 s, 14 at most.  `what` names the job in
+ * messages.
+ */
+static inline void check_no_drift(const char *what)
+{
+    run_periodic *rp = new_scheduler();
+    counter c = { .work_s = 0.75 };
+    double t0;
+
+    add_job(rp, 2, &c);
+    t0 = start(rp);
+    rc_sleep(41);
+    rp_stop(rp);
+    check_runs(&c, t0, 2, 20, what);
+    rp_destroy(rp);
+}
+
 #endif /* PERIODIC_TESTS_H */
