@@ -19,6 +19,13 @@
  */
 #define RC_WHERE() rc_hook_where((uintptr_t)__builtin_return_address(0))
 
+/*
+ * `where`, or the place of the student's read, write, recv or send that
+ * the harness's descriptor guard (harness/fd_guard.c) is running on this
+ * thread, when it is: a wait inside the guard is the student's call.
+ */
+uintptr_t rc_hook_where(uintptr_t where);
+
 /* rc_wrap_deadline() of a time that is not valid (EINVAL). */
 #define RC_BAD_TIME INT64_MIN
 
@@ -39,13 +46,6 @@ int64_t rc_wrap_deadline(clockid_t clock, const struct timespec *at);
  * (rc_delay_locks()); rc_hook_sleep() sleeps `ns` virtual ns (none when
  * `ns` <= 0) as a scheduling point named `call`.
  */
-/*
- * `where`, or the place of the student's read, write, recv or send that
- * the harness's descriptor guard (harness/fd_guard.c) is running on this
- * thread, when it is: a wait inside the guard is the student's call.
- */
-uintptr_t rc_hook_where(uintptr_t where);
-
 void rc_hook_thread_exit(void);
 bool rc_hook_spurious(void);
 int64_t rc_hook_late_ns(void);
