@@ -172,6 +172,22 @@ $(BUILD)/scheduler/guarded: scheduler/tests/programs/guarded.c $(SCHED_SOURCES) 
 	@$(if $(Q),echo "  CC      $@")
 	$(Q)$(CC) $(SCHED_CFLAGS) -I harness -o $@ $< $(SCHED_GUARD) $(SCHED_SOURCES) \
 		$(SCHED_WRAPS) -Wl,--wrap=exit,--wrap=_exit,--wrap=_Exit,--wrap=quick_exit
+# schedules is a Criterion test binary linked as the grader links one under
+# the scheduler: the harness's exit guard, printing guard and schedules per
+# test (harness/test_schedules.c) beside it, with their wrap lists.
+SCHED_CRITERION := harness/exit_guard.c harness/test_support.c harness/print_guard.c \
+                   harness/test_schedules.c
+SCHED_CRITERION_WRAPS := $(addprefix -Wl$(comma)--wrap=,$(shell sed 's/\#.*//' \
+                         harness/wraps/exit.txt harness/wraps/schedules.txt))
+$(BUILD)/scheduler/schedules: scheduler/tests/programs/schedules.c $(SCHED_SOURCES) \
+		$(wildcard scheduler/*.h) scheduler/wrapped-calls.txt $(SCHED_CRITERION) \
+		harness/exit_guard.h harness/racecourse_test.h harness/test_schedules.h \
+		harness/wraps/exit.txt harness/wraps/schedules.txt \
+		harness/fault_inject.c harness/fault_inject.h
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  CC      $@")
+	$(Q)$(CC) $(SCHED_CFLAGS) -I harness -o $@ $< $(SCHED_CRITERION) $(SCHED_SOURCES) \
+		$(SCHED_WRAPS) $(SCHED_CRITERION_WRAPS) -lcriterion
 # uvpipe and uvsync link libuv statically, so that its own clock reads and epoll
 # waits are wrapped too (docs/scheduler.md).
 $(BUILD)/scheduler/uvpipe $(BUILD)/scheduler/uvsync: $(BUILD)/scheduler/%: \

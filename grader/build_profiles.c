@@ -53,7 +53,8 @@ static const char *const harness_headers[] = { "harness/racecourse_test.h",
                                                "harness/fault_inject.h",
                                                "harness/fault_tests.h",
                                                "harness/mem_guard.h",
-                                               "harness/resource_check.h", NULL };
+                                               "harness/resource_check.h",
+                                               "harness/test_schedules.h", NULL };
 
 const build_profile build_profiles[] = {
     {
@@ -64,13 +65,13 @@ const build_profile build_profiles[] = {
         .sources = LIST("harness/test_support.c", "harness/exit_guard.c",
                         "harness/report_hook.c", "harness/fd_guard.c",
                         "harness/print_guard.c", "harness/fault_inject.c",
-                        "harness/mem_guard.c"),
+                        "harness/mem_guard.c", "harness/test_schedules.c"),
         .sources_uv = LIST("harness/fault_inject_uv.c"),
         .headers = harness_headers,
         .cflags = cflags, .student_cflags = LIST("-O1"), .kit_cflags = LIST("-O0"),
         .guards = LISTS(guard_fd, guard_print, guard_memory),
         .wraps = LIST("harness/wraps/exit.txt", "harness/wraps/faults.txt",
-                      "harness/wraps/tests.txt"),
+                      "harness/wraps/tests.txt", "harness/wraps/schedules.txt"),
         .wraps_uv = LIST("harness/wraps/faults_uv.txt"),
         .scheduler = true,
         .libs = LIST("-lcriterion", "-lcjson"), .libs_after = LIST("-lm"),

@@ -151,7 +151,7 @@ static int run_tests(const grade_options *o, const manifest_exercise *mx,
         .time_scale = o->time_scale, .jobs = o->test_jobs, .run_as = run_as,
         .keep_output_dir = keep, .stacks = o->stacks, .student_file = built->student_file,
         .test_file = build_tests_file(built->hidden_tests),
-        .processes = mx->processes,
+        .processes = mx->processes, .schedules = mx->schedules,
     };
     const manifest_test *only = o->only_test ? manifest_find_test(tests, n, o->only_test)
                                              : NULL;

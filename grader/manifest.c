@@ -70,6 +70,7 @@ static manifest_test *test_entry(manifest_test **tests, size_t *n, const char *n
     t = &(*tests)[(*n)++];
     t->name = xstrdup(name);
     t->points = -1;
+    t->schedules = 0;
     t->hint = xstrdup("");
     return t;
 }
@@ -94,6 +95,19 @@ static manifest_exercise *add_exercise(manifest *m, const char *slug)
     return ex;
 }
 
+/* Sets test `t`'s hint to `value` (`hint`) or its schedules; NULL: nothing. */
+static void set_per_test(manifest_test *t, bool hint, const char *value, int schedules)
+{
+    if (!t)
+        return;
+    if (hint) {
+        free(t->hint);
+        t->hint = xstrdup(value);
+    } else {
+        t->schedules = schedules;
+    }
+}
+
 static int set_test_key(loader *ld, manifest_exercise *ex, const char *key, const char *value)
 {
     const char *dot = strchr(key, '.');
@@ -103,8 +117,11 @@ static int set_test_key(loader *ld, manifest_exercise *ex, const char *key, cons
 
     if (!*name)
         return fail(ld, "key \"%s\" names no test", key, NULL);
-    if (kind_len == 4 && !strncmp(key, "hint", 4)) {
+    if ((kind_len == 4 && !strncmp(key, "hint", 4)) ||
+        (kind_len == 9 && !strncmp(key, "schedules", 9))) {
         manifest_test *pub = NULL, *hid = NULL;
+        bool hint = kind_len == 4;
+        int schedules = 0;
 
         for (size_t i = 0; i < ex->n_public; i++)
             if (!strcmp(ex->public_tests[i].name, name))
@@ -113,15 +130,14 @@ static int set_test_key(loader *ld, manifest_exercise *ex, const char *key, cons
             if (!strcmp(ex->hidden_tests[i].name, name))
                 hid = &ex->hidden_tests[i];
         if (!pub && !hid)
-            return fail(ld, "hint for \"%s\", which no earlier line lists as a test", name, NULL);
-        if (pub) {
-            free(pub->hint);
-            pub->hint = xstrdup(value);
-        }
-        if (hid) {
-            free(hid->hint);
-            hid->hint = xstrdup(value);
-        }
+            return fail(ld, hint ? "hint for \"%s\", which no earlier line lists as a test"
+                                 : "schedules for \"%s\", which no earlier line lists as a test",
+                        name, NULL);
+        if (!hint && !parse_count(value, 1, MANIFEST_MAX_SCHEDULES, &schedules))
+            return fail(ld, "schedules of \"%s\" must be a number from 1 to 100, not \"%s\"",
+                        name, value);
+        set_per_test(pub, hint, value, schedules);
+        set_per_test(hid, hint, value, schedules);
         return 1;
     }
     if (kind_len == 6 && !strncmp(key, "public", 6))
@@ -129,8 +145,8 @@ static int set_test_key(loader *ld, manifest_exercise *ex, const char *key, cons
     else if (kind_len == 6 && !strncmp(key, "hidden", 6))
         t = test_entry(&ex->hidden_tests, &ex->n_hidden, name);
     else
-        return fail(ld, "unknown key \"%s\" in [%s] (expected public.NAME, hidden.NAME or hint.NAME)",
-                    key, ex->slug);
+        return fail(ld, "unknown key \"%s\" in [%s] (expected public.NAME, hidden.NAME, "
+                    "hint.NAME or schedules.NAME)", key, ex->slug);
     if (t->points >= 0)
         return fail(ld, "test \"%s\" is listed twice", name, NULL);
     if (!parse_count(value, 0, 100, &t->points))
@@ -218,9 +234,10 @@ static int set_exercise_key(loader *ld, manifest_exercise *ex, const char *key, 
             return fail(ld, "processes must be a whole number from 16 to 4096", NULL, NULL);
         ex->processes = (size_t)processes;
     } else if (!strcmp(key, "schedules")) {
-        if (!parse_count(value, 0, 1, &ex->schedules))
-            return fail(ld, "schedules must be 0 (real time) or 1 (one schedule under the "
-                        "controlled scheduler), not \"%s\"%s", value, "");
+        if (!parse_count(value, 0, MANIFEST_MAX_SCHEDULES, &ex->schedules))
+            return fail(ld, "schedules must be 0 (tests on real time) or the number of "
+                        "schedules each test must pass under the controlled scheduler, 1 to "
+                        "100, not \"%s\"%s", value, "");
     } else if (!strcmp(key, "race_points")) {
         if (!parse_count(value, 0, 100, &ex->race_points))
             return fail(ld, "race_points must be a whole number from 0 to 100", NULL, NULL);
@@ -316,6 +333,9 @@ static void check_totals(loader *ld)
                                                       : &ex->hidden_tests[k - ex->n_public];
             if (t->points < 0)
                 fail(ld, "[%s] test \"%s\" has a hint but no points", ex->slug, t->name);
+            if (t->schedules && !ex->schedules)
+                fail(ld, "[%s] test \"%s\" has schedules, but the exercise's tests run on "
+                     "real time (schedules = 0)", ex->slug, t->name);
         }
         if (!ex->n_public)
             fail(ld, "[%s] lists no public test%s", ex->slug, "");

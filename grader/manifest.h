@@ -17,12 +17,15 @@
 
 /* Processes (and threads) a run may have when the manifest does not say. */
 #define MANIFEST_DEFAULT_PROCESSES 1024
+#define MANIFEST_MAX_SCHEDULES 100  /* `schedules`: the most each test may be given */
 
 /* One test with its points; hint is "" when the manifest gives none. */
 typedef struct manifest_test {
     char *name;
     int points;
     char *hint;
+    int schedules;              /* schedules.NAME: this test's own number of
+                                   schedules; 0: the exercise's `schedules` */
 } manifest_test;
 
 /* The second check of an exercise (manifest key `check`). */
@@ -48,8 +51,9 @@ typedef struct manifest_exercise {
                                    MANIFEST_DEFAULT_PROCESSES unless it says */
     int race_points;
     double race_timeout_s;
-    int schedules;              /* 0: tests on real time; 1: under the controlled
-                                   scheduler, in virtual time (docs/manifest.md) */
+    int schedules;              /* 0: tests on real time; N: each test must pass
+                                   under N schedules of the controlled scheduler,
+                                   in virtual time (docs/manifest.md) */
     int coverage_lines;         /* minimum % of the reference, 0 = unchecked */
     int coverage_branches;
     char **hints;               /* exercise-level hints */

@@ -213,16 +213,54 @@ static char *read_report(int fd)
     return strbuf_detach(&sb);
 }
 
+/*
+ * The test binary's environment, NULL-ended (free it with free_env()):
+ * the time scale, the scheduler's real-time limit, where each test's
+ * printing goes, and under the controlled scheduler the schedules each
+ * test must pass (RC_SCHED_RUNS, harness/test_schedules.c), with
+ * RC_SCHED_RUNS_<test> for a test the manifest gives its own number.
+ */
+static char **test_env(const test_run_request *req)
+{
+    size_t n = 0, max = 8 + req->n_tests;
+    char **env = xcalloc(max, sizeof *env);
+
+    env[n++] = xstrdup("PATH=/usr/bin:/bin");
+    env[n++] = xstrdup("LANG=C");
+    env[n++] = xstrdup("RC_REPORT_FD=3");
+    env[n++] = xasprintf("RC_TIME_SCALE=%g", req->time_scale);
+    /*
+     * Under the controlled scheduler (manifest `schedules`), its real-time
+     * limit per schedule comes after Criterion's timeout, which says
+     * more (grader/thread_stacks.c).
+     */
+    env[n++] = xasprintf("RC_SCHED_WALL_S=%.0f", ceil(2 * req->test_timeout_s * req->time_scale) + 1);
+    env[n++] = xasprintf("RC_OUTPUT_DIR=%s", req->work_dir);
+    env[n++] = xasprintf("RC_SCHED_RUNS=%d", req->schedules > 1 ? req->schedules : 1);
+    for (size_t i = 0; req->schedules > 0 && i < req->n_tests; i++)
+        if (req->tests[i].schedules > 0)
+            env[n++] = xasprintf("RC_SCHED_RUNS_%s=%d", req->tests[i].name,
+                                 req->tests[i].schedules);
+    if (req->stacks)
+        env[n++] = xstrdup("RC_STACKS=1");
+    return env;
+}
+
+static void free_env(char **env)
+{
+    for (char **e = env; *e; e++)
+        free(*e);
+    free(env);
+}
+
 /* Runs the binary once; its outcome and report (the harness's lines). */
 static int run_binary(const test_run_request *req, sandbox_result *run, char **report)
 {
-    char jobs[16], timeout[32], scale[48], wall[48];
+    char jobs[16], timeout[32];
     char *filter = req->only_test ? xasprintf("*/%s", req->only_test) : NULL;
-    char *output_dir = xasprintf("RC_OUTPUT_DIR=%s", req->work_dir);
     char *argv[] = { (char *)req->binary, "--jobs", jobs, "--timeout", timeout,
                      "--ascii", "--short-filename", filter ? "--filter" : NULL, filter, NULL };
-    char *envp[] = { "PATH=/usr/bin:/bin", "LANG=C", "RC_REPORT_FD=3", scale, wall, output_dir,
-                     req->stacks ? "RC_STACKS=1" : NULL, NULL };
+    char **envp = test_env(req);
     sandbox_job job = {
         .argv = argv,
         .envp = envp,
@@ -235,19 +273,11 @@ static int run_binary(const test_run_request *req, sandbox_result *run, char **r
 
     snprintf(jobs, sizeof jobs, "%d", req->jobs > 0 ? req->jobs : 1);
     snprintf(timeout, sizeof timeout, "%g", req->test_timeout_s * req->time_scale);
-    snprintf(scale, sizeof scale, "RC_TIME_SCALE=%g", req->time_scale);
-    /*
-     * Under the controlled scheduler (manifest `schedules`), its real-time
-     * limit per test process comes after Criterion's timeout, which says
-     * more (grader/thread_stacks.c).
-     */
-    snprintf(wall, sizeof wall, "RC_SCHED_WALL_S=%.0f",
-             ceil(2 * req->test_timeout_s * req->time_scale) + 1);
     job.report_fd = open_report(req->work_dir);
     if (job.report_fd < 0) {
         err = errno;
         free(filter);
-        free(output_dir);
+        free_env(envp);
         return err;
     }
     job.limits.wall_s = req->run_timeout_s * req->time_scale;
@@ -259,7 +289,7 @@ static int run_binary(const test_run_request *req, sandbox_result *run, char **r
         *report = read_report(job.report_fd);
     close(job.report_fd);
     free(filter);
-    free(output_dir);
+    free_env(envp);
     return err;
 }
 

@@ -50,6 +50,9 @@ typedef struct test_run_request {
     const char *test_file;
     size_t processes;               /* RLIMIT_NPROC of the run (manifest key
                                        `processes`); 0: the sandbox's default */
+    int schedules;                  /* schedules each test must pass under the
+                                       controlled scheduler (manifest key
+                                       `schedules`, RC_SCHED_RUNS); 0: real time */
 } test_run_request;
 
 /* Lines of a failing test's printing shown from its start, and from its end. */

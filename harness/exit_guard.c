@@ -140,6 +140,11 @@ bool rc_exit_guard_stay_off(void)
     return &criterion_current_test != NULL && !getenv("BXFI_MAP");
 }
 
+bool rc_exit_guard_test_process(void)
+{
+    return &criterion_current_test != NULL && getenv("BXFI_MAP");
+}
+
 void rc_exit_guard_verdict(const char *where, const char *summary, const char *details)
 {
     static char file[256];

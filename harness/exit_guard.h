@@ -48,6 +48,14 @@ double rc_exit_guard_delay_s(void);
 bool rc_exit_guard_stay_off(void);
 
 /*
+ * Whether this process is one of a Criterion binary's test processes
+ * (boxfort's worker, BXFI_MAP set), whose test runs under each of the
+ * schedules RC_SCHED_RUNS asks for (test_schedules.c); false in the
+ * runner and in any program without Criterion.
+ */
+bool rc_exit_guard_test_process(void);
+
+/*
  * Fails the running test with the controlled scheduler's verdict and
  * ends the process (does not return): `summary` becomes the test's
  * failed assertion at `where` ("file.c:57", or "?"), `details` (the

@@ -132,7 +132,7 @@ bool rc_join_within(pthread_t thread, double seconds);
 
 /*
  * Whether this test runs under the controlled scheduler (manifest
- * `schedules = 1`, docs/scheduler.md): one thread at a time, clocks and
+ * `schedules` above 0, docs/scheduler.md): one thread at a time, clocks and
  * sleeps virtual.  There rc_now() is virtual time, while rc_process_cpu()
  * and rc_runnable_others() still measure the real machine, so the two are
  * not compared; a thread that polls is the scheduler's verdict instead.

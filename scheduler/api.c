@@ -30,3 +30,31 @@ unsigned long rc_sched_steps(void)
 {
     return rc ? rc->steps : 0;
 }
+
+unsigned long rc_sched_choices(void)
+{
+    return rc ? rc->choices : 0;
+}
+
+unsigned long rc_sched_runs(void)
+{
+    return rc_enter() ? rc_cfg.runs : 1;
+}
+
+int rc_sched_restart(uint64_t seed)
+{
+    struct rc_thread *self = rc_enter();
+
+    if (!self)
+        return -1;
+    for (int i = 0; i < rc->n_slots; i++)
+        if (rc->threads[i].state == RC_T_ALIVE && &rc->threads[i] != self)
+            return -1;
+    rc->seed = seed;
+    rc->prng = seed;
+    rc->choices = 0;
+    rc_strategy_start();
+    rc_strategy_new_thread(self);
+    rc_wall_limit_restart();
+    return 0;
+}

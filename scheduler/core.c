@@ -135,16 +135,19 @@ static void maybe_spurious(int runnable)
 {
     struct rc_thread *waiters[RC_MAX_THREADS];
     int n = 0;
+    bool wake;
 
-    if (runnable == 0 || rc->spurious >= RC_MAX_SPURIOUS || rc_below(32) != 0)
+    if (runnable == 0 || rc->spurious >= RC_MAX_SPURIOUS)
         return;
+    wake = rc_below(32) == 0;
     for (int i = 0; i < rc->n_slots; i++) {
         struct rc_thread *t = &rc->threads[i];
 
         if (t->state == RC_T_ALIVE && t->wait == RC_W_COND && !t->signalled)
             waiters[n++] = t;
     }
-    if (n == 0)
+    rc->choices += n > 0;       /* the seed decided whether one wakes */
+    if (!wake || n == 0)
         return;
     struct rc_thread *t = waiters[rc_below((uint64_t)n)];
 

@@ -30,6 +30,7 @@
 #define OUTPUT_TAIL 4096
 
 static bool in_child;           /* a schedule of the fork server */
+static bool wall_alarm_set;     /* one schedule in the process: alarm() is its limit */
 
 static void rc_start(int argc, char **argv, char **envp);
 
@@ -93,6 +94,12 @@ static void wall_alarm(int sig)
     if (n > 0 && write(2, text, (size_t)n) < 0)
         end_process(1);
     end_process(1);
+}
+
+void rc_wall_limit_restart(void)
+{
+    if (wall_alarm_set)
+        alarm((unsigned)rc_cfg.wall_s);
 }
 
 /* Waits for child `pid` at most `wall_s`; kills it past that.  Its status. */
@@ -294,7 +301,9 @@ __attribute__((constructor(101))) static void rc_start(int argc, char **argv, ch
         return;
     if (rc_config_read() != 0)
         end_process(2);
-    server = rc_cfg.runs > 1 || rc_cfg.report;
+    /* In a test process RC_SCHED_RUNS counts the schedules of each test
+       (harness/test_schedules.c), which starts in the process itself. */
+    server = (rc_cfg.runs > 1 && !rc_hook_test_process()) || rc_cfg.report;
     rc = mmap(NULL, sizeof(*rc), PROT_READ | PROT_WRITE,
               (server ? MAP_SHARED : MAP_PRIVATE) | MAP_ANONYMOUS, -1, 0);
     if (rc == MAP_FAILED) {
@@ -306,6 +315,7 @@ __attribute__((constructor(101))) static void rc_start(int argc, char **argv, ch
         return;
     }
     signal(SIGALRM, wall_alarm);
+    wall_alarm_set = true;
     alarm((unsigned)rc_cfg.wall_s);
     rc_schedule_start(rc_cfg.seed);
 }

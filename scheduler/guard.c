@@ -74,12 +74,18 @@ uintptr_t rc_hook_where(uintptr_t where)
 }
 
 extern bool rc_exit_guard_stay_off(void) __attribute__((weak));
+extern bool rc_exit_guard_test_process(void) __attribute__((weak));
 extern void rc_exit_guard_verdict(const char *where, const char *summary,
                                   const char *details) __attribute__((weak));
 
 bool rc_hook_stay_off(void)
 {
     return rc_exit_guard_stay_off && rc_exit_guard_stay_off();
+}
+
+bool rc_hook_test_process(void)
+{
+    return rc_exit_guard_test_process && rc_exit_guard_test_process();
 }
 
 /* file:line of the running thread's last call, or "?". */

@@ -136,6 +136,9 @@ struct rc_state {
     int next_id;
     int n_slots;                /* threads[0..n_slots) in use or free */
     int spurious;               /* spurious wakeups so far */
+    unsigned long choices;      /* decisions the seed made since the (re)start:
+                                   a thread among two or more, a waiter among
+                                   two or more, a spurious wake-up or not */
     int64_t pct_low;            /* next priority of a thread that polls */
     unsigned long pct_change[8];/* PCT change points (steps) */
     int obj_ids[RC_O_THREAD + 1];
@@ -364,6 +367,14 @@ const char *rc_report_replay_command(void);
 bool rc_hook_stay_off(void);
 
 /*
+ * Whether this process is one of a Criterion binary's test processes (the
+ * harness says so): RC_SCHED_RUNS then counts the schedules of its test,
+ * run one after another from the test's start (harness/test_schedules.c),
+ * and the process itself runs one schedule, not a fork server.
+ */
+bool rc_hook_test_process(void);
+
+/*
  * Hands the in-process verdict (`kind`, rc->message) to the harness,
  * which fails the running test with it and ends the process; returns
  * false (and does nothing) when no harness takes it: the caller then
@@ -398,6 +409,12 @@ int rc_report_json(const char *path, unsigned long schedules_run, const struct r
 
 /* Marks this process as a schedule's (a worker's): verdicts end it quietly. */
 void rc_as_child(void);
+
+/*
+ * One schedule in the process: its real-time limit (RC_SCHED_WALL_S,
+ * an alarm) starts again from now (rc_sched_restart()); otherwise nothing.
+ */
+void rc_wall_limit_restart(void);
 
 /* ---- inprocess.c ---- */
 

@@ -31,4 +31,33 @@ uint64_t rc_sched_seed(void);
 /* Scheduling points so far in this schedule. */
 unsigned long rc_sched_steps(void);
 
+/*
+ * Decisions the seed made in this schedule since it started (or
+ * restarted: rc_sched_restart()): which of two or more runnable threads
+ * goes on, which of two or more waiters a signal wakes, whether a waiter
+ * wakes for no reason.  0 means every seed gives this very schedule.
+ */
+unsigned long rc_sched_choices(void);
+
+/*
+ * How many schedules each test of a Criterion test binary is to pass:
+ * RC_SCHED_RUNS in a test process (harness/test_schedules.c runs them),
+ * 1 when the runtime is off.
+ */
+unsigned long rc_sched_runs(void);
+
+/*
+ * Starts the running schedule again from here with `seed`: the strategy's
+ * random numbers and priorities are drawn afresh from `seed` alone, as if
+ * the schedule had started with it, and the real-time limit
+ * (RC_SCHED_WALL_S) starts again; virtual time, the objects and the trace
+ * so far stay.  So a test process started with any seed and restarted
+ * with `seed` at the same point runs exactly as one started with `seed`,
+ * which is how one seed names one schedule of a test.  The caller must be
+ * the schedule's only live thread.  Returns 0; -1 when the runtime is off
+ * for the caller or another thread of the schedule is alive (nothing is
+ * changed then).
+ */
+int rc_sched_restart(uint64_t seed);
+
 #endif

@@ -43,6 +43,7 @@ struct rc_thread *rc_strategy_choose(struct rc_thread **cand, int n)
 {
     struct rc_thread *best;
 
+    rc->choices += n > 1;
     if (!rc_cfg.pct)
         return cand[rc_below((uint64_t)n)];
     pct_change_point();

@@ -157,6 +157,7 @@ static void wake(struct rc_object *c, bool all)
         for (int i = 0; i < n; i++)
             waiters[i]->signalled = true;
     } else {
+        rc->choices += n > 1;
         waiters[rc_below((uint64_t)n)]->signalled = true;
     }
     rc_changed();

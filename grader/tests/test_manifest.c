@@ -21,7 +21,8 @@ static const char *const good =
     "race = on\nrace_points = 20\nhint = think first\nhint = then type\n"
     "public.one = 50\npublic.two = 30\nhidden.h1 = 80\nhint.h1 = look at h1 ; inline comment\n\n"
     "[beta]\nrace = off\npublic.only = 100\n"
-    "[gamma]\ncheck = memcheck\nschedules = 1\nrace_points = 15\npublic.t = 85\n"
+    "[gamma]\ncheck = memcheck\nschedules = 20\nrace_points = 15\npublic.t = 85\n"
+    "schedules.t = 3\n"
     "[epsilon]\ncheck = resources\nprocesses = 256\npublic.t = 80\n";
 
 /* Loads `text` as a manifest; the error message (or NULL) in *error. */
@@ -89,8 +90,11 @@ static void test_good_manifest(void)
           "epsilon: processes = 256");
     CHECK_INT(alpha->processes, MANIFEST_DEFAULT_PROCESSES);
     CHECK_INT(alpha->schedules, 0);
-    CHECK(manifest_find(&m, "gamma") && manifest_find(&m, "gamma")->schedules == 1,
-          "gamma: schedules = 1");
+    CHECK(manifest_find(&m, "gamma") && manifest_find(&m, "gamma")->schedules == 20,
+          "gamma: schedules = 20");
+    CHECK(manifest_find(&m, "gamma") && manifest_find(&m, "gamma")->public_tests[0].schedules == 3,
+          "gamma: schedules.t = 3");
+    CHECK_INT(alpha->public_tests[0].schedules, 0);
     CHECK(manifest_find(&m, "delta") == NULL, "no delta");
     manifest_free(&m);
 }
@@ -130,8 +134,15 @@ static void test_refusals(void)
             "check must be helgrind, memcheck or resources, not \"drd\"");
     refused("[racecourse]\nformat = 1\n[a]\npublic.t = 80\nprocesses = 1\n",
             "processes must be a whole number from 16 to 4096");
-    refused("[racecourse]\nformat = 1\n[a]\npublic.t = 80\nschedules = 20\n",
-            "schedules must be 0 (real time) or 1");
+    refused("[racecourse]\nformat = 1\n[a]\npublic.t = 80\nschedules = 101\n",
+            "schedules must be 0 (tests on real time) or the number of schedules each test "
+            "must pass under the controlled scheduler, 1 to 100, not \"101\"");
+    refused("[racecourse]\nformat = 1\n[a]\nschedules = 5\npublic.t = 80\nschedules.t = 0\n",
+            "schedules of \"t\" must be a number from 1 to 100, not \"0\"");
+    refused("[racecourse]\nformat = 1\n[a]\nschedules = 5\nschedules.t = 2\npublic.t = 80\n",
+            "schedules for \"t\", which no earlier line lists as a test");
+    refused("[racecourse]\nformat = 1\n[a]\npublic.t = 80\nschedules.t = 2\n",
+            "[a] test \"t\" has schedules, but the exercise's tests run on real time");
     refused("[racecourse]\nformat = 1\n[a]\nthis line has no equals sign\n", "syntax error");
     {
         strbuf long_line = STRBUF_INIT;

@@ -725,6 +725,151 @@ static void test_posix_calls(void)
     }
 }
 
+static int bodies_run;          /* the last run_criterion()'s runs of the test's body */
+
+/*
+ * Runs the Criterion test binary `schedules` (harness/test_schedules.c)
+ * with RC_SCHED_RUNS=`runs` (and RC_SCHED_SEED=`seed` unless NULL), its
+ * test `test` alone; *out gets what it printed (static), *said its output
+ * file (RC_OUTPUT_DIR, static).  Returns its exit status.
+ */
+static int run_criterion(const char *test, const char *runs, const char *seed,
+                         const char **out, const char **said)
+{
+    static char printed[1 << 16], output[1 << 16], runs_seen[256];
+    char dir[] = "/tmp/rc-schedules.XXXXXX", path[512], filter[128], program[512];
+    int fd, status = -1;
+    ssize_t n;
+    pid_t pid;
+
+    *out = *said = "";
+    if (!mkdtemp(dir))
+        return -1;
+    snprintf(path, sizeof path, "%s/printed", dir);
+    snprintf(filter, sizeof filter, "*/%s", test);
+    snprintf(program, sizeof program, "%s/schedules", programs);
+    pid = fork();
+    if (pid == 0) {
+        char runs_is[64], seed_is[64], dir_is[128], count_is[160];
+        char *env[] = { "PATH=/usr/bin:/bin", runs_is, dir_is, count_is, seed ? seed_is : NULL,
+                        NULL };
+        int printed_fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+
+        snprintf(runs_is, sizeof runs_is, "RC_SCHED_RUNS=%s", runs);
+        snprintf(seed_is, sizeof seed_is, "RC_SCHED_SEED=%s", seed ? seed : "");
+        snprintf(dir_is, sizeof dir_is, "RC_OUTPUT_DIR=%s", dir);
+        snprintf(count_is, sizeof count_is, "RC_RUNS_FILE=%s/runs", dir);
+        dup2(printed_fd, 1);
+        dup2(printed_fd, 2);
+        execle(program, program, "--jobs", "1", "--short-filename", "--filter", filter,
+               (char *)NULL, env);
+        _exit(127);
+    }
+    waitpid(pid, &status, 0);
+    fd = open(path, O_RDONLY);
+    n = fd >= 0 ? read(fd, printed, sizeof printed - 1) : 0;
+    printed[n > 0 ? n : 0] = '\0';
+    if (fd >= 0)
+        close(fd);
+    snprintf(path, sizeof path, "%s/output-%s.txt", dir, test);
+    fd = open(path, O_RDONLY);
+    n = fd >= 0 ? read(fd, output, sizeof output - 1) : 0;
+    output[n > 0 ? n : 0] = '\0';
+    if (fd >= 0)
+        close(fd);
+    snprintf(path, sizeof path, "%s/runs", dir);
+    fd = open(path, O_RDONLY);
+    n = fd >= 0 ? read(fd, runs_seen, sizeof runs_seen - 1) : 0;
+    runs_seen[n > 0 ? n : 0] = '\0';
+    if (fd >= 0)
+        close(fd);
+    bodies_run = (int)strlen(runs_seen);
+    *out = printed;
+    *said = output;
+    snprintf(path, sizeof path, "rm -rf '%s'", dir);
+    if (system(path) != 0)
+        fprintf(stderr, "could not remove %s\n", dir);
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+/* How many times `needle` is in `text`. */
+static int count_of(const char *text, const char *needle)
+{
+    int n = 0;
+
+    for (const char *p = text; (p = strstr(p, needle)); p += strlen(needle))
+        n++;
+    return n;
+}
+
+/*
+ * Each test of a Criterion binary under RC_SCHED_RUNS schedules
+ * (harness/test_schedules.c): a test passes only under every one; a
+ * failure names its schedule and seed, and that seed alone, one
+ * schedule, fails the same way (the replay); the schedules before it
+ * pass alone; a passing test's printing is there once, not once a
+ * schedule; a test with one thread is tried once, not once a seed; a
+ * verdict of the scheduler in a trial is reported from the
+ * test process's own run of that schedule; a test that passes only
+ * outside a trial fails with the trial's words.
+ */
+static void test_schedules_per_test(void)
+{
+    const char *out, *said, *seed_at;
+    char seed[32] = "";
+    int status;
+
+    status = run_criterion("order_free", "40", NULL, &out, &said);
+    CHECK_INT(status, 0);
+    CHECK(strstr(out, "Passing: 1"), "order_free under 40 schedules did not pass: %s", out);
+    CHECK_INT(count_of(said, "order_free ran"), 1);
+    CHECK_INT(bodies_run, 41);          /* 40 trials and the run Criterion sees */
+    status = run_criterion("alone", "40", NULL, &out, &said);
+    CHECK_INT(status, 0);
+    CHECK_INT(bodies_run, 2);           /* one trial: no seed decided anything */
+
+    status = run_criterion("order_matters", "40", NULL, &out, &said);
+    CHECK(status != 0, "order_matters passed 40 schedules: %s", out);
+    CHECK(strstr(out, "thread 2 appended first (schedule "), "no schedule named: %s", out);
+    CHECK(strstr(out, " of 40; replay it: make replay EX=sched TEST=order_matters SEED=0x"),
+          "no replay command: %s", out);
+    CHECK(strstr(said, "racecourse: this test failed under schedule "),
+          "the output does not say which schedule failed: %s", said);
+    seed_at = strstr(out, "SEED=0x");
+    if (seed_at)
+        sscanf(seed_at, "SEED=%31[0-9a-fx])", seed);
+    CHECK(seed[0], "no seed in: %s", out);
+    if (seed[0]) {
+        unsigned long long s = strtoull(seed, NULL, 16);
+        char before[32];
+
+        status = run_criterion("order_matters", "1", seed, &out, &said);
+        CHECK(status != 0 && strstr(out, "thread 2 appended first"),
+              "the named seed %s alone did not fail: %s", seed, out);
+        CHECK(!strstr(out, "(schedule "), "one schedule named a schedule: %s", out);
+        if (s > 0x5eed0000ull) {
+            snprintf(before, sizeof before, "0x%llx", s - 1);
+            status = run_criterion("order_matters", "1", before, &out, &said);
+            CHECK_INT(status, 0);
+        }
+    }
+
+    status = run_criterion("deadlocks", "40", NULL, &out, &said);
+    CHECK(status != 0, "deadlocks passed 40 schedules: %s", out);
+    CHECK(strstr(out, "deadlock: no thread can run") && strstr(out, "(schedule "),
+          "no deadlock verdict with its schedule: %s", out);
+    CHECK_INT(count_of(out, "SEED=0x"), 1);
+    CHECK(strstr(said, "scheduler: deadlock:") && strstr(said, "wait-for cycle"),
+          "the test's output has no report of the deadlock: %s", said);
+
+    status = run_criterion("process_bound", "3", NULL, &out, &said);
+    CHECK(status != 0, "process_bound passed: %s", out);
+    CHECK(strstr(out, "not the test process (schedule 1 of 3, seed 0x5eed0000: it failed in a "
+                 "process of its own and passed when run again"), "not said: %s", out);
+    status = run_criterion("process_bound", "1", NULL, &out, &said);
+    CHECK_INT(status, 0);
+}
+
 int main(int argc, char **argv)
 {
     programs = argc > 1 ? argv[1] : SCHED_PROGRAMS;
@@ -744,6 +889,7 @@ int main(int argc, char **argv)
     test_found_and_replayed("abba", "pct", "deadlock");
     test_report();
     test_exit_guard();
+    test_schedules_per_test();
     test_libuv();
     test_timerfd();
     test_pipe_io();

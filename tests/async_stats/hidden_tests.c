@@ -1,7 +1,7 @@
 /*
  * hidden_tests.c - the grader's tests for async_stats.
  *
- * The tests run under the controlled scheduler (manifest schedules = 1,
+ * The tests run under the controlled scheduler (manifest `schedules`,
  * docs/scheduler.md), in virtual time, with libuv linked statically so
  * that its epoll waits and clocks are the scheduler's too.  One thread
  * runs at a time; a thread that waits (in epoll_wait, a sleep, a blocking

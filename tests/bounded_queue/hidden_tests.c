@@ -1,7 +1,7 @@
 /*
  * hidden_tests.c - the grader's tests of bounded_queue (suite bounded_queue).
  *
- * The tests run under the controlled scheduler (manifest schedules = 1,
+ * The tests run under the controlled scheduler (manifest `schedules`,
  * docs/scheduler.md), in virtual time: durations are in rc_unit() units,
  * a timed call times out exactly at its deadline and the tests compare
  * such instants exactly (EXACT, bq_tests.h); a thread that polls instead

@@ -2,7 +2,7 @@
  * hidden_tests.c - the grader's tests for coroutines (SPEC 2.10).
  *
  * Everything runs on the test's thread, under the controlled scheduler
- * (manifest: schedules = 1): its clock and sleep calls are wrapped, so
+ * (manifest: `schedules`): its clock and sleep calls are wrapped, so
  * the loop's tests run in virtual time, in whole seconds, and expect
  * exact times (a 20 s sleep costs microseconds).  A loop that polls the
  * clock while every task sleeps never sees virtual time move: the

@@ -12,7 +12,7 @@
  *              it can never hang a test.
  * Thread i returns value_of(i), so a result in the wrong slot shows.
  *
- * The tests run under the controlled scheduler (manifest schedules = 1,
+ * The tests run under the controlled scheduler (manifest `schedules`,
  * docs/scheduler.md), in virtual time: a thread that sleeps 8 units ends
  * exactly 8 units after it started, a timed join times out exactly at its
  * deadline, and the tests compare such times exactly (same_units,

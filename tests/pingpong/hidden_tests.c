@@ -9,7 +9,7 @@
  * functions that might wrongly block run the same way.
  *
  * Durations are in rc_unit() units (0.02 s) of virtual time: the tests
- * run under the controlled scheduler (manifest `schedules = 1`), so they
+ * run under the controlled scheduler (manifest `schedules`), so they
  * are exact, and a player that polls is stopped by the scheduler.
  */
 #define _GNU_SOURCE
