@@ -38,10 +38,10 @@ static const char *const report =
     "this line is not JSON and is ignored\n";
 
 static manifest_test tests[] = {
-    { "passes", 10, "" }, { "asserts", 10, "check the order" }, { "segfaults", 10, "" },
-    { "hangs", 10, "" }, { "exits", 10, "" }, { "exit_zero", 10, "" }, { "skipped", 10, "" },
-    { "never_reported", 10, "" }, { "kit_crash", 10, "" }, { "kit_crash_after_failure", 10, "" },
-    { "crash_after_failure", 10, "" },
+    { "passes", 10, "", 0 }, { "asserts", 10, "check the order", 0 }, { "segfaults", 10, "", 0 },
+    { "hangs", 10, "", 0 }, { "exits", 10, "", 0 }, { "exit_zero", 10, "", 0 }, { "skipped", 10, "", 0 },
+    { "never_reported", 10, "", 0 }, { "kit_crash", 10, "", 0 }, { "kit_crash_after_failure", 10, "", 0 },
+    { "crash_after_failure", 10, "", 0 },
 };
 #define N_TESTS (sizeof tests / sizeof *tests)
 

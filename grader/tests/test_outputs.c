@@ -40,18 +40,18 @@
 
 /* ---- the grade ---- */
 
-static manifest_test alpha_public[] = { { (char *)"a_works", 100, (char *)"" } };
+static manifest_test alpha_public[] = { { (char *)"a_works", 100, (char *)"", 0 } };
 static manifest_test alpha_hidden[] = {
-    { (char *)"a1", 30, (char *)"" }, { (char *)"a2", 50, (char *)"" },
+    { (char *)"a1", 30, (char *)"", 0 }, { (char *)"a2", 50, (char *)"", 0 },
 };
 static manifest_test beta_public[] = {
-    { (char *)"shared", 38, (char *)"" }, { (char *)"b_works", 11, (char *)"" },
+    { (char *)"shared", 38, (char *)"", 0 }, { (char *)"b_works", 11, (char *)"", 0 },
 };
 static manifest_test beta_hidden[] = {
-    { (char *)"b_passes", 10, (char *)"" }, { (char *)"b_fails", 7, (char *)"" },
-    { (char *)"b_crashes", 5, (char *)"" }, { (char *)"b_hangs", 3, (char *)"" },
-    { (char *)"b_skipped", 2, (char *)"" }, { (char *)"b_passes_too", 4, (char *)"" },
-    { (char *)"shared", 38, (char *)"" },
+    { (char *)"b_passes", 10, (char *)"", 0 }, { (char *)"b_fails", 7, (char *)"", 0 },
+    { (char *)"b_crashes", 5, (char *)"", 0 }, { (char *)"b_hangs", 3, (char *)"", 0 },
+    { (char *)"b_skipped", 2, (char *)"", 0 }, { (char *)"b_passes_too", 4, (char *)"", 0 },
+    { (char *)"shared", 38, (char *)"", 0 },
 };
 static char *beta_hints[] = { (char *)"Wait in a `while (n < 1)` loop, not an <if>." };
 
