@@ -75,6 +75,9 @@ extern void __real__exit(int status) __attribute__((noreturn));
 void __real_criterion_internal_test_main(void (*fn)(void));
 void __real_criterion_send_assert(struct criterion_assert_stats *stats);
 void __real_criterion_abort_test(void) __attribute__((noreturn));
+void __wrap_criterion_internal_test_main(void (*fn)(void));
+void __wrap_criterion_send_assert(struct criterion_assert_stats *stats);
+void __wrap_criterion_abort_test(void) __attribute__((noreturn));
 
 /* What a trial tells the test process, in a shared mapping. */
 struct trial {
