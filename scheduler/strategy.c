@@ -4,8 +4,8 @@
  *
  * PCT: every thread gets a random priority above `depth` when it starts;
  * the highest-priority runnable thread runs; at d-1 change points, steps
- * chosen at random among the first k, the running thread's priority drops
- * to d-i.  PCT's k is the length of a schedule; since a seed alone must
+ * chosen at random among the first k after the schedule's start (or
+ * restart: rc_sched_restart()), the running thread's priority drops to d-i.  PCT's k is the length of a schedule; since a seed alone must
  * replay a schedule, k is not learnt from earlier schedules but drawn per
  * schedule from the seed, log-uniformly in 16..4096.  A thread that polls
  * (yield, failed trylock ...) drops below every other one, so that a spin
@@ -19,7 +19,7 @@ void rc_strategy_start(void)
 
     rc->pct_low = 0;
     for (int i = 0; i < 8; i++)
-        rc->pct_change[i] = i < rc_cfg.depth - 1 ? 1 + rc_below(k) : 0;
+        rc->pct_change[i] = i < rc_cfg.depth - 1 ? rc->steps + 1 + rc_below(k) : 0;
 }
 
 void rc_strategy_new_thread(struct rc_thread *t)
