@@ -153,22 +153,27 @@ static bool run_trial(void (*fn)(void), uint64_t seed, struct trial *shared)
     return false;
 }
 
-/* Tells the test's output which schedule failed and how to replay it. */
-static void say_failing(const struct trial *shared)
+/*
+ * Tells the test's output, in one line before its own printing, which
+ * schedule failed and how to replay it, when it is not the first (the
+ * first is the one `make check` and `make replay` run by default).
+ */
+static void say_failing(void)
 {
     const char *replay = rc_exit_guard_replay_command ? rc_exit_guard_replay_command() : NULL;
-    char text[3072], how[512] = "";
+    char text[512], how[320] = "";
     int n;
 
+    if (failing.number < 2 || !rc_print_test_output)
+        return;
     if (replay)
-        snprintf(how, sizeof how, " (replay it with every step: %s SEED=0x%llx)", replay,
+        snprintf(how, sizeof how, "; replay it: %s SEED=0x%llx", replay,
                  (unsigned long long)failing.seed);
     n = snprintf(text, sizeof text,
-                 "racecourse: this test failed under schedule %lu of %lu (seed 0x%llx): %s\n"
-                 "racecourse: that schedule runs again here; what follows is its run%s\n",
-                 failing.number, failing.of, (unsigned long long)failing.seed, shared->failure,
-                 how);
-    if (n > 0 && rc_print_test_output)
+                 "racecourse: this test failed under schedule %lu of %lu (seed 0x%llx); what "
+                 "follows is that schedule's run%s\n", failing.number, failing.of,
+                 (unsigned long long)failing.seed, how);
+    if (n > 0)
         rc_print_test_output(text, (size_t)n < sizeof text ? (size_t)n : sizeof text - 1);
 }
 
@@ -217,7 +222,7 @@ void __wrap_criterion_internal_test_main(void (*fn)(void))
         failing.of = runs;
         failing.seed = first + i;
         failing.trial = shared;
-        say_failing(shared);
+        say_failing();
         rc_sched_restart(failing.seed);
         break;
     }
