@@ -2,10 +2,10 @@
 #define _GNU_SOURCE
 #include "object_cache.h"
 #include "hash.h"
+#include "include_deps.h"
 #include "toolchain.h"
 #include "util.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,82 +13,28 @@
 #include <unistd.h>
 
 #define COMPILER_OUTPUT_MAX (256u << 10)
-
-/* Hashes a file's name and contents; false when it cannot be read. */
-static bool hash_file(hash64 *hash, const char *dir, const char *name)
-{
-    char *path = xasprintf("%s/%s", dir, name);
-    size_t len;
-    char *data = read_file(path, &len);
-
-    free(path);
-    if (!data)
-        return false;
-    hash64_add_str(hash, name);
-    hash64_add(hash, data, len);
-    free(data);
-    return true;
-}
-
-static int is_header(const struct dirent *entry)
-{
-    return ends_with(entry->d_name, ".h");
-}
-
-/*
- * Hashes the name and contents of every header of `dir` (relative to
- * work_dir, "" for work_dir itself) in name order; false when one cannot
- * be read.
- */
-static bool hash_headers(hash64 *hash, const char *work_dir, const char *dir)
-{
-    char *path = *dir ? xasprintf("%s/%s", work_dir, dir) : xstrdup(work_dir);
-    struct dirent **headers;
-    int n = scandir(path, &headers, is_header, dirent_by_name);
-    bool ok = n >= 0;
-
-    for (int i = 0; i < n; i++) {
-        char *name = *dir ? xasprintf("%s/%s", dir, headers[i]->d_name)
-                          : xstrdup(headers[i]->d_name);
-
-        ok = ok && hash_file(hash, work_dir, name);
-        free(name);
-        free(headers[i]);
-    }
-    if (n >= 0)
-        free(headers);
-    free(path);
-    return ok;
-}
+/* Part of every key: a new way of making keys never reuses an old object. */
+#define CACHE_KEY_VERSION "kit-object 2: flags, source, its includes"
 
 /*
  * The cache key of compiling `source` in `work_dir` with `flags`: the
- * hash of hash.h over the flags, the source, every header of the work
- * directory, of every other folder of it that `flags` name with "-I"
- * and, for a source in a folder of it (scheduler/core.c), of that
- * folder, as hex digits (object_cache.h: the inputs that make the
- * object).
+ * hash of hash.h over the flags, then the source and every file it
+ * includes from the work directory (include_deps.h), as hex digits.
+ * False when the inputs cannot be told (the object is compiled, not
+ * cached).
  */
 static bool cache_key(const char *work_dir, const char *source, char *const flags[],
                       char key[HASH64_HEX_LEN + 1])
 {
-    const char *slash = strrchr(source, '/');
     bool ok;
     hash64 h;
 
     hash64_init(&h);
+    hash64_add_str(&h, CACHE_KEY_VERSION);
     for (size_t i = 0; flags[i]; i++)
         hash64_add_str(&h, flags[i]);
-    ok = hash_file(&h, work_dir, source) && hash_headers(&h, work_dir, "");
-    for (size_t i = 0; ok && flags[i] && flags[i + 1]; i++)
-        if (!strcmp(flags[i], "-I") && strcmp(flags[i + 1], "."))
-            ok = hash_headers(&h, work_dir, flags[i + 1]);
-    if (ok && slash) {
-        char *dir = xasprintf("%.*s", (int)(slash - source), source);
-
-        ok = hash_headers(&h, work_dir, dir);
-        free(dir);
-    }
+    hash64_add_str(&h, "");
+    ok = include_deps_hash(&h, work_dir, source, flags);
     hash64_hex(&h, key);
     return ok;
 }

@@ -5,11 +5,11 @@
  * driver; only the student's object differs.  kit_object() compiles one
  * kit source of the work directory into an object beside it, or copies
  * the object from the cache folder when an earlier compile had exactly
- * the same inputs: the source, every header of the work directory (it
- * holds only the kit's headers: a submission brings one .c file), every
- * header of the source's own folder when it is in one (scheduler/) and of
- * every other folder of it that the flags name with -I, and
- * the compiler's arguments.  The cached object's name is a hash of them.
+ * the same inputs: the compiler's arguments, the source and every file
+ * it includes from the work directory or a -I folder, followed through
+ * (include_deps.h).  The cached object's name is a hash of them.  The
+ * harness and the scheduler never include an exercise's own headers, so
+ * their objects are shared by every exercise (and by every grading).
  *
  * The cache folder is <kit>/build/cache; objects are written to a
  * temporary name and renamed, so concurrent graders never see half an
