@@ -242,8 +242,14 @@ static bool scan_line(scan *s, const char *dir, const char *line, const char *en
 static bool scan_file(scan *s, const char *path)
 {
     char *full = full_path(s, path), *dir = dir_of(path);
-    char *text = read_file(full, NULL);
-    bool ok = text && hash_file(s, path, path);
+    size_t len;
+    char *text = read_file(full, &len);
+    bool ok = text && !memchr(text, '\0', len);       /* a NUL would end the scan early */
+
+    if (ok) {
+        hash64_add_str(s->hash, path);
+        hash64_add(s->hash, text, len);
+    }
 
     for (char *line = text; ok && line && *line;) {
         char *end = strchr(line, '\n');

@@ -33,8 +33,8 @@
  * `source` (a path relative to `work_dir`) with the compiler arguments
  * `flags` (NULL-terminated) includes from the work directory or a -I
  * folder, in the order they are met.  Returns true; false when the scan
- * cannot be sure of the inputs: a file it cannot read, an #include of a
- * macro, #include_next or #import, an absolute include, or a flag that
+ * cannot be sure of the inputs: a file it cannot read or that holds a NUL
+ * byte, an #include of a macro, #include_next or #import, an absolute include, or a flag that
  * changes the search (-iquote, -isystem, -include, -nostdinc, --sysroot,
  * @file...).  The hash must not be used then.
  */
