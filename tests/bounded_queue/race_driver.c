@@ -21,7 +21,9 @@
  * must not pass when it meets one: when its threads stay blocked in the
  * queue, the watchdog (rc_watchdog_start) says which thread is in which
  * call and ends it with RC_EXIT_STUCK, a few seconds after the last
- * progress instead of at the race check's timeout.
+ * progress instead of at the race check's timeout.  A queue whose count
+ * wrapped around never blocks again: phase 1 then ends as soon as the
+ * consumers have taken more items than were put.
  *
  * main returns RC_EXIT_PASSED when it ran to the end.  It stays small so
  * that it finishes in about a second under Helgrind.
@@ -121,11 +123,11 @@ static void *consumer(void *arg)
             rc = RC_CALL(bq_get_timed(queue, &item, 0.002));
             break;
         }
-        if (rc == 0)
-            taken++;
-        else if (rc == ETIMEDOUT && turn % 3 == 2)
+        if (rc == 0 && ++taken > PRODUCERS * PER_PRODUCER)
+            break;              /* more than were put: see phase 1 */
+        if (rc == ETIMEDOUT && turn % 3 == 2)
             rc_sleep(0.001);
-        else if (rc != ETIMEDOUT)
+        else if (rc != 0 && rc != ETIMEDOUT)
             break;              /* EPIPE: closed and drained */
     }
     thread_finished(taken);
@@ -182,8 +184,14 @@ static void *wait_main(void *arg)
     return NULL;
 }
 
-/* Phase 1. */
-static void producers_and_consumers(void)
+/*
+ * Phase 1; false when the consumers took more items than were put.  A
+ * get that takes from an empty queue wraps its count around, and then
+ * every get succeeds at once: the consumers would take for ever, which
+ * the watchdog cannot tell from work, so each stops once it has taken
+ * more than all the items put.
+ */
+static bool producers_and_consumers(void)
 {
     pthread_t producers[PRODUCERS], consumers[CONSUMERS], watcher;
 
@@ -208,8 +216,13 @@ static void producers_and_consumers(void)
     wait_finished(PRODUCERS + CONSUMERS);
     for (int i = 0; i < CONSUMERS; i++)
         pthread_join(consumers[i], NULL);
+    if (total_taken > PRODUCERS * PER_PRODUCER)
+        return !rc_driver_fail("the consumers took %zu items, but only %d were put: a get "
+                               "took from an empty queue (did it look again after waking up?)",
+                               total_taken, PRODUCERS * PER_PRODUCER);
     if (total_taken != PRODUCERS * PER_PRODUCER)
         fprintf(stderr, "race_driver: %zu items taken, %d put\n", total_taken, PRODUCERS * PER_PRODUCER);
+    return true;
 }
 
 /* Phase 2. */
@@ -301,7 +314,8 @@ int main(void)
         fprintf(stderr, "race_driver: bq_create(2) returned NULL\n");
         return 1;
     }
-    producers_and_consumers();
+    if (!producers_and_consumers())
+        return 1;
     RC_DO(bq_destroy(queue));
     close_wakes_waiters();
     if (!woken_get_looks_again())
