@@ -37,7 +37,9 @@
  *
  * A schedule that failed in its trial and passes when the test process
  * runs it (the test then depends on more than the schedule, e.g. on the
- * machine's speed) still fails the test, with the trial's words.
+ * machine's speed) still fails the test, with the trial's words; so does
+ * a trial that could not be forked at all (the machine out of processes
+ * for more than a second), with words that say so.
  *
  * Under the scheduler the test's schedule always starts again from its
  * seed when the body starts, trials or not.  Without the scheduler, or
@@ -49,13 +51,16 @@
 #include "test_schedules.h"
 
 #include <criterion/criterion.h>
+#include <errno.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -88,6 +93,7 @@ struct trial {
     char file[256];             /* and its place apart, for Criterion */
     unsigned line;
     size_t message_at;          /* where its message starts in failure */
+    bool not_started;           /* no process could be forked for it */
 };
 
 static struct trial *trial;     /* set in a trial's process only */
@@ -106,9 +112,26 @@ static void end_trial(void) __attribute__((noreturn));
 
 static void end_trial(void)
 {
-    trial->choices = rc_sched_choices();
+    trial->choices = rc_sched_choices ? rc_sched_choices() : 1;
     trial->passed = !trial->failed;
     __real__exit(trial->failed ? 1 : 0);
+}
+
+/*
+ * fork(), tried again for a second when the machine is short of
+ * processes for a moment (the pause by the system call itself: the
+ * scheduler's sleep is virtual).
+ */
+static pid_t fork_trial(void)
+{
+    for (int tries = 0;; tries++) {
+        struct timespec pause = { 0, 100 * 1000 * 1000 };
+        pid_t pid = fork();
+
+        if (pid >= 0 || errno != EAGAIN || tries == 10)
+            return pid;
+        syscall(SYS_nanosleep, &pause, NULL);
+    }
 }
 
 /*
@@ -118,13 +141,16 @@ static void end_trial(void)
 static bool run_trial(void (*fn)(void), uint64_t seed, struct trial *shared)
 {
     pid_t parent = getpid(), pid;
-    int status;
+    int status = 0;
 
     memset(shared, 0, sizeof *shared);
     fflush(NULL);
-    pid = fork();
-    if (pid < 0)
-        return true;            /* no trial: the first schedule is still run */
+    pid = fork_trial();
+    if (pid < 0) {
+        shared->not_started = true;
+        snprintf(shared->failure, sizeof shared->failure, "fork: %s", strerror(errno));
+        return false;
+    }
     if (pid == 0) {
         prctl(PR_SET_PDEATHSIG, SIGKILL);
         if (getppid() != parent)
@@ -137,7 +163,7 @@ static bool run_trial(void (*fn)(void), uint64_t seed, struct trial *shared)
         fn();
         end_trial();
     }
-    while (waitpid(pid, &status, 0) < 0)
+    while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
         ;
     if (WIFEXITED(status) && WEXITSTATUS(status) == 0 && shared->passed)
         return true;
@@ -235,16 +261,23 @@ void rc_test_schedules_reached_end(void)
     const struct trial *t = failing.trial;
     struct criterion_assert_stats stats = { .passed = false };
     char *message = NULL;
+    int n;
 
     if (trial)
         end_trial();
     if (!failing.number || failing.reported)
         return;
     failing.reported = true;
-    if (asprintf(&message, "%s (schedule %lu of %lu, seed 0x%llx: it failed in a process of "
-                 "its own and passed when run again, so the test depends on more than the "
-                 "schedule, e.g. on the machine's speed)", t->failure + t->message_at,
-                 failing.number, failing.of, (unsigned long long)failing.seed) < 0)
+    if (t->not_started)
+        n = asprintf(&message, "the test could not be tried under schedule %lu of %lu (%s): "
+                     "this machine ran out of processes; grade again", failing.number,
+                     failing.of, t->failure);
+    else
+        n = asprintf(&message, "%s (schedule %lu of %lu, seed 0x%llx: it failed in a process of "
+                     "its own and passed when run again, so the test depends on more than the "
+                     "schedule, e.g. on the machine's speed)", t->failure + t->message_at,
+                     failing.number, failing.of, (unsigned long long)failing.seed);
+    if (n < 0)
         message = NULL;
     stats.message = message ? message : t->failure;
     stats.file = t->failed ? t->file : "schedule";
