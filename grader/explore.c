@@ -3,6 +3,7 @@
 #include "explore.h"
 #include "build_profiles.h"
 #include "explore_report.h"
+#include "object_cache.h"
 #include "sandbox.h"
 #include "toolchain.h"
 #include "util.h"
@@ -271,9 +272,49 @@ static bool uses_libuv(const char *path)
 }
 
 /*
+ * Compiles each runtime source named in `sources` ("scheduler/core.c" ...,
+ * in `work`) into an object beside it, or takes it from the kit's object
+ * cache (object_cache.h): the runtime is the same for every program.
+ * Pushes the objects' names onto `argv`.  Returns 0; 1 after printing
+ * the compiler's errors; or an errno value with *error set.
+ */
+static int runtime_objects(const char *kit, const char *work, const arglist *sources,
+                           unsigned run_as, arglist *argv, char **error)
+{
+    static char *const flags[] = { "-std=gnu11", "-g", "-O1", "-pthread",
+                                   "-I" BUILD_SCHEDULER_DIR, NULL };
+    char *cache = object_cache_dir(kit), *log = NULL;
+    int err = 0;
+
+    for (size_t i = 0; !err && i < sources->n; i++) {
+        char *object = xstrdup(sources->v[i]);
+        int code;
+
+        object[strlen(object) - 1] = 'o';
+        code = kit_object(cache, work, sources->v[i], object, flags, run_as, &log);
+        if (code < 0) {
+            err = errno;
+            *error = xasprintf("cannot run the compiler: %s", strerror(err));
+        } else if (code != 0) {
+            fprintf(stderr, "grade explore: the runtime does not compile:\n%s", log);
+            err = 1;
+        }
+        free(log);
+        log = NULL;
+        if (!err)
+            arg_push(argv, object);
+        else
+            free(object);
+    }
+    free(cache);
+    return err;
+}
+
+/*
  * Copies the program's files (and the headers beside them) and the
- * runtime into `work`, and compiles work/prog there.  Returns 0; 1 after
- * printing the compiler's errors; or an errno value with *error set.
+ * runtime into `work`, and compiles work/prog there (the runtime's
+ * objects cached: runtime_objects()).  Returns 0; 1 after printing the
+ * compiler's errors; or an errno value with *error set.
  */
 static int build(const explore_options *o, const char *kit, const char *work, unsigned run_as,
                  char **error)
@@ -282,7 +323,7 @@ static int build(const explore_options *o, const char *kit, const char *work, un
     char *sched = xasprintf("%s/%s", kit, BUILD_SCHEDULER_DIR);
     char *sched_copy = xasprintf("%s/%s", work, BUILD_SCHEDULER_DIR);
     char *list = xasprintf("%s/%s", kit, BUILD_SCHEDULER_WRAPS), *log = NULL;
-    arglist argv = { 0 };
+    arglist argv = { 0 }, runtime = { 0 };
     int err = 0, code;
     bool libuv = false;
 
@@ -311,13 +352,18 @@ static int build(const explore_options *o, const char *kit, const char *work, un
         free(dst);
         free(dir);
     }
+    /* The runtime's objects are compiled beside its sources, as run_as. */
     if (!err && (mkdir(sched_copy, 0755) != 0 ||
-                 (err = copy_matching(sched, sched_copy, sources, &argv, BUILD_SCHEDULER_DIR "/")) != 0)) {
+                 (geteuid() == 0 && chown(sched_copy, run_as ? run_as : SANDBOX_NOBODY,
+                                          run_as ? run_as : SANDBOX_NOBODY) != 0) ||
+                 (err = copy_matching(sched, sched_copy, sources, &runtime, BUILD_SCHEDULER_DIR "/")) != 0)) {
         err = err ? err : errno;
         *error = xasprintf("cannot copy the runtime \"%s\": %s", sched, strerror(err));
     }
     if (!err && (err = copy_harness(kit, work)) != 0)
         *error = xasprintf("cannot copy the kit's harness: %s", strerror(err));
+    if (!err)
+        err = runtime_objects(kit, work, &runtime, run_as, &argv, error);
     if (!err && (err = add_wraps(list, &argv)) != 0)
         *error = xasprintf("cannot read \"%s\": %s", list, strerror(err));
     if (!err) {
@@ -335,6 +381,7 @@ static int build(const explore_options *o, const char *kit, const char *work, un
     }
     free(log);
     arg_free(&argv);
+    arg_free(&runtime);
     free(sched);
     free(sched_copy);
     free(list);

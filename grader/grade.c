@@ -3,6 +3,7 @@
 #include "grade.h"
 #include "build.h"
 #include "debug_symbols.h"
+#include "object_cache.h"
 #include "race_check.h"
 #include "sandbox.h"
 #include "seal.h"
@@ -52,18 +53,6 @@ static char *make_work_dir(const char *base, const char *slug, unsigned run_as)
     uid_t owner = run_as ? run_as : SANDBOX_NOBODY;
 
     if (mkdir(dir, 0700) != 0 || (geteuid() == 0 && chown(dir, owner, owner) != 0)) {
-        free(dir);
-        return NULL;
-    }
-    return dir;
-}
-
-/* <kit>/build/cache, made if need be; NULL when it cannot be written. */
-static char *object_cache_dir(const char *kit_dir)
-{
-    char *dir = xasprintf("%s/build/cache", kit_dir);
-
-    if ((mkdir(dir, 0755) != 0 && errno != EEXIST) || access(dir, W_OK) != 0) {
         free(dir);
         return NULL;
     }

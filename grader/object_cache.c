@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #define COMPILER_OUTPUT_MAX (256u << 10)
@@ -146,4 +147,15 @@ int kit_object(const char *cache_dir, const char *work_dir, const char *source,
                const char *object, char *const flags[], unsigned run_as, char **log)
 {
     return kit_object_try(cache_dir, work_dir, source, object, flags, run_as, true, log);
+}
+
+char *object_cache_dir(const char *kit_dir)
+{
+    char *dir = xasprintf("%s/build/cache", kit_dir);
+
+    if ((mkdir(dir, 0755) != 0 && errno != EEXIST) || access(dir, W_OK) != 0) {
+        free(dir);
+        return NULL;
+    }
+    return dir;
 }

@@ -9,7 +9,8 @@
  * it includes from the work directory or a -I folder, followed through
  * (include_deps.h).  The cached object's name is a hash of them.  The
  * harness and the scheduler never include an exercise's own headers, so
- * their objects are shared by every exercise (and by every grading).
+ * their objects are shared by every exercise (and by every grading);
+ * `grade explore` takes the scheduler's from the same cache.
  *
  * The cache folder is <kit>/build/cache; objects are written to a
  * temporary name and renamed, so concurrent graders never see half an
@@ -32,6 +33,12 @@
  */
 int kit_object(const char *cache_dir, const char *work_dir, const char *source,
                const char *object, char *const flags[], unsigned run_as, char **log);
+
+/*
+ * The kit's cache folder, <kit_dir>/build/cache, made if need be (free
+ * it); NULL when it cannot be made or written (then compile everything).
+ */
+char *object_cache_dir(const char *kit_dir);
 
 /* kit_object_try()'s answer when another grader is compiling that object. */
 #define KIT_OBJECT_BUSY (-2)
