@@ -238,6 +238,15 @@ void __wrap_criterion_internal_test_main(void (*fn)(void))
             shared = NULL;
     }
     first = rc_sched_seed();
+    if (runs > 1 && !shared) {          /* no trial can report: say so, never pass quietly */
+        static struct trial none = { .not_started = true };
+
+        snprintf(none.failure, sizeof none.failure, "mmap: %s", strerror(errno));
+        failing.number = 1;
+        failing.of = runs;
+        failing.seed = first;
+        failing.trial = &none;
+    }
     for (unsigned long i = 0; shared && runs > 1 && i < runs; i++) {
         if (run_trial(fn, first + i, shared)) {
             if (shared->choices == 0)
