@@ -727,6 +727,17 @@ static void test_posix_calls(void)
 
 static int bodies_run;          /* the last run_criterion()'s runs of the test's body */
 
+/* The start of file `path` into buf, as a string ("" when it cannot be read). */
+static void read_text(const char *path, char *buf, size_t size)
+{
+    int fd = open(path, O_RDONLY);
+    ssize_t n = fd >= 0 ? read(fd, buf, size - 1) : 0;
+
+    buf[n > 0 ? n : 0] = '\0';
+    if (fd >= 0)
+        close(fd);
+}
+
 /*
  * Runs the Criterion test binary `schedules` (harness/test_schedules.c)
  * with RC_SCHED_RUNS=`runs` (and RC_SCHED_SEED=`seed` unless NULL), its
@@ -738,8 +749,7 @@ static int run_criterion(const char *test, const char *runs, const char *seed,
 {
     static char printed[1 << 16], output[1 << 16], runs_seen[256];
     char dir[] = "/tmp/rc-schedules.XXXXXX", path[512], filter[128], program[512];
-    int fd, status = -1;
-    ssize_t n;
+    int status = -1;
     pid_t pid;
 
     *out = *said = "";
@@ -766,23 +776,11 @@ static int run_criterion(const char *test, const char *runs, const char *seed,
         _exit(127);
     }
     waitpid(pid, &status, 0);
-    fd = open(path, O_RDONLY);
-    n = fd >= 0 ? read(fd, printed, sizeof printed - 1) : 0;
-    printed[n > 0 ? n : 0] = '\0';
-    if (fd >= 0)
-        close(fd);
+    read_text(path, printed, sizeof printed);
     snprintf(path, sizeof path, "%s/output-%s.txt", dir, test);
-    fd = open(path, O_RDONLY);
-    n = fd >= 0 ? read(fd, output, sizeof output - 1) : 0;
-    output[n > 0 ? n : 0] = '\0';
-    if (fd >= 0)
-        close(fd);
+    read_text(path, output, sizeof output);
     snprintf(path, sizeof path, "%s/runs", dir);
-    fd = open(path, O_RDONLY);
-    n = fd >= 0 ? read(fd, runs_seen, sizeof runs_seen - 1) : 0;
-    runs_seen[n > 0 ? n : 0] = '\0';
-    if (fd >= 0)
-        close(fd);
+    read_text(path, runs_seen, sizeof runs_seen);
     bodies_run = (int)strlen(runs_seen);
     *out = printed;
     *said = output;
