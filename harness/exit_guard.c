@@ -43,6 +43,15 @@
 #include <ucontext.h>
 #include <unistd.h>
 
+#if defined(__has_include)
+#if __has_include(<valgrind/helgrind.h>)
+#include <valgrind/helgrind.h>
+#endif
+#endif
+#ifndef VALGRIND_HG_DISABLE_CHECKING
+#define VALGRIND_HG_DISABLE_CHECKING(start, len) ((void)(start), (void)(len))
+#endif
+
 extern void __real__exit(int status) __attribute__((noreturn));
 extern void __real_pthread_exit(void *value) __attribute__((noreturn));
 
@@ -283,6 +292,7 @@ static _Thread_local double lock_delay_s;   /* this thread's sleep before each l
 static _Thread_local double late_wakeup_s;  /* this thread's pause after each wake-up */
 static _Thread_local double lock_hold_s;    /* this thread's sleep after each lock */
 static bool locks_never_sleep;              /* every thread's, inherited by fork */
+static unsigned long late_waits;            /* waits begun by threads with late_wakeup_s */
 
 void rc_spurious_wakeups(int n)
 {
@@ -305,6 +315,20 @@ bool rc_exit_guard_spurious(void)
 void rc_late_wakeups(double seconds)
 {
     late_wakeup_s = seconds > 0 ? seconds : 0;
+    VALGRIND_HG_DISABLE_CHECKING(&late_waits, sizeof late_waits);
+}
+
+unsigned long rc_late_waits_begun(void)
+{
+    VALGRIND_HG_DISABLE_CHECKING(&late_waits, sizeof late_waits);
+    return __atomic_load_n(&late_waits, __ATOMIC_RELAXED);
+}
+
+/* Counts a wait about to begin, when the calling thread's wake-ups are late. */
+static void count_late_wait(void)
+{
+    if (late_wakeup_s > 0)
+        __atomic_fetch_add(&late_waits, 1, __ATOMIC_RELAXED);
 }
 
 double rc_exit_guard_late_s(void)
@@ -331,6 +355,7 @@ int __wrap_pthread_cond_wait(pthread_cond_t *cond, pthread_mutex_t *mutex)
 {
     if (rc_exit_guard_spurious())
         return 0;
+    count_late_wait();
     return wake_up_late(mutex, __real_pthread_cond_wait(cond, mutex));
 }
 
@@ -339,6 +364,7 @@ int __wrap_pthread_cond_timedwait(pthread_cond_t *cond, pthread_mutex_t *mutex,
 {
     if (rc_exit_guard_spurious())
         return 0;
+    count_late_wait();
     return wake_up_late(mutex, __real_pthread_cond_timedwait(cond, mutex, abstime));
 }
 

@@ -29,6 +29,7 @@
  *   rc_hold_locks(), rc_split_writes(), rc_slow_reads()
  *                          make the interleaving a bug needs happen on
  *                          every run, not when the scheduler allows.
+ *   rc_late_waits_begun()  tells a driver that a late waiter waits again.
  *
  *   rc_locks_never_sleep()
  *                          keeps an interleaving a test is not about
@@ -226,6 +227,18 @@ void rc_delay_locks(double seconds);
  * every run.  Only in programs the grader links, like rc_spurious_wakeups.
  */
 void rc_late_wakeups(double seconds);
+
+/*
+ * How many condition-variable waits have been begun, in the whole
+ * process, by threads whose wake-ups are late (rc_late_wakeups()).  A
+ * race driver watches it to learn that such a thread is now blocked in a
+ * wait, or has gone back to one after a wake-up, instead of sleeping for
+ * a time it guesses is long enough.  Reading it orders no memory (it is
+ * hidden from Helgrind).  Only in programs the grader links, like
+ * rc_spurious_wakeups; it stays 0 under the controlled scheduler, whose
+ * own wrappers take the waits.
+ */
+unsigned long rc_late_waits_begun(void);
 
 /*
  * From now on, each pthread_mutex_lock of the calling thread in the code

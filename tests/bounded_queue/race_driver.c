@@ -15,7 +15,9 @@
  * main thread (its wake-ups are late: rc_late_wakeups), on every run:
  * a get that does not look again before it takes would run the queue
  * into the ground on some runs only, in phase 1; here it stops the
- * driver on every run.
+ * driver on every run.  The main thread learns that the waiter blocks,
+ * and that it went back to waiting, from the count of its waits
+ * (rc_late_waits_begun), not from sleeps long enough for a slow machine.
  *
  * Finding deadlocks and lost wake-ups is the tests' job, but this program
  * must not pass when it meets one: when its threads stay blocked in the
@@ -255,6 +257,24 @@ static void close_wakes_waiters(void)
     RC_DO(bq_destroy(full));
 }
 
+/*
+ * Waits until the waiter of phase 3 has returned, or until it has begun
+ * `waits` condition-variable waits in all (it blocks in one), for at
+ * most `seconds`.
+ */
+static void until_returned_or_waiting(unsigned long waits, double seconds)
+{
+    double end = rc_now() + seconds;
+    bool returned = false;
+
+    while (!returned && rc_late_waits_begun() < waits && rc_now() < end) {
+        rc_sleep(0.002);
+        pthread_mutex_lock(&finish_lock);
+        returned = finished > 0;
+        pthread_mutex_unlock(&finish_lock);
+    }
+}
+
 /* Phase 3: true when the woken bq_get looked again; says why not on stderr. */
 static bool woken_get_looks_again(void)
 {
@@ -262,7 +282,8 @@ static bool woken_get_looks_again(void)
     waiter w = { q, 3, 0, 5 };
     pthread_t thread;
     void *item = NULL;
-    bool returned_early;
+    unsigned long waits = rc_late_waits_begun();
+    bool returned_early, uses_condvars;
     int taken;
 
     if (!q) {
@@ -275,16 +296,17 @@ static bool woken_get_looks_again(void)
     while (!getting)
         pthread_cond_wait(&finish_cond, &finish_lock);
     pthread_mutex_unlock(&finish_lock);
-    rc_sleep(0.1);                  /* it blocks in there */
+    /* It blocks in there: in a condition-variable wait, or (other designs) in 0.1 s. */
+    until_returned_or_waiting(waits + 1, 0.1);
+    uses_condvars = rc_late_waits_begun() > waits;
     RC_DO(bq_put(q, ITEM(1)));
     taken = RC_CALL(bq_get_timed(q, &item, 0.0));
-    /* Gives the woken waiter (0.2 s late) the time to return, if it does. */
+    /*
+     * The woken waiter (0.2 s late) either returns or waits again; a
+     * design without condition variables returns at once if it does.
+     */
+    until_returned_or_waiting(rc_late_waits_begun() + 1, uses_condvars ? 2.0 : 0.5);
     pthread_mutex_lock(&finish_lock);
-    for (int i = 0; i < 40 && finished == 0; i++) {
-        pthread_mutex_unlock(&finish_lock);
-        rc_sleep(0.05);
-        pthread_mutex_lock(&finish_lock);
-    }
     returned_early = finished > 0;
     pthread_mutex_unlock(&finish_lock);
     RC_DO(bq_close(q));
