@@ -6,6 +6,7 @@
 #include "rc_internal.h"
 
 #include <linux/futex.h>
+#include <sched.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -48,9 +49,32 @@ static void hand_to(struct rc_thread *t)
     futex_wake(&t->go);
 }
 
+/*
+ * Keeps the schedule's threads, the calling one and every one it starts,
+ * on the CPU it runs on now.  One thread runs at a time, so nothing runs
+ * less in parallel; but a hand-over between two threads of one CPU is a
+ * plain switch there, while waking a thread on another CPU costs that CPU
+ * an interrupt and a wake from idle, at every hand-over (bounded_queue's
+ * tests, 20 schedules each: 0.47 s on one CPU against 0.9-1.5 s across
+ * two).  A failure only costs that speed: it is ignored.
+ */
+static void stay_on_this_cpu(void)
+{
+    int cpu = sched_getcpu();
+    cpu_set_t one;
+
+    if (cpu < 0)
+        return;
+    CPU_ZERO(&one);
+    CPU_SET(cpu, &one);
+    sched_setaffinity(0, sizeof one, &one);
+}
+
 void rc_schedule_start(uint64_t seed)
 {
     struct rc_thread *main_thread;
+
+    stay_on_this_cpu();
 
     /* The thread slots are cleared when taken: fewer pages to touch. */
     memset(rc, 0, offsetof(struct rc_state, threads));

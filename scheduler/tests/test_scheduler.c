@@ -685,6 +685,28 @@ static void test_inprocess(void)
 }
 
 /*
+ * A schedule's threads all stay on one CPU, the one its process started
+ * on (core.c): one thread runs at a time, and a hand-over on one CPU is
+ * far cheaper.  onecpu.c exits 3 when a thread may run elsewhere; in its
+ * own process, in the fork server's children and in the in-process
+ * worker.
+ */
+static void test_one_cpu(void)
+{
+    const char *alone[] = { "RC_SCHED_RUNS=1", NULL };
+    const char *children[] = { "RC_SCHED_RUNS=4", "RC_SCHED_INPROCESS=0", NULL };
+    const char *worker[] = { "RC_SCHED_RUNS=4", "RC_SCHED_INPROCESS=1", NULL };
+    int status;
+
+    CHECK_INT(run("onecpu", alone), 0);
+    cJSON_Delete(report());
+    status = run("onecpu", children);
+    check_passed(report(), status, "onecpu (one child each)", 4);
+    status = run("onecpu", worker);
+    check_passed(report(), status, "onecpu (in-process)", 4);
+}
+
+/*
  * Correct uses of the calls a student may make (posix.c, uvsync.c): each
  * passes every schedule under both strategies, with no verdict.
  */
@@ -892,5 +914,6 @@ int main(int argc, char **argv)
     test_pipe_io();
     test_inprocess();
     test_posix_calls();
+    test_one_cpu();
     return check_finish();
 }
