@@ -32,7 +32,12 @@
 #include <unistd.h>
 
 #define MAX_ITEMS 1024
-#define BACKSTOP 150            /* units a WAIT item waits at most (3 s) */
+#define BACKSTOP 75             /* units a WAIT item waits at most (1.5 s) */
+/*
+ * Units a map is given before the test calls it hung (2.5 s): five times
+ * the longest map of a right pool, more than a WAIT item's backstop.
+ */
+#define MAP_LIMIT 125
 #define WAITED 1000001L         /* a WAIT item's result: the others finished */
 #define GAVE_UP 2000002L        /* a WAIT item's result: the backstop ran out */
 
@@ -323,12 +328,14 @@ static inline void start_map(pool *p, const long *in, size_t n, long *out, int *
 }
 
 /*
- * Waits at most `seconds` for the map started by start_map; returns its
- * result.  When it does not return in time, kills the workers and fails
- * the test with `why`.
+ * Waits at most MAP_LIMIT units for the map started by start_map; returns
+ * its result.  When it does not return in time, kills the workers and
+ * fails the test with `why`.
  */
-static inline int finish_map(double seconds, const char *why)
+static inline int finish_map(const char *why)
 {
+    double seconds = unit(MAP_LIMIT);
+
     if (!sem_wait_for(&the_call.over, seconds)) {
         kill_children();
         cr_assert(false, "pool_map did not return within %.1f s: %s", seconds, why);
@@ -337,11 +344,12 @@ static inline int finish_map(double seconds, const char *why)
     return the_call.rc;
 }
 
-static inline int map_within(pool *p, const long *in, size_t n, long *out, int *status, double seconds,
-                      const char *why)
+/* pool_map(p, in, n, out, status) on a thread of its own, within MAP_LIMIT units (finish_map). */
+static inline int map_within(pool *p, const long *in, size_t n, long *out, int *status,
+                             const char *why)
 {
     start_map(p, in, n, out, status);
-    return finish_map(seconds, why);
+    return finish_map(why);
 }
 
 #define NOT_HANG "it hangs (a worker's death or an item never handled?)"

@@ -52,7 +52,7 @@ RC_TEST(process_pool_public, map_squares_every_item)
     p = new_pool(4);
     fill(in, 100, PLAIN);
     wait_first(in, 100);
-    cr_assert(map_within(p, in, 100, out, status, 6, NOT_HANG) == 0, "pool_map must return 0");
+    cr_assert(map_within(p, in, 100, out, status, NOT_HANG) == 0, "pool_map must return 0");
     expect_results(in, 100, out, status);
     cr_assert(pool_done(p) == 100, "pool_done is %ld after 100 items, not 100", pool_done(p));
     pool_destroy(p);
@@ -67,7 +67,7 @@ RC_TEST(process_pool_public, slow_item_holds_up_no_other)
     in[0] = item(WAIT, 9);
     for (size_t i = 1; i < 10; i++)
         in[i] = item(PLAIN, (long)i);
-    cr_assert(map_within(p, in, 10, out, status, 6, NOT_HANG) == 0, "pool_map must return 0");
+    cr_assert(map_within(p, in, 10, out, status, NOT_HANG) == 0, "pool_map must return 0");
     cr_assert(out[0] == WAITED, "with 2 workers, item 0 waited for every other item to finish, "
               "but they never did: while one worker is busy, the free ones must take the next "
               "items (no fixed split; poll every worker's pipe at once)");
@@ -85,7 +85,7 @@ RC_TEST(process_pool_public, crash_is_reported_and_replaced)
     fill(in, 6, PLAIN);
     in[1] = item(KILL, SIGKILL);
     in[3] = item(EXIT, 2);
-    cr_assert(map_within(p, in, 6, out, status, 6,
+    cr_assert(map_within(p, in, 6, out, status,
                          "with one worker that crashed, it hangs: start a new worker in its "
                          "place") == 0, "pool_map must return 0 when items crash");
     expect_results(in, 6, out, status);
@@ -108,7 +108,7 @@ RC_TEST(process_pool_public, destroy_leaves_nothing)
     fill(in, 20, PLAIN);
     in[3] = item(KILL, SIGKILL);
     wait_first(in, 20);
-    cr_assert(map_within(p, in, 20, out, status, 6, NOT_HANG) == 0, "pool_map must return 0");
+    cr_assert(map_within(p, in, 20, out, status, NOT_HANG) == 0, "pool_map must return 0");
     pool_destroy(p);
     n = children();
     cr_assert(n == 0, "after pool_destroy the process still has %d children: stop every worker "

@@ -112,7 +112,7 @@ RC_TEST(process_pool, map_computes_every_item)
     p = new_pool(4);
     fill(in, 300, PLAIN);
     wait_first(in, 300);
-    cr_assert(map_within(p, in, 300, out, status, 6, NOT_HANG) == 0, "pool_map must return 0");
+    cr_assert(map_within(p, in, 300, out, status, NOT_HANG) == 0, "pool_map must return 0");
     expect_results(in, 300, out, status);
     cr_assert(pool_done(p) == 300, "pool_done is %ld after 300 items, not 300", pool_done(p));
     pool_destroy(p);
@@ -128,7 +128,7 @@ RC_TEST(process_pool, map_can_be_called_again)
         for (size_t i = 0; i < 40; i++)
             in[i] = item(PLAIN, round * 100 + (long)i);
         wait_first(in, 40);
-        cr_assert(map_within(p, in, 40, out, status, 6, NOT_HANG) == 0,
+        cr_assert(map_within(p, in, 40, out, status, NOT_HANG) == 0,
                   "pool_map must return 0 on call %d", round + 1);
         expect_results(in, 40, out, status);
         cr_assert(pool_map(p, in, 0, out, status) == 0, "pool_map with n == 0 must return 0");
@@ -144,7 +144,7 @@ RC_TEST(process_pool, items_go_out_in_index_order)
     board_init();
     p = new_pool(1);
     fill(in, 30, RECORD);
-    cr_assert(map_within(p, in, 30, out, status, 6, NOT_HANG) == 0, "pool_map must return 0");
+    cr_assert(map_within(p, in, 30, out, status, NOT_HANG) == 0, "pool_map must return 0");
     expect_results(in, 30, out, status);
     for (int i = 0; i < 30; i++)
         cr_assert(atomic_load(&the_board->order[i]) == i + 1,
@@ -163,7 +163,7 @@ RC_TEST(process_pool, fn_runs_in_workers_not_parent)
     p = new_pool(3);
     n_workers = count_children(NULL, workers, 8);
     fill(in, 30, PID);
-    cr_assert(map_within(p, in, 30, out, status, 6, NOT_HANG) == 0, "pool_map must return 0");
+    cr_assert(map_within(p, in, 30, out, status, NOT_HANG) == 0, "pool_map must return 0");
     for (int i = 0; i < 30; i++) {
         bool worker = false;
 
@@ -201,7 +201,7 @@ RC_TEST(process_pool, sixty_four_workers)
     cr_assert(n == 64, "after pool_create(64, fn) the process has %d children, not 64", n);
     fill(in, 256, PLAIN);
     wait_first(in, 256);
-    cr_assert(map_within(p, in, 256, out, status, 6, NOT_HANG) == 0, "pool_map must return 0");
+    cr_assert(map_within(p, in, 256, out, status, NOT_HANG) == 0, "pool_map must return 0");
     expect_results(in, 256, out, status);
     pool_destroy(p);
     cr_assert(children() == 0, "pool_destroy left %d of 64 workers", children());
@@ -221,7 +221,7 @@ RC_TEST(process_pool, slow_item_holds_up_no_other)
     in[0] = item(WAIT, 11);
     for (size_t i = 1; i < 12; i++)
         in[i] = item(PLAIN, (long)i);
-    cr_assert(map_within(p, in, 12, out, status, 6, NOT_HANG) == 0, "pool_map must return 0");
+    cr_assert(map_within(p, in, 12, out, status, NOT_HANG) == 0, "pool_map must return 0");
     cr_assert(out[0] == WAITED, "with 2 workers, " FREE_WORKER_HINT " (no fixed split of the "
               "items; never wait on the busy worker alone)");
     expect_results(in, 12, out, status);
@@ -238,7 +238,7 @@ RC_TEST(process_pool, parent_waits_on_all_workers_at_once)
     in[1] = item(WAIT, 14);
     for (size_t i = 2; i < 15; i++)
         in[i] = item(PLAIN, (long)i);
-    cr_assert(map_within(p, in, 15, out, status, 6, NOT_HANG) == 0, "pool_map must return 0");
+    cr_assert(map_within(p, in, 15, out, status, NOT_HANG) == 0, "pool_map must return 0");
     cr_assert(out[1] == WAITED, "with 3 workers, " FREE_WORKER_HINT " (wait on every worker's "
               "pipe at once with poll, never read one that has no result yet)");
     expect_results(in, 15, out, status);
@@ -252,28 +252,28 @@ RC_TEST(process_pool, makespan_is_the_slowest_item)
 
     board_init();
     p = new_pool(4);
-    in[0] = item(SLEEP, 500);               /* 50 units */
+    in[0] = item(SLEEP, 250);               /* 25 units */
     for (size_t i = 1; i < 25; i++)
-        in[i] = item(SLEEP, 50);            /* 5 units each: 23 of them */
+        in[i] = item(SLEEP, 25);            /* 2.5 units each: 23 of them */
     in[24] = item(PLAIN, 24);               /* and a quick last one */
     /*
-     * Ideal: 50 units (3 free workers run the 23 short items in 40).  A
-     * fixed split gives the slow item's worker 5 or 6 short ones more (75
-     * units or more); waiting on the slow worker first takes about 75 too.
+     * Ideal: 25 units (3 free workers run the 23 short items in 20).  A
+     * fixed split gives the slow item's worker 5 or 6 short ones more (37.5
+     * units or more); waiting on the slow worker first takes about 37.5 too.
      * On a loaded machine a try may be late: three tries, the best counts.
      */
-    for (int try = 0; try < 3 && best > unit(65); try++) {
+    for (int try = 0; try < 3 && best > unit(32.5); try++) {
         double t0 = rc_now(), took;
 
-        cr_assert(map_within(p, in, 25, out, status, 6, NOT_HANG) == 0,
+        cr_assert(map_within(p, in, 25, out, status, NOT_HANG) == 0,
                   "pool_map must return 0");
         took = rc_now() - t0;
         best = took < best ? took : best;
         expect_results(in, 25, out, status);
     }
-    cr_assert(best <= unit(65), "one item of %.2f s and 23 of %.2f s on 4 workers took %.2f s, "
-              "not about %.2f s: a free worker must take the next item at once", unit(50),
-              unit(5), best, unit(50));
+    cr_assert(best <= unit(32.5), "one item of %.2f s and 23 of %.2f s on 4 workers took %.2f s, "
+              "not about %.2f s: a free worker must take the next item at once", unit(25),
+              unit(2.5), best, unit(25));
     pool_destroy(p);
 }
 
@@ -286,7 +286,7 @@ RC_TEST(process_pool, results_stored_by_index)
     in[0] = item(WAIT, 9);
     for (size_t i = 1; i < 10; i++)
         in[i] = item(PLAIN, 100 + (long)i);
-    cr_assert(map_within(p, in, 10, out, status, 6, NOT_HANG) == 0, "pool_map must return 0");
+    cr_assert(map_within(p, in, 10, out, status, NOT_HANG) == 0, "pool_map must return 0");
     for (size_t i = 1; i < 10; i++)
         cr_assert(out[i] == plain_result(100 + (long)i), "out[%zu] is %ld, not fn(in[%zu]) = "
                   "%ld: store each result at its item's index, not in the order results arrive",
@@ -308,7 +308,7 @@ RC_TEST(process_pool, crash_sets_signal_status)
     in[9] = item(KILL, SIGTERM);
     in[17] = item(KILL, SIGKILL);
     wait_first(in, 30);
-    cr_assert(map_within(p, in, 30, out, status, 6, NOT_HANG) == 0,
+    cr_assert(map_within(p, in, 30, out, status, NOT_HANG) == 0,
               "pool_map must return 0 when items crash (their status says so)");
     expect_results(in, 30, out, status);
     cr_assert(pool_done(p) == 27, "pool_done is %ld: 27 items finished (3 crashed, not counted)",
@@ -326,7 +326,7 @@ RC_TEST(process_pool, exit_in_worker_is_minus_one)
     in[2] = item(EXIT, 0);
     in[5] = item(EXIT, 3);
     wait_first(in, 8);
-    cr_assert(map_within(p, in, 8, out, status, 6, NOT_HANG) == 0, "pool_map must return 0");
+    cr_assert(map_within(p, in, 8, out, status, NOT_HANG) == 0, "pool_map must return 0");
     expect_results(in, 8, out, status);
     pool_destroy(p);
 }
@@ -342,7 +342,7 @@ RC_TEST(process_pool, crashed_worker_is_replaced)
     in[1] = item(KILL, SIGKILL);
     in[4] = item(KILL, SIGKILL);
     in[5] = item(EXIT, 1);
-    cr_assert(map_within(p, in, 9, out, status, 6,
+    cr_assert(map_within(p, in, 9, out, status,
                          "with one worker that crashed, it hangs: start a new worker in its "
                          "place") == 0, "pool_map must return 0");
     expect_results(in, 9, out, status);
@@ -365,7 +365,7 @@ RC_TEST(process_pool, crashes_keep_the_pool_size)
     in[3] = item(KILL, SIGKILL);
     in[7] = item(KILL, SIGKILL);
     wait_first(in, 12);
-    cr_assert(map_within(p, in, 12, out, status, 6, NOT_HANG) == 0, "pool_map must return 0");
+    cr_assert(map_within(p, in, 12, out, status, NOT_HANG) == 0, "pool_map must return 0");
     expect_results(in, 12, out, status);
     n = count_children(&zombies, NULL, 0);
     cr_assert(n == 3 && zombies == 0, "after 4 crashes a pool of 3 has %d children (%d zombies), "
@@ -380,13 +380,13 @@ RC_TEST(process_pool, idle_worker_death_is_replaced)
     board_init();
     p = new_pool(1);
     in[0] = item(PID, 0);
-    cr_assert(map_within(p, in, 1, out, status, 6, NOT_HANG) == 0, "pool_map must return 0");
+    cr_assert(map_within(p, in, 1, out, status, NOT_HANG) == 0, "pool_map must return 0");
     cr_assert(out[0] > 0 && status[0] == 0, "a PID item gave out %ld status %d", out[0],
               status[0]);
     kill((pid_t)out[0], SIGKILL);
     rc_sleep(unit(5));
     fill(in, 6, PLAIN);
-    cr_assert(map_within(p, in, 6, out, status, 6, "a worker died while idle and the next map "
+    cr_assert(map_within(p, in, 6, out, status, "a worker died while idle and the next map "
                          "hangs: notice its death (end of file, or EPIPE), replace it") == 0,
               "pool_map must return 0 after an idle worker died");
     expect_results(in, 6, out, status);
@@ -407,12 +407,12 @@ RC_TEST(process_pool, counter_counts_finished_items)
     in[4] = item(KILL, SIGKILL);
     in[12] = item(EXIT, 0);
     wait_first(in, 22);
-    cr_assert(map_within(p, in, 22, out, status, 6, NOT_HANG) == 0, "pool_map must return 0");
+    cr_assert(map_within(p, in, 22, out, status, NOT_HANG) == 0, "pool_map must return 0");
     cr_assert(pool_done(p) == 20, "pool_done is %ld after 22 items of which 2 crashed, not 20",
               pool_done(p));
     fill(in, 10, PLAIN);
     wait_first(in, 10);
-    cr_assert(map_within(p, in, 10, out, status, 6, NOT_HANG) == 0, "pool_map must return 0");
+    cr_assert(map_within(p, in, 10, out, status, NOT_HANG) == 0, "pool_map must return 0");
     cr_assert(pool_done(p) == 30, "pool_done is %ld after 10 more, not 30", pool_done(p));
     pool_destroy(p);
 }
@@ -424,18 +424,18 @@ RC_TEST(process_pool, counter_updated_under_the_lock)
 
     board_init();
     rc_locks_never_sleep(false);    /* the mutex as the student made it */
-    rc_hold_locks(unit(5));         /* inherited by the workers */
+    rc_hold_locks(unit(2));         /* inherited by the workers */
     p = new_pool(1);
     fill(in, 6, PLAIN);
     t0 = rc_now();
-    cr_assert(map_within(p, in, 6, out, status, 6, NOT_HANG) == 0, "pool_map must return 0");
+    cr_assert(map_within(p, in, 6, out, status, NOT_HANG) == 0, "pool_map must return 0");
     took = rc_now() - t0;
     rc_hold_locks(0);
     expect_results(in, 6, out, status);
-    cr_assert(took >= unit(25), "6 items took %.2f s although the test makes every "
+    cr_assert(took >= unit(10), "6 items took %.2f s although the test makes every "
               "pthread_mutex_lock hold the mutex %.2f s: the worker must increment the shared "
               "counter under the shared mutex (lock, increment, unlock), or updates get lost",
-              took, unit(5));
+              took, unit(2));
     cr_assert(pool_done(p) == 6, "pool_done is %ld, not 6", pool_done(p));
     pool_destroy(p);
 }
@@ -446,11 +446,11 @@ RC_TEST(process_pool, mutex_works_between_processes)
 
     board_init();
     rc_locks_never_sleep(false);    /* this test is about the sleepers */
-    rc_hold_locks(unit(3));         /* workers find the mutex taken */
+    rc_hold_locks(unit(2));         /* workers find the mutex taken */
     p = new_pool(4);
     fill(in, 8, PLAIN);
     wait_first(in, 8);
-    cr_assert(map_within(p, in, 8, out, status, 6,
+    cr_assert(map_within(p, in, 8, out, status,
                          "a worker stayed blocked on the counter's mutex after its holder "
                          "unlocked it: a mutex shared by processes needs "
                          "pthread_mutexattr_setpshared(&attr, PTHREAD_PROCESS_SHARED)") == 0,
@@ -474,7 +474,7 @@ RC_TEST(process_pool, destroy_leaves_no_child)
     in[7] = item(KILL, SIGKILL);
     in[8] = item(EXIT, 0);
     wait_first(in, 30);
-    cr_assert(map_within(p, in, 30, out, status, 6, NOT_HANG) == 0, "pool_map must return 0");
+    cr_assert(map_within(p, in, 30, out, status, NOT_HANG) == 0, "pool_map must return 0");
     pool_destroy(p);
     n = count_children(&zombies, NULL, 0);
     cr_assert(n == 0, "after pool_destroy the process still has %d children (%d zombies): stop "
@@ -495,7 +495,7 @@ RC_TEST(process_pool, destroy_leaves_no_descriptor)
     fill(in, 40, PLAIN);
     in[5] = item(KILL, SIGKILL);
     wait_first(in, 40);
-    cr_assert(map_within(p, in, 40, out, status, 6, NOT_HANG) == 0, "pool_map must return 0");
+    cr_assert(map_within(p, in, 40, out, status, NOT_HANG) == 0, "pool_map must return 0");
     pool_destroy(p);
     after = open_descriptors();
     cr_assert(after == before, "the process had %d descriptors before pool_create and %d after "
@@ -513,7 +513,7 @@ RC_TEST(process_pool, destroy_leaves_no_shared_mapping)
     p = new_pool(2);
     fill(in, 4, PLAIN);
     wait_first(in, 4);
-    cr_assert(map_within(p, in, 4, out, status, 6, NOT_HANG) == 0, "pool_map must return 0");
+    cr_assert(map_within(p, in, 4, out, status, NOT_HANG) == 0, "pool_map must return 0");
     pool_destroy(p);
     after = shared_mappings();
     cr_assert(after == before, "the process had %d shared mappings before pool_create and %d "
@@ -527,12 +527,12 @@ RC_TEST(process_pool, partial_reads_and_writes)
     pool *p;
 
     board_init();
-    rc_split_writes(1, unit(0.25));     /* inherited by the workers */
+    rc_split_writes(1, unit(0.1));      /* inherited by the workers */
     p = new_pool(3);
     for (size_t i = 0; i < 18; i++)
         in[i] = item(BIG, 0x01020304L + (long)i * 0x01010101L);
     wait_first(in, 18);
-    cr_assert(map_within(p, in, 18, out, status, 6,
+    cr_assert(map_within(p, in, 18, out, status,
                          "with writes cut into 1-byte parts it hangs: loop on read and write "
                          "until the whole long went through") == 0, "pool_map must return 0");
     rc_split_writes(0, 0);
@@ -560,21 +560,20 @@ RC_TEST(process_pool, signals_do_not_break_the_map)
     sigemptyset(&sa.sa_mask);
     sigaction(SIGUSR1, &sa, NULL);
     p = new_pool(2);
-    fill(in, 30, SLEEP);
-    for (size_t i = 0; i < 30; i++)
+    for (size_t i = 0; i < 16; i++)
         in[i] = item(SLEEP, 10);        /* 1 unit each */
-    wait_first(in, 30);
-    start_map(p, in, 30, out, status);
+    wait_first(in, 16);
+    start_map(p, in, 16, out, status);
     while (!atomic_load(&the_call.done) && sent < 5000) {
         pthread_kill(the_call.thread, SIGUSR1);
         sent++;
         rc_sleep(0.002);
     }
-    rc = finish_map(6, NOT_HANG);
+    rc = finish_map(NOT_HANG);
     cr_assert(rc == 0, "pool_map returned %d (%s) while signals arrived: a call that fails with "
               "EINTR (poll, read, write, waitpid) must be tried again", rc,
               rc == EINTR ? "EINTR" : "not 0");
-    expect_results(in, 30, out, status);
+    expect_results(in, 16, out, status);
     pool_destroy(p);
     signal(SIGUSR1, SIG_DFL);
 }
