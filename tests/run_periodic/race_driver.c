@@ -170,10 +170,10 @@ int main(void)
     pthread_join(restarter, &result);
     failed |= result != NULL;
 
-    /* rp_stop is called while a run of a job lasts 0.2 s, on every run of
+    /* rp_stop is called while a run of a job lasts 0.05 s, on every run of
      * the driver: a stop that does not wait for it returns before the run
      * writes, and the reads below race with that write every time. */
-    last_run_data.hold_s = 0.2;
+    last_run_data.hold_s = 0.05;
     if (RC_CALL(rp_add(rp, 0.001, job_fn, &last_run_data)) < 0) {
         rc_driver_fail("rp_add of a valid job failed (got %d)", errno);
         return 1;
