@@ -29,7 +29,8 @@ typedef struct grading {
     char *cache_dir;                /* compiled kit objects, or NULL */
     char *debug_symbols;            /* for the race check (debug_symbols.h), or NULL */
     pthread_mutex_t lock;
-    size_t next;                    /* next exercise to take */
+    size_t *order;                  /* the exercises' indexes, in the order to take them */
+    size_t next;                    /* next exercise to take, in order */
     int error;                      /* first error of the grader's own */
     char *error_message;
 } grading;
@@ -348,7 +349,7 @@ static void *grading_thread(void *arg)
         int err;
 
         pthread_mutex_lock(&g->lock);
-        i = g->next++;
+        i = g->next < g->n ? g->order[g->next++] : g->n;
         pthread_mutex_unlock(&g->lock);
         if (i >= g->n)
             return NULL;
@@ -385,6 +386,25 @@ static char *check_only_test(const grade_options *o, const manifest_exercise **c
     for (size_t i = 0; i < n_tests; i++)
         strbuf_addf(&sb, " %s", tests[i].name);
     return strbuf_detach(&sb);
+}
+
+/*
+ * The order in which the grading threads take the exercises: those whose
+ * tests run on real time first (their tests wait for real, the longest
+ * part of a submission), the others after them, each group in manifest
+ * order.  Only the waiting changes: the report keeps manifest order.
+ */
+static size_t *taking_order(const manifest_exercise **exercises, size_t n)
+{
+    size_t *order = xcalloc(n ? n : 1, sizeof *order), k = 0;
+
+    for (size_t i = 0; i < n; i++)
+        if (exercises[i]->schedules == 0)
+            order[k++] = i;
+    for (size_t i = 0; i < n; i++)
+        if (exercises[i]->schedules != 0)
+            order[k++] = i;
+    return order;
 }
 
 /* The exercises to grade, in manifest order; NULL with *error when a name is unknown. */
@@ -447,6 +467,7 @@ int grade_submission(const grade_options *o, grade_result *out, char **error)
     g.debug_symbols = o->race ? debug_symbols_dir(g.cache_dir) : NULL;
     pthread_mutex_init(&g.lock, NULL);
     g.results = xcalloc(g.n ? g.n : 1, sizeof *g.results);
+    g.order = taking_order(g.exercises, g.n);
     n_threads = o->jobs < 1 ? 1 : o->jobs > 64 ? 64 : o->jobs;
     if ((size_t)n_threads > g.n)
         n_threads = (int)g.n;
@@ -462,6 +483,7 @@ int grade_submission(const grade_options *o, grade_result *out, char **error)
     free(g.base_dir);
     free(g.cache_dir);
     free(g.debug_symbols);
+    free(g.order);
 
     out->submission = realpath(o->submission_dir, NULL);
     if (!out->submission)
