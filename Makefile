@@ -166,7 +166,7 @@ $(BUILD)/scheduler/%: scheduler/tests/programs/%.c $(SCHED_SOURCES) $(wildcard s
 SCHED_GUARD := harness/exit_guard.c harness/test_support.c
 $(BUILD)/scheduler/guarded: scheduler/tests/programs/guarded.c $(SCHED_SOURCES) \
 		$(wildcard scheduler/*.h) scheduler/wrapped-calls.txt $(SCHED_GUARD) \
-		harness/exit_guard.h harness/racecourse_test.h \
+		harness/exit_guard.h harness/helgrind_hidden.h harness/racecourse_test.h \
 		harness/fault_inject.c harness/fault_inject.h
 	@mkdir -p $(@D)
 	@$(if $(Q),echo "  CC      $@")
@@ -181,7 +181,7 @@ SCHED_CRITERION_WRAPS := $(addprefix -Wl$(comma)--wrap=,$(shell sed 's/\#.*//' \
                          harness/wraps/exit.txt harness/wraps/schedules.txt))
 $(BUILD)/scheduler/schedules: scheduler/tests/programs/schedules.c $(SCHED_SOURCES) \
 		$(wildcard scheduler/*.h) scheduler/wrapped-calls.txt $(SCHED_CRITERION) \
-		harness/exit_guard.h harness/racecourse_test.h harness/test_schedules.h \
+		harness/exit_guard.h harness/helgrind_hidden.h harness/racecourse_test.h harness/test_schedules.h \
 		harness/wraps/exit.txt harness/wraps/schedules.txt \
 		harness/fault_inject.c harness/fault_inject.h
 	@mkdir -p $(@D)

@@ -52,6 +52,7 @@ static const char *const harness_headers[] = { "harness/racecourse_test.h",
                                                "harness/exit_guard.h",
                                                "harness/fault_inject.h",
                                                "harness/fault_tests.h",
+                                               "harness/helgrind_hidden.h",
                                                "harness/mem_guard.h",
                                                "harness/resource_check.h",
                                                "harness/test_schedules.h", NULL };

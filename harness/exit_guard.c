@@ -30,6 +30,7 @@
 #define _GNU_SOURCE
 #include "racecourse_test.h"
 #include "exit_guard.h"
+#include "helgrind_hidden.h"
 
 #include <errno.h>
 #include <execinfo.h>
@@ -42,15 +43,6 @@
 #include <string.h>
 #include <ucontext.h>
 #include <unistd.h>
-
-#if defined(__has_include)
-#if __has_include(<valgrind/helgrind.h>)
-#include <valgrind/helgrind.h>
-#endif
-#endif
-#ifndef VALGRIND_HG_DISABLE_CHECKING
-#define VALGRIND_HG_DISABLE_CHECKING(start, len) ((void)(start), (void)(len))
-#endif
 
 extern void __real__exit(int status) __attribute__((noreturn));
 extern void __real_pthread_exit(void *value) __attribute__((noreturn));

@@ -26,21 +26,13 @@
  */
 #define _GNU_SOURCE
 #include "racecourse_test.h"
+#include "helgrind_hidden.h"
 
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/syscall.h>
 #include <unistd.h>
-
-#if defined(__has_include)
-#if __has_include(<valgrind/helgrind.h>)
-#include <valgrind/helgrind.h>
-#endif
-#endif
-#ifndef VALGRIND_HG_DISABLE_CHECKING
-#define VALGRIND_HG_DISABLE_CHECKING(start, len) ((void)(start), (void)(len))
-#endif
 
 #define SLOTS 64
 #define SHOWN 6                 /* threads named in the report */
