@@ -13,6 +13,10 @@
  * Where namespaces are refused (some CI runners), the run falls back to
  * its process group alone, and sandbox_containment() says so.
  *
+ * In its own mount namespace a run does not see the system's CA
+ * certificates (an empty /etc/ssl/certs): Criterion's libgit2 decodes them
+ * all at every test process's start, and no run needs them.
+ *
  * In its own mount namespace a run may also get a read-only view of a
  * folder (sandbox_job.sealed_dir: the exercise's programs and kit files)
  * with only its working directory inside writable: even code running as

@@ -234,6 +234,19 @@ static void test_cover(void)
     free(script);
 }
 
+/* A run in its own namespaces sees no CA certificates (sandbox.c, hide_certificates). */
+static void test_no_certificates(void)
+{
+    int err;
+    sandbox_result r = run_shell("ls -A /etc/ssl/certs | wc -l", 10, SANDBOX_DEFAULT_LIMITS,
+                                 &err);
+
+    CHECK_INT(err, 0);
+    if (namespaced() && is_dir("/etc/ssl/certs"))
+        CHECK_STR(r.output, "0\n");
+    free(r.output);
+}
+
 static void test_missing_program(void)
 {
     char *argv[] = { "/nonexistent/program", NULL };
@@ -262,6 +275,7 @@ int main(void)
     test_memory_limit();
     test_killing_the_keeper();
     test_cover();
+    test_no_certificates();
     test_missing_program();
     remove_tree(work_dir);
     return check_finish();
