@@ -17,6 +17,7 @@
 #include "rc_internal.h"
 
 #include <errno.h>
+#include <execinfo.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -292,6 +293,21 @@ static void serve(int argc, char **argv, char **envp)
     finish(rc_cfg.runs, NULL);
 }
 
+/*
+ * Makes glibc load its unwinder (libgcc_s.so.1) now, in the process that
+ * forks the schedules.  glibc loads it when a thread first ends, and each
+ * schedule is a fresh fork whose threads end: every schedule loaded,
+ * relocated and initialized the library again (libgcc_s probes the CPU
+ * with cpuid, slow in a virtual machine).  backtrace() loads it the same
+ * way, and the forks inherit it loaded.
+ */
+static void load_unwinder(void)
+{
+    void *frame;
+
+    backtrace(&frame, 1);
+}
+
 /* glibc calls constructors with main's arguments: the worker runs main with them. */
 __attribute__((constructor(101))) static void rc_start(int argc, char **argv, char **envp)
 {
@@ -299,6 +315,7 @@ __attribute__((constructor(101))) static void rc_start(int argc, char **argv, ch
 
     if (rc_hook_stay_off())
         return;
+    load_unwinder();
     if (rc_config_read() != 0)
         end_process(2);
     /* In a test process RC_SCHED_RUNS counts the schedules of each test
