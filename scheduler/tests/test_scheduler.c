@@ -707,6 +707,22 @@ static void test_one_cpu(void)
 }
 
 /*
+ * glibc's unwinder is loaded before any schedule starts (forkserver.c),
+ * so that a schedule whose threads end does not load it again.
+ */
+static void test_unwinder_loaded_once(void)
+{
+    const char *alone[] = { "RC_SCHED_RUNS=1", NULL };
+    const char *children[] = { "RC_SCHED_RUNS=3", "RC_SCHED_INPROCESS=0", NULL };
+    int status;
+
+    CHECK_INT(run("unwinder", alone), 0);
+    cJSON_Delete(report());
+    status = run("unwinder", children);
+    check_passed(report(), status, "unwinder (one child each)", 3);
+}
+
+/*
  * Correct uses of the calls a student may make (posix.c, uvsync.c): each
  * passes every schedule under both strategies, with no verdict.
  */
@@ -915,5 +931,6 @@ int main(int argc, char **argv)
     test_inprocess();
     test_posix_calls();
     test_one_cpu();
+    test_unwinder_loaded_once();
     return check_finish();
 }
