@@ -28,6 +28,13 @@
  *     one read, and one write never sends a whole message;
  *   - a thread sends SIGUSR1, whose handler is installed without
  *     SA_RESTART, to the thread that maps, every few milliseconds.
+ *
+ * The counter: two workers that increment it at the same instant without
+ * the mutex lose an update, on some runs only.  So pool_done is checked
+ * only where one worker runs (counter_counts_finished_items: what is
+ * counted; counter_updated_under_the_lock: the mutex, forced by
+ * rc_hold_locks), never in a test about something else, whose verdict a
+ * lost update would otherwise decide now and then.
  * A map that could hang runs on a thread of its own (map_within); when
  * its deadline passes, the test kills the pool's workers and fails.
  */
@@ -114,7 +121,6 @@ RC_TEST(process_pool, map_computes_every_item)
     wait_first(in, 300);
     cr_assert(map_within(p, in, 300, out, status, NOT_HANG) == 0, "pool_map must return 0");
     expect_results(in, 300, out, status);
-    cr_assert(pool_done(p) == 300, "pool_done is %ld after 300 items, not 300", pool_done(p));
     pool_destroy(p);
 }
 
@@ -133,7 +139,6 @@ RC_TEST(process_pool, map_can_be_called_again)
         expect_results(in, 40, out, status);
         cr_assert(pool_map(p, in, 0, out, status) == 0, "pool_map with n == 0 must return 0");
     }
-    cr_assert(pool_done(p) == 200, "pool_done is %ld after 5 maps of 40, not 200", pool_done(p));
     pool_destroy(p);
 }
 
@@ -311,8 +316,6 @@ RC_TEST(process_pool, crash_sets_signal_status)
     cr_assert(map_within(p, in, 30, out, status, NOT_HANG) == 0,
               "pool_map must return 0 when items crash (their status says so)");
     expect_results(in, 30, out, status);
-    cr_assert(pool_done(p) == 27, "pool_done is %ld: 27 items finished (3 crashed, not counted)",
-              pool_done(p));
     pool_destroy(p);
 }
 
@@ -402,16 +405,14 @@ RC_TEST(process_pool, counter_counts_finished_items)
     pool *p;
 
     board_init();
-    p = new_pool(2);
+    p = new_pool(1);                /* one worker: see "The counter" above */
     fill(in, 22, PLAIN);
     in[4] = item(KILL, SIGKILL);
     in[12] = item(EXIT, 0);
-    wait_first(in, 22);
     cr_assert(map_within(p, in, 22, out, status, NOT_HANG) == 0, "pool_map must return 0");
     cr_assert(pool_done(p) == 20, "pool_done is %ld after 22 items of which 2 crashed, not 20",
               pool_done(p));
     fill(in, 10, PLAIN);
-    wait_first(in, 10);
     cr_assert(map_within(p, in, 10, out, status, NOT_HANG) == 0, "pool_map must return 0");
     cr_assert(pool_done(p) == 30, "pool_done is %ld after 10 more, not 30", pool_done(p));
     pool_destroy(p);
@@ -457,7 +458,6 @@ RC_TEST(process_pool, mutex_works_between_processes)
               "pool_map must return 0");
     rc_hold_locks(0);
     expect_results(in, 8, out, status);
-    cr_assert(pool_done(p) == 8, "pool_done is %ld, not 8", pool_done(p));
     pool_destroy(p);
 }
 
