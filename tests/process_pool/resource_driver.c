@@ -68,7 +68,7 @@
 /*
  * No progress for this long is a hang.  The reference's longest quiet
  * time is in the contended round, whose items each hold the mutex 0.1 s:
- * this leaves a loaded machine, under memcheck, ten times more.
+ * 4 s is forty such holds, room for a loaded machine under memcheck.
  */
 #define STALL_S 4.0
 #define WATCH_TICK_S 0.05

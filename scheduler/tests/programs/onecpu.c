@@ -7,7 +7,6 @@
 #define _GNU_SOURCE
 #include <pthread.h>
 #include <sched.h>
-#include <stdlib.h>
 
 static int cpu_of_main = -1;
 static int wrong;
