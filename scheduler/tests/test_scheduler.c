@@ -685,41 +685,46 @@ static void test_inprocess(void)
 }
 
 /*
- * A schedule's threads all stay on one CPU, the one its process started
- * on (core.c): one thread runs at a time, and a hand-over on one CPU is
- * far cheaper.  onecpu.c exits 3 when a thread may run elsewhere; in its
- * own process, in the fork server's children and in the in-process
- * worker.
+ * `program` exits 0 under the scheduler in each way a schedule runs: in a
+ * process of its own, in a child of the fork server each, and in the
+ * in-process worker.
  */
-static void test_one_cpu(void)
+static void check_passes_everywhere(const char *program)
 {
     const char *alone[] = { "RC_SCHED_RUNS=1", NULL };
     const char *children[] = { "RC_SCHED_RUNS=4", "RC_SCHED_INPROCESS=0", NULL };
     const char *worker[] = { "RC_SCHED_RUNS=4", "RC_SCHED_INPROCESS=1", NULL };
+    char what[128];
     int status;
 
-    CHECK_INT(run("onecpu", alone), 0);
+    CHECK(run(program, alone) == 0, "%s: fails in a process of its own", program);
     cJSON_Delete(report());
-    status = run("onecpu", children);
-    check_passed(report(), status, "onecpu (one child each)", 4);
-    status = run("onecpu", worker);
-    check_passed(report(), status, "onecpu (in-process)", 4);
+    status = run(program, children);
+    snprintf(what, sizeof what, "%s (one child each)", program);
+    check_passed(report(), status, what, 4);
+    status = run(program, worker);
+    snprintf(what, sizeof what, "%s (in-process)", program);
+    check_passed(report(), status, what, 4);
+}
+
+/*
+ * A schedule's threads all stay on one CPU, the one its process started
+ * on (core.c): one thread runs at a time, and a hand-over on one CPU is
+ * far cheaper.  onecpu.c exits 3 when a thread may run elsewhere.
+ */
+static void test_one_cpu(void)
+{
+    check_passes_everywhere("onecpu");
 }
 
 /*
  * glibc's unwinder is loaded before any schedule starts (forkserver.c),
  * so that a schedule whose threads end does not load it again.
+ * unwinder.c exits 3 when it is not loaded as main begins.
  */
 static void test_unwinder_loaded_once(void)
 {
-    const char *alone[] = { "RC_SCHED_RUNS=1", NULL };
-    const char *children[] = { "RC_SCHED_RUNS=3", "RC_SCHED_INPROCESS=0", NULL };
-    int status;
-
-    CHECK_INT(run("unwinder", alone), 0);
-    cJSON_Delete(report());
-    status = run("unwinder", children);
-    check_passed(report(), status, "unwinder (one child each)", 3);
+    check_passes_everywhere("unwinder");
 }
 
 /*
