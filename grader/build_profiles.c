@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #define LIST(...) ((const char *const[]){ __VA_ARGS__, NULL })
 #define LISTS(...) ((const char *const *const[]){ __VA_ARGS__, NULL })
@@ -297,6 +298,18 @@ static void push_manifest_libs(strv *link, const char *libs, bool scheduled)
     free(copy);
 }
 
+/*
+ * gold, binutils' other linker, when the machine has it: it links a test
+ * program in about a third of ld.bfd's time (16 against 43 ms here), and
+ * a grading links two programs an exercise.  Newer binutils ship it apart
+ * (Debian's binutils-gold) or not at all; then gcc's default linker.
+ */
+static void push_linker(strv *link)
+{
+    if (access(BUILD_GOLD, X_OK) == 0)
+        strv_push(link, xstrdup("-fuse-ld=gold"));
+}
+
 static int header_file(const struct dirent *entry)
 {
     return entry->d_name[0] != '.' && ends_with(entry->d_name, ".h");
@@ -356,6 +369,7 @@ int build_plan_make(const build_profile *p, const manifest_exercise *ex, const c
         err = push_scheduler(&sources, &headers, kit_dir, error);
         strv_push(&wraps, xstrdup(BUILD_SCHEDULER_WRAPS));
     }
+    push_linker(&link);
     for (size_t i = 0; !err && i < wraps.n; i++)
         err = push_wrap_file(&link, kit_dir, wraps.items[i], error);
     strv_push_all(&link, p->libs);

@@ -92,6 +92,9 @@ bool build_links_uv(const char *libs);
 #define BUILD_SCHEDULER_WRAPS BUILD_SCHEDULER_DIR "/wrapped-calls.txt"
 #define BUILD_LIBUV_STATIC "-l:libuv_a.a"
 
+/* The linker a plan asks gcc for (-fuse-ld=gold) when this file exists. */
+#define BUILD_GOLD "/usr/bin/ld.gold"
+
 /*
  * Reads the wrap list at `path` (one call's name a line, '#' starts a
  * comment; harness/wraps/, BUILD_SCHEDULER_WRAPS) into *flag, the one
