@@ -226,7 +226,10 @@ $(BUILD)/demo/$(1): exercises/$(1)/demo.c exercises/$(1)/$(1).c exercises/$(1)/$
 endef
 $(foreach ex,$(RC_EXERCISES),$(eval $(call EXERCISE_RULES,$(ex))))
 
-test: $(BUILD)/grade $(UNIT_TESTS)
+# The kit's own tests: their programs built side by side, a compile a
+# core, then run (scripts/run-tests).
+test:
+	$(Q)$(MAKE) --no-print-directory -j$(shell nproc) $(BUILD)/grade $(UNIT_TESTS)
 	$(Q)scripts/run-tests $(UNIT_TESTS) -- $(addprefix kit-check-,$(RC_EXERCISES))
 
 # Kit-only targets: the student repository has no solutions to time.
