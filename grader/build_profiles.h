@@ -126,8 +126,10 @@ typedef struct build_plan {
  * file of scheduler/ but fault.c (it only includes harness/fault_inject.c,
  * which the profile links already) after the profile's sources, in name
  * order, the .h files of scheduler/ among the headers, and
- * scheduler/wrapped-calls.txt after the wrap lists.  Returns 0; or an errno value with *error set
- * (free it) when one of the wrap lists or scheduler/ cannot be read.
+ * scheduler/wrapped-calls.txt after the wrap lists.  The linker flags
+ * start with -fuse-ld=gold when BUILD_GOLD exists.  Returns 0; or an errno
+ * value with *error set (free it) when one of the wrap lists or
+ * scheduler/ cannot be read.
  */
 int build_plan_make(const build_profile *profile, const manifest_exercise *exercise,
                     const char *kit_dir, const char *tests_dir, bool public_only,

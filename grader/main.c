@@ -58,9 +58,10 @@ typedef struct cli {
 /*
  * --jobs by default: twice the cores this process may run on (2 to 64).
  * An exercise's grading waits part of the time (process_pool's pipes and
- * real deadlines, the race drivers' pauses), so that with one exercise a
- * core the cores stand idle: a full submission took 5.6 s with one a core
- * on this kit's 2-core machine, 4.6 s with two (scripts/bench).
+ * real deadlines, the race drivers' pauses): with one exercise a core,
+ * the cores stood idle a quarter of the time.  A full submission on this
+ * kit's 2-core machine: 5.6 s with two exercises at once, 4.6 s with four
+ * (scripts/bench).
  */
 static int default_jobs(void)
 {
