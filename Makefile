@@ -227,9 +227,10 @@ endef
 $(foreach ex,$(RC_EXERCISES),$(eval $(call EXERCISE_RULES,$(ex))))
 
 # The kit's own tests: their programs built side by side, a compile a
-# core, then run (scripts/run-tests).
+# core (unless make was given its own -j), then run (scripts/run-tests).
 test:
-	$(Q)$(MAKE) --no-print-directory -j$(shell nproc) $(BUILD)/grade $(UNIT_TESTS)
+	$(Q)$(MAKE) --no-print-directory $(if $(findstring jobserver,$(MAKEFLAGS)),,-j$(shell nproc)) \
+	    $(BUILD)/grade $(UNIT_TESTS)
 	$(Q)scripts/run-tests $(UNIT_TESTS) -- $(addprefix kit-check-,$(RC_EXERCISES))
 
 # Kit-only targets: the student repository has no solutions to time.
