@@ -184,29 +184,27 @@ static void hide_certificates(void)
 }
 
 /*
- * Binds `with` read-only over `dir` (sandbox_job.cover_dir).  A failure
- * leaves `dir` as it is: the callers' runs give the same verdict either way.
+ * Binds the folder open as `with` read-only over `dir`
+ * (sandbox_job.cover_dir).  A failure leaves `dir` as it is: the callers'
+ * runs give the same verdict either way.
  */
-static void cover(const char *dir, const char *with)
+static void cover(const char *dir, int with)
 {
-    if (!dir || !with)
+    char with_path[64];
+
+    if (!dir || with < 0)
         return;
-    if (mount(with, dir, NULL, MS_BIND, NULL) == 0 &&
+    snprintf(with_path, sizeof with_path, "/proc/self/fd/%d", with);
+    if (mount(with_path, dir, NULL, MS_BIND, NULL) == 0 &&
         mount(NULL, dir, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV, NULL) != 0)
         umount2(dir, MNT_DETACH);
 }
 
-/*
- * Enters the namespaces of `m`, makes /tmp private, hides the CA
- * certificates and puts the job's cover in place (job may be NULL); 0 or
- * an errno.
- */
-static int enter_namespaces(enum mode m, const char *workdir, const sandbox_job *job)
+/* Joins the namespaces of `m` (none for MODE_PGROUP); 0 or an errno. */
+static int unshare_mode(enum mode m)
 {
     int err;
 
-    if (m == MODE_PGROUP)
-        return 0;
     if (m == MODE_PIDNS && unshare(CLONE_NEWPID | CLONE_NEWNS) != 0)
         return errno;
     if (m == MODE_USERNS) {
@@ -217,12 +215,34 @@ static int enter_namespaces(enum mode m, const char *workdir, const sandbox_job 
             (err = write_proc_file("/proc/self/gid_map", gid_map)) != 0)
             return err;
     }
-    if ((err = private_tmp(workdir, job ? job->sealed_dir : NULL)) != 0)
-        return err;
-    hide_certificates();
-    if (job)
-        cover(job->cover_dir, job->cover_with);
     return 0;
+}
+
+/*
+ * Enters the namespaces of `m`, makes /tmp private, hides the CA
+ * certificates and puts the job's cover in place (job may be NULL); 0 or
+ * an errno.  The cover is opened before /tmp is made private: it may lie
+ * there (the cache of a kit cloned under /tmp).  Not before the mount
+ * namespace is entered: a folder bound from must be of the caller's own.
+ */
+static int enter_namespaces(enum mode m, const char *workdir, const sandbox_job *job)
+{
+    int with = -1, err;
+
+    if (m == MODE_PGROUP)
+        return 0;
+    if ((err = unshare_mode(m)) != 0)
+        return err;
+    if (job && job->cover_dir && job->cover_with)
+        with = open(job->cover_with, O_PATH | O_DIRECTORY | O_CLOEXEC);
+    err = private_tmp(workdir, job ? job->sealed_dir : NULL);
+    if (!err) {
+        hide_certificates();
+        cover(job ? job->cover_dir : NULL, with);
+    }
+    if (with >= 0)
+        close(with);
+    return err;
 }
 
 static int set_limit(int resource, rlim_t value)

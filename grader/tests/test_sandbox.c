@@ -16,6 +16,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -234,6 +235,41 @@ static void test_cover(void)
     free(script);
 }
 
+/*
+ * A cover that lies under /tmp, outside the work directory (the cache of a
+ * kit cloned under /tmp), is bound all the same, over a folder elsewhere.
+ */
+static void test_cover_from_tmp(void)
+{
+    char covered[] = "/var/tmp/test_sandbox_covered.XXXXXX";
+    char with[] = "/tmp/test_sandbox_with.XXXXXX";
+    bool made = mkdtemp(covered) && mkdtemp(with) && chmod(covered, 0755) == 0 &&
+                chmod(with, 0755) == 0;
+    char *own = xasprintf("%s/own-file", covered), *theirs = xasprintf("%s/cover-file", with);
+    char *script = xasprintf("ls %s", covered);
+    char *argv[] = { "/bin/sh", "-c", script, NULL };
+    char *envp[] = { "PATH=/usr/bin:/bin", NULL };
+    sandbox_job job = { .argv = argv, .envp = envp, .workdir = work_dir, .report_fd = -1,
+                        .cover_dir = covered, .cover_with = with,
+                        .limits = SANDBOX_DEFAULT_LIMITS };
+    sandbox_result r;
+
+    CHECK(made && write_file(own, "", 0, 0644) == 0 && write_file(theirs, "", 0, 0644) == 0,
+          "setting up the folders");
+    job.limits.wall_s = 10;
+    CHECK_INT(sandbox_run(&job, &r), 0);
+    if (namespaced())
+        CHECK_STR(r.output, "cover-file\n");
+    else
+        CHECK_HAS(r.output, "own-file");
+    free(r.output);
+    remove_tree(covered);
+    remove_tree(with);
+    free(own);
+    free(theirs);
+    free(script);
+}
+
 /* A run in its own namespaces sees no CA certificates (sandbox.c, hide_certificates). */
 static void test_no_certificates(void)
 {
@@ -275,6 +311,7 @@ int main(void)
     test_memory_limit();
     test_killing_the_keeper();
     test_cover();
+    test_cover_from_tmp();
     test_no_certificates();
     test_missing_program();
     remove_tree(work_dir);
