@@ -204,22 +204,20 @@ static void test_killing_the_keeper(void)
     free(r.output);
 }
 
-/* cover_dir/cover_with: inside a namespaced run only, and read-only. */
-static void test_cover(void)
+/*
+ * Runs `script` with `with` covering `covered`: inside a namespaced run,
+ * `covered` shows what `with` holds (the one file "cover-file"), read-only;
+ * without namespaces it shows its own files ("own-file").
+ */
+static void check_covered(const char *covered, const char *with, const char *script)
 {
-    char *covered = xasprintf("%s/covered", work_dir), *with = xasprintf("%s/with", work_dir);
-    char *own = xasprintf("%s/own-file", covered), *theirs = xasprintf("%s/cover-file", with);
-    char *script = xasprintf("ls %s; touch %s/new 2>/dev/null && echo writable", covered, covered);
-    char *argv[] = { "/bin/sh", "-c", script, NULL };
+    char *argv[] = { "/bin/sh", "-c", (char *)script, NULL };
     char *envp[] = { "PATH=/usr/bin:/bin", NULL };
     sandbox_job job = { .argv = argv, .envp = envp, .workdir = work_dir, .report_fd = -1,
                         .cover_dir = covered, .cover_with = with,
                         .limits = SANDBOX_DEFAULT_LIMITS };
     sandbox_result r;
 
-    CHECK(mkdir(covered, 0755) == 0 && mkdir(with, 0755) == 0 &&
-          write_file(own, "", 0, 0644) == 0 && write_file(theirs, "", 0, 0644) == 0,
-          "setting up the folders");
     job.limits.wall_s = 10;
     CHECK_INT(sandbox_run(&job, &r), 0);
     if (namespaced())
@@ -227,6 +225,19 @@ static void test_cover(void)
     else
         CHECK_HAS(r.output, "own-file");
     free(r.output);
+}
+
+/* cover_dir/cover_with: inside a namespaced run only, and read-only. */
+static void test_cover(void)
+{
+    char *covered = xasprintf("%s/covered", work_dir), *with = xasprintf("%s/with", work_dir);
+    char *own = xasprintf("%s/own-file", covered), *theirs = xasprintf("%s/cover-file", with);
+    char *script = xasprintf("ls %s; touch %s/new 2>/dev/null && echo writable", covered, covered);
+
+    CHECK(mkdir(covered, 0755) == 0 && mkdir(with, 0755) == 0 &&
+          write_file(own, "", 0, 0644) == 0 && write_file(theirs, "", 0, 0644) == 0,
+          "setting up the folders");
+    check_covered(covered, with, script);
     CHECK(is_file(own), "the cover is not seen outside the run");
     free(covered);
     free(with);
@@ -247,22 +258,10 @@ static void test_cover_from_tmp(void)
                 chmod(with, 0755) == 0;
     char *own = xasprintf("%s/own-file", covered), *theirs = xasprintf("%s/cover-file", with);
     char *script = xasprintf("ls %s", covered);
-    char *argv[] = { "/bin/sh", "-c", script, NULL };
-    char *envp[] = { "PATH=/usr/bin:/bin", NULL };
-    sandbox_job job = { .argv = argv, .envp = envp, .workdir = work_dir, .report_fd = -1,
-                        .cover_dir = covered, .cover_with = with,
-                        .limits = SANDBOX_DEFAULT_LIMITS };
-    sandbox_result r;
 
     CHECK(made && write_file(own, "", 0, 0644) == 0 && write_file(theirs, "", 0, 0644) == 0,
           "setting up the folders");
-    job.limits.wall_s = 10;
-    CHECK_INT(sandbox_run(&job, &r), 0);
-    if (namespaced())
-        CHECK_STR(r.output, "cover-file\n");
-    else
-        CHECK_HAS(r.output, "own-file");
-    free(r.output);
+    check_covered(covered, with, script);
     remove_tree(covered);
     remove_tree(with);
     free(own);
