@@ -4,7 +4,7 @@
 #
 # side_by_side_start MAX FILE COMMAND...: runs COMMAND in the background,
 #     its output (stdout and stderr) in FILE, as soon as fewer than MAX of
-#     the commands started so are running.
+#     the commands started so far are running.
 # side_by_side_wait FILE...: waits for all of them, then prints the FILEs
 #     in the order given.
 
