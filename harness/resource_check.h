@@ -86,4 +86,16 @@ int rc_resources_compare(const rc_resources *before, unsigned round);
  */
 void rc_resource_report(const char *fields, ...) __attribute__((format(printf, 1, 2)));
 
+/*
+ * Under memcheck, makes every child this process forks from now on skip
+ * memcheck's leak search when it ends.  A driver runs with
+ * --child-silent-after-fork=yes, so a child's findings are never shown
+ * (its "leaks" are only the blocks the parent still holds); the search
+ * itself is a good part of a worker's cost under memcheck.  Children made
+ * by fork() only: the setting is made in a pthread_atfork handler.  Does
+ * nothing when not under Valgrind.  Returns 0, or an errno value from
+ * pthread_atfork (ENOMEM).
+ */
+int rc_children_skip_leak_search(void);
+
 #endif

@@ -23,7 +23,8 @@
  * and leak no block.  The workers are forked under Valgrind and stay under
  * it, but with --child-silent-after-fork=yes: a worker is a copy of the
  * parent that ends with _exit, its "leaks" are the parent's live blocks,
- * so only the parent's errors count.
+ * so only the parent's errors count (and the workers skip memcheck's leak
+ * search: rc_children_skip_leak_search).
  *
  * A pool that hangs (a worker's death never noticed, a worker asleep on a
  * mutex that is not PTHREAD_PROCESS_SHARED, a message never sent whole)
@@ -57,7 +58,18 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#define ROUNDS 12
+/*
+ * The rounds, by number: round r's pool is variant r % 6 of run_round's
+ * tables, destroyed unused when r % 4 == 1, given a second map when
+ * r % 3 == 2; its items' values start at r, and which way a crashing item
+ * ends its worker turns with r.  Rounds 6, 8 and 10 are left out: each
+ * would repeat round 0, 2 or 4 (the same pool, maps and crashes), only
+ * with other values.  CREATE_FAILS numbers the last pool, which
+ * pool_create refuses.
+ */
+static const unsigned rounds[] = { 0, 1, 2, 3, 4, 5, 7, 9, 11 };
+#define ROUNDS (sizeof rounds / sizeof rounds[0])
+#define CREATE_FAILS 12
 #define MAX_ITEMS 80
 
 /* Items that end the worker which runs them. */
@@ -272,13 +284,17 @@ int main(void)
 
     /* What the workers inherit must not be printed twice. */
     setvbuf(stdout, NULL, _IONBF, 0);
+    if ((err = rc_children_skip_leak_search()) != 0) {
+        fprintf(stderr, "resource driver: pthread_atfork: %s\n", strerror(err));
+        return 2;
+    }
     if ((err = watch_start()) != 0) {
         fprintf(stderr, "resource driver: cannot start the watch: %s\n", strerror(err));
         return 2;
     }
     contended_round();
-    for (unsigned round = 0; round < ROUNDS; round++)
-        if (run_round(round) != 0) {
+    for (size_t i = 0; i < ROUNDS; i++)
+        if (run_round(rounds[i]) != 0) {
             fprintf(stderr, "resource driver: /proc could not be read: %s\n", strerror(errno));
             return 2;
         }
@@ -288,10 +304,10 @@ int main(void)
 
         if (rc_resources_snapshot(&before) == 0) {
             errno = 0;
-            expect(pool_create(0, work) == NULL && errno == EINVAL, ROUNDS,
+            expect(pool_create(0, work) == NULL && errno == EINVAL, CREATE_FAILS,
                    "pool_create(0, fn) did not fail with EINVAL");
-            expect(pool_create(2, NULL) == NULL, ROUNDS, "pool_create(2, NULL) did not fail");
-            rc_resources_compare(&before, ROUNDS);
+            expect(pool_create(2, NULL) == NULL, CREATE_FAILS, "pool_create(2, NULL) did not fail");
+            rc_resources_compare(&before, CREATE_FAILS);
         }
     }
     watch_stop();
@@ -300,6 +316,6 @@ int main(void)
                 failures == 1 ? "" : "s");
         return 1;
     }
-    rc_resource_report("kind=done rounds=%u", ROUNDS + 1);
+    rc_resource_report("kind=done rounds=%zu", ROUNDS + 1);
     return RC_EXIT_PASSED;
 }
