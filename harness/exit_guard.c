@@ -43,6 +43,7 @@
 #include <string.h>
 #include <ucontext.h>
 #include <unistd.h>
+#include <linux/futex.h>
 
 extern void __real__exit(int status) __attribute__((noreturn));
 extern void __real_pthread_exit(void *value) __attribute__((noreturn));
@@ -283,6 +284,7 @@ static _Thread_local int spurious_left;     /* this thread's waits to cut short 
 static _Thread_local double lock_delay_s;   /* this thread's sleep before each lock */
 static _Thread_local double late_wakeup_s;  /* this thread's pause after each wake-up */
 static _Thread_local double lock_hold_s;    /* this thread's sleep after each lock */
+static _Thread_local bool hold_until_waited;    /* lock_hold_s is then the longest hold */
 static bool locks_never_sleep;              /* every thread's, inherited by fork */
 static unsigned long late_waits;            /* waits begun by threads with late_wakeup_s */
 
@@ -373,6 +375,13 @@ double rc_exit_guard_delay_s(void)
 void rc_hold_locks(double seconds)
 {
     lock_hold_s = seconds > 0 ? seconds : 0;
+    hold_until_waited = false;
+}
+
+void rc_hold_locks_until_waited(double most_s)
+{
+    rc_hold_locks(most_s);
+    hold_until_waited = true;
 }
 
 void rc_locks_never_sleep(bool on)
@@ -399,6 +408,36 @@ static int lock_by_trying(pthread_mutex_t *mutex)
     return rc;
 }
 
+/*
+ * Whether another thread or process sleeps on `mutex`, or is about to:
+ * glibc marks that in the mutex's lock word before it sleeps, as 2 for a
+ * normal, error-checking or recursive mutex, as the FUTEX_WAITERS bit
+ * beside the holder's thread id for a robust or priority-inheriting one
+ * (its kind has bit 16 or 32).
+ */
+static bool has_waiter(pthread_mutex_t *mutex)
+{
+    unsigned word = (unsigned)__atomic_load_n(&mutex->__data.__lock, __ATOMIC_RELAXED);
+
+    if (mutex->__data.__kind & (16 | 32))
+        return word & FUTEX_WAITERS;
+    return word == 2;
+}
+
+/* After a lock: holds the mutex as rc_hold_locks() or rc_hold_locks_until_waited() said. */
+static void hold(pthread_mutex_t *mutex)
+{
+    double until;
+
+    if (!hold_until_waited) {
+        rc_sleep(lock_hold_s);
+        return;
+    }
+    until = rc_now() + lock_hold_s;
+    while (!has_waiter(mutex) && rc_now() < until)
+        rc_sleep(0.001);
+}
+
 int __wrap_pthread_mutex_lock(pthread_mutex_t *mutex)
 {
     int rc;
@@ -408,7 +447,7 @@ int __wrap_pthread_mutex_lock(pthread_mutex_t *mutex)
         rc = lock_by_trying(mutex);
     else
         rc = __real_pthread_mutex_lock(mutex);
-    if (rc == 0)
-        rc_sleep(lock_hold_s);
+    if (rc == 0 && lock_hold_s > 0)
+        hold(mutex);
     return rc;
 }

@@ -252,6 +252,16 @@ unsigned long rc_late_waits_begun(void);
 void rc_hold_locks(double seconds);
 
 /*
+ * As rc_hold_locks(most_s), but each hold ends as soon as another thread
+ * or process waits for the mutex (glibc marks a waiter in the mutex before
+ * it sleeps), `most_s` at the latest.  Two threads or processes that
+ * lock it are then as sure to meet on it as with rc_hold_locks(), and
+ * each hold lasts only until they have.  Only in programs the grader
+ * links, like rc_spurious_wakeups.
+ */
+void rc_hold_locks_until_waited(double most_s);
+
+/*
  * From now on (on: true), each pthread_mutex_lock of the code under test,
  * in this process and in processes forked after the call, takes the mutex
  * with pthread_mutex_trylock, and while another thread holds it pauses

@@ -256,19 +256,22 @@ static int run_round(unsigned round)
 }
 
 /*
- * A first pool whose two workers hold the counter's mutex a while after
- * each lock (rc_hold_locks, inherited by the workers): they contend on it
- * in every run, not only when the scheduler happens to run them at the
- * same instant: each of the six items holds it 0.1 s, so it is taken for
- * most of 0.6 s and a worker's first lock, even a late one, finds it
- * taken.  A mutex made without PTHREAD_PROCESS_SHARED then hangs the
- * driver on every run, so the check's verdict does not depend on luck.
+ * A first pool whose two workers hold the counter's mutex after each lock
+ * until the other waits for it, 0.1 s at most (rc_hold_locks_until_waited,
+ * inherited by the workers): they contend on it in every run, not only
+ * when the scheduler happens to run them at the same instant.  Each of
+ * the six items holds it until then, so until the other worker waits it
+ * is taken for most of 0.6 s, and a worker's first lock, even a late one,
+ * finds it taken.  A mutex made without PTHREAD_PROCESS_SHARED then hangs
+ * the driver on every run (its waiter is never woken), so the check's
+ * verdict does not depend on luck; a shared one lets the round end as
+ * soon as the workers met.
  */
 static void contended_round(void)
 {
     pool *p;
 
-    rc_hold_locks(0.1);
+    rc_hold_locks_until_waited(0.1);
     p = POOL_CALL(pool_create(2, work));
     expect(p != NULL, 0, "pool_create returned NULL");
     if (p) {
