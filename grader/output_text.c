@@ -153,8 +153,8 @@ static void print_race(const exercise_result *ex, const output_context *c, FILE 
         fprintf(out, "            next: run `make race EX=%s` to see %s's full report\n",
                 ex->slug, memcheck ? "memcheck" : "Helgrind");
     else if (r->status == RACE_TIMEOUT)
-        fprintf(out, "            next: find what should wake (or unlock for) the threads named "
-                "above; `make check EX=%s` shows which test hangs\n", ex->slug);
+        fprintf(out, "            next: find the wait that nothing wakes (or the lock "
+                "nothing unlocks); `make check EX=%s` shows which test hangs\n", ex->slug);
 }
 
 /*
