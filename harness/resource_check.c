@@ -328,15 +328,16 @@ static int compare_children(unsigned round)
 
 /* ---- the interface ---- */
 
-/* In a child just forked: its leak search would be silent (see the header). */
-static void skip_leak_search(void)
+void rc_skip_leak_search(void)
 {
-    VALGRIND_CLO_CHANGE("--leak-check=no");
+    if (RUNNING_ON_VALGRIND)
+        VALGRIND_CLO_CHANGE("--leak-check=no");
 }
 
 int rc_children_skip_leak_search(void)
 {
-    return RUNNING_ON_VALGRIND ? pthread_atfork(NULL, NULL, skip_leak_search) : 0;
+    /* in each child just forked: its leak search would be silent (see the header) */
+    return RUNNING_ON_VALGRIND ? pthread_atfork(NULL, NULL, rc_skip_leak_search) : 0;
 }
 
 int rc_resources_snapshot(rc_resources *s)

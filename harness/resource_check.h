@@ -87,6 +87,14 @@ int rc_resources_compare(const rc_resources *before, unsigned round);
 void rc_resource_report(const char *fields, ...) __attribute__((format(printf, 1, 2)));
 
 /*
+ * Under memcheck, no leak search when this process ends: for a driver
+ * that stops itself half way (a pool that hangs), whose blocks are all
+ * still in use and would read as leaks of the code under test.  Does
+ * nothing when not under Valgrind.
+ */
+void rc_skip_leak_search(void);
+
+/*
  * Under memcheck, makes every child this process forks from now on skip
  * memcheck's leak search when it ends.  A driver runs with
  * --child-silent-after-fork=yes, so a child's findings are never shown

@@ -8,6 +8,10 @@
  * the comparison cleaned up (descriptors closed, mapping gone, children
  * reaped), so that the next comparison finds nothing.
  *
+ * The leak searches memcheck skips (rc_skip_leak_search and
+ * rc_children_skip_leak_search) are tried on this program itself, run
+ * again under memcheck with one of the roles below.
+ *
  * Prints "file:line: message" for each failed check, then "N passed, M
  * failed"; exits 1 when a check failed.
  */
@@ -17,6 +21,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdbool.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -120,9 +125,74 @@ static void test_child_alive(void)
     CHECK(kill(children[0], 0) < 0 && kill(children[1], 0) < 0, "no child is left");
 }
 
-int main(void)
+/* Where a role keeps its block for a moment (volatile: the malloc stays). */
+static void *volatile leaked;
+
+/*
+ * The roles this program plays under memcheck: each leaves a block that
+ * nothing points to, in the process itself or in a child it waits for,
+ * and ends with the child's status (or 0).
+ */
+static int play(const char *role)
+{
+    bool children = strstr(role, "child") != NULL;
+    pid_t child = 0;
+    int status = 0;
+
+    if (!strcmp(role, "child-skipped") && rc_children_skip_leak_search() != 0)
+        return 2;
+    if (children && (child = fork()) < 0)
+        return 2;
+    if (!children || child == 0) {
+        leaked = malloc(64);
+        leaked = NULL;
+        if (!strcmp(role, "skipped"))
+            rc_skip_leak_search();
+        return 0;
+    }
+    if (waitpid(child, &status, 0) != child || !WIFEXITED(status))
+        return 2;
+    return WEXITSTATUS(status);
+}
+
+/* This program under memcheck in `role`: its exit status, 3 for a leak found. */
+static int under_memcheck(const char *role)
+{
+    char self[4096];
+    ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+    char *command;
+    int status;
+
+    if (n < 0)
+        return -1;
+    self[n] = '\0';
+    if (asprintf(&command, "valgrind --tool=memcheck -q --leak-check=full "
+                 "--errors-for-leak-kinds=definite --error-exitcode=3 "
+                 "--child-silent-after-fork=no '%s' %s 2>/dev/null", self, role) < 0)
+        return -1;
+    status = system(command);
+    free(command);
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+static void test_leak_search_skipped(void)
+{
+    if (system("valgrind --version >/dev/null 2>&1") != 0) {
+        CHECK(0, "valgrind is needed for this test");
+        return;
+    }
+    CHECK_INT(under_memcheck("searched"), 3);
+    CHECK_INT(under_memcheck("skipped"), 0);
+    CHECK_INT(under_memcheck("child-searched"), 3);
+    CHECK_INT(under_memcheck("child-skipped"), 0);
+}
+
+int main(int argc, char **argv)
 {
     char path[] = "/tmp/test_resource_check.XXXXXX";
+
+    if (argc == 2)
+        return play(argv[1]);
 
     /* Made before any snapshot, so that it is no finding. */
     record_fd = mkstemp(path);
@@ -135,5 +205,6 @@ int main(void)
     test_shared_mapping_left();
     test_zombie_left();
     test_child_alive();
+    test_leak_search_skipped();
     return check_finish();
 }
