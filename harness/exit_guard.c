@@ -408,18 +408,23 @@ static int lock_by_trying(pthread_mutex_t *mutex)
     return rc;
 }
 
+/* glibc's kinds of mutex whose lock word holds the owner's thread id. */
+#define MUTEX_KIND_ROBUST 16            /* PTHREAD_MUTEX_ROBUST_NORMAL_NP */
+#define MUTEX_KIND_PRIO_INHERIT 32      /* PTHREAD_MUTEX_PRIO_INHERIT_NP */
+
 /*
- * Whether another thread or process sleeps on `mutex`, or is about to:
- * glibc marks that in the mutex's lock word before it sleeps, as 2 for a
- * normal, error-checking or recursive mutex, as the FUTEX_WAITERS bit
- * beside the holder's thread id for a robust or priority-inheriting one
- * (its kind has bit 16 or 32).
+ * Whether `mutex` is marked as waited for: glibc marks it in its lock
+ * word before a thread or process sleeps on it, as 2 for a normal,
+ * error-checking or recursive mutex, as the FUTEX_WAITERS bit beside the
+ * holder's thread id for a robust or priority-inheriting one.  The mark
+ * stays until the mutex is next free, so a holder that was itself woken
+ * finds it too.
  */
 static bool has_waiter(pthread_mutex_t *mutex)
 {
     unsigned word = (unsigned)__atomic_load_n(&mutex->__data.__lock, __ATOMIC_RELAXED);
 
-    if (mutex->__data.__kind & (16 | 32))
+    if (mutex->__data.__kind & (MUTEX_KIND_ROBUST | MUTEX_KIND_PRIO_INHERIT))
         return word & FUTEX_WAITERS;
     return word == 2;
 }

@@ -253,11 +253,12 @@ void rc_hold_locks(double seconds);
 
 /*
  * As rc_hold_locks(most_s), but each hold ends as soon as another thread
- * or process waits for the mutex (glibc marks a waiter in the mutex before
- * it sleeps), `most_s` at the latest.  Two threads or processes that
- * lock it are then as sure to meet on it as with rc_hold_locks(), and
- * each hold lasts only until they have.  Only in programs the grader
- * links, like rc_spurious_wakeups.
+ * or process waits for the mutex, `most_s` at the latest (glibc marks a
+ * waiter in the mutex before it sleeps, and the mark stays until the
+ * mutex is next free: a holder that was woken itself does not hold).  Two
+ * threads or processes that lock it are then as sure to meet on it as
+ * with rc_hold_locks(), and the holds last only until they have.  Only in
+ * programs the grader links, like rc_spurious_wakeups.
  */
 void rc_hold_locks_until_waited(double most_s);
 
