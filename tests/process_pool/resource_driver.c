@@ -65,11 +65,11 @@
  * ends its worker turns with r.  Rounds 6, 8 and 10 are left out: each
  * would repeat round 0, 2 or 4 (the same pool, maps and crashes), only
  * with other values.  CREATE_FAILS numbers the last pool, which
- * pool_create refuses.
+ * pool_create refuses: the number after the last round's.
  */
 static const unsigned rounds[] = { 0, 1, 2, 3, 4, 5, 7, 9, 11 };
 #define ROUNDS (sizeof rounds / sizeof rounds[0])
-#define CREATE_FAILS 12
+#define CREATE_FAILS (rounds[ROUNDS - 1] + 1)
 #define MAX_ITEMS 80
 
 /* Items that end the worker which runs them. */
