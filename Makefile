@@ -132,7 +132,8 @@ $(BUILD)/tests/test_print_guard: grader/tests/test_print_guard.c harness/print_g
 		$(BUILD)/.deps
 	@mkdir -p $(@D)
 	@$(if $(Q),echo "  CC      $<")
-	$(Q)$(CC) $(GRADER_CFLAGS) -Wno-missing-prototypes -o $@ $(filter %.c,$^)
+	$(Q)$(CC) $(GRADER_CFLAGS) -Wno-missing-prototypes -Wl,--wrap=_exit -o $@ \
+		$(filter %.c,$^)
 # The fault injection of test binaries, linked as they link it (the wrap
 # lists of harness/wraps/, as grader/build_profiles.c uses them).
 comma := ,

@@ -117,6 +117,11 @@ static void classify_entry(const cJSON *entry, double test_timeout_s, test_resul
         t->message = xstrdup("your code called exit() (or _exit(), or pthread_exit() on "
                              "the test's own thread) during the test; library code must "
                              "return an error instead");
+    } else if (exit_code == RC_EXIT_PRINTED_TOO_MUCH) {
+        t->status = TEST_FAILED;
+        t->message = xasprintf("your code printed more than %u MB during the test, which "
+                               "stopped it there: is a print in a loop that never ends?",
+                               RC_PRINT_LIMIT >> 20);
     } else if (!strcmp(status, "skipped")) {
         t->status = TEST_SKIPPED;
         t->message = xstrdup("skipped");

@@ -20,6 +20,12 @@
  * RC_OUTPUT_DIR/output-TEST.txt, one file per test, so that the grader
  * can show a failing test's own printing under it; a file stops growing
  * at RC_OUTPUT_CAP bytes (below the run's file-size limit).
+ *
+ * Past RC_PRINT_LIMIT bytes printed in one process (16 MB, the run's
+ * file-size limit: racecourse_test.h), the process ends with
+ * RC_EXIT_PRINTED_TOO_MUCH, which the grader reports as such: a print in
+ * a loop that does not end would otherwise keep a core busy until the
+ * test's timeout, and be reported as a hang.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -33,6 +39,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "racecourse_test.h"
+
 #define RC_OUTPUT_CAP (256 * 1024)
 
 /* Criterion's test being run in this process; absent from race drivers. */
@@ -42,6 +50,7 @@ extern const struct criterion_test *const criterion_current_test __attribute__((
 static pthread_once_t output_once = PTHREAD_ONCE_INIT;
 static int output_fd = -1;
 static size_t output_written;
+static size_t printed;          /* by the code under test, in this process */
 static bool discarding;         /* rc_print_discard(): a trial's printing goes nowhere */
 
 /* Opens this test's output file, when the grader asked for one. */
@@ -142,11 +151,18 @@ static int console_fd(FILE *stream)
     return fd;
 }
 
-/* Writes all of `data` to the console descriptor of `stream`; 0 or EOF. */
+void __real__exit(int status) __attribute__((noreturn));
+
+/*
+ * Writes all of `data` to the console descriptor of `stream`; 0 or EOF.
+ * Ends the process past RC_PRINT_LIMIT bytes printed in all.
+ */
 static int put(FILE *stream, const char *data, size_t len)
 {
     int fd = console_fd(stream);
 
+    if (__atomic_add_fetch(&printed, len, __ATOMIC_RELAXED) > RC_PRINT_LIMIT)
+        __real__exit(RC_EXIT_PRINTED_TOO_MUCH);
     if (fd < 0) {
         errno = EBADF;
         return EOF;

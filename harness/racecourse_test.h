@@ -64,6 +64,13 @@
  * first, in lines that start with "race driver: " (rc_watchdog_start).
  */
 #define RC_EXIT_STUCK 44
+/*
+ * Exit status when the code under test printed more than RC_PRINT_LIMIT
+ * bytes in one process (print_guard.c): a print in a loop that does not
+ * end would otherwise run until the timeout.
+ */
+#define RC_EXIT_PRINTED_TOO_MUCH 45
+#define RC_PRINT_LIMIT (16u << 20)
 /* Per-test timeout (seconds) when the grader does not pass --timeout. */
 #define RC_DEFAULT_TIMEOUT 10.0
 

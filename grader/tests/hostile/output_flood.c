@@ -1,8 +1,10 @@
 /*
  * output_flood.c - a hostile bounded_queue submission: bq_create prints without end.
+ * Each test stops at 16 MB of printing (print_guard.c), not at its timeout.
  *
  * expect: bounded_queue 0 100 ok
- * expect-json: "status":	"timeout"
+ * expect-json: "message":	"your code printed more than 16 MB during the test
+ * expect-json: your code printed more than 16 MB while the race driver ran
  */
 #include "bounded_queue.h"
 
