@@ -148,9 +148,9 @@ int race_check(const race_request *req, race_result *out)
      * Valgrind runs one thread at a time.  Without --fair-sched=yes a
      * thread that spins (a sem_trywait or flag loop) keeps the turn for
      * long stretches while the thread it waits for hardly runs: a
-     * busy-waiting pingpong took the whole race timeout (30 s of CPU) to
-     * its report.  In turns, it ends in under a second; correct code
-     * takes as long either way.
+     * busy-waiting pingpong used up the whole race timeout (30 s).  In
+     * turns, it ends in under a second; correct code takes as long
+     * either way.
      */
     char *helgrind[] = { "/usr/bin/valgrind", "--tool=helgrind", "--fair-sched=yes",
                          "--xml=yes", "--xml-fd=3", supp_option,
