@@ -144,17 +144,8 @@ static int open_xml(const char *dir)
 int race_check(const race_request *req, race_result *out)
 {
     char *supp_option = xasprintf("--suppressions=%s", req->suppressions);
-    /*
-     * Valgrind runs one thread at a time.  Without --fair-sched=yes a
-     * thread that spins (a sem_trywait or flag loop) keeps the turn for
-     * long stretches while the thread it waits for hardly runs: a
-     * busy-waiting pingpong used up the whole race timeout (30 s).  In
-     * turns, it ends in under a second; correct code takes as long
-     * either way.
-     */
-    char *helgrind[] = { "/usr/bin/valgrind", "--tool=helgrind", "--fair-sched=yes",
-                         "--xml=yes", "--xml-fd=3", supp_option,
-                         "--child-silent-after-fork=yes", "--error-limit=no",
+    char *helgrind[] = { "/usr/bin/valgrind", "--tool=helgrind", "--xml=yes", "--xml-fd=3",
+                         supp_option, "--child-silent-after-fork=yes", "--error-limit=no",
                          (char *)req->driver, NULL };
     /* Leaks that nothing points to any more are errors; still reachable is not. */
     char *memcheck[] = { "/usr/bin/valgrind", "--tool=memcheck", "--xml=yes", "--xml-fd=3",
