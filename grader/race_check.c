@@ -66,10 +66,13 @@ static char *early_end_message(const sandbox_result *run, const char *xml, const
     if (run->exited && run->exit_code == RC_EXIT_CALLED)
         return xasprintf("your code called exit() while the %s ran; library code "
                          "must return an error instead", driver);
-    if (run->exited && run->exit_code == RC_EXIT_PRINTED_TOO_MUCH)
-        return xasprintf("your code printed more than %u MB while the %s ran, which "
-                         "stopped it there: is a print in a loop that never ends?",
-                         RC_PRINT_LIMIT >> 20, driver);
+    if (run->exited && run->exit_code == RC_EXIT_PRINTED_TOO_MUCH) {
+        char *when = xasprintf("while the %s ran", driver);
+
+        message = printed_too_much_words(when);
+        free(when);
+        return message;
+    }
     said = driver_output(run->output);
     message = xasprintf("the %s stopped before its end (exit status %d)%s%s", driver,
                         run->exit_code, *said ? ": " : "", said);

@@ -1,6 +1,7 @@
 /* result.c - see result.h. */
 #include "result.h"
 #include "util.h"
+#include "../harness/racecourse_test.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +22,12 @@ const char *test_status_words(enum test_status status)
         [TEST_TIMEOUT] = "timed out", [TEST_SKIPPED] = "not run",
     };
     return words[status];
+}
+
+char *printed_too_much_words(const char *when)
+{
+    return xasprintf("your code printed more than %u MB %s, which stopped it there: is a "
+                     "print in a loop that never ends?", RC_PRINT_LIMIT >> 20, when);
 }
 
 const char *race_status_words(enum race_status status)

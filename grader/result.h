@@ -104,6 +104,13 @@ const char *test_status_name(enum test_status status);
  */
 const char *test_status_words(enum test_status status);
 const char *race_status_words(enum race_status status);
+/*
+ * What the test or the race check says when the code under test printed
+ * more than RC_PRINT_LIMIT bytes (exit status RC_EXIT_PRINTED_TOO_MUCH,
+ * harness/print_guard.c); `when` says when ("during the test").
+ * Malloc'd; aborts when out of memory, as xmalloc() does.
+ */
+char *printed_too_much_words(const char *when);
 /* Whether the second check that ran is memcheck (else Helgrind). */
 bool race_is_memcheck(const race_result *r);
 

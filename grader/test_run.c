@@ -119,9 +119,7 @@ static void classify_entry(const cJSON *entry, double test_timeout_s, test_resul
                              "return an error instead");
     } else if (exit_code == RC_EXIT_PRINTED_TOO_MUCH) {
         t->status = TEST_FAILED;
-        t->message = xasprintf("your code printed more than %u MB during the test, which "
-                               "stopped it there: is a print in a loop that never ends?",
-                               RC_PRINT_LIMIT >> 20);
+        t->message = printed_too_much_words("during the test");
     } else if (!strcmp(status, "skipped")) {
         t->status = TEST_SKIPPED;
         t->message = xstrdup("skipped");
