@@ -13,8 +13,9 @@
  *     (sandbox_job.sealed_dir, where namespaces work) and the fingerprint
  *     below are what counts;
  *   - the runs work in `scratch/` inside it, the one folder they may write;
- *   - a fingerprint of every file is taken, and compared right before and
- *     right after every run: a change means the exercise scores 0.
+ *   - a fingerprint of every file is taken, and compared right after
+ *     every run (nothing else runs there between two runs): a change
+ *     means the exercise scores 0.
  */
 #ifndef RACECOURSE_SEAL_H
 #define RACECOURSE_SEAL_H
