@@ -119,9 +119,8 @@ static void merge_run(exercise_result *ex, test_result *run, int index, int repe
 /*
  * Whether the sealed files are as they were built; when they are not, a
  * run changed what the grader runs or reads: *tampered is set.  Checked
- * after every run: only the runs touch a sealed directory, so the state a
- * run starts from is the one the check after the last run (or the seal)
- * saw.
+ * after every run, not before: a change made before a run, by whatever
+ * run made it, is still there when the check after that run looks.
  */
 static bool still_sealed(const seal *sealed, bool *tampered)
 {

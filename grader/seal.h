@@ -14,8 +14,8 @@
  *     below are what counts;
  *   - the runs work in `scratch/` inside it, the one folder they may write;
  *   - a fingerprint of every file is taken, and compared right after
- *     every run (nothing else runs there between two runs): a change
- *     means the exercise scores 0.
+ *     every run (a change made before a run is still there after it):
+ *     a change means the exercise scores 0.
  */
 #ifndef RACECOURSE_SEAL_H
 #define RACECOURSE_SEAL_H
