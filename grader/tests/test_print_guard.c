@@ -28,7 +28,7 @@ void __real__exit(int status) __attribute__((noreturn));
 /*
  * The exit status of a child that prints `total` bytes to stdout, which is
  * /dev/null, in lines of 64 bytes, then exits with 0; -1 when it died
- * of a signal.
+ * of a signal, -2 when it could not be started or waited for.
  */
 static int status_after_printing(size_t total)
 {
