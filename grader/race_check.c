@@ -170,6 +170,15 @@ int race_check(const race_request *req, race_result *out)
         .run_as = req->run_as,
         .cover_dir = SYSTEM_DEBUG_DIR,      /* see debug_symbols.h */
         .cover_with = req->debug_symbols,
+        /*
+         * Valgrind runs one thread at a time, under a lock the threads
+         * take in turn.  Spread over several CPUs, a thread that spins
+         * takes that lock back before a waiting thread on another CPU
+         * wakes up, and the others starve for seconds: a driver whose
+         * joinall polls took 0.6 to 18 s and now and then looked stuck.
+         * On one CPU each gets its turn (0.4 s every time).
+         */
+        .one_cpu = !req->memcheck && !req->resources,
         .limits = SANDBOX_DEFAULT_LIMITS,
     };
     sandbox_result run;

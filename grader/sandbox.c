@@ -272,6 +272,22 @@ static int apply_limits(const sandbox_job *job)
     return err;
 }
 
+/*
+ * Keeps the calling process, and every thread and process it starts, on
+ * the CPU it runs on now.  Nothing changes where the system refuses.
+ */
+static void stay_on_this_cpu(void)
+{
+    int cpu = sched_getcpu();
+    cpu_set_t one;
+
+    if (cpu < 0)
+        return;
+    CPU_ZERO(&one);
+    CPU_SET(cpu, &one);
+    sched_setaffinity(0, sizeof one, &one);
+}
+
 static void run_target(const sandbox_job *job)
 {
     struct sigaction dfl = { .sa_handler = SIG_DFL };
@@ -279,6 +295,8 @@ static void run_target(const sandbox_job *job)
 
     sigaction(SIGTERM, &dfl, NULL);
     err = apply_limits(job);
+    if (job->one_cpu)
+        stay_on_this_cpu();
     if (!err && as_root) {
         uid_t user = job->run_as ? job->run_as : SANDBOX_NOBODY;
 

@@ -71,6 +71,8 @@ typedef struct sandbox_job {
     const char *cover_with;     /* own, cover_with is bound read-only over
                                    cover_dir (NULL: nothing is); a failure
                                    leaves cover_dir as it is */
+    bool one_cpu;               /* the run stays on the CPU it starts on
+                                   (where the system lets it choose) */
     sandbox_limits limits;
 } sandbox_job;
 
