@@ -256,7 +256,6 @@ static void describe_misuse(const hg_error *e, const report_places *rp, strbuf *
 {
     const char *t = strip_thread(e->parts[0].text ? e->parts[0].text : "");
     const hg_part *code = find_part(e, "with error code");
-    bool student = false;
 
     report_put_where(body, rp, &e->parts[0], "a thread");
     if (strcmp(e->kind, "UnlockUnlocked") == 0) {
@@ -279,14 +278,6 @@ static void describe_misuse(const hg_error *e, const report_places *rp, strbuf *
         if (code)
             strbuf_addf(body, " %s", code->text);
         strbuf_addstr(body, ". Check the call's return value and its manual page.");
-    } else if (strstr(t, "still holds") && report_pick_frame(rp, &e->parts[0], &student) &&
-               student) {
-        /* not a thread that returned: one the race driver's watchdog
-           stopped while it waited in the student's code */
-        strbuf_addf(body, " was still waiting there, holding a lock, when the race driver "
-                  "stopped. A thread that waits while it holds a lock blocks every thread "
-                  "that needs that lock: unlock before waiting (pthread_cond_wait unlocks "
-                  "for you), and never lock a mutex you already hold.");
     } else {
         size_t i = 0;
         while (i < sizeof misc_words / sizeof misc_words[0] && !strstr(t, misc_words[i].needle))
@@ -467,6 +458,25 @@ static bool is_spin_retry_artifact(const hg_error *e)
            p->n_frames > 0 && p->frames[0].obj && strstr(p->frames[0].obj, "/vgpreload_helgrind");
 }
 
+/*
+ * "Exiting thread still holds 1 lock" from a thread that was still inside
+ * the student's code when the race driver ended: not a thread that
+ * returned holding a lock (its exit is in the C library), but one the
+ * driver left blocked when it stopped, a deadlock or a lost wake-up.
+ * Whether a native run blocks there depends on how the OS scheduled it
+ * (barrier's mutant no_generation_counter: 1 run in 3 on one CPU), so it
+ * is not the race check's to count; the tests find such waits under
+ * the controlled scheduler on every run.
+ */
+static bool is_left_blocked(const hg_error *e, const report_places *rp)
+{
+    const hg_part *p = e->n_parts ? &e->parts[0] : NULL;
+    bool student = false;
+
+    return e->kind && strcmp(e->kind, "Misc") == 0 && p && p->text &&
+           strstr(p->text, "still holds") && report_pick_frame(rp, p, &student) && student;
+}
+
 /* Folds the errors of `x` into at most `max` findings in `out`. */
 static void build_findings(const hg_xml *x, const report_places *rp,
                           const struct_layouts *layouts, size_t max,
@@ -478,7 +488,7 @@ static void build_findings(const hg_xml *x, const report_places *rp,
     for (size_t i = 0; i < x->n_errors; i++) {
         hg_draft d = { 0 };
 
-        if (is_spin_retry_artifact(&x->errors[i]))
+        if (is_spin_retry_artifact(&x->errors[i]) || is_left_blocked(&x->errors[i], rp))
             continue;
         draft_error(&x->errors[i], rp, layouts, &d);
         race_words_fold(drafts, &n, &d, i);

@@ -403,9 +403,14 @@ static void add_race(char *xml, size_t size, int unique, int line, const char *f
  * several races are about one memory, the most frequent lists every place
  * they name.
  */
-/* A thread the race driver's watchdog stopped while it waited in the
- * student's code, holding a lock: not a thread that returned. */
-static void test_stopped_holding(void)
+/*
+ * A thread still waiting in the student's code, holding a lock, when the
+ * race driver stopped (Helgrind: "Exiting thread still holds 1 lock"
+ * with the student's frame): whether a native run blocks there depends
+ * on the OS scheduler, so it is neither counted nor shown; the same text
+ * from a thread that returned (its exit in libc) is counted.
+ */
+static void test_left_blocked_not_counted(void)
 {
     char xml[4096] = "<?xml version=\"1.0\"?>\n<valgrindoutput>\n"
                      "<protocolversion>4</protocolversion><tool>helgrind</tool>\n";
@@ -417,16 +422,8 @@ static void test_stopped_holding(void)
     len = strlen(xml);
     snprintf(xml + len, sizeof xml - len, "</valgrindoutput>\n");
     CHECK_INT(read_text(xml, "q.c", &r), 0);
-    CHECK_INT(r.n_findings, 1);
-    if (r.n_findings == 1) {
-        CHECK_INT(r.findings[0].line, 18);
-        CHECK_STR(r.findings[0].message,
-                  "misuse of a pthread call: q.c:18 (bq_create) was still waiting there, "
-                  "holding a lock, when the race driver stopped. A thread that waits while it "
-                  "holds a lock blocks every thread that needs that lock: unlock before "
-                  "waiting (pthread_cond_wait unlocks for you), and never lock a mutex you "
-                  "already hold.");
-    }
+    CHECK_INT(r.n_errors, 0);
+    CHECK_INT(r.n_findings, 0);
     race_findings_free(&r);
 }
 
@@ -726,7 +723,7 @@ int main(int argc, char **argv)
     test_lock_order_pair();
     test_misuse_first_and_not_shown();
     test_shared_memory_places();
-    test_stopped_holding();
+    test_left_blocked_not_counted();
     test_spin_retry();
     test_clean_and_errors();
     test_hand_written();
