@@ -275,6 +275,8 @@ static int apply_limits(const sandbox_job *job)
 /*
  * Keeps the calling process, and every thread and process it starts, on
  * the CPU it runs on now.  Nothing changes where the system refuses.
+ * (The controlled scheduler does the same in scheduler/core.c, on the
+ * students' side of the kit, which the grader never links.)
  */
 static void stay_on_this_cpu(void)
 {
