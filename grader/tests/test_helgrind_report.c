@@ -398,12 +398,6 @@ static void add_race(char *xml, size_t size, int unique, int line, const char *f
 }
 
 /*
- * Issue 15: Helgrind blamed bq_get against bq_put_timed, both inside the
- * lock, while bq_size read without it.  Its XML has no lock sets, so when
- * several races are about one memory, the most frequent lists every place
- * they name.
- */
-/*
  * A thread still waiting in the student's code, holding a lock, when the
  * race driver stopped (Helgrind: "Exiting thread still holds 1 lock"
  * with the student's frame): whether a native run blocks there depends
@@ -427,6 +421,12 @@ static void test_left_blocked_not_counted(void)
     race_findings_free(&r);
 }
 
+/*
+ * Issue 15: Helgrind blamed bq_get against bq_put_timed, both inside the
+ * lock, while bq_size read without it.  Its XML has no lock sets, so when
+ * several races are about one memory, the most frequent lists every place
+ * they name.
+ */
 static void test_shared_memory_places(void)
 {
     char xml[16384] = "<?xml version=\"1.0\"?>\n<valgrindoutput>\n"

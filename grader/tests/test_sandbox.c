@@ -15,6 +15,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdlib.h>
@@ -282,6 +283,31 @@ static void test_no_certificates(void)
     free(r.output);
 }
 
+/* A run asked to stay on one CPU sees one, and so do its children; other runs see every CPU
+   this test may use. */
+static void test_one_cpu(void)
+{
+    char *argv[] = { "/bin/sh", "-c", "nproc; sh -c nproc", NULL };
+    char *envp[] = { "PATH=/usr/bin:/bin", NULL };
+    sandbox_job job = { .argv = argv, .envp = envp, .workdir = work_dir, .report_fd = -1,
+                        .one_cpu = true, .limits = SANDBOX_DEFAULT_LIMITS };
+    sandbox_result r;
+    cpu_set_t mine;
+    char all[64];
+    int err;
+
+    job.limits.wall_s = 10;
+    CHECK_INT(sandbox_run(&job, &r), 0);
+    CHECK_STR(r.output, "1\n1\n");
+    free(r.output);
+    r = run_shell("nproc", 10, SANDBOX_DEFAULT_LIMITS, &err);
+    CHECK_INT(err, 0);
+    CHECK_INT(sched_getaffinity(0, sizeof mine, &mine), 0);
+    snprintf(all, sizeof all, "%d\n", CPU_COUNT(&mine));     /* the CPUs this test may use */
+    CHECK_STR(r.output, all);
+    free(r.output);
+}
+
 static void test_missing_program(void)
 {
     char *argv[] = { "/nonexistent/program", NULL };
@@ -312,6 +338,7 @@ int main(void)
     test_cover();
     test_cover_from_tmp();
     test_no_certificates();
+    test_one_cpu();
     test_missing_program();
     remove_tree(work_dir);
     return check_finish();
