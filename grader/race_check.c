@@ -178,7 +178,7 @@ int race_check(const race_request *req, race_result *out)
          * joinall polls took 0.6 to 18 s and now and then looked stuck.
          * On one CPU each gets its turn (0.4 s every time).
          */
-        .one_cpu = !req->memcheck && !req->resources,
+        .one_cpu = argv == helgrind,
         .limits = SANDBOX_DEFAULT_LIMITS,
     };
     sandbox_result run;
