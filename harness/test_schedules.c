@@ -24,12 +24,14 @@
  *   the first that passed with no decision left to its seed (one thread
  *   ran at a time all along: rc_sched_choices()), since every other seed
  *   gives that very schedule;
- * - then the test process runs the test's body itself, for Criterion: in
- *   the schedule that failed, or in the first one again when every trial
- *   passed.  So the failure a student sees is a real run of the test, as
- *   without trials (the crash, the trace, the test's printing), and each
- *   of its failed assertions names the schedule and the command that
- *   replays it.
+ * - the last schedule is not a trial: when every trial before it
+ *   passed, the test process runs it itself, for Criterion; when one
+ *   failed, the test process runs that schedule again instead (and when a
+ *   trial passed with no decision left, the first one).  So N schedules
+ *   cost N runs of the body, and the failure a student sees is a real run
+ *   of the test, as without trials (the crash, the trace, the test's
+ *   printing): each of its failed assertions names the schedule and the
+ *   command that replays it.
  *
  * A seed names one schedule whatever the process started with (the
  * restart draws every choice afresh from it), so `make replay ...
@@ -98,14 +100,18 @@ struct trial {
 
 static struct trial *trial;     /* set in a trial's process only */
 
-/* Set in the test process when a trial failed. */
+/*
+ * The schedule of the test process's own run, when it is one of several:
+ * the one a trial failed under, or the last.  number 0: no schedule to
+ * name (one schedule, or every seed gives the same).
+ */
 static struct {
     unsigned long number;       /* 1-based */
     unsigned long of;
     uint64_t seed;
-    const struct trial *trial;  /* what its trial said */
+    const struct trial *trial;  /* what its trial said when it failed there, or NULL */
     bool reported;              /* an assertion failed in the run for Criterion */
-} failing;
+} this_run;
 
 /* Ends a trial: 0 when it passed. */
 static void end_trial(void) __attribute__((noreturn));
@@ -181,24 +187,32 @@ static bool run_trial(void (*fn)(void), uint64_t seed, struct trial *shared)
 
 /*
  * Tells the test's output, in one line before its own printing, which
- * schedule failed and how to replay it, when it is not the first (the
- * first is the one `make check` and `make replay` run by default).
+ * schedule this run is and how to replay it, when it is not the first
+ * (the first is the one `make check` and `make replay` run by default).
+ * The line is seen only when the test fails.
  */
-static void say_failing(void)
+static void say_schedule(void)
 {
     const char *replay = rc_exit_guard_replay_command ? rc_exit_guard_replay_command() : NULL;
-    char text[512], how[320] = "";
+    char text[512], how[320] = "", what[160];
     int n;
 
-    if (failing.number < 2 || !rc_print_test_output)
+    if (this_run.number < 2 || !rc_print_test_output)
         return;
     if (replay)
         snprintf(how, sizeof how, "; replay it: %s SEED=0x%llx", replay,
-                 (unsigned long long)failing.seed);
-    n = snprintf(text, sizeof text,
-                 "racecourse: this test failed under schedule %lu of %lu (seed 0x%llx); what "
-                 "follows is that schedule's run%s\n", failing.number, failing.of,
-                 (unsigned long long)failing.seed, how);
+                 (unsigned long long)this_run.seed);
+    if (this_run.trial)
+        snprintf(what, sizeof what, "this test failed under schedule %lu of %lu",
+                 this_run.number, this_run.of);
+    else if (this_run.number == 2)
+        snprintf(what, sizeof what, "this test passed under schedule 1; this is schedule 2 of "
+                 "%lu", this_run.of);
+    else
+        snprintf(what, sizeof what, "this test passed under schedules 1 to %lu; this is "
+                 "schedule %lu of %lu", this_run.number - 1, this_run.number, this_run.of);
+    n = snprintf(text, sizeof text, "racecourse: %s (seed 0x%llx); what follows is that "
+                 "schedule's run%s\n", what, (unsigned long long)this_run.seed, how);
     if (n > 0)
         rc_print_test_output(text, (size_t)n < sizeof text ? (size_t)n : sizeof text - 1);
 }
@@ -242,24 +256,32 @@ void __wrap_criterion_internal_test_main(void (*fn)(void))
         static struct trial none = { .not_started = true };
 
         snprintf(none.failure, sizeof none.failure, "mmap: %s", strerror(errno));
-        failing.number = 1;
-        failing.of = runs;
-        failing.seed = first;
-        failing.trial = &none;
+        this_run.number = 1;
+        this_run.of = runs;
+        this_run.seed = first;
+        this_run.trial = &none;
     }
     for (unsigned long i = 0; shared && runs > 1 && i < runs; i++) {
+        if (i == runs - 1) {            /* every trial passed: the last runs here */
+            this_run.number = runs;
+            this_run.of = runs;
+            this_run.seed = first + i;
+            break;
+        }
         if (run_trial(fn, first + i, shared)) {
             if (shared->choices == 0)
                 break;          /* no seed decided anything: every schedule is this one */
             continue;
         }
-        failing.number = i + 1;
-        failing.of = runs;
-        failing.seed = first + i;
-        failing.trial = shared;
-        say_failing();
-        rc_sched_restart(failing.seed);
+        this_run.number = i + 1;
+        this_run.of = runs;
+        this_run.seed = first + i;
+        this_run.trial = shared;
         break;
+    }
+    if (this_run.number) {
+        say_schedule();
+        rc_sched_restart(this_run.seed);
     }
     __real_criterion_internal_test_main(fn);
     rc_test_schedules_reached_end();
@@ -267,25 +289,25 @@ void __wrap_criterion_internal_test_main(void (*fn)(void))
 
 void rc_test_schedules_reached_end(void)
 {
-    const struct trial *t = failing.trial;
+    const struct trial *t = this_run.trial;
     struct criterion_assert_stats stats = { .passed = false };
     char *message = NULL;
     int n;
 
     if (trial)
         end_trial();
-    if (!failing.number || failing.reported)
+    if (!t || this_run.reported)
         return;
-    failing.reported = true;
+    this_run.reported = true;
     if (t->not_started)
         n = asprintf(&message, "the test could not be tried under schedule %lu of %lu (%s): "
-                     "this machine ran out of processes; grade again", failing.number,
-                     failing.of, t->failure);
+                     "this machine ran out of processes; grade again", this_run.number,
+                     this_run.of, t->failure);
     else
         n = asprintf(&message, "%s (schedule %lu of %lu, seed 0x%llx: it failed in a process of "
                      "its own and passed when run again, so the test depends on more than the "
                      "schedule, e.g. on the machine's speed)", t->failure + t->message_at,
-                     failing.number, failing.of, (unsigned long long)failing.seed);
+                     this_run.number, this_run.of, (unsigned long long)this_run.seed);
     if (n < 0)
         message = NULL;
     stats.message = message ? message : t->failure;
@@ -307,18 +329,18 @@ static char *with_schedule(const char *message)
     char *text;
     int n;
 
-    if (!failing.number)
+    if (!this_run.number)
         return NULL;
     if (!message)
         message = "";
     if (strstr(message, "SEED=0x"))
-        n = asprintf(&text, "%s (schedule %lu of %lu)", message, failing.number, failing.of);
+        n = asprintf(&text, "%s (schedule %lu of %lu)", message, this_run.number, this_run.of);
     else if (replay)
         n = asprintf(&text, "%s (schedule %lu of %lu; replay it: %s SEED=0x%llx)", message,
-                     failing.number, failing.of, replay, (unsigned long long)failing.seed);
+                     this_run.number, this_run.of, replay, (unsigned long long)this_run.seed);
     else
-        n = asprintf(&text, "%s (schedule %lu of %lu, seed 0x%llx)", message, failing.number,
-                     failing.of, (unsigned long long)failing.seed);
+        n = asprintf(&text, "%s (schedule %lu of %lu, seed 0x%llx)", message, this_run.number,
+                     this_run.of, (unsigned long long)this_run.seed);
     return n < 0 ? NULL : text;
 }
 
@@ -347,7 +369,7 @@ void __wrap_criterion_send_assert(struct criterion_assert_stats *stats)
         __real_criterion_send_assert(stats);
         return;
     }
-    failing.reported = true;
+    this_run.reported = true;
     named = *stats;
     named.message = message;
     __real_criterion_send_assert(&named);

@@ -864,7 +864,8 @@ static void test_schedules_per_test(void)
     CHECK_INT(status, 0);
     CHECK(strstr(out, "Passing: 1"), "order_free under 40 schedules did not pass: %s", out);
     CHECK_INT(count_of(said, "order_free ran"), 1);
-    CHECK_INT(bodies_run, 41);          /* 40 trials and the run Criterion sees */
+    CHECK_INT(bodies_run, 40);          /* 39 trials, and the last schedule the run
+                                           Criterion sees */
     status = run_criterion("alone", "40", NULL, &out, &said);
     CHECK_INT(status, 0);
     CHECK_INT(bodies_run, 2);           /* one trial: no seed decided anything */
@@ -900,6 +901,24 @@ static void test_schedules_per_test(void)
         snprintf(before, sizeof before, "0x%llx", s - 1);
         status = run_criterion("deadlocks", "1", before, &out, &said);
         CHECK_INT(status, 0);
+
+        /* The failing schedule as the last: the test process's own run
+           finds it, and names it as a trial's would. */
+        unsigned long k = (unsigned long)(s - 0x5eed0000ULL) + 1;
+        char runs[32], named[64], header[160];
+
+        snprintf(runs, sizeof runs, "%lu", k);
+        snprintf(named, sizeof named, ") (schedule %lu of %lu)", k, k);
+        if (k == 2)
+            snprintf(header, sizeof header, "racecourse: this test passed under schedule 1; "
+                     "this is schedule 2 of 2 (seed %s)", seed);
+        else
+            snprintf(header, sizeof header, "racecourse: this test passed under schedules 1 to "
+                     "%lu; this is schedule %lu of %lu (seed %s)", k - 1, k, k, seed);
+        status = run_criterion("deadlocks", runs, NULL, &out, &said);
+        CHECK(status != 0 && strstr(out, "deadlock: no thread can run") && strstr(out, named),
+              "the last schedule's deadlock not named '%s': %s", named, out);
+        CHECK(strstr(said, header), "the output does not say '%s': %s", header, said);
     }
 
     status = run_criterion("process_bound", "3", NULL, &out, &said);
