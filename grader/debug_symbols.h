@@ -14,6 +14,18 @@
  * tables kept, DWARF dropped), and the race check binds the copy over the
  * original inside the run's own mount namespace (sandbox.h).
  *
+ * From the C library's own file the copy drops most local symbols too.
+ * At every start Valgrind matches each function it replaces (malloc,
+ * pthread_mutex_lock, strlen ...) against every function symbol of the
+ * C library, nearly 7,000, of which 4,000 are local: a quarter of
+ * Helgrind's start.  The copy keeps every global and weak symbol, the
+ * local variants of the string functions (__strlen_evex ...), and every
+ * local that a suppression names (a "fun:" line of Valgrind's
+ * default.supp or of the kit's suppressions, wildcards included): a
+ * suppression that matches glibc's frames by name still matches them.
+ * Other local functions of glibc show as "???" in Valgrind's own
+ * output, which no report quotes (reports show the student's frames).
+ *
  * The verdict does not depend on it: grader/helgrind.supp matches glibc's
  * frames with and without the DWARF (inlined functions are frames of
  * their own only with it), and where the copy cannot be used (no cache,
@@ -28,8 +40,10 @@
 /*
  * The copy for the debugging information installed now, made first when
  * need be: "<cache_dir>/debug-symbols-<hash>", where the hash covers the
- * name, size and change time of every file copied, so that an update of
- * libc6-dbg gets a copy of its own.  Safe to call from several threads
+ * name, size and change time of every file copied and of the two
+ * suppression files, so that an update of libc6-dbg or of a suppression
+ * gets a copy of its own.  `suppressions` is the kit's
+ * (grader/helgrind.supp), or NULL.  Safe to call from several threads
  * and processes at once (the copy is made under a temporary name, then
  * renamed).
  *
@@ -37,6 +51,6 @@
  * (SYSTEM_DEBUG_DIR is absent or empty), `cache_dir` is NULL, or the copy
  * could not be made (objcopy failed or is missing, the disk is full).
  */
-char *debug_symbols_dir(const char *cache_dir);
+char *debug_symbols_dir(const char *cache_dir, const char *suppressions);
 
 #endif

@@ -466,7 +466,12 @@ int grade_submission(const grade_options *o, grade_result *out, char **error)
         return err;
     }
     g.cache_dir = object_cache_dir(o->kit_dir);
-    g.debug_symbols = o->race ? debug_symbols_dir(g.cache_dir) : NULL;
+    if (o->race) {
+        char *suppressions = xasprintf("%s/grader/helgrind.supp", o->kit_dir);
+
+        g.debug_symbols = debug_symbols_dir(g.cache_dir, suppressions);
+        free(suppressions);
+    }
     pthread_mutex_init(&g.lock, NULL);
     g.results = xcalloc(g.n ? g.n : 1, sizeof *g.results);
     g.order = taking_order(g.exercises, g.n);
