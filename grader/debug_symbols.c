@@ -79,7 +79,8 @@ static void list_files(file_list *list)
         free(sub_path);
     }
     closedir(top);
-    qsort(list->names, list->n, sizeof *list->names, by_name);
+    if (list->n)
+        qsort(list->names, list->n, sizeof *list->names, by_name);
 }
 
 /* Adds `path`'s name, size and change time to `h` ("absent" when it is). */

@@ -13,7 +13,6 @@
 #include <errno.h>
 #include <link.h>
 #include <stdlib.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 /* What readelf says of one debug file's function symbols. */
