@@ -19,7 +19,8 @@
 #include <unistd.h>
 
 #define OBJCOPY "/usr/bin/objcopy"
-/* The suppressions Valgrind reads at every start, on Debian and Ubuntu. */
+/* The suppressions Valgrind reads at every start, on Debian and Ubuntu.
+   Without them glibc's copy keeps all its local symbols. */
 #define VALGRIND_DEFAULT_SUPP "/usr/libexec/valgrind/default.supp"
 /* The local symbols of glibc kept whatever the suppressions say: the
    variants of the string functions that Valgrind replaces by name. */
@@ -286,7 +287,7 @@ char *debug_symbols_dir(const char *cache_dir, const char *suppressions)
     list_files(&list);
     if (!list.n)
         goto done;
-    libc_file = libc_debug_file();
+    libc_file = is_file(VALGRIND_DEFAULT_SUPP) ? libc_debug_file() : NULL;
     if (libc_file && !bsearch(&libc_file, list.names, list.n, sizeof *list.names, by_name)) {
         free(libc_file);
         libc_file = NULL;

@@ -25,6 +25,8 @@
  * suppression that matches glibc's frames by name still matches them.
  * Other local functions of glibc show as "???" in Valgrind's own
  * output, which no report quotes (reports show the student's frames).
+ * Where Valgrind's default.supp is not where Debian and Ubuntu put it,
+ * the copy keeps every local symbol.
  *
  * The verdict does not depend on it: grader/helgrind.supp matches glibc's
  * frames with and without the DWARF (inlined functions are frames of
