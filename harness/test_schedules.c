@@ -11,7 +11,7 @@
  * be a Criterion test.  Instead, when the test's body is about to run
  * (the test binary is linked with --wrap=criterion_internal_test_main,
  * harness/wraps/schedules.txt), the test process forks a trial for each
- * schedule, one after another:
+ * schedule but the last, one after another:
  *
  * - a trial restarts the schedule with its seed (rc_sched_restart()),
  *   runs the test's body with its printing thrown away, and ends: 0 when
