@@ -39,6 +39,7 @@
 #include "gradebook.h"
 #include "deadline.h"
 #include "hash.h"
+#include "race_check.h"
 #include "similarity.h"
 #include "stub_match.h"
 #include "util.h"
@@ -364,7 +365,7 @@ static int kit_fingerprint(const batch_options *o, hash64 *per_exercise, char **
         err = add_kit_file(&common, "allow", xasprintf("%s/grader/allowed-calls.txt",
                                                        g->kit_dir), error);
     if (!err)
-        err = add_kit_file(&common, "supp", xasprintf("%s/grader/helgrind.supp", g->kit_dir),
+        err = add_kit_file(&common, "supp", xasprintf("%s/" KIT_SUPPRESSIONS, g->kit_dir),
                            error);
     for (size_t k = 0; !err && k < o->n_exercises; k++) {
         const manifest_exercise *mx = o->exercises[k];

@@ -225,7 +225,7 @@ static int seal_for_runs(const grade_options *o, const build_output *built, cons
     int err = 0;
 
     if (built->race_binary) {
-        char *from = xasprintf("%s/grader/helgrind.supp", o->kit_dir);
+        char *from = xasprintf("%s/" KIT_SUPPRESSIONS, o->kit_dir);
         char *to = xasprintf("%s/helgrind.supp", dir);
 
         err = copy_file(from, to, 0644);
@@ -467,7 +467,7 @@ int grade_submission(const grade_options *o, grade_result *out, char **error)
     }
     g.cache_dir = object_cache_dir(o->kit_dir);
     if (o->race) {
-        char *suppressions = xasprintf("%s/grader/helgrind.supp", o->kit_dir);
+        char *suppressions = xasprintf("%s/" KIT_SUPPRESSIONS, o->kit_dir);
 
         g.debug_symbols = debug_symbols_dir(g.cache_dir, suppressions);
         free(suppressions);

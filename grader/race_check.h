@@ -29,6 +29,9 @@
 
 #include <stdbool.h>
 
+/* The kit's Helgrind suppressions, in the kit's folder. */
+#define KIT_SUPPRESSIONS "grader/helgrind.supp"
+
 typedef struct race_request {
     const char *driver;             /* the race driver binary */
     const char *work_dir;           /* its working directory, writable */
