@@ -84,20 +84,15 @@ static void list_files(file_list *list)
         qsort(list->names, list->n, sizeof *list->names, by_name);
 }
 
-/* Adds `path`'s name, size and change time to `h` ("absent" when it is). */
+/*
+ * Adds `name` and `path`'s size, change time and inode to `h`, never its
+ * bytes (max_bytes 0; "absent" when it cannot be seen).
+ */
 static void add_file_facts(hash64 *h, const char *name, const char *path)
 {
-    struct stat st;
-
     hash64_add_str(h, name);
-    if (path && stat(path, &st) == 0) {
-        long long facts[] = { st.st_size, st.st_ctim.tv_sec, st.st_ctim.tv_nsec,
-                              (long long)st.st_ino };
-
-        hash64_add(h, facts, sizeof facts);
-    } else {
+    if (!path || hash64_add_file(h, path, true, 0) != 0)
         hash64_add_str(h, "absent");
-    }
 }
 
 /*
