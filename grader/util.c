@@ -263,7 +263,7 @@ char *first_lines(const char *text, size_t max_lines, size_t max_bytes)
 {
     size_t lines = 0, len = 0;
 
-    while (text[len] && len < max_bytes) {
+    while (len < max_bytes && text[len]) {
         if (text[len] == '\n' && ++lines == max_lines) {
             len++;
             break;
