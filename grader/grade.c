@@ -18,6 +18,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+/* The copy of the kit's suppressions in an exercise's work folder, sealed with it. */
+#define SUPPRESSIONS_COPY "helgrind.supp"
 
 /* The work shared by the grading threads. */
 typedef struct grading {
@@ -184,7 +186,7 @@ static int run_race_check(const grading *g, const manifest_exercise *mx,
                           exercise_result *ex, bool *tampered)
 {
     const grade_options *o = g->options;
-    char *supp = xasprintf("%s/helgrind.supp", sealed->dir);
+    char *supp = xasprintf("%s/" SUPPRESSIONS_COPY, sealed->dir);
     race_request request = {
         .driver = built->race_binary, .work_dir = sealed->scratch,
         .sealed_dir = sealed->dir, .suppressions = supp,
@@ -226,7 +228,7 @@ static int seal_for_runs(const grade_options *o, const build_output *built, cons
 
     if (built->race_binary) {
         char *from = xasprintf("%s/" KIT_SUPPRESSIONS, o->kit_dir);
-        char *to = xasprintf("%s/helgrind.supp", dir);
+        char *to = xasprintf("%s/" SUPPRESSIONS_COPY, dir);
 
         err = copy_file(from, to, 0644);
         free(from);
